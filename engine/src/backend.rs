@@ -1,0 +1,99 @@
+//! The interface between the engine and a database, and the registry of backends by URL scheme.
+
+use std::time::Duration;
+
+use crate::error::{BackendError, Direction, Error};
+use crate::history::AppliedMigration;
+use crate::split::Statement;
+use crate::Dialect;
+
+/// One migration to apply or revert.
+#[derive(Debug, Clone, Copy)]
+pub struct Step<'a> {
+    /// Applying or reverting.
+    pub direction: Direction,
+    /// The statements to run, in order.
+    pub statements: &'a [Statement],
+    /// Whether the statements and the history change must commit as one transaction.
+    /// When false, each statement commits on its own and the history row records progress
+    /// (`running`, then `applied` or `failed` with the statement index).
+    pub transaction: bool,
+    /// For `up`: the row to insert (the backend sets `applied_at` and `execution_ms`).
+    /// For `down`: the row to delete.
+    pub record: &'a AppliedMigration,
+}
+
+/// A database the engine can migrate. Implemented by the backend crates.
+///
+/// Every method is one short exchange with the database; the engine calls [`Backend::history`]
+/// once per run and never asks per table or per migration for state it already has.
+pub trait Backend {
+    /// The dialect of this database.
+    fn dialect(&self) -> Dialect;
+
+    /// The database, for messages, with any password removed.
+    fn describe(&self) -> String;
+
+    /// Takes the migration lock, waiting at most `timeout`. Held until [`Backend::unlock`].
+    fn lock(&mut self, timeout: Duration) -> Result<(), BackendError>;
+
+    /// Releases the migration lock. Safe to call when not held.
+    fn unlock(&mut self) -> Result<(), BackendError>;
+
+    /// Creates the history table if it is absent.
+    fn ensure_history(&mut self) -> Result<(), BackendError>;
+
+    /// Every history row, ordered by rank; empty when the table does not exist.
+    fn history(&mut self) -> Result<Vec<AppliedMigration>, BackendError>;
+
+    /// Runs `step` and records it (insert for up, delete for down); returns the SQL's run time
+    /// in milliseconds. On failure returns [`BackendError::Statement`] with the failing index,
+    /// after rolling back when `step.transaction` is set.
+    fn execute(&mut self, step: &Step<'_>) -> Result<u64, BackendError>;
+
+    /// Deletes the history row of `id` (for `repair` of a failed migration).
+    fn forget(&mut self, id: &str) -> Result<(), BackendError>;
+}
+
+/// Opens a backend for a URL it registered for.
+pub type Connector = fn(&str) -> Result<Box<dyn Backend>, BackendError>;
+
+/// Backends by URL scheme.
+#[derive(Default, Clone)]
+pub struct Registry {
+    entries: Vec<(String, Connector)>,
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Registry {
+        Registry::default()
+    }
+
+    /// Registers `connector` for each of `schemes` (without the colon).
+    pub fn register(&mut self, schemes: &[&str], connector: Connector) {
+        for s in schemes {
+            self.entries.push((s.to_ascii_lowercase(), connector));
+        }
+    }
+
+    /// Schemes this registry can open.
+    pub fn schemes(&self) -> Vec<String> {
+        self.entries.iter().map(|(s, _)| s.clone()).collect()
+    }
+
+    /// Opens `url` with the backend registered for its scheme.
+    pub fn connect(&self, url: &str) -> Result<Box<dyn Backend>, Error> {
+        let scheme = url.split(':').next().unwrap_or_default().to_ascii_lowercase();
+        let connector = self
+            .entries
+            .iter()
+            .find(|(s, _)| *s == scheme)
+            .map(|(_, c)| *c)
+            .ok_or_else(|| Error::UnsupportedUrl { scheme: scheme.clone(), known: self.schemes() })?;
+        Ok(connector(url)?)
+    }
+}
+
+/// How long to wait for the lock when a caller does not say.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);

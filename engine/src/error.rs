@@ -1,0 +1,229 @@
+//! The engine's errors. Every variant carries what a user needs to find and fix the cause.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::validate::Finding;
+
+/// What kind of problem a [`Problem`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// The file or directory could not be read.
+    Io,
+    /// YAML or JSON syntax error.
+    Syntax,
+    /// Valid syntax, wrong shape: unknown field, wrong type, missing field.
+    Format,
+    /// Two files declare the same id.
+    DuplicateId,
+    /// `depends_on` names an id no file has.
+    UnknownDependency,
+    /// Migrations depend on each other in a circle.
+    Cycle,
+    /// No `up` SQL for the target dialect.
+    MissingSql,
+    /// The SQL cannot be split into statements.
+    Sql,
+}
+
+/// One problem found while loading migrations, at a place in a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// Its kind.
+    pub kind: ProblemKind,
+    /// The file it is in.
+    pub file: PathBuf,
+    /// 1-based line (0 when the problem concerns the whole file).
+    pub line: u32,
+    /// 1-based column in characters (0 when unknown).
+    pub column: u32,
+    /// What is wrong and what was expected.
+    pub message: String,
+    /// The text of `line`, for display under the message.
+    pub source_line: Option<String>,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if self.line > 0 {
+            write!(f, ":{}", self.line)?;
+            if self.column > 0 {
+                write!(f, ":{}", self.column)?;
+            }
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Every problem found in one load, in file order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoadErrors(pub Vec<Problem>);
+
+impl fmt::Display for LoadErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.len();
+        write!(f, "{n} problem{} in migrations:", if n == 1 { "" } else { "s" })?;
+        for p in &self.0 {
+            write!(f, "\n  {p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for LoadErrors {}
+
+/// Which way a migration was running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Applying (`up`).
+    Up,
+    /// Reverting (`down`).
+    Down,
+}
+
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Direction::Up => "up",
+            Direction::Down => "down",
+        })
+    }
+}
+
+/// A statement the database refused, located in the migration file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatementFailure {
+    /// The migration.
+    pub id: String,
+    /// Applying or reverting.
+    pub direction: Direction,
+    /// Its file, if it has one (a rollback from stored SQL has none).
+    pub file: Option<PathBuf>,
+    /// 1-based index of the failing statement.
+    pub statement: usize,
+    /// Number of statements in the script.
+    pub count: usize,
+    /// File line where the statement starts (or its line in the stored SQL).
+    pub line: u32,
+    /// The statement.
+    pub sql: String,
+    /// The database's message.
+    pub message: String,
+    /// Whether everything the migration did was rolled back (it ran in a transaction).
+    pub rolled_back: bool,
+}
+
+impl fmt::Display for StatementFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "migration {} ({}) failed at statement {} of {}",
+            self.id, self.direction, self.statement, self.count
+        )?;
+        match &self.file {
+            Some(file) => write!(f, ", line {} of {}", self.line, file.display())?,
+            None => write!(f, ", line {} of its stored SQL", self.line)?,
+        }
+        write!(f, ": {}", self.message)?;
+        let first = self.sql.lines().next().unwrap_or_default();
+        let more = if self.sql.lines().nth(1).is_some() { " ..." } else { "" };
+        write!(f, "\n  statement: {first}{more}")?;
+        if self.rolled_back {
+            write!(f, "\n  the migration was rolled back: the database and its history are as before")
+        } else {
+            write!(
+                f,
+                "\n  the migration ran outside a transaction: statements 1-{} took effect",
+                self.statement.saturating_sub(1)
+            )
+        }
+    }
+}
+
+/// An error from a backend (a database driver), in terms the engine can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BackendError {
+    /// Statement `index` (0-based) of the script failed; earlier ones ran.
+    #[error("statement {} failed: {message}", index + 1)]
+    Statement {
+        /// 0-based index.
+        index: usize,
+        /// The database's message.
+        message: String,
+    },
+    /// The database could not be reached or the connection broke.
+    #[error("{0}")]
+    Connection(String),
+    /// Another runner held the migration lock for longer than the timeout.
+    #[error("timed out after {waited:?} waiting for the migration lock{}", holder.as_ref().map(|h| format!(" (held by {h})")).unwrap_or_default())]
+    LockTimeout {
+        /// How long it waited.
+        waited: Duration,
+        /// Who holds it, where the database can tell.
+        holder: Option<String>,
+    },
+    /// The URL is malformed or names an unsupported option.
+    #[error("invalid database URL: {0}")]
+    Url(String),
+    /// Any other database error.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Everything that can go wrong in the engine.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The migration files have problems.
+    #[error("{0}")]
+    Load(#[from] LoadErrors),
+    /// A command named a migration id that does not exist.
+    #[error("unknown migration `{0}`")]
+    UnknownMigration(String),
+    /// The plan cannot be carried out (e.g. a rollback without `down` SQL).
+    #[error("{0}")]
+    Plan(String),
+    /// Applied migrations no longer match their files.
+    #[error("{}", crate::validate::summary(.0))]
+    Validation(Vec<Finding>),
+    /// A statement failed.
+    #[error("{0}")]
+    Statement(Box<StatementFailure>),
+    /// A previous run left a migration half-applied; nothing runs until it is repaired.
+    #[error("migration {id} failed in an earlier run at statement {statement}: {message}\n  statements before it took effect and were not rolled back; fix the database by hand, then run `migrate repair {id}`")]
+    Failed {
+        /// The migration.
+        id: String,
+        /// 1-based statement that failed.
+        statement: i64,
+        /// The database's message then.
+        message: String,
+    },
+    /// A backend error outside a statement.
+    #[error("{0}")]
+    Backend(#[from] BackendError),
+    /// No backend is registered for the URL's scheme.
+    #[error("no backend for `{scheme}:` URLs (available: {})", known.join(", "))]
+    UnsupportedUrl {
+        /// The scheme asked for.
+        scheme: String,
+        /// The schemes this build supports.
+        known: Vec<String>,
+    },
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// The engine's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

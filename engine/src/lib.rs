@@ -1,0 +1,57 @@
+//! # Cairn
+//!
+//! A migration and schema engine for SQLite, PostgreSQL and MySQL.
+//!
+//! The engine loads versioned migrations (YAML or JSON files), checks them (checksums,
+//! dependency graph, cycles), plans what to apply or roll back, and drives a [`Backend`]
+//! that executes the plan on a database. It holds no database driver itself: backends are
+//! plugin crates (`cairn-sqlite`, `cairn-postgres`, `cairn-mysql`) registered in a
+//! [`Registry`] by URL scheme.
+//!
+//! ```no_run
+//! use cairn::{Dialect, Options, Registry, UpTarget};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut registry = Registry::new();
+//! // cairn_sqlite::register(&mut registry);
+//! let mut db = registry.connect("sqlite:app.db")?;
+//! let set = cairn::load_dir("migrations".as_ref(), db.dialect())?;
+//! let report = cairn::up(db.as_mut(), &set, &UpTarget::All, &Options::default(), &mut |_| {})?;
+//! for m in &report.migrations {
+//!     println!("applied {} in {} ms", m.id, m.execution_ms);
+//! }
+//! # Ok(()) }
+//! ```
+
+mod backend;
+mod checksum;
+mod dialect;
+mod error;
+mod graph;
+mod history;
+mod load;
+mod model;
+mod plan;
+mod redact;
+mod run;
+mod split;
+mod status;
+mod validate;
+
+pub use backend::{Backend, Connector, Registry, Step, DEFAULT_LOCK_TIMEOUT};
+pub use checksum::{normalize, Checksum};
+pub use dialect::{Dialect, UnknownDialect};
+pub use error::{BackendError, Direction, Error, LoadErrors, Problem, ProblemKind, Result, StatementFailure};
+pub use graph::{Graph, GraphProblem};
+pub use history::{decode_depends_on, encode_depends_on, AppliedMigration, HistoryStatus, HISTORY_TABLE};
+pub use load::{load_dir, load_files, read_dir, MigrationSet, SourceFile};
+pub use model::{Migration, Script};
+pub use plan::{plan_down, plan_up, DownTarget, PlanError, RevertStep, UpTarget};
+pub use redact::{redact_url, scrub};
+pub use run::{down, repair, up, Event, MigrationReport, Options, RunReport};
+pub use split::{split, SplitError, Statement};
+pub use status::{status, MigrationState, StatusRow};
+pub use validate::{validate, Finding};
+
+/// This engine's version, recorded in the history table with every migration it applies.
+pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");

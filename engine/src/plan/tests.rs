@@ -1,0 +1,165 @@
+use super::*;
+use proptest::prelude::*;
+
+fn graph(nodes: &[(&str, &[&str])]) -> Graph {
+    Graph::build(nodes.iter().map(|(id, d)| (*id, d.to_vec()))).unwrap()
+}
+
+fn ids(v: &[RevertStep]) -> Vec<&str> {
+    v.iter().map(|s| s.id.as_str()).collect()
+}
+
+/// auth1 <- auth2 <- auth3; audit1 and scan1 depend on auth1; cache depends on nothing.
+fn sample() -> Graph {
+    graph(&[
+        ("auth1", &[]),
+        ("auth2", &["auth1"]),
+        ("auth3", &["auth2"]),
+        ("audit1", &["auth1"]),
+        ("scan1", &["auth1"]),
+        ("cache", &[]),
+    ])
+}
+
+fn applied(list: &[&str]) -> HashMap<String, i64> {
+    list.iter().enumerate().map(|(i, id)| (id.to_string(), i as i64 + 1)).collect()
+}
+
+#[test]
+fn up_applies_everything_pending_in_order() {
+    let g = sample();
+    let plan = plan_up(&g, &HashSet::new(), &UpTarget::All).unwrap();
+    assert_eq!(plan, ["auth1", "audit1", "auth2", "auth3", "cache", "scan1"]);
+}
+
+#[test]
+fn up_to_takes_only_ancestors() {
+    let g = sample();
+    let plan = plan_up(&g, &HashSet::new(), &UpTarget::To("scan1".into())).unwrap();
+    assert_eq!(plan, ["auth1", "scan1"]);
+    let done: HashSet<String> = ["auth1".to_string()].into();
+    assert_eq!(plan_up(&g, &done, &UpTarget::To("auth3".into())).unwrap(), ["auth2", "auth3"]);
+    assert_eq!(plan_up(&g, &HashSet::new(), &UpTarget::To("nope".into())), Err(PlanError::Unknown("nope".into())));
+}
+
+#[test]
+fn a_migration_merged_in_the_past_is_applied_without_complaint() {
+    let g = sample();
+    let done: HashSet<String> = ["auth1", "auth2", "auth3", "scan1", "cache"].iter().map(|s| s.to_string()).collect();
+    assert_eq!(plan_up(&g, &done, &UpTarget::All).unwrap(), ["audit1"]);
+}
+
+#[test]
+fn down_to_reverts_dependents_newest_first() {
+    let g = sample();
+    let a = applied(&["auth1", "scan1", "auth2", "audit1", "auth3", "cache"]);
+    assert_eq!(ids(&plan_down(&g, &a, &DownTarget::To("auth1".into())).unwrap()), ["auth3", "audit1", "auth2", "scan1"]);
+    assert_eq!(
+        ids(&plan_down(&g, &a, &DownTarget::Including("auth1".into())).unwrap()),
+        ["auth3", "audit1", "auth2", "scan1", "auth1"]
+    );
+    assert_eq!(ids(&plan_down(&g, &a, &DownTarget::Steps(2)).unwrap()), ["cache", "auth3"]);
+    assert_eq!(plan_down(&g, &a, &DownTarget::All).unwrap().len(), 6);
+    let partial = applied(&["auth1"]);
+    assert_eq!(plan_down(&g, &partial, &DownTarget::To("auth2".into())), Err(PlanError::NotApplied("auth2".into())));
+}
+
+#[test]
+fn steps_refuse_to_strand_a_dependent() {
+    let g = sample();
+    // Stamped out of order: auth1 has the highest rank while audit1 depends on it.
+    let a: HashMap<String, i64> = [("audit1".to_string(), 1), ("auth1".to_string(), 2)].into();
+    assert!(matches!(plan_down(&g, &a, &DownTarget::Steps(1)), Err(PlanError::Entangled { .. })));
+    assert_eq!(ids(&plan_down(&g, &a, &DownTarget::Steps(2)).unwrap()), ["audit1", "auth1"]);
+}
+
+/// A random DAG: node `i` may depend on any node `j < i`; names are shuffled so id order and
+/// dependency order disagree.
+fn dag() -> impl Strategy<Value = Vec<(String, Vec<String>)>> {
+    (1usize..24).prop_flat_map(|n| {
+        let edges = proptest::collection::vec(proptest::collection::vec(prop::bool::weighted(0.25), n), n);
+        let names = Just((0..n).collect::<Vec<_>>()).prop_shuffle();
+        (edges, names).prop_map(move |(edges, names)| {
+            (0..n)
+                .map(|i| {
+                    let deps = (0..i).filter(|&j| edges[i][j]).map(|j| format!("m{:02}", names[j])).collect();
+                    (format!("m{:02}", names[i]), deps)
+                })
+                .collect()
+        })
+    })
+}
+
+fn check_respects(g: &Graph, done: &HashSet<String>, plan: &[String]) -> Result<(), TestCaseError> {
+    let mut have = done.clone();
+    for id in plan {
+        for d in g.dependencies(id) {
+            prop_assert!(have.contains(d), "{id} planned before its dependency {d}");
+        }
+        prop_assert!(have.insert(id.clone()), "{id} planned twice or already applied");
+    }
+    Ok(())
+}
+
+proptest! {
+    #[test]
+    fn every_up_plan_respects_dependencies(nodes in dag(), pick in any::<prop::sample::Index>(), cut in any::<prop::sample::Index>()) {
+        let g = Graph::build(nodes.clone()).unwrap();
+        let order: Vec<String> = g.order().map(str::to_string).collect();
+        // A dependency-closed applied set: a prefix of the order.
+        let done: HashSet<String> = order[..cut.index(order.len() + 1)].iter().cloned().collect();
+        let all = plan_up(&g, &done, &UpTarget::All).unwrap();
+        check_respects(&g, &done, &all)?;
+        prop_assert_eq!(all.len() + done.len(), order.len());
+
+        let target = order[pick.index(order.len())].clone();
+        let to = plan_up(&g, &done, &UpTarget::To(target.clone())).unwrap();
+        check_respects(&g, &done, &to)?;
+        let mut need: BTreeSet<&str> = g.ancestors(&target);
+        need.insert(&target);
+        let expect: BTreeSet<&str> = need.into_iter().filter(|i| !done.contains(*i)).collect();
+        prop_assert_eq!(to.iter().map(String::as_str).collect::<BTreeSet<_>>(), expect);
+    }
+
+    #[test]
+    fn up_then_down_of_the_same_set_is_the_identity(nodes in dag(), cut in any::<prop::sample::Index>()) {
+        let g = Graph::build(nodes).unwrap();
+        let order: Vec<String> = g.order().map(str::to_string).collect();
+        let before: HashMap<String, i64> = order[..cut.index(order.len() + 1)]
+            .iter().enumerate().map(|(i, id)| (id.clone(), i as i64 + 1)).collect();
+        let done: HashSet<String> = before.keys().cloned().collect();
+        let plan = plan_up(&g, &done, &UpTarget::All).unwrap();
+        let mut after = before.clone();
+        for (i, id) in plan.iter().enumerate() {
+            after.insert(id.clone(), (before.len() + i) as i64 + 1);
+        }
+        let back = plan_down(&g, &after, &DownTarget::Steps(plan.len())).unwrap();
+        // Revert step by step: nothing may go while a dependent is still applied.
+        let mut state = after.clone();
+        for step in &back {
+            state.remove(&step.id);
+            for d in g.descendants(&step.id) {
+                prop_assert!(!state.contains_key(d), "{} reverted before its dependent {d}", step.id);
+            }
+        }
+        prop_assert_eq!(state, before);
+    }
+
+    #[test]
+    fn down_to_keeps_the_target_and_everything_unrelated(nodes in dag(), pick in any::<prop::sample::Index>()) {
+        let g = Graph::build(nodes).unwrap();
+        let order: Vec<String> = g.order().map(str::to_string).collect();
+        let all: HashMap<String, i64> = order.iter().enumerate().map(|(i, id)| (id.clone(), i as i64 + 1)).collect();
+        let target = order[pick.index(order.len())].clone();
+        let back = plan_down(&g, &all, &DownTarget::To(target.clone())).unwrap();
+        let reverted: BTreeSet<&str> = back.iter().map(|s| s.id.as_str()).collect();
+        prop_assert_eq!(reverted, g.descendants(&target));
+        let mut seen = HashSet::new();
+        for step in &back {
+            for d in g.descendants(&step.id) {
+                prop_assert!(seen.contains(d), "{} before its dependent {d}", step.id);
+            }
+            seen.insert(step.id.as_str());
+        }
+    }
+}

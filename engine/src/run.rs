@@ -1,0 +1,268 @@
+//! Running a plan on a backend: lock, read history once, check, apply or revert migration by
+//! migration, unlock on every path.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::backend::{Backend, Step, DEFAULT_LOCK_TIMEOUT};
+use crate::error::{BackendError, Direction, Error, Result, StatementFailure};
+use crate::graph::Graph;
+use crate::history::{AppliedMigration, HistoryStatus};
+use crate::load::MigrationSet;
+use crate::model::Script;
+use crate::plan::{plan_down, plan_up, DownTarget, PlanError, UpTarget};
+use crate::split::split;
+use crate::validate::{validate, Finding};
+use crate::ENGINE_VERSION;
+
+/// How a run behaves.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// How long to wait for another runner's lock.
+    pub lock_timeout: Duration,
+    /// Plan and report the SQL without changing the database (no lock, no history table).
+    pub dry_run: bool,
+    /// Recorded as `applied_by`.
+    pub applied_by: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".to_string());
+        Options { lock_timeout: DEFAULT_LOCK_TIMEOUT, dry_run: false, applied_by: user }
+    }
+}
+
+/// Progress of a run, for progress bars and logs.
+#[derive(Debug, Clone, Copy)]
+pub enum Event<'a> {
+    /// The plan is made: `total` migrations will run.
+    Planned {
+        /// Up or down.
+        direction: Direction,
+        /// How many.
+        total: usize,
+    },
+    /// Migration `index` (0-based) of the plan starts.
+    Started {
+        /// Migration id.
+        id: &'a str,
+        /// 0-based position in the plan.
+        index: usize,
+    },
+    /// A migration finished.
+    Finished {
+        /// Migration id.
+        id: &'a str,
+        /// Time its SQL took.
+        execution_ms: u64,
+    },
+}
+
+/// What happened to one migration in a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MigrationReport {
+    /// Migration id.
+    pub id: String,
+    /// Time its SQL took (0 in a dry run).
+    pub execution_ms: u64,
+    /// Number of statements.
+    pub statements: usize,
+    /// The statements, in a dry run.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sql: Vec<String>,
+}
+
+/// The result of `up` or `down`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunReport {
+    /// Up or down.
+    pub direction: Direction,
+    /// Whether nothing was changed.
+    pub dry_run: bool,
+    /// The migrations run (or that would run), in order.
+    pub migrations: Vec<MigrationReport>,
+    /// Findings that did not stop the run (e.g. applied migrations whose file is gone).
+    pub warnings: Vec<Finding>,
+}
+
+/// Applies what `target` needs. Refuses to start when an applied migration changed or an
+/// earlier run failed part-way; stops at the first failing migration, whose own changes are
+/// rolled back where the dialect allows.
+pub fn up(backend: &mut dyn Backend, set: &MigrationSet, target: &UpTarget, opts: &Options, on_event: &mut dyn FnMut(Event<'_>)) -> Result<RunReport> {
+    locked(backend, opts, |backend| {
+        let history = backend.history()?;
+        let (errors, warnings): (Vec<Finding>, Vec<Finding>) = validate(set, &history).into_iter().partition(Finding::is_error);
+        if !errors.is_empty() {
+            return Err(Error::Validation(errors));
+        }
+        let applied: HashSet<String> = history.iter().map(|h| h.id.clone()).collect();
+        let ids = plan_up(set.graph(), &applied, target).map_err(plan_error)?;
+        on_event(Event::Planned { direction: Direction::Up, total: ids.len() });
+        let mut rank = history.iter().map(|h| h.rank).max().unwrap_or(0);
+        let mut report = RunReport { direction: Direction::Up, dry_run: opts.dry_run, migrations: Vec::new(), warnings };
+        for (index, id) in ids.iter().enumerate() {
+            let m = set.get(id).ok_or_else(|| Error::UnknownMigration(id.clone()))?;
+            on_event(Event::Started { id, index });
+            rank += 1;
+            let record = AppliedMigration {
+                id: m.id.clone(),
+                checksum: m.checksum.to_hex(),
+                description: m.description.clone(),
+                applied_at: String::new(),
+                execution_ms: 0,
+                applied_by: opts.applied_by.clone(),
+                engine_version: ENGINE_VERSION.to_string(),
+                up_sql: Some(m.up.sql.clone()),
+                down_sql: m.down.as_ref().map(|d| d.sql.clone()),
+                depends_on: m.depends_on.clone(),
+                status: HistoryStatus::Applied,
+                rank,
+                failed_statement: None,
+                error: None,
+            };
+            let ms = run_step(backend, opts, Direction::Up, &m.up, m.transaction, &record, Some(&m.file))?;
+            on_event(Event::Finished { id, execution_ms: ms });
+            report.migrations.push(entry(id, &m.up, ms, opts.dry_run));
+        }
+        Ok(report)
+    })
+}
+
+/// Reverts what `target` names, dependents first. Every migration in the plan must have down
+/// SQL (from its file, or stored in the history when the file is gone) before anything runs.
+pub fn down(backend: &mut dyn Backend, set: &MigrationSet, target: &DownTarget, opts: &Options, on_event: &mut dyn FnMut(Event<'_>)) -> Result<RunReport> {
+    locked(backend, opts, |backend| {
+        let history = backend.history()?;
+        let (errors, warnings): (Vec<Finding>, Vec<Finding>) =
+            validate(set, &history).into_iter().partition(|f| matches!(f, Finding::Failed { .. }));
+        if !errors.is_empty() {
+            return Err(Error::Validation(errors));
+        }
+        let graph = graph_with_history(set, &history)?;
+        let applied: HashMap<String, i64> = history.iter().map(|h| (h.id.clone(), h.rank)).collect();
+        let steps = plan_down(&graph, &applied, target).map_err(plan_error)?;
+        let rows: HashMap<&str, &AppliedMigration> = history.iter().map(|h| (h.id.as_str(), h)).collect();
+
+        let mut scripts = Vec::with_capacity(steps.len());
+        for step in &steps {
+            let row = rows.get(step.id.as_str()).ok_or_else(|| Error::UnknownMigration(step.id.clone()))?;
+            scripts.push(down_script(set, row)?);
+        }
+        on_event(Event::Planned { direction: Direction::Down, total: steps.len() });
+        let mut report = RunReport { direction: Direction::Down, dry_run: opts.dry_run, migrations: Vec::new(), warnings };
+        for (index, (step, (script, transaction, file))) in steps.iter().zip(&scripts).enumerate() {
+            on_event(Event::Started { id: &step.id, index });
+            let row = rows[step.id.as_str()];
+            let ms = run_step(backend, opts, Direction::Down, script, *transaction, row, file.as_ref())?;
+            on_event(Event::Finished { id: &step.id, execution_ms: ms });
+            report.migrations.push(entry(&step.id, script, ms, opts.dry_run));
+        }
+        Ok(report)
+    })
+}
+
+/// Clears a failed migration's history row after the user repaired the database by hand, so
+/// the next `up` applies it again from the start.
+pub fn repair(backend: &mut dyn Backend, id: &str, opts: &Options) -> Result<AppliedMigration> {
+    locked(backend, &Options { dry_run: false, ..opts.clone() }, |backend| {
+        let history = backend.history()?;
+        let row = history.into_iter().find(|h| h.id == id).ok_or_else(|| Error::UnknownMigration(id.to_string()))?;
+        if row.status == HistoryStatus::Applied {
+            return Err(Error::Plan(format!("migration {id} is applied, not failed: nothing to repair")));
+        }
+        backend.forget(id)?;
+        Ok(row)
+    })
+}
+
+fn locked<T>(backend: &mut dyn Backend, opts: &Options, f: impl FnOnce(&mut dyn Backend) -> Result<T>) -> Result<T> {
+    if opts.dry_run {
+        return f(backend);
+    }
+    backend.lock(opts.lock_timeout)?;
+    let result = backend.ensure_history().map_err(Error::from).and_then(|()| f(backend));
+    let released = backend.unlock();
+    match (result, released) {
+        (Ok(v), Ok(())) => Ok(v),
+        (Ok(_), Err(e)) => Err(e.into()),
+        (Err(e), _) => Err(e),
+    }
+}
+
+fn run_step(
+    backend: &mut dyn Backend,
+    opts: &Options,
+    direction: Direction,
+    script: &Script,
+    transaction: bool,
+    record: &AppliedMigration,
+    file: Option<&PathBuf>,
+) -> Result<u64> {
+    if opts.dry_run {
+        return Ok(0);
+    }
+    let step = Step { direction, statements: &script.statements, transaction, record };
+    backend.execute(&step).map_err(|e| match e {
+        BackendError::Statement { index, message } => {
+            let stmt = script.statements.get(index);
+            Error::Statement(Box::new(StatementFailure {
+                id: record.id.clone(),
+                direction,
+                file: file.cloned(),
+                statement: index + 1,
+                count: script.statements.len(),
+                line: stmt.map_or(script.first_line, |s| script.file_line(s)),
+                sql: stmt.map(|s| s.sql.clone()).unwrap_or_default(),
+                message,
+                rolled_back: transaction,
+            }))
+        }
+        other => Error::Backend(other),
+    })
+}
+
+fn entry(id: &str, script: &Script, ms: u64, dry_run: bool) -> MigrationReport {
+    MigrationReport {
+        id: id.to_string(),
+        execution_ms: ms,
+        statements: script.statements.len(),
+        sql: if dry_run { script.statements.iter().map(|s| s.sql.clone()).collect() } else { Vec::new() },
+    }
+}
+
+/// The down script for an applied migration: from its file, else from the history.
+fn down_script(set: &MigrationSet, row: &AppliedMigration) -> Result<(Script, bool, Option<PathBuf>)> {
+    if let Some(m) = set.get(&row.id)
+        && let Some(d) = &m.down
+    {
+        return Ok((d.clone(), m.transaction, Some(m.file.clone())));
+    }
+    let transaction = set.get(&row.id).is_none_or(|m| m.transaction);
+    let Some(sql) = &row.down_sql else {
+        return Err(Error::Plan(format!("migration {} has no down SQL in its file or its history: it cannot be rolled back", row.id)));
+    };
+    let statements = split(sql, set.dialect()).map_err(|e| Error::Plan(format!("stored down SQL of {} cannot be split: {e}", row.id)))?;
+    Ok((Script { sql: sql.clone(), statements, first_line: 1, lines_match: true }, transaction, None))
+}
+
+/// The files' graph plus applied migrations whose files are gone, so they can be rolled back.
+fn graph_with_history(set: &MigrationSet, history: &[AppliedMigration]) -> Result<Graph> {
+    let mut nodes: Vec<(String, Vec<String>)> = set.iter().map(|m| (m.id.clone(), m.depends_on.clone())).collect();
+    let known: HashSet<&str> = set.iter().map(|m| m.id.as_str()).chain(history.iter().map(|h| h.id.as_str())).collect();
+    for h in history.iter().filter(|h| set.get(&h.id).is_none()) {
+        let deps = h.depends_on.iter().filter(|d| known.contains(d.as_str())).cloned().collect();
+        nodes.push((h.id.clone(), deps));
+    }
+    Graph::build(nodes).map_err(|ps| Error::Plan(format!("history and files form an invalid graph: {ps:?}")))
+}
+
+fn plan_error(e: PlanError) -> Error {
+    match e {
+        PlanError::Unknown(id) => Error::UnknownMigration(id),
+        other => Error::Plan(other.to_string()),
+    }
+}
