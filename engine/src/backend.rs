@@ -2,10 +2,10 @@
 
 use std::time::Duration;
 
+use crate::Dialect;
 use crate::error::{BackendError, Direction, Error};
 use crate::history::AppliedMigration;
 use crate::split::Statement;
-use crate::Dialect;
 
 /// One migration to apply or revert.
 #[derive(Debug, Clone, Copy)]
@@ -61,7 +61,7 @@ pub type Connector = fn(&str) -> Result<Box<dyn Backend>, BackendError>;
 /// Backends by URL scheme.
 #[derive(Default, Clone)]
 pub struct Registry {
-    entries: Vec<(String, Connector)>,
+    entries: Vec<(String, Dialect, Connector)>,
 }
 
 impl Registry {
@@ -70,28 +70,46 @@ impl Registry {
         Registry::default()
     }
 
-    /// Registers `connector` for each of `schemes` (without the colon).
-    pub fn register(&mut self, schemes: &[&str], connector: Connector) {
+    /// Registers `connector`, which opens databases of `dialect`, for each of `schemes`
+    /// (without the colon).
+    pub fn register(&mut self, schemes: &[&str], dialect: Dialect, connector: Connector) {
         for s in schemes {
-            self.entries.push((s.to_ascii_lowercase(), connector));
+            self.entries
+                .push((s.to_ascii_lowercase(), dialect, connector));
         }
     }
 
     /// Schemes this registry can open.
     pub fn schemes(&self) -> Vec<String> {
-        self.entries.iter().map(|(s, _)| s.clone()).collect()
+        self.entries.iter().map(|(s, _, _)| s.clone()).collect()
+    }
+
+    /// The dialect of `url`, known from its scheme without connecting, so migration files can
+    /// be loaded and checked before (or without) reaching the database.
+    pub fn dialect(&self, url: &str) -> Result<Dialect, Error> {
+        self.entry(url).map(|(d, _)| d)
     }
 
     /// Opens `url` with the backend registered for its scheme.
     pub fn connect(&self, url: &str) -> Result<Box<dyn Backend>, Error> {
-        let scheme = url.split(':').next().unwrap_or_default().to_ascii_lowercase();
-        let connector = self
-            .entries
-            .iter()
-            .find(|(s, _)| *s == scheme)
-            .map(|(_, c)| *c)
-            .ok_or_else(|| Error::UnsupportedUrl { scheme: scheme.clone(), known: self.schemes() })?;
+        let (_, connector) = self.entry(url)?;
         Ok(connector(url)?)
+    }
+
+    fn entry(&self, url: &str) -> Result<(Dialect, Connector), Error> {
+        let scheme = url
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        self.entries
+            .iter()
+            .find(|(s, _, _)| *s == scheme)
+            .map(|(_, d, c)| (*d, *c))
+            .ok_or_else(|| Error::UnsupportedUrl {
+                scheme,
+                known: self.schemes(),
+            })
     }
 }
 

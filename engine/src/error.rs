@@ -67,7 +67,11 @@ pub struct LoadErrors(pub Vec<Problem>);
 impl fmt::Display for LoadErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.0.len();
-        write!(f, "{n} problem{} in migrations:", if n == 1 { "" } else { "s" })?;
+        write!(
+            f,
+            "{n} problem{} in migrations:",
+            if n == 1 { "" } else { "s" }
+        )?;
         for p in &self.0 {
             write!(f, "\n  {p}")?;
         }
@@ -132,10 +136,17 @@ impl fmt::Display for StatementFailure {
         }
         write!(f, ": {}", self.message)?;
         let first = self.sql.lines().next().unwrap_or_default();
-        let more = if self.sql.lines().nth(1).is_some() { " ..." } else { "" };
+        let more = if self.sql.lines().nth(1).is_some() {
+            " ..."
+        } else {
+            ""
+        };
         write!(f, "\n  statement: {first}{more}")?;
         if self.rolled_back {
-            write!(f, "\n  the migration was rolled back: the database and its history are as before")
+            write!(
+                f,
+                "\n  the migration was rolled back: the database and its history are as before"
+            )
         } else {
             write!(
                 f,
@@ -195,7 +206,9 @@ pub enum Error {
     #[error("{0}")]
     Statement(Box<StatementFailure>),
     /// A previous run left a migration half-applied; nothing runs until it is repaired.
-    #[error("migration {id} failed in an earlier run at statement {statement}: {message}\n  statements before it took effect and were not rolled back; fix the database by hand, then run `migrate repair {id}`")]
+    #[error(
+        "migration {id} failed in an earlier run at statement {statement}: {message}\n  statements before it took effect and were not rolled back; fix the database by hand, then run `migrate repair {id}`"
+    )]
     Failed {
         /// The migration.
         id: String,

@@ -48,8 +48,11 @@ impl Graph {
             .collect();
         pairs.sort_by(|a, b| a.0.cmp(&b.0));
         let ids: Vec<String> = pairs.iter().map(|(id, _)| id.clone()).collect();
-        let index: HashMap<String, usize> =
-            ids.iter().enumerate().map(|(i, id)| (id.clone(), i)).collect();
+        let index: HashMap<String, usize> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.clone(), i))
+            .collect();
 
         let mut problems = Vec::new();
         let mut deps = vec![Vec::new(); ids.len()];
@@ -69,14 +72,22 @@ impl Graph {
                 }
             }
         }
-        problems.extend(cycles(&deps).into_iter().map(|c| {
-            GraphProblem::Cycle(c.into_iter().map(|i| ids[i].clone()).collect())
-        }));
+        problems.extend(
+            cycles(&deps)
+                .into_iter()
+                .map(|c| GraphProblem::Cycle(c.into_iter().map(|i| ids[i].clone()).collect())),
+        );
         if !problems.is_empty() {
             return Err(problems);
         }
         let order = kahn_order(&deps, &dependents);
-        Ok(Graph { ids, index, deps, dependents, order })
+        Ok(Graph {
+            ids,
+            index,
+            deps,
+            dependents,
+            order,
+        })
     }
 
     /// Number of migrations.
@@ -162,8 +173,10 @@ impl Graph {
 /// Kahn's algorithm with a min-heap, so among ready nodes the smallest id goes first.
 fn kahn_order(deps: &[Vec<usize>], dependents: &[Vec<usize>]) -> Vec<usize> {
     let mut missing: Vec<usize> = deps.iter().map(Vec::len).collect();
-    let mut ready: BinaryHeap<Reverse<usize>> =
-        (0..deps.len()).filter(|&i| missing[i] == 0).map(Reverse).collect();
+    let mut ready: BinaryHeap<Reverse<usize>> = (0..deps.len())
+        .filter(|&i| missing[i] == 0)
+        .map(Reverse)
+        .collect();
     let mut order = Vec::with_capacity(deps.len());
     while let Some(Reverse(i)) = ready.pop() {
         order.push(i);
@@ -224,7 +237,11 @@ fn cycle_through(deps: &[Vec<usize>], members: &BTreeSet<usize>) -> Vec<usize> {
     let mut at = end;
     while let Some(i) = at {
         path.push(i);
-        at = if i == start { None } else { parent.get(&i).copied() };
+        at = if i == start {
+            None
+        } else {
+            parent.get(&i).copied()
+        };
     }
     path.reverse();
     for m in members {
@@ -249,7 +266,10 @@ mod tests {
         assert_eq!(graph.order().collect::<Vec<_>>(), ["a", "c", "b", "d"]);
         assert_eq!(graph.heads(), ["b", "d"]);
         assert_eq!(graph.ancestors("b").into_iter().collect::<Vec<_>>(), ["c"]);
-        assert_eq!(graph.descendants("a").into_iter().collect::<Vec<_>>(), ["d"]);
+        assert_eq!(
+            graph.descendants("a").into_iter().collect::<Vec<_>>(),
+            ["d"]
+        );
     }
 
     #[test]
@@ -262,9 +282,19 @@ mod tests {
             ("e", &["nope", "gone"]),
         ])
         .unwrap_err();
-        assert!(err.contains(&GraphProblem::UnknownDependency { id: "e".into(), dependency: "nope".into() }));
-        assert!(err.contains(&GraphProblem::UnknownDependency { id: "e".into(), dependency: "gone".into() }));
-        assert!(err.contains(&GraphProblem::Cycle(vec!["a".into(), "b".into(), "c".into()])));
+        assert!(err.contains(&GraphProblem::UnknownDependency {
+            id: "e".into(),
+            dependency: "nope".into()
+        }));
+        assert!(err.contains(&GraphProblem::UnknownDependency {
+            id: "e".into(),
+            dependency: "gone".into()
+        }));
+        assert!(err.contains(&GraphProblem::Cycle(vec![
+            "a".into(),
+            "b".into(),
+            "c".into()
+        ])));
         assert!(err.contains(&GraphProblem::Cycle(vec!["d".into()])));
         assert_eq!(err.len(), 4);
     }

@@ -38,20 +38,24 @@ mod split;
 mod status;
 mod validate;
 
-pub use backend::{Backend, Connector, Registry, Step, DEFAULT_LOCK_TIMEOUT};
-pub use checksum::{normalize, Checksum};
+pub use backend::{Backend, Connector, DEFAULT_LOCK_TIMEOUT, Registry, Step};
+pub use checksum::{Checksum, normalize};
 pub use dialect::{Dialect, UnknownDialect};
-pub use error::{BackendError, Direction, Error, LoadErrors, Problem, ProblemKind, Result, StatementFailure};
+pub use error::{
+    BackendError, Direction, Error, LoadErrors, Problem, ProblemKind, Result, StatementFailure,
+};
 pub use graph::{Graph, GraphProblem};
-pub use history::{decode_depends_on, encode_depends_on, AppliedMigration, HistoryStatus, HISTORY_TABLE};
-pub use load::{load_dir, load_files, read_dir, MigrationSet, SourceFile};
+pub use history::{
+    AppliedMigration, HISTORY_TABLE, HistoryStatus, decode_depends_on, encode_depends_on,
+};
+pub use load::{MigrationSet, SourceFile, load_dir, load_files, read_dir};
 pub use model::{Migration, Script};
-pub use plan::{plan_down, plan_up, DownTarget, PlanError, RevertStep, UpTarget};
+pub use plan::{DownTarget, PlanError, RevertStep, UpTarget, plan_down, plan_up};
 pub use redact::{redact_url, scrub};
-pub use run::{down, repair, up, Event, MigrationReport, Options, RunReport};
-pub use split::{split, SplitError, Statement};
-pub use status::{status, MigrationState, StatusRow};
-pub use validate::{validate, Finding};
+pub use run::{Event, MigrationReport, Options, RunReport, down, repair, up};
+pub use split::{SplitError, Statement, split};
+pub use status::{MigrationState, StatusRow, status};
+pub use validate::{Finding, validate};
 
 /// This engine's version, recorded in the history table with every migration it applies.
 pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::split::Statement;
 use crate::Checksum;
+use crate::split::Statement;
 
 /// SQL of one direction of a migration, for the dialect it will run on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -41,7 +41,9 @@ pub enum PlanError {
     #[error("migration `{0}` is not applied")]
     NotApplied(String),
     /// `--steps` would revert a migration while something depending on it stays applied.
-    #[error("cannot roll back the last {steps}: `{id}` is among them but `{dependent}`, which depends on it, was applied earlier and stays applied; use `down --id {id}`")]
+    #[error(
+        "cannot roll back the last {steps}: `{id}` is among them but `{dependent}`, which depends on it, was applied earlier and stays applied; use `down --id {id}`"
+    )]
     Entangled {
         /// The requested step count.
         steps: usize,
@@ -62,7 +64,11 @@ pub struct RevertStep {
 }
 
 /// Ids `up` applies, in order: the pending ones `target` needs, topologically, ties by id.
-pub fn plan_up(graph: &Graph, applied: &HashSet<String>, target: &UpTarget) -> Result<Vec<String>, PlanError> {
+pub fn plan_up(
+    graph: &Graph,
+    applied: &HashSet<String>,
+    target: &UpTarget,
+) -> Result<Vec<String>, PlanError> {
     let wanted: Option<BTreeSet<&str>> = match target {
         UpTarget::All => None,
         UpTarget::To(id) => {
@@ -86,7 +92,11 @@ pub fn plan_up(graph: &Graph, applied: &HashSet<String>, target: &UpTarget) -> R
 ///
 /// `applied` maps applied ids to their rank. `graph` must contain every applied id (the engine
 /// adds migrations whose files are gone from their history rows).
-pub fn plan_down(graph: &Graph, applied: &HashMap<String, i64>, target: &DownTarget) -> Result<Vec<RevertStep>, PlanError> {
+pub fn plan_down(
+    graph: &Graph,
+    applied: &HashMap<String, i64>,
+    target: &DownTarget,
+) -> Result<Vec<RevertStep>, PlanError> {
     let chosen: BTreeSet<&str> = match target {
         DownTarget::All => applied.keys().map(String::as_str).collect(),
         DownTarget::To(id) | DownTarget::Including(id) => {
@@ -108,8 +118,16 @@ pub fn plan_down(graph: &Graph, applied: &HashMap<String, i64>, target: &DownTar
             by_rank.sort_by_key(|(id, rank)| (Reverse(**rank), Reverse(graph.rank(id))));
             let set: BTreeSet<&str> = by_rank.iter().take(*n).map(|(id, _)| id.as_str()).collect();
             for id in &set {
-                if let Some(dep) = graph.descendants(id).into_iter().find(|d| applied.contains_key(*d) && !set.contains(d)) {
-                    return Err(PlanError::Entangled { steps: *n, id: id.to_string(), dependent: dep.to_string() });
+                if let Some(dep) = graph
+                    .descendants(id)
+                    .into_iter()
+                    .find(|d| applied.contains_key(*d) && !set.contains(d))
+                {
+                    return Err(PlanError::Entangled {
+                        steps: *n,
+                        id: id.to_string(),
+                        dependent: dep.to_string(),
+                    });
                 }
             }
             set
@@ -120,11 +138,24 @@ pub fn plan_down(graph: &Graph, applied: &HashMap<String, i64>, target: &DownTar
 
 /// Orders `chosen` so nothing is reverted while a chosen dependent is still applied; among
 /// those ready, the newest (highest rank) goes first.
-fn reverse_order(graph: &Graph, applied: &HashMap<String, i64>, chosen: &BTreeSet<&str>) -> Vec<RevertStep> {
+fn reverse_order(
+    graph: &Graph,
+    applied: &HashMap<String, i64>,
+    chosen: &BTreeSet<&str>,
+) -> Vec<RevertStep> {
     let rank = |id: &str| applied.get(id).copied().unwrap_or(0);
     let mut blockers: HashMap<&str, usize> = chosen
         .iter()
-        .map(|id| (*id, graph.dependents(id).iter().filter(|d| chosen.contains(*d)).count()))
+        .map(|id| {
+            (
+                *id,
+                graph
+                    .dependents(id)
+                    .iter()
+                    .filter(|d| chosen.contains(*d))
+                    .count(),
+            )
+        })
         .collect();
     let key = |id: &str| (rank(id), graph.rank(id));
     let mut ready: BinaryHeap<(i64, Option<usize>, &str)> = blockers
@@ -137,7 +168,10 @@ fn reverse_order(graph: &Graph, applied: &HashMap<String, i64>, chosen: &BTreeSe
         .collect();
     let mut out = Vec::with_capacity(chosen.len());
     while let Some((r, _, id)) = ready.pop() {
-        out.push(RevertStep { id: id.to_string(), rank: r });
+        out.push(RevertStep {
+            id: id.to_string(),
+            rank: r,
+        });
         for dep in graph.dependencies(id) {
             if let Some(n) = blockers.get_mut(dep) {
                 *n -= 1;

@@ -6,7 +6,9 @@ pub fn redact_url(url: &str) -> String {
     let mut out = url.to_string();
     if let Some(scheme_end) = out.find("://") {
         let auth_start = scheme_end + 3;
-        let auth_end = out[auth_start..].find(['/', '?', '#']).map_or(out.len(), |i| auth_start + i);
+        let auth_end = out[auth_start..]
+            .find(['/', '?', '#'])
+            .map_or(out.len(), |i| auth_start + i);
         if let Some(at) = out[auth_start..auth_end].rfind('@') {
             let userinfo = auth_start..auth_start + at;
             if let Some(colon) = out[userinfo.clone()].find(':') {
@@ -19,7 +21,9 @@ pub fn redact_url(url: &str) -> String {
         let query: Vec<String> = query
             .split('&')
             .map(|kv| match kv.split_once('=') {
-                Some((k, _)) if k.eq_ignore_ascii_case("password") || k.eq_ignore_ascii_case("pass") => {
+                Some((k, _))
+                    if k.eq_ignore_ascii_case("password") || k.eq_ignore_ascii_case("pass") =>
+                {
                     format!("{k}=***")
                 }
                 _ => kv.to_string(),
@@ -32,7 +36,11 @@ pub fn redact_url(url: &str) -> String {
 
 /// Replaces every occurrence of `secret` in `text` (for driver messages that echo a URL).
 pub fn scrub(text: &str, secret: &str) -> String {
-    if secret.is_empty() { text.to_string() } else { text.replace(secret, "***") }
+    if secret.is_empty() {
+        text.to_string()
+    } else {
+        text.replace(secret, "***")
+    }
 }
 
 #[cfg(test)]
@@ -41,11 +49,23 @@ mod tests {
 
     #[test]
     fn passwords_are_masked_everywhere_they_can_be() {
-        assert_eq!(redact_url("postgres://app:s3cr%40t@db:5432/x"), "postgres://app:***@db:5432/x");
-        assert_eq!(redact_url("mysql://root:p@ss@h/db?ssl-mode=required"), "mysql://root:***@h/db?ssl-mode=required");
-        assert_eq!(redact_url("postgres://h/db?user=a&password=zz"), "postgres://h/db?user=a&password=***");
+        assert_eq!(
+            redact_url("postgres://app:s3cr%40t@db:5432/x"),
+            "postgres://app:***@db:5432/x"
+        );
+        assert_eq!(
+            redact_url("mysql://root:p@ss@h/db?ssl-mode=required"),
+            "mysql://root:***@h/db?ssl-mode=required"
+        );
+        assert_eq!(
+            redact_url("postgres://h/db?user=a&password=zz"),
+            "postgres://h/db?user=a&password=***"
+        );
         assert_eq!(redact_url("sqlite:cairn.db"), "sqlite:cairn.db");
         assert_eq!(redact_url("postgres://app@h/db"), "postgres://app@h/db");
-        assert_eq!(scrub("failed for pw hunter2", "hunter2"), "failed for pw ***");
+        assert_eq!(
+            scrub("failed for pw hunter2", "hunter2"),
+            "failed for pw ***"
+        );
     }
 }

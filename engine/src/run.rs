@@ -7,16 +7,16 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::backend::{Backend, Step, DEFAULT_LOCK_TIMEOUT};
+use crate::ENGINE_VERSION;
+use crate::backend::{Backend, DEFAULT_LOCK_TIMEOUT, Step};
 use crate::error::{BackendError, Direction, Error, Result, StatementFailure};
 use crate::graph::Graph;
 use crate::history::{AppliedMigration, HistoryStatus};
 use crate::load::MigrationSet;
 use crate::model::Script;
-use crate::plan::{plan_down, plan_up, DownTarget, PlanError, UpTarget};
+use crate::plan::{DownTarget, PlanError, UpTarget, plan_down, plan_up};
 use crate::split::split;
-use crate::validate::{validate, Finding};
-use crate::ENGINE_VERSION;
+use crate::validate::{Finding, validate};
 
 /// How a run behaves.
 #[derive(Debug, Clone)]
@@ -31,8 +31,14 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".to_string());
-        Options { lock_timeout: DEFAULT_LOCK_TIMEOUT, dry_run: false, applied_by: user }
+        let user = std::env::var("USER")
+            .or_else(|_| std::env::var("USERNAME"))
+            .unwrap_or_else(|_| "unknown".to_string());
+        Options {
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            dry_run: false,
+            applied_by: user,
+        }
     }
 }
 
@@ -92,20 +98,38 @@ pub struct RunReport {
 /// Applies what `target` needs. Refuses to start when an applied migration changed or an
 /// earlier run failed part-way; stops at the first failing migration, whose own changes are
 /// rolled back where the dialect allows.
-pub fn up(backend: &mut dyn Backend, set: &MigrationSet, target: &UpTarget, opts: &Options, on_event: &mut dyn FnMut(Event<'_>)) -> Result<RunReport> {
+pub fn up(
+    backend: &mut dyn Backend,
+    set: &MigrationSet,
+    target: &UpTarget,
+    opts: &Options,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<RunReport> {
     locked(backend, opts, |backend| {
         let history = backend.history()?;
-        let (errors, warnings): (Vec<Finding>, Vec<Finding>) = validate(set, &history).into_iter().partition(Finding::is_error);
+        let (errors, warnings): (Vec<Finding>, Vec<Finding>) = validate(set, &history)
+            .into_iter()
+            .partition(Finding::is_error);
         if !errors.is_empty() {
             return Err(Error::Validation(errors));
         }
         let applied: HashSet<String> = history.iter().map(|h| h.id.clone()).collect();
         let ids = plan_up(set.graph(), &applied, target).map_err(plan_error)?;
-        on_event(Event::Planned { direction: Direction::Up, total: ids.len() });
+        on_event(Event::Planned {
+            direction: Direction::Up,
+            total: ids.len(),
+        });
         let mut rank = history.iter().map(|h| h.rank).max().unwrap_or(0);
-        let mut report = RunReport { direction: Direction::Up, dry_run: opts.dry_run, migrations: Vec::new(), warnings };
+        let mut report = RunReport {
+            direction: Direction::Up,
+            dry_run: opts.dry_run,
+            migrations: Vec::new(),
+            warnings,
+        };
         for (index, id) in ids.iter().enumerate() {
-            let m = set.get(id).ok_or_else(|| Error::UnknownMigration(id.clone()))?;
+            let m = set
+                .get(id)
+                .ok_or_else(|| Error::UnknownMigration(id.clone()))?;
             on_event(Event::Started { id, index });
             rank += 1;
             let record = AppliedMigration {
@@ -124,8 +148,19 @@ pub fn up(backend: &mut dyn Backend, set: &MigrationSet, target: &UpTarget, opts
                 failed_statement: None,
                 error: None,
             };
-            let ms = run_step(backend, opts, Direction::Up, &m.up, m.transaction, &record, Some(&m.file))?;
-            on_event(Event::Finished { id, execution_ms: ms });
+            let ms = run_step(
+                backend,
+                opts,
+                Direction::Up,
+                &m.up,
+                m.transaction,
+                &record,
+                Some(&m.file),
+            )?;
+            on_event(Event::Finished {
+                id,
+                execution_ms: ms,
+            });
             report.migrations.push(entry(id, &m.up, ms, opts.dry_run));
         }
         Ok(report)
@@ -134,32 +169,67 @@ pub fn up(backend: &mut dyn Backend, set: &MigrationSet, target: &UpTarget, opts
 
 /// Reverts what `target` names, dependents first. Every migration in the plan must have down
 /// SQL (from its file, or stored in the history when the file is gone) before anything runs.
-pub fn down(backend: &mut dyn Backend, set: &MigrationSet, target: &DownTarget, opts: &Options, on_event: &mut dyn FnMut(Event<'_>)) -> Result<RunReport> {
+pub fn down(
+    backend: &mut dyn Backend,
+    set: &MigrationSet,
+    target: &DownTarget,
+    opts: &Options,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<RunReport> {
     locked(backend, opts, |backend| {
         let history = backend.history()?;
-        let (errors, warnings): (Vec<Finding>, Vec<Finding>) =
-            validate(set, &history).into_iter().partition(|f| matches!(f, Finding::Failed { .. }));
+        let (errors, warnings): (Vec<Finding>, Vec<Finding>) = validate(set, &history)
+            .into_iter()
+            .partition(|f| matches!(f, Finding::Failed { .. }));
         if !errors.is_empty() {
             return Err(Error::Validation(errors));
         }
         let graph = graph_with_history(set, &history)?;
-        let applied: HashMap<String, i64> = history.iter().map(|h| (h.id.clone(), h.rank)).collect();
+        let applied: HashMap<String, i64> =
+            history.iter().map(|h| (h.id.clone(), h.rank)).collect();
         let steps = plan_down(&graph, &applied, target).map_err(plan_error)?;
-        let rows: HashMap<&str, &AppliedMigration> = history.iter().map(|h| (h.id.as_str(), h)).collect();
+        let rows: HashMap<&str, &AppliedMigration> =
+            history.iter().map(|h| (h.id.as_str(), h)).collect();
 
         let mut scripts = Vec::with_capacity(steps.len());
         for step in &steps {
-            let row = rows.get(step.id.as_str()).ok_or_else(|| Error::UnknownMigration(step.id.clone()))?;
+            let row = rows
+                .get(step.id.as_str())
+                .ok_or_else(|| Error::UnknownMigration(step.id.clone()))?;
             scripts.push(down_script(set, row)?);
         }
-        on_event(Event::Planned { direction: Direction::Down, total: steps.len() });
-        let mut report = RunReport { direction: Direction::Down, dry_run: opts.dry_run, migrations: Vec::new(), warnings };
+        on_event(Event::Planned {
+            direction: Direction::Down,
+            total: steps.len(),
+        });
+        let mut report = RunReport {
+            direction: Direction::Down,
+            dry_run: opts.dry_run,
+            migrations: Vec::new(),
+            warnings,
+        };
         for (index, (step, (script, transaction, file))) in steps.iter().zip(&scripts).enumerate() {
-            on_event(Event::Started { id: &step.id, index });
+            on_event(Event::Started {
+                id: &step.id,
+                index,
+            });
             let row = rows[step.id.as_str()];
-            let ms = run_step(backend, opts, Direction::Down, script, *transaction, row, file.as_ref())?;
-            on_event(Event::Finished { id: &step.id, execution_ms: ms });
-            report.migrations.push(entry(&step.id, script, ms, opts.dry_run));
+            let ms = run_step(
+                backend,
+                opts,
+                Direction::Down,
+                script,
+                *transaction,
+                row,
+                file.as_ref(),
+            )?;
+            on_event(Event::Finished {
+                id: &step.id,
+                execution_ms: ms,
+            });
+            report
+                .migrations
+                .push(entry(&step.id, script, ms, opts.dry_run));
         }
         Ok(report)
     })
@@ -168,23 +238,42 @@ pub fn down(backend: &mut dyn Backend, set: &MigrationSet, target: &DownTarget, 
 /// Clears a failed migration's history row after the user repaired the database by hand, so
 /// the next `up` applies it again from the start.
 pub fn repair(backend: &mut dyn Backend, id: &str, opts: &Options) -> Result<AppliedMigration> {
-    locked(backend, &Options { dry_run: false, ..opts.clone() }, |backend| {
-        let history = backend.history()?;
-        let row = history.into_iter().find(|h| h.id == id).ok_or_else(|| Error::UnknownMigration(id.to_string()))?;
-        if row.status == HistoryStatus::Applied {
-            return Err(Error::Plan(format!("migration {id} is applied, not failed: nothing to repair")));
-        }
-        backend.forget(id)?;
-        Ok(row)
-    })
+    locked(
+        backend,
+        &Options {
+            dry_run: false,
+            ..opts.clone()
+        },
+        |backend| {
+            let history = backend.history()?;
+            let row = history
+                .into_iter()
+                .find(|h| h.id == id)
+                .ok_or_else(|| Error::UnknownMigration(id.to_string()))?;
+            if row.status == HistoryStatus::Applied {
+                return Err(Error::Plan(format!(
+                    "migration {id} is applied, not failed: nothing to repair"
+                )));
+            }
+            backend.forget(id)?;
+            Ok(row)
+        },
+    )
 }
 
-fn locked<T>(backend: &mut dyn Backend, opts: &Options, f: impl FnOnce(&mut dyn Backend) -> Result<T>) -> Result<T> {
+fn locked<T>(
+    backend: &mut dyn Backend,
+    opts: &Options,
+    f: impl FnOnce(&mut dyn Backend) -> Result<T>,
+) -> Result<T> {
     if opts.dry_run {
         return f(backend);
     }
     backend.lock(opts.lock_timeout)?;
-    let result = backend.ensure_history().map_err(Error::from).and_then(|()| f(backend));
+    let result = backend
+        .ensure_history()
+        .map_err(Error::from)
+        .and_then(|()| f(backend));
     let released = backend.unlock();
     match (result, released) {
         (Ok(v), Ok(())) => Ok(v),
@@ -205,7 +294,12 @@ fn run_step(
     if opts.dry_run {
         return Ok(0);
     }
-    let step = Step { direction, statements: &script.statements, transaction, record };
+    let step = Step {
+        direction,
+        statements: &script.statements,
+        transaction,
+        record,
+    };
     backend.execute(&step).map_err(|e| match e {
         BackendError::Statement { index, message } => {
             let stmt = script.statements.get(index);
@@ -230,12 +324,19 @@ fn entry(id: &str, script: &Script, ms: u64, dry_run: bool) -> MigrationReport {
         id: id.to_string(),
         execution_ms: ms,
         statements: script.statements.len(),
-        sql: if dry_run { script.statements.iter().map(|s| s.sql.clone()).collect() } else { Vec::new() },
+        sql: if dry_run {
+            script.statements.iter().map(|s| s.sql.clone()).collect()
+        } else {
+            Vec::new()
+        },
     }
 }
 
 /// The down script for an applied migration: from its file, else from the history.
-fn down_script(set: &MigrationSet, row: &AppliedMigration) -> Result<(Script, bool, Option<PathBuf>)> {
+fn down_script(
+    set: &MigrationSet,
+    row: &AppliedMigration,
+) -> Result<(Script, bool, Option<PathBuf>)> {
     if let Some(m) = set.get(&row.id)
         && let Some(d) = &m.down
     {
@@ -243,21 +344,51 @@ fn down_script(set: &MigrationSet, row: &AppliedMigration) -> Result<(Script, bo
     }
     let transaction = set.get(&row.id).is_none_or(|m| m.transaction);
     let Some(sql) = &row.down_sql else {
-        return Err(Error::Plan(format!("migration {} has no down SQL in its file or its history: it cannot be rolled back", row.id)));
+        return Err(Error::Plan(format!(
+            "migration {} has no down SQL in its file or its history: it cannot be rolled back",
+            row.id
+        )));
     };
-    let statements = split(sql, set.dialect()).map_err(|e| Error::Plan(format!("stored down SQL of {} cannot be split: {e}", row.id)))?;
-    Ok((Script { sql: sql.clone(), statements, first_line: 1, lines_match: true }, transaction, None))
+    let statements = split(sql, set.dialect()).map_err(|e| {
+        Error::Plan(format!(
+            "stored down SQL of {} cannot be split: {e}",
+            row.id
+        ))
+    })?;
+    Ok((
+        Script {
+            sql: sql.clone(),
+            statements,
+            first_line: 1,
+            lines_match: true,
+        },
+        transaction,
+        None,
+    ))
 }
 
 /// The files' graph plus applied migrations whose files are gone, so they can be rolled back.
 fn graph_with_history(set: &MigrationSet, history: &[AppliedMigration]) -> Result<Graph> {
-    let mut nodes: Vec<(String, Vec<String>)> = set.iter().map(|m| (m.id.clone(), m.depends_on.clone())).collect();
-    let known: HashSet<&str> = set.iter().map(|m| m.id.as_str()).chain(history.iter().map(|h| h.id.as_str())).collect();
+    let mut nodes: Vec<(String, Vec<String>)> = set
+        .iter()
+        .map(|m| (m.id.clone(), m.depends_on.clone()))
+        .collect();
+    let known: HashSet<&str> = set
+        .iter()
+        .map(|m| m.id.as_str())
+        .chain(history.iter().map(|h| h.id.as_str()))
+        .collect();
     for h in history.iter().filter(|h| set.get(&h.id).is_none()) {
-        let deps = h.depends_on.iter().filter(|d| known.contains(d.as_str())).cloned().collect();
+        let deps = h
+            .depends_on
+            .iter()
+            .filter(|d| known.contains(d.as_str()))
+            .cloned()
+            .collect();
         nodes.push((h.id.clone(), deps));
     }
-    Graph::build(nodes).map_err(|ps| Error::Plan(format!("history and files form an invalid graph: {ps:?}")))
+    Graph::build(nodes)
+        .map_err(|ps| Error::Plan(format!("history and files form an invalid graph: {ps:?}")))
 }
 
 fn plan_error(e: PlanError) -> Error {

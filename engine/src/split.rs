@@ -75,9 +75,7 @@ pub fn split(script: &str, dialect: Dialect) -> Result<Vec<Statement>, SplitErro
 fn tokenize(script: &str, dialect: Dialect) -> Result<Vec<TokenWithSpan>, SplitError> {
     let result = match dialect {
         Dialect::Sqlite => Tokenizer::new(&SQLiteDialect {}, script).tokenize_with_location(),
-        Dialect::Postgres => {
-            Tokenizer::new(&PostgreSqlDialect {}, script).tokenize_with_location()
-        }
+        Dialect::Postgres => Tokenizer::new(&PostgreSqlDialect {}, script).tokenize_with_location(),
         Dialect::Mysql => Tokenizer::new(&MySqlDialect {}, script).tokenize_with_location(),
     };
     result.map_err(|e| SplitError {
@@ -141,7 +139,10 @@ impl BodyTracker {
             "BEGIN" if dialect != Dialect::Postgres || next_kw == "ATOMIC" => self.depth += 1,
             "CASE" if self.depth > 0 => self.depth += 1,
             // MySQL closes IF/LOOP/WHILE/REPEAT with `END IF` etc.; those never opened a level.
-            "END" if self.depth > 0 && !matches!(next_kw.as_str(), "IF" | "LOOP" | "WHILE" | "REPEAT") => {
+            "END"
+                if self.depth > 0
+                    && !matches!(next_kw.as_str(), "IF" | "LOOP" | "WHILE" | "REPEAT") =>
+            {
                 self.depth -= 1;
                 self.skip_next = next_kw == "CASE";
             }
@@ -158,7 +159,9 @@ impl BodyTracker {
             Dialect::Postgres => &["FUNCTION", "PROCEDURE"],
             Dialect::Mysql => &["TRIGGER", "PROCEDURE", "FUNCTION", "EVENT"],
         };
-        self.head.last().is_some_and(|k| objects.contains(&k.as_str()))
+        self.head
+            .last()
+            .is_some_and(|k| objects.contains(&k.as_str()))
     }
 }
 
@@ -173,7 +176,12 @@ struct Cursor<'a> {
 
 impl<'a> Cursor<'a> {
     fn new(script: &'a str) -> Self {
-        Cursor { script, line: 1, column: 1, byte: 0 }
+        Cursor {
+            script,
+            line: 1,
+            column: 1,
+            byte: 0,
+        }
     }
 
     fn offset(&mut self, to: Location) -> usize {
@@ -243,7 +251,11 @@ mod tests {
     #[test]
     fn empty_and_comment_only_scripts_have_no_statements() {
         assert!(split("", Dialect::Sqlite).unwrap().is_empty());
-        assert!(split(" ;; -- nothing\n", Dialect::Postgres).unwrap().is_empty());
+        assert!(
+            split(" ;; -- nothing\n", Dialect::Postgres)
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]

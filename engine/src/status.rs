@@ -40,7 +40,8 @@ pub struct StatusRow {
 
 /// Status of every migration: files in apply order, then history rows without a file.
 pub fn status(set: &MigrationSet, history: &[AppliedMigration]) -> Vec<StatusRow> {
-    let by_id: std::collections::HashMap<&str, &AppliedMigration> = history.iter().map(|h| (h.id.as_str(), h)).collect();
+    let by_id: std::collections::HashMap<&str, &AppliedMigration> =
+        history.iter().map(|h| (h.id.as_str(), h)).collect();
     let mut rows: Vec<StatusRow> = set
         .iter()
         .map(|m| {
@@ -60,12 +61,21 @@ pub fn status(set: &MigrationSet, history: &[AppliedMigration]) -> Vec<StatusRow
             }
         })
         .collect();
-    rows.extend(history.iter().filter(|h| set.get(&h.id).is_none()).map(|h| StatusRow {
-        id: h.id.clone(),
-        state: if h.status == HistoryStatus::Applied { MigrationState::Missing } else { MigrationState::Failed },
-        description: h.description.clone(),
-        applied_at: Some(h.applied_at.clone()),
-        file: None,
-    }));
+    rows.extend(
+        history
+            .iter()
+            .filter(|h| set.get(&h.id).is_none())
+            .map(|h| StatusRow {
+                id: h.id.clone(),
+                state: if h.status == HistoryStatus::Applied {
+                    MigrationState::Missing
+                } else {
+                    MigrationState::Failed
+                },
+                description: h.description.clone(),
+                applied_at: Some(h.applied_at.clone()),
+                file: None,
+            }),
+    );
     rows
 }

@@ -52,7 +52,9 @@ impl Finding {
     /// The migration it concerns.
     pub fn id(&self) -> &str {
         match self {
-            Finding::Changed { id, .. } | Finding::Missing { id, .. } | Finding::Failed { id, .. } => id,
+            Finding::Changed { id, .. }
+            | Finding::Missing { id, .. }
+            | Finding::Failed { id, .. } => id,
         }
     }
 
@@ -60,12 +62,21 @@ impl Finding {
     pub fn headline(&self) -> String {
         match self {
             Finding::Changed { id, file, .. } => {
-                format!("migration {id} was changed after it was applied ({}): restore the file, or write a new migration for the change", file.display())
+                format!(
+                    "migration {id} was changed after it was applied ({}): restore the file, or write a new migration for the change",
+                    file.display()
+                )
             }
             Finding::Missing { id, applied_at } => {
-                format!("migration {id} (applied {applied_at}) has no file; it can still be rolled back from the stored down SQL")
+                format!(
+                    "migration {id} (applied {applied_at}) has no file; it can still be rolled back from the stored down SQL"
+                )
             }
-            Finding::Failed { id, statement, message } => format!(
+            Finding::Failed {
+                id,
+                statement,
+                message,
+            } => format!(
                 "migration {id} failed at statement {statement} in an earlier run: {message}; statements before it took effect. Fix the database, then `migrate repair {id}`"
             ),
         }
@@ -80,18 +91,29 @@ pub fn validate(set: &MigrationSet, history: &[AppliedMigration]) -> Vec<Finding
             out.push(Finding::Failed {
                 id: row.id.clone(),
                 statement: row.failed_statement.unwrap_or(0),
-                message: row.error.clone().unwrap_or_else(|| "the runner stopped before the migration finished".to_string()),
+                message: row.error.clone().unwrap_or_else(|| {
+                    "the runner stopped before the migration finished".to_string()
+                }),
             });
             continue;
         }
         match set.get(&row.id) {
-            None => out.push(Finding::Missing { id: row.id.clone(), applied_at: row.applied_at.clone() }),
+            None => out.push(Finding::Missing {
+                id: row.id.clone(),
+                applied_at: row.applied_at.clone(),
+            }),
             Some(m) if m.checksum.to_hex() != row.checksum => {
-                let applied = row.up_sql.as_deref().unwrap_or("-- (the applied SQL was not recorded)\n");
+                let applied = row
+                    .up_sql
+                    .as_deref()
+                    .unwrap_or("-- (the applied SQL was not recorded)\n");
                 let diff = TextDiff::from_lines(applied, m.up.sql.as_str())
                     .unified_diff()
                     .context_radius(3)
-                    .header(&format!("{} (applied)", row.id), &m.file.display().to_string())
+                    .header(
+                        &format!("{} (applied)", row.id),
+                        &m.file.display().to_string(),
+                    )
                     .to_string();
                 out.push(Finding::Changed {
                     id: row.id.clone(),

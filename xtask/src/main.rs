@@ -1,1 +1,5 @@
-fn main(){}
+//! `cargo xtask ...`: Cairn's command line.
+
+fn main() -> std::process::ExitCode {
+    xtask::main()
+}

@@ -1,1 +1,212 @@
-pub fn x(){}
+//! SQLite backend for Cairn, on rusqlite with SQLite bundled (no system library needed).
+//!
+//! URLs: `sqlite:path`, `sqlite://path`, `sqlite:///absolute/path`, `sqlite::memory:`.
+//! Files are opened in WAL mode with a busy timeout and foreign keys on. Each migration and its
+//! history row commit in one `BEGIN IMMEDIATE` transaction (SQLite has transactional DDL); a
+//! run holds an OS lock on `<db>-cairn-lock`, so a second runner waits, then finds nothing to do.
+//!
+//! ```no_run
+//! let mut registry = cairn::Registry::new();
+//! cairn_sqlite::register(&mut registry);
+//! let db = registry.connect("sqlite:app.db")?;
+//! # Ok::<(), cairn::Error>(())
+//! ```
+
+mod history;
+mod lock;
+mod url;
+
+use std::time::{Duration, Instant};
+
+use cairn::{
+    AppliedMigration, Backend, BackendError, Dialect, Direction, HistoryStatus, Registry, Step,
+};
+use rusqlite::Connection;
+
+pub use lock::lock_path;
+pub use url::{Location, parse as parse_url};
+
+/// URL schemes this backend registers.
+pub const SCHEMES: &[&str] = &["sqlite", "sqlite3"];
+
+/// Registers this backend for [`SCHEMES`].
+pub fn register(registry: &mut Registry) {
+    registry.register(SCHEMES, Dialect::Sqlite, connect);
+}
+
+/// Opens `url` as a boxed [`Backend`].
+pub fn connect(url: &str) -> Result<Box<dyn Backend>, BackendError> {
+    Ok(Box::new(Sqlite::open(url)?))
+}
+
+/// A connection to one SQLite database.
+#[derive(Debug)]
+pub struct Sqlite {
+    conn: Connection,
+    location: Location,
+    lock: Option<lock::FileLock>,
+}
+
+impl Sqlite {
+    /// Opens (creating if absent) the database `url` names.
+    pub fn open(url: &str) -> Result<Sqlite, BackendError> {
+        let location = url::parse(url)?;
+        let conn = match &location {
+            Location::Memory => Connection::open_in_memory(),
+            Location::File(path) => Connection::open(path),
+        }
+        .map_err(|e| {
+            BackendError::Connection(format!(
+                "cannot open SQLite database {}: {e}",
+                describe(&location)
+            ))
+        })?;
+        conn.busy_timeout(cairn::DEFAULT_LOCK_TIMEOUT)
+            .map_err(other)?;
+        if let Location::File(_) = location {
+            let mode: String = conn
+                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+                .map_err(other)?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                return Err(BackendError::Other(format!(
+                    "cannot switch {} to WAL mode (it is in {mode} mode)",
+                    describe(&location)
+                )));
+            }
+        }
+        conn.execute_batch("PRAGMA foreign_keys = ON")
+            .map_err(other)?;
+        Ok(Sqlite {
+            conn,
+            location,
+            lock: None,
+        })
+    }
+
+    /// The underlying connection, for callers that need to query the database directly.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    fn record(&self, step: &Step<'_>, ms: i64) -> rusqlite::Result<()> {
+        match step.direction {
+            Direction::Up => history::insert(&self.conn, step.record, HistoryStatus::Applied, ms),
+            Direction::Down => history::delete(&self.conn, &step.record.id),
+        }
+    }
+
+    fn run_statements(&self, step: &Step<'_>) -> Result<(), BackendError> {
+        for (index, statement) in step.statements.iter().enumerate() {
+            self.conn
+                .execute_batch(&statement.sql)
+                .map_err(|e| BackendError::Statement {
+                    index,
+                    message: e.to_string(),
+                })?;
+        }
+        Ok(())
+    }
+
+    fn execute_in_transaction(&mut self, step: &Step<'_>) -> Result<u64, BackendError> {
+        let start = Instant::now();
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(other)?;
+        let result = self.run_statements(step).and_then(|()| {
+            let ms = elapsed_ms(start);
+            self.record(step, i64::try_from(ms).unwrap_or(i64::MAX))
+                .map_err(other)?;
+            self.conn.execute_batch("COMMIT").map_err(other)?;
+            Ok(ms)
+        });
+        if result.is_err() && !self.conn.is_autocommit() {
+            // The statement error is what the user needs; a failed rollback adds nothing to it.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        result
+    }
+
+    fn execute_outside_transaction(&mut self, step: &Step<'_>) -> Result<u64, BackendError> {
+        let start = Instant::now();
+        if step.direction == Direction::Up {
+            history::insert(&self.conn, step.record, HistoryStatus::Running, 0).map_err(other)?;
+        }
+        if let Err(e) = self.run_statements(step) {
+            if let BackendError::Statement { index, message } = &e {
+                history::fail(&self.conn, &step.record.id, index + 1, message).map_err(other)?;
+            }
+            return Err(e);
+        }
+        let ms = elapsed_ms(start);
+        match step.direction {
+            Direction::Up => history::finish(
+                &self.conn,
+                &step.record.id,
+                i64::try_from(ms).unwrap_or(i64::MAX),
+            ),
+            Direction::Down => history::delete(&self.conn, &step.record.id),
+        }
+        .map_err(other)?;
+        Ok(ms)
+    }
+}
+
+impl Backend for Sqlite {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn describe(&self) -> String {
+        describe(&self.location)
+    }
+
+    fn lock(&mut self, timeout: Duration) -> Result<(), BackendError> {
+        self.conn.busy_timeout(timeout).map_err(other)?;
+        if let Location::File(path) = &self.location
+            && self.lock.is_none()
+        {
+            self.lock = Some(lock::FileLock::acquire(path, timeout)?);
+        }
+        Ok(())
+    }
+
+    fn unlock(&mut self) -> Result<(), BackendError> {
+        match self.lock.take() {
+            Some(l) => l.release(),
+            None => Ok(()),
+        }
+    }
+
+    fn ensure_history(&mut self) -> Result<(), BackendError> {
+        history::ensure(&self.conn).map_err(other)
+    }
+
+    fn history(&mut self) -> Result<Vec<AppliedMigration>, BackendError> {
+        history::read(&self.conn).map_err(other)
+    }
+
+    fn execute(&mut self, step: &Step<'_>) -> Result<u64, BackendError> {
+        if step.transaction {
+            self.execute_in_transaction(step)
+        } else {
+            self.execute_outside_transaction(step)
+        }
+    }
+
+    fn forget(&mut self, id: &str) -> Result<(), BackendError> {
+        history::delete(&self.conn, id).map_err(other)
+    }
+}
+
+fn describe(location: &Location) -> String {
+    match location {
+        Location::Memory => "sqlite::memory:".to_string(),
+        Location::File(p) => format!("sqlite:{}", p.display()),
+    }
+}
+
+fn elapsed_ms(start: Instant) -> u64 {
+    u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+fn other(e: rusqlite::Error) -> BackendError {
+    BackendError::Other(e.to_string())
+}

@@ -80,7 +80,14 @@ pub fn load_dir(root: &Path, dialect: Dialect) -> Result<MigrationSet, LoadError
 pub fn read_dir(root: &Path) -> Result<Vec<SourceFile>, LoadErrors> {
     let mut paths = Vec::new();
     walk(root, &mut paths).map_err(|e| {
-        LoadErrors(vec![problem(ProblemKind::Io, root, 0, 0, format!("cannot read migrations directory: {e}"), None)])
+        LoadErrors(vec![problem(
+            ProblemKind::Io,
+            root,
+            0,
+            0,
+            format!("cannot read migrations directory: {e}"),
+            None,
+        )])
     })?;
     paths.sort();
     let mut files = Vec::new();
@@ -93,11 +100,26 @@ pub fn read_dir(root: &Path) -> Result<Vec<SourceFile>, LoadErrors> {
             .collect::<Vec<_>>()
             .join("/");
         match fs::read_to_string(&path) {
-            Ok(text) => files.push(SourceFile { path, default_id, text }),
-            Err(e) => problems.push(problem(ProblemKind::Io, &path, 0, 0, format!("cannot read file: {e}"), None)),
+            Ok(text) => files.push(SourceFile {
+                path,
+                default_id,
+                text,
+            }),
+            Err(e) => problems.push(problem(
+                ProblemKind::Io,
+                &path,
+                0,
+                0,
+                format!("cannot read file: {e}"),
+                None,
+            )),
         }
     }
-    if problems.is_empty() { Ok(files) } else { Err(LoadErrors(problems)) }
+    if problems.is_empty() {
+        Ok(files)
+    } else {
+        Err(LoadErrors(problems))
+    }
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
@@ -105,7 +127,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         let path = entry?.path();
         if path.is_dir() {
             walk(&path, out)?;
-        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json")) {
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml" | "json")
+        ) {
             out.push(path);
         }
     }
@@ -128,14 +153,27 @@ pub fn load_files(files: Vec<SourceFile>, dialect: Dialect) -> Result<MigrationS
     let mut declared: HashMap<String, (&SourceFile, u32, u32)> = HashMap::new();
     let mut positions: HashMap<String, (&SourceFile, &RawMigration)> = HashMap::new();
     for (file, raw) in &parsed {
-        let id = raw.id.as_ref().map_or_else(|| file.default_id.clone(), |s| s.value.clone());
-        let (line, col) = raw.id.as_ref().map_or((1, 1), |s| position(file, s, &["id"], 0));
+        let id = raw
+            .id
+            .as_ref()
+            .map_or_else(|| file.default_id.clone(), |s| s.value.clone());
+        let (line, col) = raw
+            .id
+            .as_ref()
+            .map_or((1, 1), |s| position(file, s, &["id"], 0));
         if let Some((first, l, c)) = declared.get(&id) {
             let msg = format!(
                 "duplicate migration id `{id}`: also declared in {}:{l}:{c}",
                 first.path.display()
             );
-            problems.push(problem(ProblemKind::DuplicateId, &file.path, line, col, msg, Some(file)));
+            problems.push(problem(
+                ProblemKind::DuplicateId,
+                &file.path,
+                line,
+                col,
+                msg,
+                Some(file),
+            ));
             continue;
         }
         declared.insert(id.clone(), (file, line, col));
@@ -147,8 +185,17 @@ pub fn load_files(files: Vec<SourceFile>, dialect: Dialect) -> Result<MigrationS
     }
 
     let nodes = parsed.iter().map(|(file, raw)| {
-        let id = raw.id.as_ref().map_or_else(|| file.default_id.clone(), |s| s.value.clone());
-        (id, raw.depends_on.iter().map(|d| d.value.clone()).collect::<Vec<_>>())
+        let id = raw
+            .id
+            .as_ref()
+            .map_or_else(|| file.default_id.clone(), |s| s.value.clone());
+        (
+            id,
+            raw.depends_on
+                .iter()
+                .map(|d| d.value.clone())
+                .collect::<Vec<_>>(),
+        )
     });
     let mut seen = std::collections::HashSet::new();
     let nodes: Vec<_> = nodes.filter(|(id, _)| seen.insert(id.clone())).collect();
@@ -169,8 +216,17 @@ pub fn load_files(files: Vec<SourceFile>, dialect: Dialect) -> Result<MigrationS
                 migrations.into_iter().map(|m| (m.id.clone(), m)).collect();
             let migrations: Vec<Migration> =
                 graph.order().filter_map(|id| by_id.remove(id)).collect();
-            let index = migrations.iter().enumerate().map(|(i, m)| (m.id.clone(), i)).collect();
-            Ok(MigrationSet { dialect, migrations, index, graph })
+            let index = migrations
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (m.id.clone(), i))
+                .collect();
+            Ok(MigrationSet {
+                dialect,
+                migrations,
+                index,
+                graph,
+            })
         }
         _ => Err(LoadErrors(problems)),
     }
@@ -180,7 +236,11 @@ fn parse(file: &SourceFile) -> Result<RawMigration, Problem> {
     let is_json = file.path.extension().and_then(|e| e.to_str()) == Some("json");
     if is_json {
         return serde_json::from_str::<RawMigration>(&file.text).map_err(|e| {
-            let kind = if e.is_syntax() || e.is_eof() { ProblemKind::Syntax } else { ProblemKind::Format };
+            let kind = if e.is_syntax() || e.is_eof() {
+                ProblemKind::Syntax
+            } else {
+                ProblemKind::Format
+            };
             let msg = strip_position(&e.to_string());
             let line = u32::try_from(e.line()).unwrap_or(0);
             let column = u32::try_from(e.column()).unwrap_or(0);
@@ -188,19 +248,39 @@ fn parse(file: &SourceFile) -> Result<RawMigration, Problem> {
         });
     }
     serde_saphyr::from_str::<RawMigration>(&file.text).map_err(|e| {
-        let (line, column) = e
-            .location()
-            .map_or((0, 0), |l| (u32::try_from(l.line()).unwrap_or(0), u32::try_from(l.column()).unwrap_or(0)));
+        let (line, column) = e.location().map_or((0, 0), |l| {
+            (
+                u32::try_from(l.line()).unwrap_or(0),
+                u32::try_from(l.column()).unwrap_or(0),
+            )
+        });
         let text = e.to_string();
-        let kind = if is_format_message(&text) { ProblemKind::Format } else { ProblemKind::Syntax };
-        problem(kind, &file.path, line, column, strip_position(&text), Some(file))
+        let kind = if is_format_message(&text) {
+            ProblemKind::Format
+        } else {
+            ProblemKind::Syntax
+        };
+        problem(
+            kind,
+            &file.path,
+            line,
+            column,
+            strip_position(&text),
+            Some(file),
+        )
     })
 }
 
 fn is_format_message(msg: &str) -> bool {
-    ["unknown field", "missing field", "invalid type", "duplicate", "invalid value"]
-        .iter()
-        .any(|k| msg.contains(k))
+    [
+        "unknown field",
+        "missing field",
+        "invalid type",
+        "duplicate",
+        "invalid value",
+    ]
+    .iter()
+    .any(|k| msg.contains(k))
 }
 
 /// Drops a parser's own " at line X column Y" suffix: the problem carries its position.
@@ -210,7 +290,12 @@ fn strip_position(msg: &str) -> String {
     first[..cut].trim_end_matches(['.', ':', ' ']).to_string()
 }
 
-fn resolve(file: &SourceFile, raw: &RawMigration, id: String, dialect: Dialect) -> Result<Migration, Vec<Problem>> {
+fn resolve(
+    file: &SourceFile,
+    raw: &RawMigration,
+    id: String,
+    dialect: Dialect,
+) -> Result<Migration, Vec<Problem>> {
     let mut problems = Vec::new();
     let up = match script(file, &raw.up, "up", dialect) {
         Ok(Some(s)) => Some(s),
@@ -220,7 +305,14 @@ fn resolve(file: &SourceFile, raw: &RawMigration, id: String, dialect: Dialect) 
                 "migration `{id}` has no `up` SQL for {dialect} (it has: {}); add a `{dialect}:` or `default:` entry",
                 raw.up.value.keys().join(", ")
             );
-            problems.push(problem(ProblemKind::MissingSql, &file.path, line, col, msg, Some(file)));
+            problems.push(problem(
+                ProblemKind::MissingSql,
+                &file.path,
+                line,
+                col,
+                msg,
+                Some(file),
+            ));
             None
         }
         Err(p) => {
@@ -250,7 +342,12 @@ fn resolve(file: &SourceFile, raw: &RawMigration, id: String, dialect: Dialect) 
     }
 }
 
-fn script(file: &SourceFile, sql: &Spanned<RawSql>, key: &str, dialect: Dialect) -> Result<Option<Script>, Problem> {
+fn script(
+    file: &SourceFile,
+    sql: &Spanned<RawSql>,
+    key: &str,
+    dialect: Dialect,
+) -> Result<Option<Script>, Problem> {
     let Some(choice) = sql.value.for_dialect(dialect) else {
         return Ok(None);
     };
@@ -265,18 +362,36 @@ fn script(file: &SourceFile, sql: &Spanned<RawSql>, key: &str, dialect: Dialect)
             (l, c, sql.referenced.span().byte_offset())
         }
     };
-    let style = at.and_then(|b| usize::try_from(b).ok()).and_then(|b| block_style(&file.text, b));
+    let style = at
+        .and_then(|b| usize::try_from(b).ok())
+        .and_then(|b| block_style(&file.text, b));
     let (first_line, lines_match) = match style {
         Some('|') => (node_line, true),
         Some(_) => (node_line + 1, false),
         None => (node_line, false),
     };
     let statements = split(choice.text, dialect).map_err(|e| {
-        let line = if lines_match { first_line + e.line.saturating_sub(1) } else { first_line };
+        let line = if lines_match {
+            first_line + e.line.saturating_sub(1)
+        } else {
+            first_line
+        };
         let msg = format!("cannot split `{key}` SQL for {dialect}: {e}");
-        problem(ProblemKind::Sql, &file.path, line, if lines_match { 0 } else { node_col }, msg, Some(file))
+        problem(
+            ProblemKind::Sql,
+            &file.path,
+            line,
+            if lines_match { 0 } else { node_col },
+            msg,
+            Some(file),
+        )
     })?;
-    Ok(Some(Script { sql: choice.text.to_string(), statements, first_line, lines_match }))
+    Ok(Some(Script {
+        sql: choice.text.to_string(),
+        statements,
+        first_line,
+        lines_match,
+    }))
 }
 
 /// `|` or `>` when the scalar starting at byte `at` is a YAML block scalar: its content starts
@@ -292,7 +407,9 @@ fn block_style(text: &str, at: usize) -> Option<char> {
     let prev_line = prev_line.split(" #").next().unwrap_or(prev_line).trim_end();
     let indicator = prev_line.rsplit([' ', '\t']).next()?;
     let c = indicator.chars().next()?;
-    let rest_ok = indicator[1..].chars().all(|r| matches!(r, '-' | '+' | '1'..='9'));
+    let rest_ok = indicator[1..]
+        .chars()
+        .all(|r| matches!(r, '-' | '+' | '1'..='9'));
     ((c == '|' || c == '>') && rest_ok).then_some(c)
 }
 
@@ -301,7 +418,10 @@ fn block_style(text: &str, at: usize) -> Option<char> {
 fn position<T>(file: &SourceFile, value: &Spanned<T>, keys: &[&str], from: usize) -> (u32, u32) {
     let loc = value.referenced;
     if loc.line() > 0 {
-        return (u32::try_from(loc.line()).unwrap_or(0), u32::try_from(loc.column()).unwrap_or(0));
+        return (
+            u32::try_from(loc.line()).unwrap_or(0),
+            u32::try_from(loc.column()).unwrap_or(0),
+        );
     }
     let mut at = Some(from);
     for key in keys {
@@ -310,7 +430,10 @@ fn position<T>(file: &SourceFile, value: &Spanned<T>, keys: &[&str], from: usize
     at.map_or((1, 1), |a| locate::line_col(&file.text, a))
 }
 
-fn graph_problem(gp: &GraphProblem, positions: &HashMap<String, (&SourceFile, &RawMigration)>) -> Problem {
+fn graph_problem(
+    gp: &GraphProblem,
+    positions: &HashMap<String, (&SourceFile, &RawMigration)>,
+) -> Problem {
     match gp {
         GraphProblem::UnknownDependency { id, dependency } => {
             let (file, raw) = positions[id];
@@ -329,16 +452,31 @@ fn graph_problem(gp: &GraphProblem, positions: &HashMap<String, (&SourceFile, &R
                 });
             let mut names: Vec<&String> = positions.keys().collect();
             names.sort();
-            let hint = closest(dependency, &names).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
+            let hint = closest(dependency, &names)
+                .map(|c| format!("; did you mean `{c}`?"))
+                .unwrap_or_default();
             let msg = format!("migration `{id}` depends on unknown migration `{dependency}`{hint}");
-            problem(ProblemKind::UnknownDependency, &file.path, line, col, msg, Some(file))
+            problem(
+                ProblemKind::UnknownDependency,
+                &file.path,
+                line,
+                col,
+                msg,
+                Some(file),
+            )
         }
         GraphProblem::Cycle(ids) => {
             let (file, raw) = positions[&ids[0]];
-            let (line, col) = raw.depends_on.first().map_or((1, 1), |d| position(file, d, &["depends_on"], 0));
+            let (line, col) = raw
+                .depends_on
+                .first()
+                .map_or((1, 1), |d| position(file, d, &["depends_on"], 0));
             let mut path = ids.clone();
             path.push(ids[0].clone());
-            let files: Vec<String> = ids.iter().map(|i| positions[i].0.path.display().to_string()).collect();
+            let files: Vec<String> = ids
+                .iter()
+                .map(|i| positions[i].0.path.display().to_string())
+                .collect();
             let msg = format!(
                 "dependency cycle: {} (each depends on the next; files: {})",
                 path.join(" -> "),
@@ -365,16 +503,34 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }
     prev[b.len()]
 }
 
-fn problem(kind: ProblemKind, path: &Path, line: u32, column: u32, message: String, file: Option<&SourceFile>) -> Problem {
-    let source_line = file.and_then(|f| locate::line_text(&f.text, line)).map(str::to_string);
-    Problem { kind, file: path.to_path_buf(), line, column, message, source_line }
+fn problem(
+    kind: ProblemKind,
+    path: &Path,
+    line: u32,
+    column: u32,
+    message: String,
+    file: Option<&SourceFile>,
+) -> Problem {
+    let source_line = file
+        .and_then(|f| locate::line_text(&f.text, line))
+        .map(str::to_string);
+    Problem {
+        kind,
+        file: path.to_path_buf(),
+        line,
+        column,
+        message,
+        source_line,
+    }
 }
 
 #[cfg(test)]

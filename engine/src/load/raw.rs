@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_saphyr::Spanned;
 
 use crate::Dialect;
@@ -53,7 +53,10 @@ impl RawSql {
             RawSql::PerDialect(map) => map
                 .get(&SqlKey::Dialect(dialect))
                 .or_else(|| map.get(&SqlKey::Default))
-                .map(|s| SqlChoice { text: &s.value, span: Some(s) }),
+                .map(|s| SqlChoice {
+                    text: &s.value,
+                    span: Some(s),
+                }),
         }
     }
 

@@ -2,11 +2,18 @@ use super::*;
 
 fn file(path: &str, text: &str) -> SourceFile {
     let default_id = path.rsplit_once('.').map_or(path, |(p, _)| p).to_string();
-    SourceFile { path: PathBuf::from(path), default_id, text: text.to_string() }
+    SourceFile {
+        path: PathBuf::from(path),
+        default_id,
+        text: text.to_string(),
+    }
 }
 
 fn load(files: &[(&str, &str)]) -> Result<MigrationSet, LoadErrors> {
-    load_files(files.iter().map(|(p, t)| file(p, t)).collect(), Dialect::Sqlite)
+    load_files(
+        files.iter().map(|(p, t)| file(p, t)).collect(),
+        Dialect::Sqlite,
+    )
 }
 
 fn problems(files: &[(&str, &str)]) -> Vec<Problem> {
@@ -26,7 +33,10 @@ fn yaml_and_json_load_the_same_migration() {
     assert_eq!(ma.up.statements.len(), 2);
     assert_eq!(ma.up.file_line(&ma.up.statements[1]), 5);
     assert!(ma.transaction);
-    assert_eq!(a.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["base", "users"]);
+    assert_eq!(
+        a.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
+        ["base", "users"]
+    );
 }
 
 #[test]
@@ -47,7 +57,10 @@ fn unknown_field_is_an_error_with_its_line() {
     assert!(ps[0].message.contains("depend_on"), "{}", ps[0].message);
     assert_eq!(ps[0].line, 2);
 
-    let ps = problems(&[("b.json", "{\n  \"up\": \"SELECT 1\",\n  \"depend_on\": []\n}")]);
+    let ps = problems(&[(
+        "b.json",
+        "{\n  \"up\": \"SELECT 1\",\n  \"depend_on\": []\n}",
+    )]);
     assert!(ps[0].message.contains("depend_on"));
     assert_eq!(ps[0].line, 3);
 }
@@ -56,7 +69,10 @@ fn unknown_field_is_an_error_with_its_line() {
 fn syntax_and_type_errors_point_at_the_place() {
     let ps = problems(&[
         ("a.yaml", "up: SELECT 1;\ndescription: [unclosed\n"),
-        ("b.json", "{\"up\": \"SELECT 1\",\n \"transaction\": \"yes\"}"),
+        (
+            "b.json",
+            "{\"up\": \"SELECT 1\",\n \"transaction\": \"yes\"}",
+        ),
         ("c.json", "{\"up\": \"SELECT 1\",\n\n  }"),
         ("d.yaml", "up: SELECT 1\ntransaction: maybe\n"),
         ("e.yaml", "up:\n  oracle: SELECT 1\n"),
@@ -76,7 +92,10 @@ fn duplicates_unknown_dependencies_cycles_and_missing_dialects_are_all_reported(
     let ps = problems(&[
         ("a.yaml", "id: same\nup: SELECT 1;\n"),
         ("b.yaml", "id: same\nup: SELECT 2;\n"),
-        ("c.yaml", "depends_on:\n  - same\n  - smae2\nup: SELECT 3;\n"),
+        (
+            "c.yaml",
+            "depends_on:\n  - same\n  - smae2\nup: SELECT 3;\n",
+        ),
         ("d.yaml", "depends_on: [e]\nup: SELECT 4;\n"),
         ("e.json", "{\"depends_on\": [\"f\"], \"up\": \"SELECT 5\"}"),
         ("f.yaml", "depends_on: [d]\nup: SELECT 6;\n"),
@@ -87,22 +106,41 @@ fn duplicates_unknown_dependencies_cycles_and_missing_dialects_are_all_reported(
     assert!(kinds.contains(&ProblemKind::UnknownDependency));
     assert!(kinds.contains(&ProblemKind::Cycle));
     assert!(kinds.contains(&ProblemKind::MissingSql));
-    let dup = ps.iter().find(|p| p.kind == ProblemKind::DuplicateId).unwrap();
+    let dup = ps
+        .iter()
+        .find(|p| p.kind == ProblemKind::DuplicateId)
+        .unwrap();
     assert_eq!((dup.file.to_str(), dup.line), (Some("b.yaml"), 1));
     assert!(dup.message.contains("a.yaml:1"));
-    let unknown = ps.iter().find(|p| p.kind == ProblemKind::UnknownDependency).unwrap();
+    let unknown = ps
+        .iter()
+        .find(|p| p.kind == ProblemKind::UnknownDependency)
+        .unwrap();
     assert_eq!(unknown.line, 3);
     assert!(unknown.message.contains("smae2"));
     let cycle = ps.iter().find(|p| p.kind == ProblemKind::Cycle).unwrap();
-    assert!(cycle.message.contains("d -> e -> f -> d"), "{}", cycle.message);
-    let missing = ps.iter().find(|p| p.kind == ProblemKind::MissingSql).unwrap();
+    assert!(
+        cycle.message.contains("d -> e -> f -> d"),
+        "{}",
+        cycle.message
+    );
+    let missing = ps
+        .iter()
+        .find(|p| p.kind == ProblemKind::MissingSql)
+        .unwrap();
     assert!(missing.message.contains("no `up` SQL for sqlite"));
-    assert_eq!((missing.line, missing.source_line.as_deref()), (2, Some("  postgres: SELECT 7;")));
+    assert_eq!(
+        (missing.line, missing.source_line.as_deref()),
+        (2, Some("  postgres: SELECT 7;"))
+    );
 }
 
 #[test]
 fn unsplittable_sql_points_at_the_file_line() {
-    let ps = problems(&[("a.yaml", "description: x\nup: |\n  SELECT 1;\n  SELECT 'unterminated\n")]);
+    let ps = problems(&[(
+        "a.yaml",
+        "description: x\nup: |\n  SELECT 1;\n  SELECT 'unterminated\n",
+    )]);
     assert_eq!(ps[0].kind, ProblemKind::Sql);
     assert_eq!(ps[0].line, 4);
 }
@@ -123,7 +161,11 @@ fn reading_a_directory_defaults_ids_to_relative_paths() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("auth")).unwrap();
     std::fs::write(dir.path().join("auth/0001_users.yaml"), "up: SELECT 1;\n").unwrap();
-    std::fs::write(dir.path().join("auth/0002_sessions.yml"), "depends_on: [auth/0001_users]\nup: SELECT 2;\n").unwrap();
+    std::fs::write(
+        dir.path().join("auth/0002_sessions.yml"),
+        "depends_on: [auth/0001_users]\nup: SELECT 2;\n",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("README.md"), "not a migration").unwrap();
     let set = load_dir(dir.path(), Dialect::Sqlite).unwrap();
     let ids: Vec<&str> = set.iter().map(|m| m.id.as_str()).collect();
@@ -132,4 +174,3 @@ fn reading_a_directory_defaults_ids_to_relative_paths() {
     let err = load_dir(&dir.path().join("missing"), Dialect::Sqlite).unwrap_err();
     assert_eq!(err.0[0].kind, ProblemKind::Io);
 }
-

@@ -22,14 +22,20 @@ fn sample() -> Graph {
 }
 
 fn applied(list: &[&str]) -> HashMap<String, i64> {
-    list.iter().enumerate().map(|(i, id)| (id.to_string(), i as i64 + 1)).collect()
+    list.iter()
+        .enumerate()
+        .map(|(i, id)| (id.to_string(), i as i64 + 1))
+        .collect()
 }
 
 #[test]
 fn up_applies_everything_pending_in_order() {
     let g = sample();
     let plan = plan_up(&g, &HashSet::new(), &UpTarget::All).unwrap();
-    assert_eq!(plan, ["auth1", "audit1", "auth2", "auth3", "cache", "scan1"]);
+    assert_eq!(
+        plan,
+        ["auth1", "audit1", "auth2", "auth3", "cache", "scan1"]
+    );
 }
 
 #[test]
@@ -38,14 +44,23 @@ fn up_to_takes_only_ancestors() {
     let plan = plan_up(&g, &HashSet::new(), &UpTarget::To("scan1".into())).unwrap();
     assert_eq!(plan, ["auth1", "scan1"]);
     let done: HashSet<String> = ["auth1".to_string()].into();
-    assert_eq!(plan_up(&g, &done, &UpTarget::To("auth3".into())).unwrap(), ["auth2", "auth3"]);
-    assert_eq!(plan_up(&g, &HashSet::new(), &UpTarget::To("nope".into())), Err(PlanError::Unknown("nope".into())));
+    assert_eq!(
+        plan_up(&g, &done, &UpTarget::To("auth3".into())).unwrap(),
+        ["auth2", "auth3"]
+    );
+    assert_eq!(
+        plan_up(&g, &HashSet::new(), &UpTarget::To("nope".into())),
+        Err(PlanError::Unknown("nope".into()))
+    );
 }
 
 #[test]
 fn a_migration_merged_in_the_past_is_applied_without_complaint() {
     let g = sample();
-    let done: HashSet<String> = ["auth1", "auth2", "auth3", "scan1", "cache"].iter().map(|s| s.to_string()).collect();
+    let done: HashSet<String> = ["auth1", "auth2", "auth3", "scan1", "cache"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     assert_eq!(plan_up(&g, &done, &UpTarget::All).unwrap(), ["audit1"]);
 }
 
@@ -53,15 +68,24 @@ fn a_migration_merged_in_the_past_is_applied_without_complaint() {
 fn down_to_reverts_dependents_newest_first() {
     let g = sample();
     let a = applied(&["auth1", "scan1", "auth2", "audit1", "auth3", "cache"]);
-    assert_eq!(ids(&plan_down(&g, &a, &DownTarget::To("auth1".into())).unwrap()), ["auth3", "audit1", "auth2", "scan1"]);
+    assert_eq!(
+        ids(&plan_down(&g, &a, &DownTarget::To("auth1".into())).unwrap()),
+        ["auth3", "audit1", "auth2", "scan1"]
+    );
     assert_eq!(
         ids(&plan_down(&g, &a, &DownTarget::Including("auth1".into())).unwrap()),
         ["auth3", "audit1", "auth2", "scan1", "auth1"]
     );
-    assert_eq!(ids(&plan_down(&g, &a, &DownTarget::Steps(2)).unwrap()), ["cache", "auth3"]);
+    assert_eq!(
+        ids(&plan_down(&g, &a, &DownTarget::Steps(2)).unwrap()),
+        ["cache", "auth3"]
+    );
     assert_eq!(plan_down(&g, &a, &DownTarget::All).unwrap().len(), 6);
     let partial = applied(&["auth1"]);
-    assert_eq!(plan_down(&g, &partial, &DownTarget::To("auth2".into())), Err(PlanError::NotApplied("auth2".into())));
+    assert_eq!(
+        plan_down(&g, &partial, &DownTarget::To("auth2".into())),
+        Err(PlanError::NotApplied("auth2".into()))
+    );
 }
 
 #[test]
@@ -69,20 +93,30 @@ fn steps_refuse_to_strand_a_dependent() {
     let g = sample();
     // Stamped out of order: auth1 has the highest rank while audit1 depends on it.
     let a: HashMap<String, i64> = [("audit1".to_string(), 1), ("auth1".to_string(), 2)].into();
-    assert!(matches!(plan_down(&g, &a, &DownTarget::Steps(1)), Err(PlanError::Entangled { .. })));
-    assert_eq!(ids(&plan_down(&g, &a, &DownTarget::Steps(2)).unwrap()), ["audit1", "auth1"]);
+    assert!(matches!(
+        plan_down(&g, &a, &DownTarget::Steps(1)),
+        Err(PlanError::Entangled { .. })
+    ));
+    assert_eq!(
+        ids(&plan_down(&g, &a, &DownTarget::Steps(2)).unwrap()),
+        ["audit1", "auth1"]
+    );
 }
 
 /// A random DAG: node `i` may depend on any node `j < i`; names are shuffled so id order and
 /// dependency order disagree.
 fn dag() -> impl Strategy<Value = Vec<(String, Vec<String>)>> {
     (1usize..24).prop_flat_map(|n| {
-        let edges = proptest::collection::vec(proptest::collection::vec(prop::bool::weighted(0.25), n), n);
+        let edges =
+            proptest::collection::vec(proptest::collection::vec(prop::bool::weighted(0.25), n), n);
         let names = Just((0..n).collect::<Vec<_>>()).prop_shuffle();
         (edges, names).prop_map(move |(edges, names)| {
             (0..n)
                 .map(|i| {
-                    let deps = (0..i).filter(|&j| edges[i][j]).map(|j| format!("m{:02}", names[j])).collect();
+                    let deps = (0..i)
+                        .filter(|&j| edges[i][j])
+                        .map(|j| format!("m{:02}", names[j]))
+                        .collect();
                     (format!("m{:02}", names[i]), deps)
                 })
                 .collect()
@@ -96,7 +130,10 @@ fn check_respects(g: &Graph, done: &HashSet<String>, plan: &[String]) -> Result<
         for d in g.dependencies(id) {
             prop_assert!(have.contains(d), "{id} planned before its dependency {d}");
         }
-        prop_assert!(have.insert(id.clone()), "{id} planned twice or already applied");
+        prop_assert!(
+            have.insert(id.clone()),
+            "{id} planned twice or already applied"
+        );
     }
     Ok(())
 }

@@ -1,0 +1,119 @@
+//! The history table in SQLite.
+
+use cairn::{AppliedMigration, HISTORY_TABLE, HistoryStatus, decode_depends_on, encode_depends_on};
+use rusqlite::{Connection, OptionalExtension, params};
+
+const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+/// Creates the table if absent.
+pub fn ensure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(&format!(
+        "CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (
+            id TEXT PRIMARY KEY NOT NULL,
+            checksum TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            applied_at TEXT NOT NULL DEFAULT ({NOW}),
+            execution_ms INTEGER NOT NULL DEFAULT 0,
+            applied_by TEXT NOT NULL DEFAULT '',
+            engine_version TEXT NOT NULL,
+            up_sql TEXT,
+            down_sql TEXT,
+            depends_on TEXT NOT NULL DEFAULT '[]',
+            status TEXT NOT NULL DEFAULT 'applied',
+            installed_rank INTEGER NOT NULL,
+            failed_statement INTEGER,
+            error TEXT
+        )"
+    ))
+}
+
+/// Every row, by rank; empty when the table does not exist.
+pub fn read(conn: &Connection) -> rusqlite::Result<Vec<AppliedMigration>> {
+    let exists: Option<i64> = conn
+        .query_row(
+            "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+            [HISTORY_TABLE],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if exists.is_none() {
+        return Ok(Vec::new());
+    }
+    let mut stmt = conn.prepare(&format!(
+        "SELECT id, checksum, description, applied_at, execution_ms, applied_by, engine_version,
+                up_sql, down_sql, depends_on, status, installed_rank, failed_statement, error
+         FROM {HISTORY_TABLE} ORDER BY installed_rank, id"
+    ))?;
+    let rows = stmt.query_map([], |r| {
+        Ok(AppliedMigration {
+            id: r.get(0)?,
+            checksum: r.get(1)?,
+            description: r.get(2)?,
+            applied_at: r.get(3)?,
+            execution_ms: r.get(4)?,
+            applied_by: r.get(5)?,
+            engine_version: r.get(6)?,
+            up_sql: r.get(7)?,
+            down_sql: r.get(8)?,
+            depends_on: decode_depends_on(&r.get::<_, String>(9)?),
+            status: HistoryStatus::parse(&r.get::<_, String>(10)?),
+            rank: r.get(11)?,
+            failed_statement: r.get(12)?,
+            error: r.get(13)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// Inserts `row` with `status` and `execution_ms`.
+pub fn insert(
+    conn: &Connection,
+    row: &AppliedMigration,
+    status: HistoryStatus,
+    execution_ms: i64,
+) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "INSERT INTO {HISTORY_TABLE} (id, checksum, description, applied_at, execution_ms, applied_by,
+             engine_version, up_sql, down_sql, depends_on, status, installed_rank)
+         VALUES (?1, ?2, ?3, {NOW}, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+    ))?;
+    stmt.execute(params![
+        row.id,
+        row.checksum,
+        row.description,
+        execution_ms,
+        row.applied_by,
+        row.engine_version,
+        row.up_sql,
+        row.down_sql,
+        encode_depends_on(&row.depends_on),
+        status.as_str(),
+        row.rank,
+    ])?;
+    Ok(())
+}
+
+/// Marks `id` applied after a non-transactional run.
+pub fn finish(conn: &Connection, id: &str, execution_ms: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        &format!("UPDATE {HISTORY_TABLE} SET status = 'applied', execution_ms = ?2, applied_at = {NOW} WHERE id = ?1"),
+        params![id, execution_ms],
+    )?;
+    Ok(())
+}
+
+/// Marks `id` failed at 1-based `statement` with the database's message.
+pub fn fail(conn: &Connection, id: &str, statement: usize, message: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        &format!("UPDATE {HISTORY_TABLE} SET status = 'failed', failed_statement = ?2, error = ?3 WHERE id = ?1"),
+        params![id, i64::try_from(statement).unwrap_or(i64::MAX), message],
+    )?;
+    Ok(())
+}
+
+/// Deletes `id`'s row.
+pub fn delete(conn: &Connection, id: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(&format!("DELETE FROM {HISTORY_TABLE} WHERE id = ?1"))?
+        .execute([id])?;
+    Ok(())
+}

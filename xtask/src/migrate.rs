@@ -1,0 +1,393 @@
+//! `migrate ...`: thin shells over the engine's API that parse flags and print.
+
+use std::fs;
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result};
+use cairn::{DownTarget, Error, Event, MigrationState, Options, RunReport, UpTarget};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+
+use crate::cli::{Format, Migrate, Out};
+use crate::{Context, Outcome};
+
+/// Runs one `migrate` subcommand.
+pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
+    match cmd {
+        Migrate::Up { to, dry_run, out } => {
+            let target = to.clone().map_or(UpTarget::All, UpTarget::To);
+            apply(ctx, *out, *dry_run, |db, set, opts, ev| {
+                cairn::up(db, set, &target, opts, ev)
+            })
+        }
+        Migrate::Down {
+            to,
+            id,
+            steps,
+            all,
+            dry_run,
+            out,
+        } => {
+            let target = match (to, id, steps, all) {
+                (Some(t), _, _, _) => DownTarget::To(t.clone()),
+                (_, Some(i), _, _) => DownTarget::Including(i.clone()),
+                (_, _, Some(n), _) => DownTarget::Steps(*n),
+                (_, _, _, true) => DownTarget::All,
+                _ => anyhow::bail!("say what to roll back: --to ID, --id ID, --steps N or --all"),
+            };
+            apply(ctx, *out, *dry_run, |db, set, opts, ev| {
+                cairn::down(db, set, &target, opts, ev)
+            })
+        }
+        Migrate::Status(out) => status(ctx, *out),
+        Migrate::History(out) => history(ctx, *out),
+        Migrate::Validate(out) => validate(ctx, *out),
+        Migrate::New { name, json } => new(ctx, name, *json),
+        Migrate::Repair { id, out } => {
+            let mut db = ctx.connect()?;
+            let row = cairn::repair(db.as_mut(), id, &ctx.options(false))?;
+            if out.format == Format::Json {
+                println!("{:#}", json!({"repaired": row}));
+            } else {
+                println!(
+                    "Cleared the failed history row of {id}; the next `migrate up` applies it from its first statement."
+                );
+            }
+            Ok(Outcome::Clean)
+        }
+    }
+}
+
+fn apply(
+    ctx: &Context,
+    out: Out,
+    dry_run: bool,
+    mut f: impl FnMut(
+        &mut dyn cairn::Backend,
+        &cairn::MigrationSet,
+        &Options,
+        &mut dyn FnMut(Event<'_>),
+    ) -> cairn::Result<RunReport>,
+) -> Result<Outcome> {
+    let set = ctx.load()?;
+    let mut db = ctx.connect()?;
+    let started = Instant::now();
+    let mut progress = Progress::new(out.format == Format::Text && !dry_run, ctx);
+    let result = f(db.as_mut(), &set, &ctx.options(dry_run), &mut |e| {
+        progress.event(e)
+    });
+    progress.finish();
+    let report = result?;
+    let target = db.describe();
+    if out.format == Format::Json {
+        println!(
+            "{:#}",
+            json!({"database": target, "report": report, "elapsed_ms": started.elapsed().as_millis() as u64})
+        );
+        return Ok(Outcome::Clean);
+    }
+    for w in &report.warnings {
+        eprintln!("{} {}", ctx.style_err("warning:"), w.headline());
+    }
+    let verb = match report.direction {
+        cairn::Direction::Up => "Applied",
+        cairn::Direction::Down => "Rolled back",
+    };
+    if dry_run {
+        for m in &report.migrations {
+            println!(
+                "-- {} {} ({} statements)",
+                report.direction, m.id, m.statements
+            );
+            for s in &m.sql {
+                println!("{s};");
+            }
+        }
+        println!(
+            "-- dry run: {} migration(s) would run on {target}; nothing was changed",
+            report.migrations.len()
+        );
+    } else if report.migrations.is_empty() {
+        println!("Nothing to do: {target} is up to date.");
+    } else {
+        let n = report.migrations.len();
+        println!(
+            "{verb} {n} migration{} on {target} in {} ms.",
+            if n == 1 { "" } else { "s" },
+            started.elapsed().as_millis()
+        );
+    }
+    Ok(Outcome::Clean)
+}
+
+/// A progress bar on a terminal; plain lines otherwise.
+struct Progress<'a> {
+    enabled: bool,
+    bar: Option<ProgressBar>,
+    ctx: &'a Context,
+}
+
+impl<'a> Progress<'a> {
+    fn new(enabled: bool, ctx: &'a Context) -> Self {
+        Progress {
+            enabled,
+            bar: None,
+            ctx,
+        }
+    }
+
+    fn event(&mut self, e: Event<'_>) {
+        if !self.enabled {
+            return;
+        }
+        match e {
+            Event::Planned { total, .. } if total > 1 && std::io::stderr().is_terminal() => {
+                let bar = ProgressBar::new(total as u64);
+                if let Ok(style) =
+                    ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}")
+                {
+                    bar.set_style(style);
+                }
+                self.bar = Some(bar);
+            }
+            Event::Started { id, .. } => {
+                if let Some(bar) = &self.bar {
+                    bar.set_message(id.to_string());
+                }
+            }
+            Event::Finished { id, execution_ms } => {
+                let line = format!(
+                    "  {} {id} {}",
+                    self.ctx.style.ok("✓"),
+                    self.ctx.style.dim(&format!("({execution_ms} ms)"))
+                );
+                match &self.bar {
+                    Some(bar) => {
+                        bar.println(line);
+                        bar.inc(1);
+                    }
+                    None => println!("{line}"),
+                }
+            }
+            Event::Planned { .. } => {}
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn status(ctx: &Context, out: Out) -> Result<Outcome> {
+    let set = ctx.load()?;
+    let mut db = ctx.connect()?;
+    let history = db.history()?;
+    let rows = cairn::status(&set, &history);
+    let count = |s: MigrationState| rows.iter().filter(|r| r.state == s).count();
+    let bad = count(MigrationState::Changed) + count(MigrationState::Failed);
+    if out.format == Format::Json {
+        let summary = json!({
+            "applied": count(MigrationState::Applied), "pending": count(MigrationState::Pending),
+            "changed": count(MigrationState::Changed), "missing": count(MigrationState::Missing),
+            "failed": count(MigrationState::Failed),
+        });
+        println!(
+            "{:#}",
+            json!({"database": db.describe(), "migrations": rows, "summary": summary})
+        );
+    } else {
+        let width = rows.iter().map(|r| r.id.len()).max().unwrap_or(2).max(2);
+        println!(
+            "{}",
+            ctx.style.dim(&format!(
+                "{:<8} {:<width$} {:<24} DESCRIPTION",
+                "STATE", "ID", "APPLIED AT"
+            ))
+        );
+        for r in &rows {
+            let state = format!("{:<8}", format!("{:?}", r.state).to_lowercase());
+            let state = match r.state {
+                MigrationState::Applied => ctx.style.ok(&state),
+                MigrationState::Pending | MigrationState::Missing => ctx.style.warn(&state),
+                MigrationState::Changed | MigrationState::Failed => ctx.style.bad(&state),
+            };
+            println!(
+                "{state} {:<width$} {:<24} {}",
+                r.id,
+                r.applied_at.as_deref().unwrap_or("-"),
+                r.description
+            );
+        }
+        println!(
+            "{}: {} applied, {} pending, {} changed, {} missing, {} failed",
+            db.describe(),
+            count(MigrationState::Applied),
+            count(MigrationState::Pending),
+            count(MigrationState::Changed),
+            count(MigrationState::Missing),
+            count(MigrationState::Failed)
+        );
+    }
+    Ok(if bad > 0 {
+        Outcome::Finding
+    } else {
+        Outcome::Clean
+    })
+}
+
+fn history(ctx: &Context, out: Out) -> Result<Outcome> {
+    let mut db = ctx.connect()?;
+    let rows = db.history()?;
+    if out.format == Format::Json {
+        println!("{:#}", json!({"database": db.describe(), "history": rows}));
+        return Ok(Outcome::Clean);
+    }
+    println!(
+        "{}",
+        ctx.style
+            .dim("RANK  STATUS   APPLIED AT                ID (ms, by, engine)")
+    );
+    for r in &rows {
+        println!(
+            "{:<5} {:<8} {:<25} {} ({} ms, {}, cairn {})",
+            r.rank,
+            r.status.as_str(),
+            r.applied_at,
+            r.id,
+            r.execution_ms,
+            r.applied_by,
+            r.engine_version
+        );
+    }
+    if rows.is_empty() {
+        println!("No migrations applied to {}.", db.describe());
+    }
+    Ok(Outcome::Clean)
+}
+
+fn validate(ctx: &Context, out: Out) -> Result<Outcome> {
+    let set = match ctx.load() {
+        Ok(set) => set,
+        Err(e) => match e.downcast::<Error>() {
+            Ok(Error::Load(problems)) => {
+                if out.format == Format::Json {
+                    println!(
+                        "{:#}",
+                        json!({"valid": false, "problems": problems.0, "findings": []})
+                    );
+                } else {
+                    eprint!(
+                        "{}",
+                        crate::render::problems(&problems, ctx.style.color_err)
+                    );
+                }
+                return Ok(Outcome::Finding);
+            }
+            Ok(other) => return Err(other.into()),
+            Err(e) => return Err(e),
+        },
+    };
+    let mut db = ctx.connect()?;
+    let findings = cairn::validate(&set, &db.history()?);
+    let failed = findings.iter().any(|f| f.is_error());
+    if out.format == Format::Json {
+        println!(
+            "{:#}",
+            json!({"valid": !failed, "migrations": set.len(), "problems": [], "findings": findings})
+        );
+    } else {
+        for f in &findings {
+            let label = if f.is_error() {
+                ctx.style.bad("error:")
+            } else {
+                ctx.style.warn("warning:")
+            };
+            println!("{label} {}", f.headline());
+            if let cairn::Finding::Changed { diff, .. } = f {
+                println!("{}", diff.trim_end());
+            }
+        }
+        if !failed {
+            println!(
+                "{} {} migrations are valid against {}.",
+                ctx.style.ok("ok:"),
+                set.len(),
+                db.describe()
+            );
+        }
+    }
+    Ok(if failed {
+        Outcome::Finding
+    } else {
+        Outcome::Clean
+    })
+}
+
+fn new(ctx: &Context, name: &str, json_file: bool) -> Result<Outcome> {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        anyhow::bail!("migration name `{name}` must be letters, digits, `_` or `-`");
+    }
+    let dir = &ctx.global.dir;
+    let heads: Vec<String> = if dir.exists() {
+        ctx.load()?
+            .graph()
+            .heads()
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let next = fs::read_dir(dir)?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()
+                .and_then(|n| n.split('_').next().and_then(|p| p.parse::<u64>().ok()))
+        })
+        .max()
+        .map_or(1, |n| n + 1);
+    let ext = if json_file { "json" } else { "yaml" };
+    let path = dir.join(format!("{next:04}_{name}.{ext}"));
+    let description = name.replace(['_', '-'], " ");
+    let text = if json_file {
+        format!(
+            "{:#}\n",
+            json!({"description": description, "depends_on": heads, "up": "-- SQL that applies this migration\n", "down": "-- SQL that reverts it\n"})
+        )
+    } else {
+        let deps = if heads.is_empty() {
+            "depends_on: []\n".to_string()
+        } else {
+            format!(
+                "depends_on:\n{}",
+                heads
+                    .iter()
+                    .map(|h| format!("  - {h}\n"))
+                    .collect::<String>()
+            )
+        };
+        format!(
+            "description: {description}\n{deps}up: |\n  -- SQL that applies this migration\ndown: |\n  -- SQL that reverts it\n"
+        )
+    };
+    if path.exists() {
+        anyhow::bail!("{} already exists", path.display());
+    }
+    fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    println!("Created {}", path.display());
+    Ok(Outcome::Clean)
+}
+
+/// Seconds as a [`Duration`].
+pub fn seconds(s: u64) -> Duration {
+    Duration::from_secs(s)
+}

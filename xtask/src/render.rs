@@ -1,0 +1,138 @@
+//! Printing: colour only on a terminal and never with NO_COLOR, load problems with the source
+//! line underlined, errors as text or JSON.
+
+use std::io::IsTerminal;
+
+use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
+use cairn::{Error, LoadErrors, Problem};
+use serde_json::json;
+
+use crate::cli::ColorChoice;
+
+/// Where and how output goes.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    /// Whether stdout gets ANSI colour.
+    pub color: bool,
+    /// Whether stderr gets ANSI colour.
+    pub color_err: bool,
+}
+
+impl Style {
+    /// Decides colour from the flag, NO_COLOR and whether each stream is a terminal.
+    pub fn new(choice: ColorChoice) -> Style {
+        let allowed = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let pick = |tty: bool| match choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => allowed && tty,
+        };
+        Style {
+            color: pick(std::io::stdout().is_terminal()),
+            color_err: pick(std::io::stderr().is_terminal()),
+        }
+    }
+
+    /// `text` in green on stdout.
+    pub fn ok(&self, text: &str) -> String {
+        paint(self.color, "32", text)
+    }
+
+    /// `text` in yellow on stdout.
+    pub fn warn(&self, text: &str) -> String {
+        paint(self.color, "33", text)
+    }
+
+    /// `text` in red on stdout.
+    pub fn bad(&self, text: &str) -> String {
+        paint(self.color, "31", text)
+    }
+
+    /// `text` dimmed on stdout.
+    pub fn dim(&self, text: &str) -> String {
+        paint(self.color, "2", text)
+    }
+}
+
+fn paint(on: bool, code: &str, text: &str) -> String {
+    if on {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+/// Load problems, each with its source line and a caret under the column.
+pub fn problems(errors: &LoadErrors, color: bool) -> String {
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let mut out = String::new();
+    for p in &errors.0 {
+        out.push_str(&renderer.render(&[problem_report(p)]));
+        out.push('\n');
+    }
+    let n = errors.0.len();
+    out.push_str(&format!(
+        "{n} problem{} in migrations\n",
+        if n == 1 { "" } else { "s" }
+    ));
+    out
+}
+
+fn problem_report(p: &Problem) -> annotate_snippets::Group<'_> {
+    let title = Level::ERROR.primary_title(p.message.as_str());
+    let path = p.file.to_str().unwrap_or("?");
+    match (&p.source_line, p.line) {
+        (Some(line), n) if n > 0 => {
+            let start = line
+                .char_indices()
+                .nth(p.column.saturating_sub(1) as usize)
+                .map_or(0, |(i, _)| i);
+            let start = if p.column == 0 {
+                line.len() - line.trim_start().len()
+            } else {
+                start
+            };
+            let end = line[start..]
+                .find(char::is_whitespace)
+                .map_or(line.len(), |i| start + i)
+                .max((start + 1).min(line.len()));
+            title.element(
+                Snippet::source(line.as_str())
+                    .line_start(n as usize)
+                    .path(path)
+                    .annotation(AnnotationKind::Primary.span(start..end)),
+            )
+        }
+        _ => title.element(Snippet::<annotate_snippets::Annotation<'_>>::source("").path(path)),
+    }
+}
+
+/// Prints `err` on stderr (text) or stdout (JSON).
+pub fn error(err: &anyhow::Error, json_mode: bool, style: &Style) {
+    let engine = err.downcast_ref::<Error>();
+    if json_mode {
+        let body = match engine {
+            Some(Error::Load(l)) => {
+                json!({"error": {"kind": "load", "message": err.to_string(), "problems": l.0}})
+            }
+            Some(Error::Statement(f)) => {
+                json!({"error": {"kind": "statement", "message": err.to_string(), "failure": f}})
+            }
+            Some(Error::Validation(v)) => {
+                json!({"error": {"kind": "validation", "message": err.to_string(), "findings": v}})
+            }
+            _ => json!({"error": {"kind": "error", "message": format!("{err:#}")}}),
+        };
+        println!("{body:#}");
+        return;
+    }
+    if let Some(Error::Load(l)) = engine {
+        eprint!("{}", problems(l, style.color_err));
+        return;
+    }
+    eprintln!("{} {err:#}", paint(style.color_err, "1;31", "error:"));
+}
