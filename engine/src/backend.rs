@@ -21,6 +21,12 @@ pub struct Step<'a> {
     /// For `up`: the row to insert (the backend sets `applied_at` and `execution_ms`).
     /// For `down`: the row to delete.
     pub record: &'a AppliedMigration,
+    /// Resuming a migration that failed outside a transaction: its history row already exists
+    /// (status `failed`) and is updated instead of inserted, and only `statements` from
+    /// `first_statement` on are run.
+    pub resume: bool,
+    /// 0-based index of the first statement to run (non-zero only when resuming).
+    pub first_statement: usize,
 }
 
 /// A database the engine can migrate. Implemented by the backend crates.

@@ -167,6 +167,9 @@ pub enum BackendError {
         index: usize,
         /// The database's message.
         message: String,
+        /// 1-based character offset in the statement where the database located the error
+        /// (PostgreSQL reports one), so the engine can name the exact file line.
+        position: Option<usize>,
     },
     /// The database could not be reached or the connection broke.
     #[error("{0}")]

@@ -299,17 +299,33 @@ fn run_step(
         statements: &script.statements,
         transaction,
         record,
+        resume: false,
+        first_statement: 0,
     };
     backend.execute(&step).map_err(|e| match e {
-        BackendError::Statement { index, message } => {
+        BackendError::Statement {
+            index,
+            message,
+            position,
+        } => {
             let stmt = script.statements.get(index);
+            let extra_lines = match (stmt, position) {
+                (Some(s), Some(p)) if script.lines_match => s
+                    .sql
+                    .chars()
+                    .take(p.saturating_sub(1))
+                    .filter(|c| *c == '\n')
+                    .count(),
+                _ => 0,
+            };
             Error::Statement(Box::new(StatementFailure {
                 id: record.id.clone(),
                 direction,
                 file: file.cloned(),
                 statement: index + 1,
                 count: script.statements.len(),
-                line: stmt.map_or(script.first_line, |s| script.file_line(s)),
+                line: stmt.map_or(script.first_line, |s| script.file_line(s))
+                    + u32::try_from(extra_lines).unwrap_or(0),
                 sql: stmt.map(|s| s.sql.clone()).unwrap_or_default(),
                 message,
                 rolled_back: transaction,

@@ -81,6 +81,8 @@ pub enum Command {
     },
     /// Benchmark applying generated migrations against raw rusqlite.
     Bench(BenchArgs),
+    /// Run the whole test suite, starting throwaway PostgreSQL and MariaDB servers on loopback.
+    Test(TestArgs),
 }
 
 /// `migrate` subcommands.
@@ -179,4 +181,12 @@ impl Command {
         };
         out.is_some_and(|o| o.format == Format::Json)
     }
+}
+
+/// `test` options.
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Arguments passed on to `cargo test` (after `--`).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub cargo_args: Vec<String>,
 }

@@ -6,6 +6,7 @@ mod cli;
 mod graph;
 mod migrate;
 mod render;
+mod testenv;
 
 use std::process::ExitCode;
 
@@ -65,6 +66,10 @@ pub fn registry() -> Registry {
     let mut registry = Registry::new();
     #[cfg(feature = "sqlite")]
     cairn_sqlite::register(&mut registry);
+    #[cfg(feature = "postgres")]
+    cairn_postgres::register(&mut registry);
+    #[cfg(feature = "mysql")]
+    cairn_mysql::register(&mut registry);
     registry
 }
 
@@ -93,5 +98,6 @@ fn dispatch(ctx: &Context, command: &Command) -> Result<Outcome> {
         Command::Migrate(m) => migrate::run(ctx, m),
         Command::Graph { format } => graph::run(ctx, *format),
         Command::Bench(args) => bench::run(args),
+        Command::Test(args) => testenv::run(args),
     }
 }

@@ -102,6 +102,15 @@ pub fn finish(conn: &Connection, id: &str, execution_ms: i64) -> rusqlite::Resul
     Ok(())
 }
 
+/// Marks a failed `id` as running again, for a resumed run.
+pub fn mark_running(conn: &Connection, id: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        &format!("UPDATE {HISTORY_TABLE} SET status = 'running', failed_statement = NULL, error = NULL WHERE id = ?1"),
+        [id],
+    )?;
+    Ok(())
+}
+
 /// Marks `id` failed at 1-based `statement` with the database's message.
 pub fn fail(conn: &Connection, id: &str, statement: usize, message: &str) -> rusqlite::Result<()> {
     conn.execute(

@@ -96,7 +96,12 @@ impl Sqlite {
     }
 
     fn run_statements(&self, step: &Step<'_>) -> Result<(), BackendError> {
-        for (index, statement) in step.statements.iter().enumerate() {
+        for (index, statement) in step
+            .statements
+            .iter()
+            .enumerate()
+            .skip(step.first_statement)
+        {
             self.conn
                 .execute_batch(&statement.sql)
                 .map_err(|e| BackendError::Statement {
@@ -126,11 +131,16 @@ impl Sqlite {
 
     fn execute_outside_transaction(&mut self, step: &Step<'_>) -> Result<u64, BackendError> {
         let start = Instant::now();
-        if step.direction == Direction::Up {
-            history::insert(&self.conn, step.record, HistoryStatus::Running, 0).map_err(other)?;
+        match (step.direction, step.resume) {
+            (Direction::Up, false) => {
+                history::insert(&self.conn, step.record, HistoryStatus::Running, 0)
+                    .map_err(other)?
+            }
+            (_, true) => history::mark_running(&self.conn, &step.record.id).map_err(other)?,
+            (Direction::Down, false) => {}
         }
         if let Err(e) = self.run_statements(step) {
-            if let BackendError::Statement { index, message } = &e {
+            if let BackendError::Statement { index, message, .. } = &e {
                 history::fail(&self.conn, &step.record.id, index + 1, message).map_err(other)?;
             }
             return Err(e);
