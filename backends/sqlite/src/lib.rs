@@ -107,6 +107,7 @@ impl Sqlite {
                 .map_err(|e| BackendError::Statement {
                     index,
                     message: e.to_string(),
+                    position: None,
                 })?;
         }
         Ok(())
