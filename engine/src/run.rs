@@ -119,7 +119,7 @@ pub fn up(
             direction: Direction::Up,
             total: ids.len(),
         });
-        let mut rank = history.iter().map(|h| h.rank).max().unwrap_or(0);
+        let last_rank = history.iter().map(|h| h.rank).max().unwrap_or(0);
         let mut report = RunReport {
             direction: Direction::Up,
             dry_run: opts.dry_run,
@@ -131,7 +131,7 @@ pub fn up(
                 .get(id)
                 .ok_or_else(|| Error::UnknownMigration(id.clone()))?;
             on_event(Event::Started { id, index });
-            rank += 1;
+            let rank = last_rank + 1 + i64::try_from(index).unwrap_or(i64::MAX - last_rank - 1);
             let record = AppliedMigration {
                 id: m.id.clone(),
                 checksum: m.checksum.to_hex(),

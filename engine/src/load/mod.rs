@@ -283,9 +283,24 @@ fn is_format_message(msg: &str) -> bool {
     .any(|k| msg.contains(k))
 }
 
-/// Drops a parser's own " at line X column Y" suffix: the problem carries its position.
+/// Drops a parser's own position ("error: line 2 column 1: ..." from serde-saphyr, "... at line
+/// 2 column 1" from serde_json): the problem carries its position.
 fn strip_position(msg: &str) -> String {
     let first = msg.lines().next().unwrap_or(msg);
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    let first = match first
+        .strip_prefix("line ")
+        .and_then(|rest| rest.split_once(": "))
+    {
+        Some((pos, rest))
+            if pos
+                .split(' ')
+                .all(|w| w == "column" || w.chars().all(|c| c.is_ascii_digit())) =>
+        {
+            rest
+        }
+        _ => first,
+    };
     let cut = first.find(" at line ").unwrap_or(first.len());
     first[..cut].trim_end_matches(['.', ':', ' ']).to_string()
 }
