@@ -9,19 +9,24 @@
 //! [`Registry`] by URL scheme.
 //!
 //! ```no_run
-//! use cairn::{Dialect, Options, Registry, UpTarget};
+//! use cairn::{Options, Registry, UpTarget};
 //!
-//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # fn main() -> Result<(), cairn::Error> {
 //! let mut registry = Registry::new();
-//! // cairn_sqlite::register(&mut registry);
-//! let mut db = registry.connect("sqlite:app.db")?;
-//! let set = cairn::load_dir("migrations".as_ref(), db.dialect())?;
+//! // cairn_sqlite::register(&mut registry); // and/or cairn_postgres, cairn_mysql
+//! let url = "sqlite:app.db";
+//! let set = cairn::load_dir("migrations".as_ref(), registry.dialect(url)?)?;
+//! let mut db = registry.connect(url)?;
 //! let report = cairn::up(db.as_mut(), &set, &UpTarget::All, &Options::default(), &mut |_| {})?;
 //! for m in &report.migrations {
 //!     println!("applied {} in {} ms", m.id, m.execution_ms);
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! Errors are typed ([`Error`]): load problems carry file, line and column
+//! ([`Error::Load`]); a failed statement carries the migration, statement number, file line
+//! and the database's message ([`Error::Statement`]). See `examples/apply.rs`.
 
 mod backend;
 mod checksum;

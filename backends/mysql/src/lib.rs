@@ -1,6 +1,47 @@
-//! MySQL and MariaDB backend for Cairn (skeleton: being implemented).
+//! MySQL and MariaDB backend for Cairn, on the `mysql` driver with rustls (no C libraries).
+//!
+//! URLs: `mysql://user:password@host:port/database?options` (or `mariadb://`); see
+//! [`parse_url`] for the options. TLS follows MySQL's `ssl-mode` names (see the `tls` module
+//! notes: `PREFERRED` tries TLS, then plain only if the server has no TLS).
+//!
+//! ## No atomic migrations
+//!
+//! MySQL and MariaDB commit DDL implicitly, so a migration cannot be rolled back as a whole,
+//! and `transaction: true` cannot be honoured: a `START TRANSACTION` around the statements would
+//! make pure-DML scripts atomic but leave it unknowable, after a failure, which statements took
+//! effect. Every migration therefore runs statement by statement, each committing on its own,
+//! with its history row as the record of progress: written `running` first, then `applied`
+//! (or deleted, for a revert), or `failed` with the 1-based failing statement and the server's
+//! message. A runner that dies mid-way leaves `running`; either way the next run refuses to
+//! start until `repair`, so a half-applied migration is never mistaken for a finished one.
+//!
+//! The migration lock is `GET_LOCK` on the backend's session, held for the whole run.
+//!
+//! ```no_run
+//! let mut registry = cairn::Registry::new();
+//! cairn_mysql::register(&mut registry);
+//! let db = registry.connect("mysql://app:secret@127.0.0.1:3306/shop?ssl-mode=REQUIRED")?;
+//! # Ok::<(), cairn::Error>(())
+//! ```
 
-use cairn::{Backend, BackendError, Dialect, Registry};
+mod errors;
+mod history;
+mod lock;
+mod tls;
+mod url;
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use cairn::{
+    AppliedMigration, Backend, BackendError, Dialect, Direction, HISTORY_TABLE, HistoryStatus,
+    Registry, Step, scrub,
+};
+use mysql::prelude::Queryable;
+use mysql::{Conn, DriverError, OptsBuilder, SslOpts};
+
+pub use lock::name as lock_name;
+pub use url::{DEFAULT_PORT, MysqlUrl, SslMode, parse as parse_url};
 
 /// URL schemes this backend registers.
 pub const SCHEMES: &[&str] = &["mysql", "mariadb"];
@@ -11,8 +52,253 @@ pub fn register(registry: &mut Registry) {
 }
 
 /// Opens `url` as a boxed [`Backend`].
-pub fn connect(_url: &str) -> Result<Box<dyn Backend>, BackendError> {
-    Err(BackendError::Other(
-        "the MySQL backend is not implemented yet".to_string(),
-    ))
+pub fn connect(url: &str) -> Result<Box<dyn Backend>, BackendError> {
+    Ok(Box::new(Mysql::open(url)?))
+}
+
+/// A session on one MySQL or MariaDB database. Its `Debug` output hides the password.
+pub struct Mysql {
+    conn: Conn,
+    url: MysqlUrl,
+    lock_name: String,
+    locked: bool,
+}
+
+impl fmt::Debug for Mysql {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Mysql")
+            .field("url", &self.url.describe())
+            .field("locked", &self.locked)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Mysql {
+    /// Connects to the database `url` names.
+    pub fn open(url: &str) -> Result<Mysql, BackendError> {
+        let url = url::parse(url)?;
+        let conn = open_conn(&url)?;
+        Ok(Mysql {
+            conn,
+            lock_name: lock::name(&url.database),
+            url,
+            locked: false,
+        })
+    }
+
+    /// The underlying session, for callers that need to query the database directly.
+    pub fn conn(&mut self) -> &mut Conn {
+        &mut self.conn
+    }
+
+    /// The parsed URL.
+    pub fn url(&self) -> &MysqlUrl {
+        &self.url
+    }
+
+    /// A driver error after connecting, as a [`BackendError`].
+    fn db_error(&self, e: &mysql::Error) -> BackendError {
+        let cause = errors::cause(e);
+        if errors::is_lost(e) {
+            self.connection_error(format!(
+                "lost connection to MySQL at {}: {cause}",
+                self.url.address()
+            ))
+        } else {
+            BackendError::Other(cause)
+        }
+    }
+
+    fn connection_error(&self, message: String) -> BackendError {
+        BackendError::Connection(scrub(&message, self.url.password.as_deref().unwrap_or("")))
+    }
+
+    /// Ends any transaction the migration's SQL left open and turns autocommit back on, so the
+    /// history updates that follow commit by themselves instead of joining (and dying with) an
+    /// open transaction. Both are no-ops for a script that does not touch them.
+    fn settle(&mut self, end: &str) -> Result<(), BackendError> {
+        self.conn
+            .query_drop(end)
+            .and_then(|()| self.conn.query_drop("SET autocommit = 1"))
+            .map_err(|e| self.db_error(&e))
+    }
+
+    /// Handles statement `index` failing with `e`: records the failure and returns the error.
+    fn statement_failed(
+        &mut self,
+        step: &Step<'_>,
+        index: usize,
+        e: &mysql::Error,
+    ) -> BackendError {
+        let id = &step.record.id;
+        if errors::is_lost(e) {
+            return self.connection_error(format!(
+                "lost connection to MySQL at {} during statement {} of migration {id} ({}): {}; its history row stays `running`, so the next run stops until it is repaired",
+                self.url.address(),
+                index + 1,
+                step.direction,
+                errors::cause(e)
+            ));
+        }
+        let message = errors::cause(e);
+        // A script's own open transaction is rolled back, as the mysql client does when a
+        // script fails; statements it committed (all DDL, all autocommit DML) stay.
+        let recorded = self.settle("ROLLBACK").and_then(|()| {
+            history::fail(&mut self.conn, id, index + 1, &message).map_err(|e| self.db_error(&e))
+        });
+        let message = match recorded {
+            Ok(()) => message,
+            Err(r) => format!(
+                "{message} (recording the failure failed too: {r}; the history row stays `running`)"
+            ),
+        };
+        BackendError::Statement {
+            index,
+            message,
+            position: None,
+        }
+    }
+}
+
+impl Backend for Mysql {
+    fn dialect(&self) -> Dialect {
+        Dialect::Mysql
+    }
+
+    fn describe(&self) -> String {
+        self.url.describe()
+    }
+
+    fn lock(&mut self, timeout: Duration) -> Result<(), BackendError> {
+        if self.locked {
+            return Ok(());
+        }
+        let start = Instant::now();
+        if lock::acquire(&mut self.conn, &self.lock_name, timeout).map_err(|e| self.db_error(&e))? {
+            self.locked = true;
+            return Ok(());
+        }
+        // The timeout is the error; not knowing the holder only makes it less precise.
+        let holder = lock::holder(&mut self.conn, &self.lock_name).ok().flatten();
+        Err(BackendError::LockTimeout {
+            waited: start.elapsed(),
+            holder,
+        })
+    }
+
+    fn unlock(&mut self) -> Result<(), BackendError> {
+        if !std::mem::take(&mut self.locked) {
+            return Ok(());
+        }
+        let released =
+            lock::release(&mut self.conn, &self.lock_name).map_err(|e| self.db_error(&e))?;
+        if released {
+            Ok(())
+        } else {
+            Err(BackendError::Other(format!(
+                "the migration lock `{}` was no longer held by this session when the run ended (did a migration call RELEASE_LOCK?); another runner may have run at the same time",
+                self.lock_name
+            )))
+        }
+    }
+
+    fn ensure_history(&mut self) -> Result<(), BackendError> {
+        let missing = history::ensure(&mut self.conn).map_err(|e| self.db_error(&e))?;
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(BackendError::Other(format!(
+                "table {}.{HISTORY_TABLE} exists but lacks the columns {}: it was not created by this version of Cairn; rename it or add the columns",
+                self.url.database,
+                missing.join(", ")
+            )))
+        }
+    }
+
+    fn history(&mut self) -> Result<Vec<AppliedMigration>, BackendError> {
+        history::read(&mut self.conn).map_err(|e| self.db_error(&e))
+    }
+
+    fn execute(&mut self, step: &Step<'_>) -> Result<u64, BackendError> {
+        let id = step.record.id.as_str();
+        // Written (and committed) before any statement: whatever happens next, the database
+        // says this migration was started.
+        match (step.direction, step.resume) {
+            (Direction::Up, false) => {
+                history::insert(&mut self.conn, step.record, HistoryStatus::Running)
+            }
+            _ => history::mark_running(&mut self.conn, id),
+        }
+        .map_err(|e| self.db_error(&e))?;
+        let start = Instant::now();
+        for (index, statement) in step
+            .statements
+            .iter()
+            .enumerate()
+            .skip(step.first_statement)
+        {
+            if let Err(e) = self.conn.query_drop(&statement.sql) {
+                return Err(self.statement_failed(step, index, &e));
+            }
+        }
+        let ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.settle("COMMIT")?;
+        match step.direction {
+            Direction::Up => {
+                history::finish(&mut self.conn, id, i64::try_from(ms).unwrap_or(i64::MAX))
+            }
+            Direction::Down => history::delete(&mut self.conn, id),
+        }
+        .map_err(|e| self.db_error(&e))?;
+        Ok(ms)
+    }
+
+    fn forget(&mut self, id: &str) -> Result<(), BackendError> {
+        history::delete(&mut self.conn, id).map_err(|e| self.db_error(&e))
+    }
+}
+
+/// Connects, trying each TLS setting of the URL's `ssl-mode` in turn.
+fn open_conn(url: &MysqlUrl) -> Result<Conn, BackendError> {
+    let fail = |cause: String| {
+        BackendError::Connection(scrub(
+            &format!(
+                "cannot connect to MySQL at {} (database {}, user {}): {cause}",
+                url.address(),
+                url.database,
+                url.user
+            ),
+            url.password.as_deref().unwrap_or(""),
+        ))
+    };
+    if let Some(ca) = &url.ssl_ca
+        && let Err(e) = std::fs::metadata(ca)
+    {
+        return Err(fail(format!("cannot read ssl-ca {}: {e}", ca.display())));
+    }
+    let mut attempts = tls::attempts(url).into_iter().peekable();
+    while let Some(ssl) = attempts.next() {
+        match mysql::Conn::new(opts(url, ssl)) {
+            Ok(conn) => return Ok(conn),
+            Err(mysql::Error::DriverError(DriverError::TlsNotSupported))
+                if attempts.peek().is_some() => {}
+            Err(e) => return Err(fail(errors::cause(&e))),
+        }
+    }
+    Err(fail("no connection attempt was made".to_string()))
+}
+
+fn opts(url: &MysqlUrl, ssl: Option<SslOpts>) -> OptsBuilder {
+    OptsBuilder::new()
+        .ip_or_hostname(Some(url.host.clone()))
+        .tcp_port(url.port)
+        .socket(url.socket.as_ref().map(|s| s.display().to_string()))
+        // The driver would otherwise switch a loopback TCP connection to the server's socket,
+        // which can log in as a different account ('u'@'localhost' rather than 'u'@'%').
+        .prefer_socket(false)
+        .user(Some(url.user.clone()))
+        .pass(url.password.clone())
+        .db_name(Some(url.database.clone()))
+        .tcp_connect_timeout(url.connect_timeout)
+        .ssl_opts(ssl)
 }

@@ -1,6 +1,44 @@
-//! PostgreSQL backend for Cairn (skeleton: being implemented).
+//! PostgreSQL backend for Cairn, on the synchronous `postgres` driver.
+//!
+//! URLs: `postgres://user:password@host:port/database?option=value` (or `postgresql://`), with
+//! the password percent-encoded. Options: `sslmode` (`disable`, `prefer` (default), `require`,
+//! `verify-ca`, `verify-full`), `sslrootcert` (PEM file of CAs; the public web roots otherwise),
+//! `connect_timeout` (seconds), `application_name` (default `cairn`), `options`, and `host`,
+//! `port`, `user`, `password`, `dbname` as libpq accepts them; `host=/dir` names a Unix socket
+//! directory. Any other option is an error.
+//!
+//! TLS is rustls with the ring provider: it is pure Rust apart from ring, and the MySQL
+//! backend's driver uses the same stack (`rustls-tls-ring`), so the binary carries one TLS
+//! implementation. As in libpq, `prefer` and `require` encrypt without checking the
+//! certificate (`require` checks the chain when `sslrootcert` is given), `verify-ca` checks the
+//! chain and `verify-full` the chain and the host name.
+//!
+//! Each transactional migration runs with its history row in one transaction (PostgreSQL has
+//! transactional DDL); others (e.g. `CREATE INDEX CONCURRENTLY`) run statement by statement,
+//! their row recording progress. A run holds a session-level advisory lock, so a second runner
+//! waits, then finds nothing to do.
+//!
+//! ```no_run
+//! let mut registry = cairn::Registry::new();
+//! cairn_postgres::register(&mut registry);
+//! let db = registry.connect("postgres://app:secret@localhost/shop")?;
+//! # Ok::<(), cairn::Error>(())
+//! ```
 
-use cairn::{Backend, BackendError, Dialect, Registry};
+mod errors;
+mod history;
+mod lock;
+mod tls;
+mod url;
+
+use std::time::{Duration, Instant};
+
+use cairn::{
+    AppliedMigration, Backend, BackendError, Dialect, Direction, HistoryStatus, Registry, Step,
+};
+use postgres::{Client, GenericClient, NoTls};
+
+use url::Target;
 
 /// URL schemes this backend registers.
 pub const SCHEMES: &[&str] = &["postgres", "postgresql"];
@@ -11,8 +49,208 @@ pub fn register(registry: &mut Registry) {
 }
 
 /// Opens `url` as a boxed [`Backend`].
-pub fn connect(_url: &str) -> Result<Box<dyn Backend>, BackendError> {
-    Err(BackendError::Other(
-        "the PostgreSQL backend is not implemented yet".to_string(),
-    ))
+pub fn connect(url: &str) -> Result<Box<dyn Backend>, BackendError> {
+    Ok(Box::new(Postgres::open(url)?))
+}
+
+/// A connection to one PostgreSQL database.
+pub struct Postgres {
+    client: Client,
+    target: Target,
+    description: String,
+    /// The advisory lock key, once known (it depends on the database's name).
+    lock_key: Option<i64>,
+    locked: bool,
+    /// Set once `ensure_history` has made or checked the table, to spare `history` a query.
+    history_ready: bool,
+}
+
+impl std::fmt::Debug for Postgres {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Postgres")
+            .field("database", &self.description)
+            .field("locked", &self.locked)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Postgres {
+    /// Connects to the database `url` names.
+    pub fn open(url: &str) -> Result<Postgres, BackendError> {
+        let target = url::parse(url)?;
+        let config = target.config();
+        let client = match tls::connector(&target)? {
+            None => config.connect(NoTls),
+            Some(tls) => config.connect(tls),
+        }
+        .map_err(|e| errors::connect(&target, &e))?;
+        Ok(Postgres {
+            client,
+            description: cairn::redact_url(url),
+            target,
+            lock_key: None,
+            locked: false,
+            history_ready: false,
+        })
+    }
+
+    /// The underlying client, for callers that need to query the database directly.
+    pub fn client(&mut self) -> &mut Client {
+        &mut self.client
+    }
+
+    fn execute_in_transaction(&mut self, step: &Step<'_>) -> Result<u64, BackendError> {
+        let target = &self.target;
+        let fail = |e: postgres::Error| errors::other(target, &e);
+        // Dropping the transaction on any error path rolls it back.
+        let mut tx = self.client.transaction().map_err(fail)?;
+        let start = Instant::now();
+        run_statements(&mut tx, target, step)?;
+        let ms = elapsed_ms(start);
+        match step.direction {
+            Direction::Up => {
+                history::insert(&mut tx, step.record, HistoryStatus::Applied, ms_i64(ms))
+            }
+            Direction::Down => history::delete(&mut tx, &step.record.id),
+        }
+        .map_err(fail)?;
+        tx.commit().map_err(fail)?;
+        Ok(ms)
+    }
+
+    fn execute_outside_transaction(&mut self, step: &Step<'_>) -> Result<u64, BackendError> {
+        let target = &self.target;
+        let client = &mut self.client;
+        let fail = |e: postgres::Error| errors::other(target, &e);
+        let start = Instant::now();
+        match (step.direction, step.resume) {
+            (Direction::Up, false) => {
+                history::insert(client, step.record, HistoryStatus::Running, 0).map_err(fail)?
+            }
+            (_, true) => history::mark_running(client, &step.record.id).map_err(fail)?,
+            (Direction::Down, false) => {}
+        }
+        if let Err(e) = run_statements(client, target, step) {
+            // A lost connection leaves the row `running`, which the next run reports.
+            if let BackendError::Statement { index, message, .. } = &e {
+                history::fail(client, &step.record.id, index + 1, message).map_err(fail)?;
+            }
+            return Err(e);
+        }
+        let ms = elapsed_ms(start);
+        match step.direction {
+            Direction::Up => history::finish(client, &step.record.id, ms_i64(ms)),
+            Direction::Down => history::delete(client, &step.record.id),
+        }
+        .map_err(fail)?;
+        Ok(ms)
+    }
+}
+
+impl Backend for Postgres {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn describe(&self) -> String {
+        self.description.clone()
+    }
+
+    fn lock(&mut self, timeout: Duration) -> Result<(), BackendError> {
+        // Session advisory locks nest: taking it twice would need two unlocks.
+        if self.locked {
+            return Ok(());
+        }
+        let target = &self.target;
+        let fail = |e: postgres::Error| errors::other(target, &e);
+        let key = match self.lock_key {
+            Some(k) => k,
+            None => {
+                let row = self
+                    .client
+                    .query_one("SELECT current_database()::text", &[])
+                    .map_err(fail)?;
+                lock::key(row.try_get(0).map_err(fail)?)
+            }
+        };
+        self.lock_key = Some(key);
+        match lock::acquire(&mut self.client, key, timeout).map_err(fail)? {
+            lock::Outcome::Acquired => {
+                self.locked = true;
+                Ok(())
+            }
+            lock::Outcome::TimedOut { waited, holder } => {
+                Err(BackendError::LockTimeout { waited, holder })
+            }
+        }
+    }
+
+    fn unlock(&mut self) -> Result<(), BackendError> {
+        match self.lock_key {
+            Some(key) if self.locked => {
+                self.locked = false;
+                lock::release(&mut self.client, key).map_err(|e| errors::other(&self.target, &e))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn ensure_history(&mut self) -> Result<(), BackendError> {
+        let missing =
+            history::ensure(&mut self.client).map_err(|e| errors::other(&self.target, &e))?;
+        if !missing.is_empty() {
+            return Err(history::incompatible(&missing));
+        }
+        self.history_ready = true;
+        Ok(())
+    }
+
+    fn history(&mut self) -> Result<Vec<AppliedMigration>, BackendError> {
+        let target = &self.target;
+        let fail = |e: postgres::Error| errors::other(target, &e);
+        if !self.history_ready && !history::exists(&mut self.client).map_err(fail)? {
+            return Ok(Vec::new());
+        }
+        history::read(&mut self.client).map_err(fail)
+    }
+
+    fn execute(&mut self, step: &Step<'_>) -> Result<u64, BackendError> {
+        if step.transaction {
+            self.execute_in_transaction(step)
+        } else {
+            self.execute_outside_transaction(step)
+        }
+    }
+
+    fn forget(&mut self, id: &str) -> Result<(), BackendError> {
+        history::delete(&mut self.client, id).map_err(|e| errors::other(&self.target, &e))
+    }
+}
+
+/// Runs `step`'s statements from `first_statement` on, each with the simple query protocol so
+/// any statement works (no parameters, several result sets allowed).
+fn run_statements(
+    client: &mut impl GenericClient,
+    target: &Target,
+    step: &Step<'_>,
+) -> Result<(), BackendError> {
+    for (index, statement) in step
+        .statements
+        .iter()
+        .enumerate()
+        .skip(step.first_statement)
+    {
+        client
+            .batch_execute(&statement.sql)
+            .map_err(|e| errors::statement(target, index, &e))?;
+    }
+    Ok(())
+}
+
+fn elapsed_ms(start: Instant) -> u64 {
+    u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+fn ms_i64(ms: u64) -> i64 {
+    i64::try_from(ms).unwrap_or(i64::MAX)
 }

@@ -211,9 +211,10 @@ pub fn find_program(names: &[&str], extra_dirs: &[&str]) -> Option<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::env::split_paths(&path).collect();
     dirs.extend(extra_dirs.iter().map(PathBuf::from));
     names.iter().find_map(|name| {
-        dirs.iter()
-            .map(|d| d.join(name))
-            .find(|p| p.metadata().is_ok_and(|m| m.is_file() && m.mode() & 0o111 != 0))
+        dirs.iter().map(|d| d.join(name)).find(|p| {
+            p.metadata()
+                .is_ok_and(|m| m.is_file() && m.mode() & 0o111 != 0)
+        })
     })
 }
 
@@ -236,7 +237,9 @@ impl Apt {
         if !self.updated {
             println!("test: apt-get update");
             let status = apt()
-                .args(["-q", "update"]).status().context("cannot run apt-get")?;
+                .args(["-q", "update"])
+                .status()
+                .context("cannot run apt-get")?;
             anyhow::ensure!(status.success(), "apt-get update failed ({status})");
             self.updated = true;
         }

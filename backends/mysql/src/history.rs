@@ -1,0 +1,168 @@
+//! The history table in MySQL and MariaDB.
+//!
+//! Same columns as every backend. `applied_at` is always written as `UTC_TIMESTAMP(6)`, never
+//! through a column default: `DATETIME` has no time zone, and `CURRENT_TIMESTAMP` would store
+//! the session's local time.
+
+use cairn::{AppliedMigration, HISTORY_TABLE, HistoryStatus, decode_depends_on, encode_depends_on};
+use mysql::prelude::{FromValue, Queryable};
+use mysql::{Conn, FromValueError, Params, Row, Value};
+
+/// Every column with its type, in table order.
+const COLUMNS: &[(&str, &str)] = &[
+    // Binary collation: ids are compared exactly, as the engine does (no case folding, no
+    // trailing-space padding).
+    ("id", "VARCHAR(255) COLLATE utf8mb4_bin NOT NULL"),
+    ("checksum", "CHAR(64) NOT NULL"),
+    ("description", "TEXT NOT NULL"),
+    ("applied_at", "DATETIME(6) NOT NULL"),
+    ("execution_ms", "BIGINT NOT NULL DEFAULT 0"),
+    ("applied_by", "VARCHAR(255) NOT NULL DEFAULT ''"),
+    ("engine_version", "VARCHAR(32) NOT NULL"),
+    ("up_sql", "LONGTEXT NULL"),
+    ("down_sql", "LONGTEXT NULL"),
+    ("depends_on", "TEXT NOT NULL"),
+    ("status", "VARCHAR(16) NOT NULL DEFAULT 'applied'"),
+    ("installed_rank", "BIGINT NOT NULL"),
+    ("failed_statement", "BIGINT NULL"),
+    ("error", "TEXT NULL"),
+];
+
+/// `applied_at` as ISO-8601 UTC with milliseconds, like the other backends.
+const APPLIED_AT: &str = "CONCAT(LEFT(DATE_FORMAT(applied_at, '%Y-%m-%dT%H:%i:%s.%f'), 23), 'Z')";
+
+const NOW: &str = "UTC_TIMESTAMP(6)";
+
+/// Creates the table if absent; otherwise returns the columns it lacks (empty when complete).
+pub fn ensure(conn: &mut Conn) -> mysql::Result<Vec<&'static str>> {
+    let rows: Vec<Row> = conn.exec(
+        "SELECT COLUMN_NAME FROM information_schema.COLUMNS
+         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
+        (HISTORY_TABLE,),
+    )?;
+    if rows.is_empty() {
+        let columns: Vec<String> = COLUMNS.iter().map(|(n, t)| format!("`{n}` {t}")).collect();
+        conn.query_drop(format!(
+            "CREATE TABLE IF NOT EXISTS `{HISTORY_TABLE}` (\n  {},\n  PRIMARY KEY (`id`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+            columns.join(",\n  ")
+        ))?;
+        return Ok(Vec::new());
+    }
+    let mut present = Vec::with_capacity(rows.len());
+    for mut row in rows {
+        present.push(col::<String>(&mut row, 0)?);
+    }
+    Ok(COLUMNS
+        .iter()
+        .map(|(n, _)| *n)
+        .filter(|n| !present.iter().any(|p| p.eq_ignore_ascii_case(n)))
+        .collect())
+}
+
+/// Every row, by rank; empty when the table does not exist.
+pub fn read(conn: &mut Conn) -> mysql::Result<Vec<AppliedMigration>> {
+    let exists: Option<Row> = conn.exec_first(
+        "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
+        (HISTORY_TABLE,),
+    )?;
+    if exists.is_none() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<Row> = conn.query(format!(
+        "SELECT id, checksum, description, {APPLIED_AT}, execution_ms, applied_by, engine_version,
+                up_sql, down_sql, depends_on, status, installed_rank, failed_statement, error
+         FROM `{HISTORY_TABLE}` ORDER BY installed_rank, id"
+    ))?;
+    rows.into_iter()
+        .map(|mut r| {
+            Ok(AppliedMigration {
+                id: col(&mut r, 0)?,
+                checksum: col(&mut r, 1)?,
+                description: col(&mut r, 2)?,
+                applied_at: col(&mut r, 3)?,
+                execution_ms: col(&mut r, 4)?,
+                applied_by: col(&mut r, 5)?,
+                engine_version: col(&mut r, 6)?,
+                up_sql: col(&mut r, 7)?,
+                down_sql: col(&mut r, 8)?,
+                depends_on: decode_depends_on(&col::<String>(&mut r, 9)?),
+                status: HistoryStatus::parse(&col::<String>(&mut r, 10)?),
+                rank: col(&mut r, 11)?,
+                failed_statement: col(&mut r, 12)?,
+                error: col(&mut r, 13)?,
+            })
+        })
+        .collect()
+}
+
+/// Inserts `row` with `status` (its `applied_at` is now, `execution_ms` 0).
+pub fn insert(conn: &mut Conn, row: &AppliedMigration, status: HistoryStatus) -> mysql::Result<()> {
+    conn.exec_drop(
+        format!(
+            "INSERT INTO `{HISTORY_TABLE}` (id, checksum, description, applied_at, execution_ms,
+                 applied_by, engine_version, up_sql, down_sql, depends_on, status, installed_rank)
+             VALUES (?, ?, ?, {NOW}, 0, ?, ?, ?, ?, ?, ?, ?)"
+        ),
+        Params::Positional(vec![
+            row.id.as_str().into(),
+            row.checksum.as_str().into(),
+            row.description.as_str().into(),
+            row.applied_by.as_str().into(),
+            row.engine_version.as_str().into(),
+            row.up_sql.as_deref().into(),
+            row.down_sql.as_deref().into(),
+            encode_depends_on(&row.depends_on).into(),
+            status.as_str().into(),
+            row.rank.into(),
+        ]),
+    )
+}
+
+/// Marks `id` applied now, with its run time.
+pub fn finish(conn: &mut Conn, id: &str, execution_ms: i64) -> mysql::Result<()> {
+    conn.exec_drop(
+        format!(
+            "UPDATE `{HISTORY_TABLE}` SET status = 'applied', execution_ms = ?, applied_at = {NOW},
+                 failed_statement = NULL, error = NULL
+             WHERE id = ?"
+        ),
+        (execution_ms, id),
+    )
+}
+
+/// Marks `id` running: before reverting it, or when resuming it after a failure.
+pub fn mark_running(conn: &mut Conn, id: &str) -> mysql::Result<()> {
+    conn.exec_drop(
+        format!(
+            "UPDATE `{HISTORY_TABLE}` SET status = 'running', failed_statement = NULL, error = NULL
+             WHERE id = ?"
+        ),
+        (id,),
+    )
+}
+
+/// Marks `id` failed at 1-based `statement` with the server's message.
+pub fn fail(conn: &mut Conn, id: &str, statement: usize, message: &str) -> mysql::Result<()> {
+    conn.exec_drop(
+        format!(
+            "UPDATE `{HISTORY_TABLE}` SET status = 'failed', failed_statement = ?, error = ?
+             WHERE id = ?"
+        ),
+        (i64::try_from(statement).unwrap_or(i64::MAX), message, id),
+    )
+}
+
+/// Deletes `id`'s row.
+pub fn delete(conn: &mut Conn, id: &str) -> mysql::Result<()> {
+    conn.exec_drop(format!("DELETE FROM `{HISTORY_TABLE}` WHERE id = ?"), (id,))
+}
+
+/// Column `index` of `row` as `T` (use `Option<T>` for nullable columns). Unlike the driver's
+/// `Row::take`, an unexpected value is an error, not a panic.
+pub(crate) fn col<T: FromValue>(row: &mut Row, index: usize) -> mysql::Result<T> {
+    match row.take_opt::<T, _>(index) {
+        Some(Ok(v)) => Ok(v),
+        Some(Err(FromValueError(v))) => Err(mysql::Error::FromValueError(v)),
+        None => Err(mysql::Error::FromValueError(Value::NULL)),
+    }
+}

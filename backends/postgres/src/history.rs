@@ -1,0 +1,206 @@
+//! The history table in PostgreSQL.
+
+use cairn::{
+    AppliedMigration, BackendError, HISTORY_TABLE, HistoryStatus, decode_depends_on,
+    encode_depends_on,
+};
+use postgres::{Error, GenericClient, Row};
+
+/// Columns every engine version reads and writes; an existing table must have them all.
+const COLUMNS: [&str; 14] = [
+    "id",
+    "checksum",
+    "description",
+    "applied_at",
+    "execution_ms",
+    "applied_by",
+    "engine_version",
+    "up_sql",
+    "down_sql",
+    "depends_on",
+    "status",
+    "installed_rank",
+    "failed_statement",
+    "error",
+];
+
+/// Creates the table in the current schema if absent; if present, returns the columns this
+/// version needs that it lacks (none when compatible).
+pub fn ensure(client: &mut impl GenericClient) -> Result<Vec<&'static str>, Error> {
+    // One catalog query answers both "does it exist" and "which columns has it".
+    let row = client.query_opt(
+        &format!(
+            "SELECT ARRAY(SELECT attname::text FROM pg_attribute
+                          WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped)
+             FROM (SELECT to_regclass('{HISTORY_TABLE}') AS oid) c WHERE c.oid IS NOT NULL"
+        ),
+        &[],
+    )?;
+    let Some(row) = row else {
+        create(client)?;
+        return Ok(Vec::new());
+    };
+    let present: Vec<String> = row.try_get(0)?;
+    Ok(COLUMNS
+        .into_iter()
+        .filter(|c| !present.iter().any(|p| p == c))
+        .collect())
+}
+
+/// The error for a history table that lacks `missing` columns.
+pub fn incompatible(missing: &[&str]) -> BackendError {
+    BackendError::Other(format!(
+        "the history table {HISTORY_TABLE} lacks the column{} {}: it was made by an \
+         incompatible version of Cairn or changed by hand",
+        if missing.len() == 1 { "" } else { "s" },
+        missing.join(", ")
+    ))
+}
+
+fn create(client: &mut impl GenericClient) -> Result<(), Error> {
+    client.batch_execute(&format!(
+        "CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (
+            id VARCHAR(255) PRIMARY KEY,
+            checksum CHAR(64) NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            applied_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            execution_ms BIGINT NOT NULL DEFAULT 0,
+            applied_by TEXT NOT NULL DEFAULT '',
+            engine_version TEXT NOT NULL,
+            up_sql TEXT,
+            down_sql TEXT,
+            depends_on TEXT NOT NULL DEFAULT '[]',
+            status VARCHAR(16) NOT NULL DEFAULT 'applied',
+            installed_rank BIGINT NOT NULL,
+            failed_statement BIGINT,
+            error TEXT
+        )"
+    ))
+}
+
+/// Whether the table exists (in the search path).
+pub fn exists(client: &mut impl GenericClient) -> Result<bool, Error> {
+    client
+        .query_one(
+            &format!("SELECT to_regclass('{HISTORY_TABLE}') IS NOT NULL"),
+            &[],
+        )?
+        .try_get(0)
+}
+
+/// Every row, by rank, in one query; the table must exist.
+pub fn read(client: &mut impl GenericClient) -> Result<Vec<AppliedMigration>, Error> {
+    client
+        .query(
+            &format!(
+                "SELECT id, checksum, description,
+                        to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),
+                        execution_ms, applied_by, engine_version, up_sql, down_sql, depends_on,
+                        status, installed_rank, failed_statement, error
+                 FROM {HISTORY_TABLE} ORDER BY installed_rank, id"
+            ),
+            &[],
+        )?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
+fn from_row(r: &Row) -> Result<AppliedMigration, Error> {
+    Ok(AppliedMigration {
+        id: r.try_get(0)?,
+        checksum: r.try_get(1)?,
+        description: r.try_get(2)?,
+        applied_at: r.try_get(3)?,
+        execution_ms: r.try_get(4)?,
+        applied_by: r.try_get(5)?,
+        engine_version: r.try_get(6)?,
+        up_sql: r.try_get(7)?,
+        down_sql: r.try_get(8)?,
+        depends_on: decode_depends_on(r.try_get(9)?),
+        status: HistoryStatus::parse(r.try_get(10)?),
+        rank: r.try_get(11)?,
+        failed_statement: r.try_get(12)?,
+        error: r.try_get(13)?,
+    })
+}
+
+/// Inserts `row` with `status` and `execution_ms`; `applied_at` is the transaction's time.
+pub fn insert(
+    client: &mut impl GenericClient,
+    row: &AppliedMigration,
+    status: HistoryStatus,
+    execution_ms: i64,
+) -> Result<(), Error> {
+    client.execute(
+        &format!(
+            "INSERT INTO {HISTORY_TABLE} (id, checksum, description, execution_ms, applied_by,
+                 engine_version, up_sql, down_sql, depends_on, status, installed_rank)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        ),
+        &[
+            &row.id,
+            &row.checksum,
+            &row.description,
+            &execution_ms,
+            &row.applied_by,
+            &row.engine_version,
+            &row.up_sql,
+            &row.down_sql,
+            &encode_depends_on(&row.depends_on),
+            &status.as_str(),
+            &row.rank,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Marks `id` applied after a non-transactional run.
+pub fn finish(client: &mut impl GenericClient, id: &str, execution_ms: i64) -> Result<(), Error> {
+    client.execute(
+        &format!(
+            "UPDATE {HISTORY_TABLE} SET status = 'applied', execution_ms = $2, applied_at = now()
+             WHERE id = $1"
+        ),
+        &[&id, &execution_ms],
+    )?;
+    Ok(())
+}
+
+/// Marks a failed `id` as running again, for a resumed run.
+pub fn mark_running(client: &mut impl GenericClient, id: &str) -> Result<(), Error> {
+    client.execute(
+        &format!(
+            "UPDATE {HISTORY_TABLE} SET status = 'running', failed_statement = NULL, error = NULL
+             WHERE id = $1"
+        ),
+        &[&id],
+    )?;
+    Ok(())
+}
+
+/// Marks `id` failed at 1-based `statement` with the database's message.
+pub fn fail(
+    client: &mut impl GenericClient,
+    id: &str,
+    statement: usize,
+    message: &str,
+) -> Result<(), Error> {
+    client.execute(
+        &format!(
+            "UPDATE {HISTORY_TABLE} SET status = 'failed', failed_statement = $2, error = $3
+             WHERE id = $1"
+        ),
+        &[&id, &i64::try_from(statement).unwrap_or(i64::MAX), &message],
+    )?;
+    Ok(())
+}
+
+/// Deletes `id`'s row.
+pub fn delete(client: &mut impl GenericClient, id: &str) -> Result<(), Error> {
+    client.execute(
+        &format!("DELETE FROM {HISTORY_TABLE} WHERE id = $1"),
+        &[&id],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,278 @@
+//! A throwaway PostgreSQL server: `initdb` into a temporary directory, `postgres` on a free
+//! loopback port with durability off, `pg_ctl stop -m immediate` and removal on drop.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result};
+use tempfile::TempDir;
+
+use super::process::{self, Apt};
+
+/// How long the server may take to accept connections.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A running PostgreSQL server; stopped and deleted when dropped.
+#[derive(Debug)]
+pub struct Postgres {
+    /// Server version, e.g. `15.14`.
+    pub version: String,
+    /// Loopback TCP port.
+    pub port: u16,
+    bindir: PathBuf,
+    data: PathBuf,
+    user: Option<String>,
+    child: Option<Child>,
+    // Declared last so it is removed after the server stopped.
+    dir: TempDir,
+}
+
+impl Postgres {
+    /// Finds (or apt-installs) PostgreSQL, initialises a cluster and starts it.
+    pub fn start(apt: &mut Apt) -> Result<Postgres> {
+        let bindir = match find_bindir() {
+            Some(dir) => dir,
+            None => {
+                println!("test: PostgreSQL not found, installing it");
+                apt.install(&["postgresql"])?;
+                find_bindir().context("PostgreSQL still not found after installing postgresql")?
+            }
+        };
+        let version = version(&bindir)?;
+        let user = process::server_user("postgres")?;
+        let dir = tempfile::Builder::new()
+            .prefix("cairn-pg-")
+            .tempdir()
+            .context("cannot create a temporary directory for PostgreSQL")?;
+        if let Some(user) = &user {
+            process::chown(dir.path(), user)?;
+        }
+        let data = dir.path().join("data");
+        let port = process::free_port()?;
+        println!(
+            "test: starting PostgreSQL {version} on 127.0.0.1:{port} (binaries {}, data {}{})",
+            bindir.display(),
+            data.display(),
+            user.as_deref()
+                .map(|u| format!(", as user {u}"))
+                .unwrap_or_default()
+        );
+        let started = Instant::now();
+        let initdb = strings(&[
+            "-D",
+            &data.to_string_lossy(),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C",
+            "--no-sync",
+        ]);
+        process::run_checked(
+            process::command_as(user.as_deref(), &bindir.join("initdb"), &initdb)
+                .current_dir(dir.path()),
+            "initdb",
+        )?;
+
+        let log = dir.path().join("server.log");
+        let log_file = File::create(&log).context("cannot create the PostgreSQL log file")?;
+        let log_err = log_file
+            .try_clone()
+            .context("cannot duplicate the log file handle")?;
+        let mut args = strings(&[
+            "-D",
+            &data.to_string_lossy(),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-k",
+            &dir.path().to_string_lossy(),
+        ]);
+        for setting in [
+            "fsync=off",
+            "full_page_writes=off",
+            "synchronous_commit=off",
+            "max_connections=200",
+        ] {
+            args.push("-c".to_string());
+            args.push(setting.to_string());
+        }
+        let child = process::command_as(user.as_deref(), &bindir.join("postgres"), &args)
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(log_file)
+            .stderr(log_err)
+            .spawn()
+            .context("cannot start postgres")?;
+        let mut server = Postgres {
+            version,
+            port,
+            bindir,
+            data,
+            user,
+            child: Some(child),
+            dir,
+        };
+        server
+            .wait_ready()
+            .with_context(|| format!("server log:\n{}", process::log_tail(&log)))?;
+        println!(
+            "test: PostgreSQL {} ready on 127.0.0.1:{port} after {:.1} s",
+            server.version,
+            started.elapsed().as_secs_f64()
+        );
+        Ok(server)
+    }
+
+    /// The URL the tests connect with.
+    pub fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    fn wait_ready(&mut self) -> Result<()> {
+        let port = self.port;
+        let isready = Some(self.bindir.join("pg_isready"))
+            .filter(|p| p.is_file())
+            .or_else(|| process::find_program(&["pg_isready"], &[]));
+        let child = self.child.as_mut().context("PostgreSQL is not running")?;
+        process::wait_ready(child, START_TIMEOUT, "PostgreSQL", || {
+            process::tcp_accepts(port)
+                && isready.as_ref().is_none_or(|p| {
+                    Command::new(p)
+                        .args(["-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres"])
+                        .arg("-p")
+                        .arg(port.to_string())
+                        .stdin(Stdio::null())
+                        .stdout(Stdio::null())
+                        .stderr(Stdio::null())
+                        .status()
+                        .is_ok_and(|s| s.success())
+                })
+        })
+    }
+
+    /// Stops the server (`pg_ctl stop -m immediate`, then signals if needed). Idempotent.
+    pub fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let args = strings(&[
+            "stop",
+            "-D",
+            &self.data.to_string_lossy(),
+            "-m",
+            "immediate",
+            "-w",
+            "-t",
+            "15",
+        ]);
+        let _ = process::command_as(self.user.as_deref(), &self.bindir.join("pg_ctl"), &args)
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        process::wait_or_kill(&mut child, Duration::from_secs(10));
+        // If only the runuser wrapper died, the postmaster may still be there.
+        if let Some(pid) = postmaster_pid(&self.data) {
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            if comm.trim() == "postgres" {
+                process::signal(pid, "KILL");
+                let start = Instant::now();
+                while process::alive(pid) && start.elapsed() < Duration::from_secs(5) {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            }
+        }
+        println!("test: stopped PostgreSQL on 127.0.0.1:{}", self.port);
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The PID in `DATA/postmaster.pid`, if the file exists.
+fn postmaster_pid(data: &Path) -> Option<u32> {
+    let text = std::fs::read_to_string(data.join("postmaster.pid")).ok()?;
+    text.lines().next()?.trim().parse().ok()
+}
+
+fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|s| s.to_string()).collect()
+}
+
+/// The directory holding `initdb`, `postgres` and `pg_ctl`: the highest version under
+/// `/usr/lib/postgresql/<version>/bin` (Debian's layout), else `pg_config --bindir`, else the
+/// directory `initdb` on PATH resolves to.
+pub fn find_bindir() -> Option<PathBuf> {
+    let complete = |dir: &Path| {
+        ["initdb", "postgres", "pg_ctl"]
+            .iter()
+            .all(|p| dir.join(p).is_file())
+    };
+    let mut versions: Vec<(Vec<u32>, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let key: Vec<u32> = name
+                .split('.')
+                .map(|p| p.parse().ok())
+                .collect::<Option<_>>()?;
+            let bin = entry.path().join("bin");
+            complete(&bin).then_some((key, bin))
+        })
+        .collect();
+    versions.sort();
+    if let Some((_, bin)) = versions.pop() {
+        return Some(bin);
+    }
+    let from_pg_config = Command::new("pg_config")
+        .arg("--bindir")
+        .stderr(Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    if let Some(bin) = from_pg_config.filter(|b| complete(b)) {
+        return Some(bin);
+    }
+    let initdb = process::find_program(&["initdb"], &[])?;
+    let bin = std::fs::canonicalize(initdb).ok()?.parent()?.to_path_buf();
+    complete(&bin).then_some(bin)
+}
+
+/// `15.14` from `postgres (PostgreSQL) 15.14 (Debian 15.14-0+deb12u1)`.
+fn version(bindir: &Path) -> Result<String> {
+    let out = process::run_checked(
+        Command::new(bindir.join("postgres")).arg("--version"),
+        "postgres --version",
+    )?;
+    Ok(parse_version(&out).unwrap_or_else(|| out.trim().to_string()))
+}
+
+fn parse_version(out: &str) -> Option<String> {
+    let rest = out.split("(PostgreSQL)").nth(1)?;
+    rest.split_whitespace().next().map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_version;
+
+    #[test]
+    fn parses_version() {
+        assert_eq!(
+            parse_version("postgres (PostgreSQL) 15.14 (Debian 15.14-0+deb12u1)\n").as_deref(),
+            Some("15.14")
+        );
+        assert_eq!(parse_version("nonsense"), None);
+    }
+}
