@@ -22,11 +22,31 @@ pub struct Step<'a> {
     /// For `down`: the row to delete.
     pub record: &'a AppliedMigration,
     /// Resuming a migration that failed outside a transaction: its history row already exists
-    /// (status `failed`) and is updated instead of inserted, and only `statements` from
-    /// `first_statement` on are run.
+    /// (status `failed`) and is updated instead of inserted (status `running`, and `checksum`,
+    /// `description`, `up_sql`, `down_sql` from `record`, since the user may have fixed the
+    /// failing statement in the file), and only `statements` from `first_statement` on are run.
     pub resume: bool,
     /// 0-based index of the first statement to run (non-zero only when resuming).
     pub first_statement: usize,
+}
+
+impl<'a> Step<'a> {
+    /// A step that runs every statement and inserts (up) or deletes (down) `record`.
+    pub fn new(
+        direction: Direction,
+        statements: &'a [Statement],
+        transaction: bool,
+        record: &'a AppliedMigration,
+    ) -> Self {
+        Step {
+            direction,
+            statements,
+            transaction,
+            record,
+            resume: false,
+            first_statement: 0,
+        }
+    }
 }
 
 /// A database the engine can migrate. Implemented by the backend crates.

@@ -38,6 +38,7 @@ mod load;
 mod model;
 mod plan;
 mod redact;
+mod resume;
 mod run;
 mod split;
 mod status;

@@ -13,8 +13,9 @@ use crate::error::{BackendError, Direction, Error, Result, StatementFailure};
 use crate::graph::Graph;
 use crate::history::{AppliedMigration, HistoryStatus};
 use crate::load::MigrationSet;
-use crate::model::Script;
+use crate::model::{Migration, Script};
 use crate::plan::{DownTarget, PlanError, UpTarget, plan_down, plan_up};
+use crate::resume::resume_failed;
 use crate::split::split;
 use crate::validate::{Finding, validate};
 
@@ -27,6 +28,9 @@ pub struct Options {
     pub dry_run: bool,
     /// Recorded as `applied_by`.
     pub applied_by: String,
+    /// Before applying, resume migrations that failed part-way outside a transaction, from
+    /// the statement that failed (see `migrate up --resume`).
+    pub resume: bool,
 }
 
 impl Default for Options {
@@ -38,6 +42,7 @@ impl Default for Options {
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             dry_run: false,
             applied_by: user,
+            resume: false,
         }
     }
 }
@@ -106,12 +111,26 @@ pub fn up(
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<RunReport> {
     locked(backend, opts, |backend| {
-        let history = backend.history()?;
+        let mut history = backend.history()?;
         let (errors, warnings): (Vec<Finding>, Vec<Finding>) = validate(set, &history)
             .into_iter()
             .partition(Finding::is_error);
+        let errors: Vec<Finding> = errors
+            .into_iter()
+            .filter(|f| !(opts.resume && matches!(f, Finding::Failed { .. })))
+            .collect();
         if !errors.is_empty() {
             return Err(Error::Validation(errors));
+        }
+        let mut report = RunReport {
+            direction: Direction::Up,
+            dry_run: opts.dry_run,
+            migrations: Vec::new(),
+            warnings,
+        };
+        if opts.resume {
+            let resumed = resume_failed(backend, set, &history, opts, &mut report, on_event)?;
+            history.retain(|h| h.status == HistoryStatus::Applied || resumed.contains(&h.id));
         }
         let applied: HashSet<String> = history.iter().map(|h| h.id.clone()).collect();
         let ids = plan_up(set.graph(), &applied, target).map_err(plan_error)?;
@@ -120,43 +139,15 @@ pub fn up(
             total: ids.len(),
         });
         let last_rank = history.iter().map(|h| h.rank).max().unwrap_or(0);
-        let mut report = RunReport {
-            direction: Direction::Up,
-            dry_run: opts.dry_run,
-            migrations: Vec::new(),
-            warnings,
-        };
         for (index, id) in ids.iter().enumerate() {
             let m = set
                 .get(id)
                 .ok_or_else(|| Error::UnknownMigration(id.clone()))?;
             on_event(Event::Started { id, index });
             let rank = last_rank + 1 + i64::try_from(index).unwrap_or(i64::MAX - last_rank - 1);
-            let record = AppliedMigration {
-                id: m.id.clone(),
-                checksum: m.checksum.to_hex(),
-                description: m.description.clone(),
-                applied_at: String::new(),
-                execution_ms: 0,
-                applied_by: opts.applied_by.clone(),
-                engine_version: ENGINE_VERSION.to_string(),
-                up_sql: Some(m.up.sql.clone()),
-                down_sql: m.down.as_ref().map(|d| d.sql.clone()),
-                depends_on: m.depends_on.clone(),
-                status: HistoryStatus::Applied,
-                rank,
-                failed_statement: None,
-                error: None,
-            };
-            let ms = run_step(
-                backend,
-                opts,
-                Direction::Up,
-                &m.up,
-                m.transaction,
-                &record,
-                Some(&m.file),
-            )?;
+            let record = record_for(m, opts, rank);
+            let step = Step::new(Direction::Up, &m.up.statements, m.transaction, &record);
+            let ms = run_step(backend, opts, &step, &m.up, Some(&m.file))?;
             on_event(Event::Finished {
                 id,
                 execution_ms: ms,
@@ -214,15 +205,8 @@ pub fn down(
                 index,
             });
             let row = rows[step.id.as_str()];
-            let ms = run_step(
-                backend,
-                opts,
-                Direction::Down,
-                script,
-                *transaction,
-                row,
-                file.as_ref(),
-            )?;
+            let exec = Step::new(Direction::Down, &script.statements, *transaction, row);
+            let ms = run_step(backend, opts, &exec, script, file.as_ref())?;
             on_event(Event::Finished {
                 id: &step.id,
                 execution_ms: ms,
@@ -282,27 +266,20 @@ fn locked<T>(
     }
 }
 
-fn run_step(
+/// Executes `step` (whose statements are `script`'s) and turns a statement error into a
+/// [`StatementFailure`] located in the file.
+pub(crate) fn run_step(
     backend: &mut dyn Backend,
     opts: &Options,
-    direction: Direction,
+    step: &Step<'_>,
     script: &Script,
-    transaction: bool,
-    record: &AppliedMigration,
     file: Option<&PathBuf>,
 ) -> Result<u64> {
     if opts.dry_run {
         return Ok(0);
     }
-    let step = Step {
-        direction,
-        statements: &script.statements,
-        transaction,
-        record,
-        resume: false,
-        first_statement: 0,
-    };
-    backend.execute(&step).map_err(|e| match e {
+    let (direction, transaction, record) = (step.direction, step.transaction, step.record);
+    backend.execute(step).map_err(|e| match e {
         BackendError::Statement {
             index,
             message,
@@ -335,7 +312,27 @@ fn run_step(
     })
 }
 
-fn entry(id: &str, script: &Script, ms: u64, dry_run: bool) -> MigrationReport {
+/// The history row `up` writes for `m` at `rank`.
+pub(crate) fn record_for(m: &Migration, opts: &Options, rank: i64) -> AppliedMigration {
+    AppliedMigration {
+        id: m.id.clone(),
+        checksum: m.checksum.to_hex(),
+        description: m.description.clone(),
+        applied_at: String::new(),
+        execution_ms: 0,
+        applied_by: opts.applied_by.clone(),
+        engine_version: ENGINE_VERSION.to_string(),
+        up_sql: Some(m.up.sql.clone()),
+        down_sql: m.down.as_ref().map(|d| d.sql.clone()),
+        depends_on: m.depends_on.clone(),
+        status: HistoryStatus::Applied,
+        rank,
+        failed_statement: None,
+        error: None,
+    }
+}
+
+pub(crate) fn entry(id: &str, script: &Script, ms: u64, dry_run: bool) -> MigrationReport {
     MigrationReport {
         id: id.to_string(),
         execution_ms: ms,

@@ -93,6 +93,10 @@ pub enum Migrate {
         /// Apply only this migration and its ancestors.
         #[arg(long, value_name = "ID")]
         to: Option<String>,
+        /// First continue a migration that failed part-way outside a transaction, from the
+        /// statement that failed (after you fixed its cause).
+        #[arg(long)]
+        resume: bool,
         /// Print the SQL that would run; change nothing.
         #[arg(long)]
         dry_run: bool,

@@ -15,10 +15,19 @@ use crate::{Context, Outcome};
 /// Runs one `migrate` subcommand.
 pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
     match cmd {
-        Migrate::Up { to, dry_run, out } => {
+        Migrate::Up {
+            to,
+            resume,
+            dry_run,
+            out,
+        } => {
             let target = to.clone().map_or(UpTarget::All, UpTarget::To);
             apply(ctx, *out, *dry_run, |db, set, opts, ev| {
-                cairn::up(db, set, &target, opts, ev)
+                let opts = Options {
+                    resume: *resume,
+                    ..opts.clone()
+                };
+                cairn::up(db, set, &target, &opts, ev)
             })
         }
         Migrate::Down {

@@ -333,3 +333,61 @@ fn concurrent_runners_apply_each_migration_exactly_once() {
         .unwrap();
     assert_eq!(rows, 1);
 }
+
+#[test]
+fn resume_continues_from_the_failed_statement_after_the_cause_is_fixed() {
+    let p = Project::new();
+    p.write(
+        "0001_nt.yaml",
+        "transaction: false\nup: |\n  CREATE TABLE r1 (id INTEGER);\n  INSERT INTO r1 VALUES (1);\n  INSERT INTO blocker VALUES (1);\n  CREATE TABLE r2 (id INTEGER);\ndown: |\n  DROP TABLE r2;\n  DROP TABLE r1;\n",
+    );
+    p.write(
+        "0002_after.yaml",
+        "depends_on: [0001_nt]\nup: CREATE TABLE r3 (id INTEGER);\ndown: DROP TABLE r3;\n",
+    );
+    let (code, _, err) = p.run(&["migrate", "up"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("statement 3 of 4"), "{err}");
+    assert_eq!(p.tables(), ["r1"]);
+
+    // Nothing to resume into yet: the cause is still there.
+    let (code, _, err) = p.run(&["migrate", "up", "--resume"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no such table: blocker"), "{err}");
+
+    rusqlite::Connection::open(p.db())
+        .unwrap()
+        .execute_batch("CREATE TABLE blocker (id INTEGER)")
+        .unwrap();
+    let (code, out, err) = p.run(&["migrate", "up", "--resume"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(p.tables(), ["blocker", "r1", "r2", "r3"]);
+    // Statements 1-2 did not run twice.
+    let n: i64 = rusqlite::Connection::open(p.db())
+        .unwrap()
+        .query_row("SELECT count(*) FROM r1", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(
+        p.history(),
+        [
+            ("0001_nt".to_string(), "applied".to_string()),
+            ("0002_after".to_string(), "applied".to_string())
+        ]
+    );
+
+    // Editing a statement that already ran makes resuming unsafe.
+    let q = Project::new();
+    q.write("0001_nt.yaml", "transaction: false\nup: |\n  CREATE TABLE s1 (id INTEGER);\n  INSERT INTO nope VALUES (1);\n");
+    assert_eq!(q.run(&["migrate", "up"]).0, 2);
+    q.write(
+        "0001_nt.yaml",
+        "transaction: false\nup: |\n  CREATE TABLE s1 (id BIGINT);\n  SELECT 1;\n",
+    );
+    let (code, _, err) = q.run(&["migrate", "up", "--resume"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("statements 1-1 of migration 0001_nt changed since they ran"),
+        "{err}"
+    );
+}

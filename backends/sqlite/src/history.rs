@@ -102,11 +102,21 @@ pub fn finish(conn: &Connection, id: &str, execution_ms: i64) -> rusqlite::Resul
     Ok(())
 }
 
-/// Marks a failed `id` as running again, for a resumed run.
-pub fn mark_running(conn: &Connection, id: &str) -> rusqlite::Result<()> {
+/// Marks a failed row as running again for a resumed run, with the file's current checksum
+/// and SQL (the user may have fixed the failing statement).
+pub fn mark_running(conn: &Connection, row: &AppliedMigration) -> rusqlite::Result<()> {
     conn.execute(
-        &format!("UPDATE {HISTORY_TABLE} SET status = 'running', failed_statement = NULL, error = NULL WHERE id = ?1"),
-        [id],
+        &format!(
+            "UPDATE {HISTORY_TABLE} SET status = 'running', failed_statement = NULL, error = NULL,
+                 checksum = ?2, description = ?3, up_sql = ?4, down_sql = ?5 WHERE id = ?1"
+        ),
+        params![
+            row.id,
+            row.checksum,
+            row.description,
+            row.up_sql,
+            row.down_sql
+        ],
     )?;
     Ok(())
 }

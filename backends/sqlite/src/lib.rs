@@ -137,7 +137,7 @@ impl Sqlite {
                 history::insert(&self.conn, step.record, HistoryStatus::Running, 0)
                     .map_err(other)?
             }
-            (_, true) => history::mark_running(&self.conn, &step.record.id).map_err(other)?,
+            (_, true) => history::mark_running(&self.conn, step.record).map_err(other)?,
             (Direction::Down, false) => {}
         }
         if let Err(e) = self.run_statements(step) {
