@@ -391,3 +391,20 @@ fn resume_continues_from_the_failed_statement_after_the_cause_is_fixed() {
         "{err}"
     );
 }
+
+#[test]
+fn a_foreign_history_table_is_refused_not_written_to() {
+    let p = Project::new();
+    chain(&p);
+    rusqlite::Connection::open(p.db())
+        .unwrap()
+        .execute_batch("CREATE TABLE cairn_migrations (id TEXT PRIMARY KEY, checksum TEXT)")
+        .unwrap();
+    let (code, _, err) = p.run(&["migrate", "up"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("lacks columns description, applied_at"),
+        "{err}"
+    );
+    assert!(p.tables().is_empty());
+}

@@ -187,7 +187,17 @@ impl Backend for Sqlite {
     }
 
     fn ensure_history(&mut self) -> Result<(), BackendError> {
-        history::ensure(&self.conn).map_err(other)
+        history::ensure(&self.conn).map_err(other)?;
+        let missing = history::missing_columns(&self.conn).map_err(other)?;
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(BackendError::Other(format!(
+                "table {} exists but lacks columns {}: it was not created by this version of Cairn; rename it or migrate it by hand",
+                cairn::HISTORY_TABLE,
+                missing.join(", ")
+            )))
+        }
     }
 
     fn history(&mut self) -> Result<Vec<AppliedMigration>, BackendError> {
