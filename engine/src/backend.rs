@@ -60,6 +60,13 @@ pub trait Backend {
     /// The database, for messages, with any password removed.
     fn describe(&self) -> String;
 
+    /// Whether a `transaction: true` migration runs atomically with its history row. False on
+    /// MySQL/MariaDB, where DDL commits implicitly: a failure there leaves earlier statements
+    /// applied and the row `failed`.
+    fn atomic_migrations(&self) -> bool {
+        true
+    }
+
     /// Takes the migration lock, waiting at most `timeout`. Held until [`Backend::unlock`].
     fn lock(&mut self, timeout: Duration) -> Result<(), BackendError>;
 

@@ -278,7 +278,8 @@ pub(crate) fn run_step(
     if opts.dry_run {
         return Ok(0);
     }
-    let (direction, transaction, record) = (step.direction, step.transaction, step.record);
+    let (direction, record) = (step.direction, step.record);
+    let atomic = step.transaction && backend.atomic_migrations();
     backend.execute(step).map_err(|e| match e {
         BackendError::Statement {
             index,
@@ -305,7 +306,7 @@ pub(crate) fn run_step(
                     + u32::try_from(extra_lines).unwrap_or(0),
                 sql: stmt.map(|s| s.sql.clone()).unwrap_or_default(),
                 message,
-                rolled_back: transaction,
+                rolled_back: atomic,
             }))
         }
         other => Error::Backend(other),

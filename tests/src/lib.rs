@@ -1,1 +1,32 @@
-//! Integration tests live in tests/.
+//! Support library for Cairn's cross-backend integration tests (`tests/tests/*.rs`).
+//!
+//! A [`TestDb`] is a fresh, empty database on one backend: a SQLite file in a temporary
+//! directory, or a new database `cairn_t_<random>` on the PostgreSQL / MySQL server that
+//! `CAIRN_TEST_POSTGRES_URL` / `CAIRN_TEST_MYSQL_URL` point at (`cargo xtask test` starts
+//! throwaway servers and sets both). It is deleted when dropped. Its query helpers
+//! ([`TestDb::tables`], [`TestDb::scalar_i64`], [`TestDb::history_ids`], ...) open a short-lived
+//! driver connection each, so they work the same on every backend.
+//!
+//! ```no_run
+//! for db in cairn_tests::all() {
+//!     db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)");
+//!     assert_eq!(db.tables(), ["t"], "{}", db.kind.name());
+//! }
+//! ```
+//!
+//! Without a server URL, the backend is skipped with a note on stderr, except when `CI=true`,
+//! where a missing URL is a panic: CI must test every backend.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod conn;
+mod db;
+mod kind;
+mod url;
+
+pub use db::{TestDb, all};
+pub use kind::Kind;
+pub use url::with_database;
+
+#[cfg(test)]
+mod tests;

@@ -21,7 +21,13 @@ pub fn cause(e: &Error) -> String {
         }
         Error::DriverError(e) => e.to_string(),
         Error::TlsError(e) => format!("TLS: {e}"),
-        Error::CodecError(e) => e.to_string(),
+        // The codec wraps socket and TLS errors as "IO error: `...'"; the inside is the cause.
+        Error::CodecError(e) => {
+            let text = e.to_string();
+            text.strip_prefix("IO error: `")
+                .and_then(|t| t.strip_suffix('\''))
+                .map_or_else(|| text.clone(), str::to_string)
+        }
         Error::UrlError(e) => e.to_string(),
         Error::FromValueError(v) => format!("unexpected value {v:?} in a result"),
         Error::FromRowError(_) => "unexpected row in a result".to_string(),

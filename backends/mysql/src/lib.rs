@@ -1,8 +1,17 @@
 //! MySQL and MariaDB backend for Cairn, on the `mysql` driver with rustls (no C libraries).
 //!
 //! URLs: `mysql://user:password@host:port/database?options` (or `mariadb://`); see
-//! [`parse_url`] for the options. TLS follows MySQL's `ssl-mode` names (see the `tls` module
-//! notes: `PREFERRED` tries TLS, then plain only if the server has no TLS).
+//! [`parse_url`] for the options. The password is percent-decoded and appears in no message.
+//!
+//! ## TLS
+//!
+//! `ssl-mode` takes MySQL's names. `DISABLED`: plain. `PREFERRED` (the default): TLS without
+//! verification, or plain only when the server has no TLS at all (the driver cannot negotiate
+//! this itself, so it is a second connection attempt; a failed handshake is not retried in
+//! plain text). `REQUIRED`: TLS, certificate not checked. `VERIFY_CA`: chain checked against
+//! `ssl-ca` (or public roots), host name not. `VERIFY_IDENTITY`: chain and host name checked.
+//! Giving `ssl-ca` without a mode means `VERIFY_CA`. Unix socket connections (`socket=`) are
+//! local and never encrypted.
 //!
 //! ## No atomic migrations
 //!
@@ -124,6 +133,8 @@ impl Mysql {
     }
 
     /// Handles statement `index` failing with `e`: records the failure and returns the error.
+    /// When the session is gone (before or while recording), nothing can be recorded: the row
+    /// stays `running`, which the next run reports just the same.
     fn statement_failed(
         &mut self,
         step: &Step<'_>,
@@ -131,32 +142,40 @@ impl Mysql {
         e: &mysql::Error,
     ) -> BackendError {
         let id = &step.record.id;
-        if errors::is_lost(e) {
-            return self.connection_error(format!(
-                "lost connection to MySQL at {} during statement {} of migration {id} ({}): {}; its history row stays `running`, so the next run stops until it is repaired",
-                self.url.address(),
-                index + 1,
-                step.direction,
-                errors::cause(e)
-            ));
-        }
         let message = errors::cause(e);
-        // A script's own open transaction is rolled back, as the mysql client does when a
-        // script fails; statements it committed (all DDL, all autocommit DML) stay.
-        let recorded = self.settle("ROLLBACK").and_then(|()| {
-            history::fail(&mut self.conn, id, index + 1, &message).map_err(|e| self.db_error(&e))
-        });
-        let message = match recorded {
-            Ok(()) => message,
-            Err(r) => format!(
-                "{message} (recording the failure failed too: {r}; the history row stays `running`)"
-            ),
-        };
-        BackendError::Statement {
-            index,
-            message,
-            position: None,
+        if !errors::is_lost(e) {
+            // A script's own open transaction is rolled back, as the mysql client does when a
+            // script fails; statements it committed (all DDL, all autocommit DML) stay.
+            let recorded = self.settle("ROLLBACK").and_then(|()| {
+                history::fail(&mut self.conn, id, index + 1, &message)
+                    .map_err(|e| self.db_error(&e))
+            });
+            match recorded {
+                Ok(()) => {
+                    return BackendError::Statement {
+                        index,
+                        message,
+                        position: None,
+                    };
+                }
+                Err(BackendError::Connection(_)) => {}
+                Err(other) => {
+                    return BackendError::Statement {
+                        index,
+                        message: format!(
+                            "{message} (recording the failure failed too: {other}; the history row stays `running`)"
+                        ),
+                        position: None,
+                    };
+                }
+            }
         }
+        self.connection_error(format!(
+            "lost connection to MySQL at {} during statement {} of migration {id} ({}): {message}; its history row stays `running`, so the next run stops until the migration is repaired",
+            self.url.address(),
+            index + 1,
+            step.direction,
+        ))
     }
 }
 
@@ -167,6 +186,11 @@ impl Backend for Mysql {
 
     fn describe(&self) -> String {
         self.url.describe()
+    }
+
+    fn atomic_migrations(&self) -> bool {
+        // DDL commits implicitly; every statement runs on its own (see the crate docs).
+        false
     }
 
     fn lock(&mut self, timeout: Duration) -> Result<(), BackendError> {

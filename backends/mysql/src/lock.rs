@@ -30,7 +30,9 @@ pub fn name(database: &str) -> String {
 /// before the time it was given. One blocking `GET_LOCK` (rather than polling) is woken by the
 /// server the moment the lock is free and needs one round trip.
 pub fn wait_seconds(timeout: Duration) -> u64 {
-    let secs = timeout.as_secs() + u64::from(timeout.subsec_nanos() > 0);
+    let secs = timeout
+        .as_secs()
+        .saturating_add(u64::from(timeout.subsec_nanos() > 0));
     secs.min(MAX_WAIT_SECS)
 }
 

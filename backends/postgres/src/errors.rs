@@ -48,11 +48,11 @@ pub fn other(target: &Target, e: &postgres::Error) -> BackendError {
 pub fn db_message(db: &DbError) -> String {
     let mut text = format!("{} {}: {}", db.severity(), db.code().code(), db.message());
     if let Some(detail) = db.detail() {
-        text.push_str("\nDETAIL: ");
+        text.push_str("\n  DETAIL: ");
         text.push_str(detail);
     }
     if let Some(hint) = db.hint() {
-        text.push_str("\nHINT: ");
+        text.push_str("\n  HINT: ");
         text.push_str(hint);
     }
     text

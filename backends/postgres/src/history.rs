@@ -47,12 +47,11 @@ pub fn ensure(client: &mut impl GenericClient) -> Result<Vec<&'static str>, Erro
         .collect())
 }
 
-/// The error for a history table that lacks `missing` columns.
+/// The error for a history table that lacks `missing` columns (worded as the other backends).
 pub fn incompatible(missing: &[&str]) -> BackendError {
     BackendError::Other(format!(
-        "the history table {HISTORY_TABLE} lacks the column{} {}: it was made by an \
-         incompatible version of Cairn or changed by hand",
-        if missing.len() == 1 { "" } else { "s" },
+        "table {HISTORY_TABLE} exists but lacks columns {}: it was not created by this version \
+         of Cairn; rename it or migrate it by hand",
         missing.join(", ")
     ))
 }
@@ -167,14 +166,22 @@ pub fn finish(client: &mut impl GenericClient, id: &str, execution_ms: i64) -> R
     Ok(())
 }
 
-/// Marks a failed `id` as running again, for a resumed run.
-pub fn mark_running(client: &mut impl GenericClient, id: &str) -> Result<(), Error> {
+/// Marks a failed row as running again for a resumed run, with the file's current checksum
+/// and SQL (the user may have fixed the failing statement).
+pub fn mark_running(client: &mut impl GenericClient, row: &AppliedMigration) -> Result<(), Error> {
     client.execute(
         &format!(
-            "UPDATE {HISTORY_TABLE} SET status = 'running', failed_statement = NULL, error = NULL
+            "UPDATE {HISTORY_TABLE} SET status = 'running', failed_statement = NULL, error = NULL,
+                 checksum = $2, description = $3, up_sql = $4, down_sql = $5
              WHERE id = $1"
         ),
-        &[&id],
+        &[
+            &row.id,
+            &row.checksum,
+            &row.description,
+            &row.up_sql,
+            &row.down_sql,
+        ],
     )?;
     Ok(())
 }

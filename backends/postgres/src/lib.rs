@@ -127,7 +127,7 @@ impl Postgres {
             (Direction::Up, false) => {
                 history::insert(client, step.record, HistoryStatus::Running, 0).map_err(fail)?
             }
-            (_, true) => history::mark_running(client, &step.record.id).map_err(fail)?,
+            (_, true) => history::mark_running(client, step.record).map_err(fail)?,
             (Direction::Down, false) => {}
         }
         if let Err(e) = run_statements(client, target, step) {

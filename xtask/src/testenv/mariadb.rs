@@ -150,7 +150,7 @@ impl Mariadb {
                     .is_ok_and(|s| s.success())
         })
         .and_then(|()| process::run_checked(&mut client(SETUP_SQL), "creating the cairn user"))
-        .with_context(|| format!("server log:\n{}", process::log_tail(Path::new(&log))))?;
+        .map_err(|e| process::with_log(e, Path::new(&log)))?;
         println!(
             "test: MariaDB {} ready on 127.0.0.1:{port} after {:.1} s",
             server.version,

@@ -1,4 +1,5 @@
-//! `test`: runs `cargo test --workspace` against throwaway PostgreSQL and MariaDB servers.
+//! `test`: runs `cargo test --workspace` (or the packages `-p` picks) against throwaway
+//! PostgreSQL and MariaDB servers.
 //!
 //! Each server is started on a free loopback port in a temporary directory (installed with
 //! apt-get first if absent), unless `CAIRN_TEST_POSTGRES_URL` / `CAIRN_TEST_MYSQL_URL` already
@@ -91,16 +92,20 @@ pub fn run(args: &TestArgs) -> Result<Outcome> {
     };
     let summary = servers.summary(&pg_url, &my_url);
     println!("test: {summary}");
+    let mut cargo_args = vec!["test".to_string()];
+    if !selects_packages(&args.cargo_args) {
+        cargo_args.push("--workspace".to_string());
+    }
+    cargo_args.extend(args.cargo_args.iter().cloned());
     println!(
-        "test: servers ready after {:.1} s; running cargo test --workspace {}",
+        "test: servers ready after {:.1} s; running cargo {}",
         started.elapsed().as_secs_f64(),
-        args.cargo_args.join(" ")
+        cargo_args.join(" ")
     );
 
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let status = Command::new(cargo)
-        .args(["test", "--workspace"])
-        .args(&args.cargo_args)
+        .args(&cargo_args)
         .env(POSTGRES_ENV, &pg_url)
         .env(MYSQL_ENV, &my_url)
         .status()
@@ -118,6 +123,14 @@ pub fn run(args: &TestArgs) -> Result<Outcome> {
     );
     anyhow::ensure!(status.success(), "cargo test failed ({status})");
     Ok(Outcome::Clean)
+}
+
+/// Whether cargo arguments pick packages (`-p`/`--package`): then `--workspace` is left out,
+/// since cargo would otherwise ignore the selection and test everything.
+fn selects_packages(args: &[String]) -> bool {
+    args.iter()
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--package" || a.starts_with("--package=") || a.starts_with("-p"))
 }
 
 /// The variable's value when set and not empty.
@@ -143,7 +156,21 @@ fn redact(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use super::{redact, selects_packages};
+
+    fn strings(args: &[&str]) -> Vec<String> {
+        args.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn package_selection_drops_workspace() {
+        assert!(selects_packages(&strings(&["-p", "cairn-tests"])));
+        assert!(selects_packages(&strings(&["-pcairn-tests"])));
+        assert!(selects_packages(&strings(&["--package=cairn-tests"])));
+        assert!(!selects_packages(&strings(&["--release"])));
+        assert!(!selects_packages(&strings(&["--", "-p"])));
+        assert!(!selects_packages(&[]));
+    }
 
     #[test]
     fn redacts_passwords() {

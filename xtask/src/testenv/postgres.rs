@@ -118,7 +118,7 @@ impl Postgres {
         };
         server
             .wait_ready()
-            .with_context(|| format!("server log:\n{}", process::log_tail(&log)))?;
+            .map_err(|e| process::with_log(e, &log))?;
         println!(
             "test: PostgreSQL {} ready on 127.0.0.1:{port} after {:.1} s",
             server.version,
@@ -169,7 +169,8 @@ impl Postgres {
             "-t",
             "15",
         ]);
-        let _ = process::command_as(self.user.as_deref(), &self.bindir.join("pg_ctl"), &args)
+        let user = self.user.as_deref();
+        let _ = process::command_as(user, &self.bindir.join("pg_ctl"), &args)
             .current_dir(self.dir.path())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -180,7 +181,13 @@ impl Postgres {
         if let Some(pid) = postmaster_pid(&self.data) {
             let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
             if comm.trim() == "postgres" {
-                process::signal(pid, "KILL");
+                let args = strings(&["kill", "KILL", &pid.to_string()]);
+                let _ = process::command_as(user, &self.bindir.join("pg_ctl"), &args)
+                    .current_dir(self.dir.path())
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status();
                 let start = Instant::now();
                 while process::alive(pid) && start.elapsed() < Duration::from_secs(5) {
                     std::thread::sleep(Duration::from_millis(100));

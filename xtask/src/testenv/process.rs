@@ -176,16 +176,6 @@ pub fn wait_or_kill(child: &mut Child, timeout: Duration) {
     let _ = child.wait();
 }
 
-/// Sends `signal` (e.g. "KILL") to `pid` with kill(1); errors are ignored.
-pub fn signal(pid: u32, signal: &str) {
-    let _ = Command::new("kill")
-        .arg(format!("-{signal}"))
-        .arg(pid.to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-}
-
 /// Whether process `pid` still exists.
 pub fn alive(pid: u32) -> bool {
     Path::new(&format!("/proc/{pid}")).exists()
@@ -203,6 +193,15 @@ pub fn log_tail(path: &Path) -> String {
         Ok(bytes) => tail(&String::from_utf8_lossy(&bytes), 40),
         Err(e) => format!("(cannot read {}: {e})", path.display()),
     }
+}
+
+/// `error` followed by the last lines of the server log at `log`.
+pub fn with_log(error: anyhow::Error, log: &Path) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{error:#}\n--- last lines of the server log ({}) ---\n{}",
+        log.display(),
+        log_tail(log)
+    )
 }
 
 /// The first of `names` found on PATH or in one of `extra_dirs`.
