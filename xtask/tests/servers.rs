@@ -125,7 +125,7 @@ fn passwords_never_appear_in_output() {
             let out = cairn()
                 .args(["--database-url", url])
                 .args(args)
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
                 .output()
                 .unwrap();
             let all = format!(

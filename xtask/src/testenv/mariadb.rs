@@ -20,7 +20,7 @@ const SBIN: &[&str] = &["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/
 
 /// SQL run as root over the unix socket once the server is up.
 const SETUP_SQL: &str = "DROP USER IF EXISTS ''@'localhost'; \
-     CREATE USER 'cairn'@'%' IDENTIFIED BY 'cairn'; \
+     CREATE USER 'cairn'@'%' IDENTIFIED BY 'cairn-secret'; \
      GRANT ALL ON *.* TO 'cairn'@'%' WITH GRANT OPTION;";
 
 /// The programs a MariaDB server needs.
@@ -161,7 +161,7 @@ impl Mariadb {
 
     /// The URL the tests connect with.
     pub fn url(&self) -> String {
-        format!("mysql://cairn:cairn@127.0.0.1:{}/mysql", self.port)
+        format!("mysql://cairn:cairn-secret@127.0.0.1:{}/mysql", self.port)
     }
 
     /// Kills the server and waits for it. Idempotent.

@@ -92,7 +92,8 @@ pub fn run(args: &TestArgs) -> Result<Outcome> {
     };
     let summary = servers.summary(&pg_url, &my_url);
     println!("test: {summary}");
-    let mut cargo_args = vec!["test".to_string()];
+    // Every failing test binary is reported in one run, not only the first.
+    let mut cargo_args = vec!["test".to_string(), "--no-fail-fast".to_string()];
     if !selects_packages(&args.cargo_args) {
         cargo_args.push("--workspace".to_string());
     }
