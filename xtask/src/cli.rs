@@ -160,6 +160,9 @@ pub enum GraphFormat {
 /// `bench` options.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
+    /// Which backend to measure (`all` starts throwaway servers unless CAIRN_TEST_*_URL are set).
+    #[arg(long, value_enum, default_value_t = BenchBackend::Sqlite)]
+    pub backend: BenchBackend,
     /// Number of generated migrations.
     #[arg(long, default_value_t = 1000)]
     pub migrations: usize,
@@ -193,4 +196,17 @@ pub struct TestArgs {
     /// Arguments passed on to `cargo test` (after `--`).
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub cargo_args: Vec<String>,
+}
+
+/// Backends `bench` can measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchBackend {
+    /// SQLite file against rusqlite.
+    Sqlite,
+    /// PostgreSQL against psql.
+    Postgres,
+    /// MariaDB/MySQL against the mariadb client.
+    Mysql,
+    /// All three.
+    All,
 }

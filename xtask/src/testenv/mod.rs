@@ -14,6 +14,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context as _, Result};
+use cairn::redact_url;
 
 use crate::Outcome;
 use crate::cli::TestArgs;
@@ -40,11 +41,11 @@ impl Servers {
     fn summary(&self, pg_url: &str, my_url: &str) -> String {
         let pg = match &self.postgres {
             Some(s) => format!("PostgreSQL {} started on 127.0.0.1:{}", s.version, s.port),
-            None => format!("PostgreSQL from {POSTGRES_ENV} ({})", redact(pg_url)),
+            None => format!("PostgreSQL from {POSTGRES_ENV} ({})", redact_url(pg_url)),
         };
         let my = match &self.mariadb {
             Some(s) => format!("MariaDB {} started on 127.0.0.1:{}", s.version, s.port),
-            None => format!("MySQL from {MYSQL_ENV} ({})", redact(my_url)),
+            None => format!("MySQL from {MYSQL_ENV} ({})", redact_url(my_url)),
         };
         format!("{pg}; {my}")
     }
@@ -60,15 +61,38 @@ impl Servers {
     }
 }
 
-/// Starts the servers, runs `cargo test --workspace ARGS` with their URLs, stops them.
-pub fn run(args: &TestArgs) -> Result<Outcome> {
-    let started = Instant::now();
+/// Running servers (started here or preset by the environment) and their URLs. Dropping it
+/// stops what was started.
+pub(crate) struct Running {
+    servers: Servers,
+    /// Admin URL of the PostgreSQL server.
+    pub postgres_url: String,
+    /// Admin URL of the MySQL/MariaDB server.
+    pub mysql_url: String,
+}
+
+impl Running {
+    /// One line saying which servers run where.
+    pub fn summary(&self) -> String {
+        self.servers.summary(&self.postgres_url, &self.mysql_url)
+    }
+
+    /// Stops the servers this run started.
+    pub fn stop(&mut self) {
+        self.servers.stop();
+    }
+}
+
+/// Starts a throwaway PostgreSQL and MariaDB unless the environment names servers to use.
+pub(crate) fn start_servers() -> Result<Running> {
     let mut apt = Apt::default();
     let mut servers = Servers::default();
-
-    let pg_url = match preset(POSTGRES_ENV) {
+    let postgres_url = match preset(POSTGRES_ENV) {
         Some(url) => {
-            println!("test: PostgreSQL: using {POSTGRES_ENV} ({})", redact(&url));
+            println!(
+                "test: PostgreSQL: using {POSTGRES_ENV} ({})",
+                redact_url(&url)
+            );
             url
         }
         None => {
@@ -78,9 +102,9 @@ pub fn run(args: &TestArgs) -> Result<Outcome> {
             url
         }
     };
-    let my_url = match preset(MYSQL_ENV) {
+    let mysql_url = match preset(MYSQL_ENV) {
         Some(url) => {
-            println!("test: MySQL: using {MYSQL_ENV} ({})", redact(&url));
+            println!("test: MySQL: using {MYSQL_ENV} ({})", redact_url(&url));
             url
         }
         None => {
@@ -90,7 +114,32 @@ pub fn run(args: &TestArgs) -> Result<Outcome> {
             url
         }
     };
-    let summary = servers.summary(&pg_url, &my_url);
+    Ok(Running {
+        servers,
+        postgres_url,
+        mysql_url,
+    })
+}
+
+/// The `psql` client: beside the server binaries Debian installs, else on PATH.
+pub(crate) fn find_psql() -> Option<std::path::PathBuf> {
+    postgres::find_bindir()
+        .map(|d| d.join("psql"))
+        .filter(|p| p.exists())
+        .or_else(|| process::find_program(&["psql"], &[]))
+}
+
+/// The `mariadb` (or `mysql`) command-line client.
+pub(crate) fn find_mariadb_client() -> Option<std::path::PathBuf> {
+    process::find_program(&["mariadb", "mysql"], &["/usr/bin", "/usr/local/bin"])
+}
+
+/// Starts the servers, runs `cargo test --workspace ARGS` with their URLs, stops them.
+pub fn run(args: &TestArgs) -> Result<Outcome> {
+    let started = Instant::now();
+    let mut running = start_servers()?;
+    let (pg_url, my_url) = (running.postgres_url.clone(), running.mysql_url.clone());
+    let summary = running.summary();
     println!("test: {summary}");
     // Every failing test binary is reported in one run, not only the first.
     let mut cargo_args = vec!["test".to_string(), "--no-fail-fast".to_string()];
@@ -111,7 +160,7 @@ pub fn run(args: &TestArgs) -> Result<Outcome> {
         .env(MYSQL_ENV, &my_url)
         .status()
         .context("cannot run cargo test");
-    servers.stop();
+    running.stop();
     let status = status?;
     let verdict = if status.success() {
         "tests passed"
@@ -139,25 +188,9 @@ fn preset(var: &str) -> Option<String> {
     std::env::var(var).ok().filter(|v| !v.trim().is_empty())
 }
 
-/// `url` with any password replaced by `***`.
-fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
-            None => url.to_string(),
-        },
-        None => url.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{redact, selects_packages};
+    use super::selects_packages;
 
     fn strings(args: &[&str]) -> Vec<String> {
         args.iter().map(|s| s.to_string()).collect()
@@ -171,18 +204,5 @@ mod tests {
         assert!(!selects_packages(&strings(&["--release"])));
         assert!(!selects_packages(&strings(&["--", "-p"])));
         assert!(!selects_packages(&[]));
-    }
-
-    #[test]
-    fn redacts_passwords() {
-        assert_eq!(
-            redact("mysql://cairn:secret@127.0.0.1:3306/mysql"),
-            "mysql://cairn:***@127.0.0.1:3306/mysql"
-        );
-        assert_eq!(
-            redact("postgres://postgres@127.0.0.1:5432/postgres"),
-            "postgres://postgres@127.0.0.1:5432/postgres"
-        );
-        assert_eq!(redact("not a url"), "not a url");
     }
 }

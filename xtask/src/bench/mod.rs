@@ -1,0 +1,193 @@
+//! `bench`: applies generated migrations through the engine and, in the same run, the same SQL
+//! through a baseline (rusqlite for SQLite, `psql` for PostgreSQL, the `mariadb` client for
+//! MariaDB/MySQL), one transaction per migration, and reports the ratio.
+
+mod server;
+mod sqlite;
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result};
+use cairn::{Options, UpTarget};
+
+use crate::Outcome;
+use crate::cli::{BenchArgs, BenchBackend};
+
+/// Times of one side of a comparison.
+pub(crate) struct Sample {
+    /// Baseline: the same SQL through the reference client.
+    pub baseline: Duration,
+    /// Engine, from connect to the last migration (files already loaded).
+    pub apply: Duration,
+    /// Engine, including loading and checking the files.
+    pub total: Duration,
+}
+
+/// Runs the benchmark (re-running itself in release mode when built for debugging).
+pub fn run(args: &BenchArgs) -> Result<Outcome> {
+    if cfg!(debug_assertions) {
+        eprintln!("bench: rebuilding in release mode for meaningful figures");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+        let backend = format!("{:?}", args.backend).to_lowercase();
+        let status = Command::new(cargo)
+            .args([
+                "run",
+                "--release",
+                "--quiet",
+                "-p",
+                "xtask",
+                "--bin",
+                "xtask",
+                "--",
+                "bench",
+            ])
+            .args([
+                "--backend",
+                &backend,
+                "--migrations",
+                &args.migrations.to_string(),
+                "--runs",
+                &args.runs.to_string(),
+            ])
+            .status()
+            .context("cannot run cargo")?;
+        anyhow::ensure!(status.success(), "release benchmark failed ({status})");
+        return Ok(Outcome::Clean);
+    }
+    let work = tempfile::tempdir()?;
+    let dir = work.path().join("migrations");
+    let scripts = generate(&dir, args.migrations)?;
+    let runs = args.runs.max(1);
+    let header = |name: &str, baseline: &str| {
+        println!(
+            "{name}, {} migrations (3 statements each), median of {runs} runs; baseline: {baseline}",
+            args.migrations
+        );
+    };
+    if matches!(args.backend, BenchBackend::Sqlite | BenchBackend::All) {
+        header("SQLite", "rusqlite, one transaction per migration");
+        let samples = (0..runs)
+            .map(|r| sqlite::sample(&work.path().join(format!("run{r}")), &dir, &scripts))
+            .collect::<Result<Vec<_>>>()?;
+        report(&samples);
+    }
+    if matches!(
+        args.backend,
+        BenchBackend::Postgres | BenchBackend::Mysql | BenchBackend::All
+    ) {
+        let mut servers = crate::testenv::start_servers()?;
+        let result = (|| -> Result<()> {
+            if args.backend != BenchBackend::Mysql {
+                header(
+                    "PostgreSQL (loopback)",
+                    "psql -f, BEGIN/COMMIT around each migration",
+                );
+                report(&server::samples(
+                    server::Kind::Postgres,
+                    &servers.postgres_url,
+                    &dir,
+                    &scripts,
+                    runs,
+                    work.path(),
+                )?);
+            }
+            if args.backend != BenchBackend::Postgres {
+                header(
+                    "MariaDB (loopback)",
+                    "mariadb client, START TRANSACTION/COMMIT around each migration",
+                );
+                report(&server::samples(
+                    server::Kind::Mysql,
+                    &servers.mysql_url,
+                    &dir,
+                    &scripts,
+                    runs,
+                    work.path(),
+                )?);
+            }
+            Ok(())
+        })();
+        servers.stop();
+        result?;
+    }
+    Ok(Outcome::Clean)
+}
+
+fn report(samples: &[Sample]) {
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let baseline = median(samples.iter().map(|s| s.baseline).collect());
+    let apply = median(samples.iter().map(|s| s.apply).collect());
+    let total = median(samples.iter().map(|s| s.total).collect());
+    println!(
+        "  baseline:                              {:>9.1} ms",
+        ms(baseline)
+    );
+    println!(
+        "  cairn apply (plan + run + history):    {:>9.1} ms  ratio {:.2}x",
+        ms(apply),
+        ms(apply) / ms(baseline)
+    );
+    println!(
+        "  cairn end to end (load files + apply): {:>9.1} ms  ratio {:.2}x",
+        ms(total),
+        ms(total) / ms(baseline)
+    );
+}
+
+/// The SQL of migration `i`, the same on every dialect.
+pub(crate) fn script(i: usize) -> String {
+    format!(
+        "CREATE TABLE t{i} (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL, score INTEGER DEFAULT 0);\nCREATE INDEX t{i}_name ON t{i} (name);\nINSERT INTO t{i} (id, name, score) VALUES (1, 'alpha', 1), (2, 'beta', 2);\n"
+    )
+}
+
+fn generate(dir: &Path, n: usize) -> Result<Vec<String>> {
+    fs::create_dir_all(dir)?;
+    let mut scripts = Vec::with_capacity(n);
+    for i in 0..n {
+        let sql = script(i);
+        let deps = if i == 0 {
+            "[]".to_string()
+        } else {
+            format!("[m{:05}]", i - 1)
+        };
+        let body = sql.lines().map(|l| format!("  {l}\n")).collect::<String>();
+        fs::write(
+            dir.join(format!("m{i:05}.yaml")),
+            format!("depends_on: {deps}\nup: |\n{body}down: DROP TABLE t{i};\n"),
+        )?;
+        scripts.push(sql);
+    }
+    Ok(scripts)
+}
+
+/// Loads `dir` and applies it to `url` through the engine: (apply time, total time).
+pub(crate) fn engine(url: &str, dir: &Path) -> Result<(Duration, Duration)> {
+    let start = Instant::now();
+    let registry = crate::registry();
+    let set = cairn::load_dir(dir, registry.dialect(url)?)?;
+    let applying = Instant::now();
+    let mut db = registry.connect(url)?;
+    let report = cairn::up(
+        db.as_mut(),
+        &set,
+        &UpTarget::All,
+        &Options::default(),
+        &mut |_| {},
+    )?;
+    anyhow::ensure!(
+        report.migrations.len() == set.len(),
+        "applied {} of {}",
+        report.migrations.len(),
+        set.len()
+    );
+    Ok((applying.elapsed(), start.elapsed()))
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v.get(v.len() / 2).copied().unwrap_or_default()
+}
