@@ -5,6 +5,7 @@ use std::time::Duration;
 use crate::Dialect;
 use crate::error::{BackendError, Direction, Error};
 use crate::history::AppliedMigration;
+use crate::schema::Schema;
 use crate::split::Statement;
 
 /// One migration to apply or revert.
@@ -86,6 +87,15 @@ pub trait Backend {
 
     /// Deletes the history row of `id` (for `repair` of a failed migration).
     fn forget(&mut self, id: &str) -> Result<(), BackendError>;
+
+    /// The live schema (every table but the history table), read with a fixed number of
+    /// catalog queries whatever the number of tables.
+    fn introspect(&mut self) -> Result<Schema, BackendError> {
+        Err(BackendError::Other(format!(
+            "{} cannot introspect its schema",
+            self.describe()
+        )))
+    }
 }
 
 /// Opens a backend for a URL it registered for.

@@ -40,6 +40,7 @@ mod plan;
 mod redact;
 mod resume;
 mod run;
+pub mod schema;
 mod split;
 mod status;
 mod validate;

@@ -1,0 +1,82 @@
+//! Schemas: the portable model, DDL per dialect, and the canonical form comparisons use.
+
+mod ddl;
+mod model;
+mod types;
+
+pub use ddl::{create_index, create_table, drop_index, fk_order, foreign_key, ident, schema_sql};
+
+pub use model::{
+    Action, Check, Column, ForeignKey, Index, IndexColumn, Reference, Schema, Table, Unique,
+};
+pub use types::{ColumnType, DefaultValue, RawType};
+
+use crate::Dialect;
+
+impl Schema {
+    /// The form two schemas are compared in on `dialect`: sorted, types and defaults reduced to
+    /// what the dialect stores, ascending index columns as plain names, primary key columns not
+    /// null, and names the dialect does not keep (SQLite's unique and FK constraint names)
+    /// dropped.
+    pub fn canonical(&self, dialect: Dialect) -> Schema {
+        let mut s = self.sorted();
+        for t in &mut s.tables {
+            for c in &mut t.columns {
+                c.ty = c.ty.canonical(dialect);
+                c.default = c
+                    .default
+                    .as_ref()
+                    .map(|d| d.canonical(dialect))
+                    .filter(|d| *d != DefaultValue::Null);
+                if t.primary_key.contains(&c.name) {
+                    c.nullable = false;
+                }
+                // An identity column's default is the sequence/auto-increment itself.
+                if c.identity {
+                    c.default = None;
+                }
+            }
+            for i in &mut t.indexes {
+                i.columns = i.columns.iter().map(IndexColumn::canonical).collect();
+                i.predicate = i.predicate.as_deref().map(normalize_expression);
+            }
+            for c in &mut t.checks {
+                c.expression = normalize_expression(&c.expression);
+            }
+            if dialect == Dialect::Sqlite {
+                t.unique.iter_mut().for_each(|u| u.name = None);
+                t.foreign_keys.iter_mut().for_each(|f| f.name = None);
+                t.checks.iter_mut().for_each(|c| c.name = None);
+            }
+            if dialect == Dialect::Mysql {
+                // MySQL has no SET DEFAULT / distinct NO ACTION for InnoDB: both act as RESTRICT.
+                for f in &mut t.foreign_keys {
+                    for a in [&mut f.on_delete, &mut f.on_update] {
+                        if *a == Action::NoAction {
+                            *a = Action::Restrict;
+                        }
+                    }
+                }
+            }
+        }
+        s.sorted()
+    }
+}
+
+/// An SQL expression compared without case, spaces, quotes around identifiers, or the outer
+/// parentheses catalogs add.
+pub fn normalize_expression(expr: &str) -> String {
+    let mut out: String = expr
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '"' && *c != '`')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    while out.starts_with('(')
+        && out.ends_with(')')
+        && out[1..out.len() - 1].chars().filter(|c| *c == '(').count()
+            == out[1..out.len() - 1].chars().filter(|c| *c == ')').count()
+    {
+        out = out[1..out.len() - 1].to_string();
+    }
+    out
+}
