@@ -1,10 +1,14 @@
 //! Schemas: the portable model, DDL per dialect, and the canonical form comparisons use.
 
 mod ddl;
+mod diff;
 mod model;
+mod sql;
 mod types;
 
 pub use ddl::{create_index, create_table, drop_index, fk_order, foreign_key, ident, schema_sql};
+pub use diff::{Difference, diff, render_text, render_unified};
+pub use sql::{migration_sql, sqlite_rebuild};
 
 pub use model::{
     Action, Check, Column, ForeignKey, Index, IndexColumn, Reference, Schema, Table, Unique,
