@@ -194,7 +194,7 @@ pub enum BackendError {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The migration files have problems.
-    #[error("{0}")]
+    #[error(transparent)]
     Load(#[from] LoadErrors),
     /// A command named a migration id that does not exist.
     #[error("unknown migration `{0}`")]
@@ -221,7 +221,7 @@ pub enum Error {
         message: String,
     },
     /// A backend error outside a statement.
-    #[error("{0}")]
+    #[error(transparent)]
     Backend(#[from] BackendError),
     /// No backend is registered for the URL's scheme.
     #[error("no backend for `{scheme}:` URLs (available: {})", known.join(", "))]

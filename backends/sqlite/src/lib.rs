@@ -63,17 +63,6 @@ impl Sqlite {
         })?;
         conn.busy_timeout(cairn::DEFAULT_LOCK_TIMEOUT)
             .map_err(other)?;
-        if let Location::File(_) = location {
-            let mode: String = conn
-                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-                .map_err(other)?;
-            if !mode.eq_ignore_ascii_case("wal") {
-                return Err(BackendError::Other(format!(
-                    "cannot switch {} to WAL mode (it is in {mode} mode)",
-                    describe(&location)
-                )));
-            }
-        }
         conn.execute_batch("PRAGMA foreign_keys = ON")
             .map_err(other)?;
         Ok(Sqlite {
@@ -81,6 +70,34 @@ impl Sqlite {
             location,
             lock: None,
         })
+    }
+
+    /// Puts the database file in WAL mode (persistent), retrying while another process is
+    /// busy with it, for at most `timeout`.
+    fn switch_to_wal(&self, timeout: Duration) -> Result<(), BackendError> {
+        let start = Instant::now();
+        let mut pause = Duration::from_millis(5);
+        loop {
+            match self
+                .conn
+                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
+            {
+                Ok(mode) if mode.eq_ignore_ascii_case("wal") => return Ok(()),
+                Ok(mode) => {
+                    return Err(BackendError::Other(format!(
+                        "cannot switch {} to WAL mode (it is in {mode} mode)",
+                        self.describe()
+                    )));
+                }
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::DatabaseBusy && start.elapsed() < timeout =>
+                {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(100));
+                }
+                Err(e) => return Err(other(e)),
+            }
+        }
     }
 
     /// The underlying connection, for callers that need to query the database directly.
@@ -175,6 +192,10 @@ impl Backend for Sqlite {
             && self.lock.is_none()
         {
             self.lock = Some(lock::FileLock::acquire(path, timeout)?);
+            // Switched under the migration lock: a journal-mode change can fail with
+            // SQLITE_BUSY without going through the busy handler when another process is
+            // writing, which an open of a waiting runner would otherwise race into.
+            self.switch_to_wal(timeout)?;
         }
         Ok(())
     }
