@@ -96,6 +96,16 @@ pub trait Backend {
             self.describe()
         )))
     }
+
+    /// An empty throwaway database of the same dialect to replay migrations into (SQLite: in
+    /// memory; servers: a temporary database on the same server), removed when the returned
+    /// backend is dropped.
+    fn scratch(&mut self) -> Result<Box<dyn Backend>, BackendError> {
+        Err(BackendError::Other(format!(
+            "{} cannot create a scratch database; pass --scratch-url",
+            self.describe()
+        )))
+    }
 }
 
 /// Opens a backend for a URL it registered for.

@@ -31,6 +31,7 @@
 mod backend;
 mod checksum;
 mod dialect;
+mod drift;
 mod error;
 mod graph;
 mod history;
@@ -48,6 +49,7 @@ mod validate;
 pub use backend::{Backend, Connector, DEFAULT_LOCK_TIMEOUT, Registry, Step};
 pub use checksum::{Checksum, normalize};
 pub use dialect::{Dialect, UnknownDialect};
+pub use drift::{DriftReport, Expected, drift, glob, replay};
 pub use error::{
     BackendError, Direction, Error, LoadErrors, Problem, ProblemKind, Result, StatementFailure,
 };

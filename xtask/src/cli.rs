@@ -73,6 +73,12 @@ pub enum Command {
     /// Apply, roll back and inspect migrations.
     #[command(subcommand)]
     Migrate(Migrate),
+    /// Schemas: DDL from declared files, the live schema, differences between two schemas.
+    #[command(subcommand)]
+    Schema(SchemaCmd),
+    /// Compare the live database with what the migrations (or declared schemas) produce;
+    /// exit 1 on drift.
+    Drift(DriftArgs),
     /// Print the dependency graph.
     Graph {
         /// Graph format.
@@ -184,6 +190,9 @@ impl Command {
                 | Migrate::Repair { out, .. },
             ) => Some(out),
             Command::Graph { format } => return *format == GraphFormat::Json,
+            Command::Drift(a) => Some(&a.out),
+            Command::Schema(SchemaCmd::Diff { format, .. }) => return *format == DiffFormat::Json,
+            Command::Schema(SchemaCmd::Dump { format }) => return *format == DumpFormat::Json,
             _ => None,
         };
         out.is_some_and(|o| o.format == Format::Json)
@@ -209,4 +218,104 @@ pub enum BenchBackend {
     Mysql,
     /// All three.
     All,
+}
+
+/// `schema` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SchemaCmd {
+    /// Print the DDL of declared schema files (tables in foreign-key order, then indexes).
+    Sql {
+        /// Target dialect.
+        #[arg(long, value_enum)]
+        dialect: DialectArg,
+        /// Schema files or directories (default `schemas`).
+        files: Vec<PathBuf>,
+    },
+    /// Print the live database's schema.
+    Dump {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = DumpFormat::Yaml)]
+        format: DumpFormat,
+    },
+    /// Show the differences between two schemas: each a schema file or directory, a
+    /// migrations directory, or a database URL.
+    Diff {
+        /// The schema to start from.
+        from: String,
+        /// The schema to arrive at.
+        to: String,
+        /// Dialect to compare in (default: a URL side's, else that of --database-url).
+        #[arg(long, value_enum)]
+        dialect: Option<DialectArg>,
+        /// Empty database to replay a migrations directory into (default: in memory for SQLite,
+        /// a temporary database on a URL side's server otherwise).
+        #[arg(long)]
+        scratch_url: Option<String>,
+        /// Output format: grouped text, JSON, the SQL that turns FROM into TO, or a unified
+        /// diff of canonical DDL.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+    },
+}
+
+/// `drift` options.
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// Compare with declared schema files instead of replaying the migrations.
+    #[arg(long, value_name = "PATH")]
+    pub against: Option<PathBuf>,
+    /// An empty database of the same dialect to replay the migrations into (default: in memory
+    /// for SQLite, a temporary database created and dropped on the server otherwise).
+    #[arg(long)]
+    pub scratch_url: Option<String>,
+    /// Glob on `table` or `table.column` to leave out (objects owned outside migrations).
+    #[arg(long, value_name = "PATTERN")]
+    pub ignore: Vec<String>,
+    #[command(flatten)]
+    pub out: Out,
+}
+
+/// A dialect on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DialectArg {
+    /// SQLite.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+    /// MySQL / MariaDB.
+    Mysql,
+}
+
+impl From<DialectArg> for cairn::Dialect {
+    fn from(d: DialectArg) -> Self {
+        match d {
+            DialectArg::Sqlite => cairn::Dialect::Sqlite,
+            DialectArg::Postgres => cairn::Dialect::Postgres,
+            DialectArg::Mysql => cairn::Dialect::Mysql,
+        }
+    }
+}
+
+/// `schema dump` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DumpFormat {
+    /// The declared-schema YAML format.
+    Yaml,
+    /// The same as JSON.
+    Json,
+    /// DDL of the live database's dialect.
+    Sql,
+}
+
+/// `schema diff` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// Grouped by table.
+    Text,
+    /// `{"dialect", "from", "to", "differences": [...]}`.
+    Json,
+    /// Statements that turn FROM into TO.
+    Sql,
+    /// Unified diff of canonical DDL.
+    Diff,
 }

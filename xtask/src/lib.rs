@@ -6,6 +6,7 @@ mod cli;
 mod graph;
 mod migrate;
 mod render;
+mod schema;
 mod testenv;
 
 use std::process::ExitCode;
@@ -97,6 +98,8 @@ fn dispatch(ctx: &Context, command: &Command) -> Result<Outcome> {
     match command {
         Command::Migrate(m) => migrate::run(ctx, m),
         Command::Graph { format } => graph::run(ctx, *format),
+        Command::Schema(cmd) => schema::run(ctx, cmd),
+        Command::Drift(args) => schema::drift(ctx, args),
         Command::Bench(args) => bench::run(args),
         Command::Test(args) => testenv::run(args),
     }

@@ -1,7 +1,7 @@
 //! Loading migration files: a directory tree of `.yaml`/`.yml`/`.json` files, one migration
 //! each. Loading never touches a database and reports every problem it finds in one run.
 
-mod locate;
+pub(crate) mod locate;
 mod raw;
 
 use std::collections::HashMap;
@@ -527,7 +527,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-fn problem(
+pub(crate) fn problem(
     kind: ProblemKind,
     path: &Path,
     line: u32,
