@@ -29,6 +29,7 @@
 //! and the database's message ([`Error::Statement`]). See `examples/apply.rs`.
 
 mod backend;
+mod changes;
 mod checksum;
 mod dialect;
 mod drift;
@@ -47,6 +48,7 @@ mod status;
 mod validate;
 
 pub use backend::{Backend, Connector, DEFAULT_LOCK_TIMEOUT, Registry, Step};
+pub use changes::{Change, render as render_changes, reverse as reverse_changes};
 pub use checksum::{Checksum, normalize};
 pub use dialect::{Dialect, UnknownDialect};
 pub use drift::{DriftReport, Expected, drift, glob, replay};

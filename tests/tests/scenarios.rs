@@ -335,6 +335,26 @@ fn builtins_apply_and_roll_back_to_empty(db: &TestDb) {
     assert!(tables(db).is_empty(), "{:?}", tables(db));
 }
 
+fn portable_changes_apply_and_roll_back(db: &TestDb) {
+    let notes = "changes:\n  - create_table:\n      name: notes\n      columns:\n        - {name: id, type: bigint, identity: true, nullable: false}\n        - {name: body, type: text, nullable: false}\n        - {name: created_at, type: timestamp, nullable: false, default: now()}\n      primary_key: [id]\n      indexes:\n        - {name: idx_notes_created_at, columns: [created_at]}\n";
+    let more = "depends_on: [0001_notes]\nchanges:\n  - add_column: {table: notes, column: {name: pinned, type: boolean, nullable: false, default: false}}\n  - rename_column: {table: notes, from: body, to: text}\n  - create_index: {table: notes, index: {name: idx_notes_pinned, columns: [pinned]}}\n";
+    let s = set(db, &[("0001_notes.yaml", notes), ("0002_more.yaml", more)]).unwrap();
+    up(db, &s, UpTarget::All).unwrap();
+    db.execute("INSERT INTO notes (text) VALUES ('hello')");
+    assert_eq!(
+        db.scalar_i64("SELECT count(*) FROM notes WHERE NOT pinned"),
+        1
+    );
+    assert_eq!(down(db, &s, DownTarget::Steps(1)).unwrap(), ["0002_more"]);
+    assert_eq!(
+        db.scalar_i64("SELECT count(*) FROM notes WHERE body = 'hello'"),
+        1,
+        "column renamed back, data kept"
+    );
+    down(db, &s, DownTarget::All).unwrap();
+    assert!(tables(db).is_empty());
+}
+
 macro_rules! on_every_backend {
     ($($scenario:ident),* $(,)?) => {
         mod sqlite { $( #[test] fn $scenario() { if let Some(db) = cairn_tests::TestDb::new(cairn_tests::Kind::Sqlite) { super::$scenario(&db) } } )* }
@@ -354,4 +374,5 @@ on_every_backend!(
     repair_clears_a_failed_migration,
     dry_run_changes_nothing,
     builtins_apply_and_roll_back_to_empty,
+    portable_changes_apply_and_roll_back,
 );

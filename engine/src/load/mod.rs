@@ -312,35 +312,80 @@ fn resolve(
     dialect: Dialect,
 ) -> Result<Migration, Vec<Problem>> {
     let mut problems = Vec::new();
-    let up = match script(file, &raw.up, "up", dialect) {
-        Ok(Some(s)) => Some(s),
-        Ok(None) => {
-            let (line, col) = position(file, &raw.up, &["up"], 0);
-            let msg = format!(
-                "migration `{id}` has no `up` SQL for {dialect} (it has: {}); add a `{dialect}:` or `default:` entry",
-                raw.up.value.keys().join(", ")
-            );
+    let up = match (&raw.up, &raw.changes) {
+        (Some(_), Some(c)) => {
+            let (line, col) = position(file, c, &["changes"], 0);
             problems.push(problem(
-                ProblemKind::MissingSql,
+                ProblemKind::Format,
                 &file.path,
                 line,
                 col,
-                msg,
+                format!("migration `{id}` has both `up` and `changes`: give one of them"),
                 Some(file),
             ));
             None
         }
-        Err(p) => {
-            problems.push(p);
+        (None, None) => {
+            problems.push(problem(
+                ProblemKind::Format,
+                &file.path,
+                1,
+                1,
+                format!("migration `{id}` has neither `up` nor `changes`"),
+                Some(file),
+            ));
             None
         }
+        (None, Some(changes)) => changes_script(file, changes, &changes.value, dialect)
+            .map_err(|p| problems.push(p))
+            .ok(),
+        (Some(up), None) => match script(file, up, "up", dialect) {
+            Ok(Some(s)) => Some(s),
+            Ok(None) => {
+                let (line, col) = position(file, up, &["up"], 0);
+                let msg = format!(
+                    "migration `{id}` has no `up` SQL for {dialect} (it has: {}); add a `{dialect}:` or `default:` entry",
+                    up.value.keys().join(", ")
+                );
+                problems.push(problem(
+                    ProblemKind::MissingSql,
+                    &file.path,
+                    line,
+                    col,
+                    msg,
+                    Some(file),
+                ));
+                None
+            }
+            Err(p) => {
+                problems.push(p);
+                None
+            }
+        },
     };
-    let down = match &raw.down {
-        Some(d) => script(file, d, "down", dialect).unwrap_or_else(|p| {
+    let down = match (&raw.down, &raw.changes) {
+        (Some(d), _) => script(file, d, "down", dialect).unwrap_or_else(|p| {
             problems.push(p);
             None
         }),
-        None => None,
+        (None, Some(changes)) => match crate::changes::reverse(&changes.value, dialect) {
+            Ok(back) => changes_script(file, changes, &back, dialect)
+                .map_err(|p| problems.push(p))
+                .ok(),
+            Err(why) => {
+                let (line, col) = position(file, changes, &["changes"], 0);
+                problems.push(problem(
+                    ProblemKind::Format,
+                    &file.path,
+                    line,
+                    col,
+                    format!("cannot derive the rollback of `{id}`: {why}"),
+                    Some(file),
+                ));
+                None
+            }
+        },
+        (None, None) => None,
     };
     match up {
         Some(up) if problems.is_empty() => Ok(Migration {
@@ -355,6 +400,42 @@ fn resolve(
         }),
         _ => Err(problems),
     }
+}
+
+/// The SQL `changes` render to on `dialect`, located at the `changes` key.
+fn changes_script(
+    file: &SourceFile,
+    at: &Spanned<Vec<crate::changes::Change>>,
+    changes: &[crate::changes::Change],
+    dialect: Dialect,
+) -> Result<Script, Problem> {
+    let (line, col) = position(file, at, &["changes"], 0);
+    let sql = crate::changes::render(changes, dialect).map_err(|e| {
+        problem(
+            ProblemKind::MissingSql,
+            &file.path,
+            line,
+            col,
+            e,
+            Some(file),
+        )
+    })?;
+    let statements = split(&sql, dialect).map_err(|e| {
+        problem(
+            ProblemKind::Sql,
+            &file.path,
+            line,
+            col,
+            e.to_string(),
+            Some(file),
+        )
+    })?;
+    Ok(Script {
+        sql,
+        statements,
+        first_line: line,
+        lines_match: false,
+    })
 }
 
 fn script(

@@ -20,7 +20,10 @@ pub(crate) struct RawMigration {
     pub description: Option<String>,
     #[serde(default)]
     pub depends_on: Vec<Spanned<String>>,
-    pub up: Spanned<RawSql>,
+    #[serde(default)]
+    pub up: Option<Spanned<RawSql>>,
+    #[serde(default)]
+    pub changes: Option<Spanned<Vec<crate::changes::Change>>>,
     #[serde(default)]
     pub down: Option<Spanned<RawSql>>,
     #[serde(default = "default_transaction")]

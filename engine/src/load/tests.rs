@@ -174,3 +174,45 @@ fn reading_a_directory_defaults_ids_to_relative_paths() {
     let err = load_dir(&dir.path().join("missing"), Dialect::Sqlite).unwrap_err();
     assert_eq!(err.0[0].kind, ProblemKind::Io);
 }
+
+#[test]
+fn portable_changes_render_for_the_dialect_with_a_derived_rollback() {
+    let text = "changes:\n  - create_table:\n      name: t\n      columns:\n        - {name: id, type: bigint, identity: true, nullable: false}\n      primary_key: [id]\n  - add_column: {table: t, column: {name: v, type: varchar(20)}}\n";
+    let set = load(&[("a.yaml", text)]).unwrap();
+    let m = set.get("a").unwrap();
+    assert_eq!(m.up.statements.len(), 2);
+    assert!(
+        m.up.sql.contains("id INTEGER PRIMARY KEY AUTOINCREMENT"),
+        "{}",
+        m.up.sql
+    );
+    assert_eq!(
+        m.down.as_ref().unwrap().sql,
+        "ALTER TABLE t DROP COLUMN v;\nDROP TABLE t;\n"
+    );
+
+    let ps = problems(&[
+        (
+            "b.yaml",
+            "changes:\n  - drop_column: {table: t, column: v}\n",
+        ),
+        ("c.yaml", "up: SELECT 1;\nchanges:\n  - sql: SELECT 2\n"),
+        ("d.yaml", "description: nothing\n"),
+    ]);
+    let msgs: Vec<String> = ps.iter().map(|p| p.to_string()).collect();
+    assert!(
+        msgs.iter().any(|m| m.starts_with("b.yaml:2:")
+            && m.contains("cannot derive the rollback of `b`: drop_column t.v cannot be reversed")),
+        "{msgs:#?}"
+    );
+    assert!(
+        msgs.iter()
+            .any(|m| m.starts_with("c.yaml:3:") && m.contains("both `up` and `changes`")),
+        "{msgs:#?}"
+    );
+    assert!(
+        msgs.iter()
+            .any(|m| m.starts_with("d.yaml") && m.contains("neither `up` nor `changes`")),
+        "{msgs:#?}"
+    );
+}
