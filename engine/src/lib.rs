@@ -29,6 +29,7 @@
 //! and the database's message ([`Error::Statement`]). See `examples/apply.rs`.
 
 mod backend;
+mod builtin;
 mod changes;
 mod checksum;
 mod dialect;
@@ -48,6 +49,7 @@ mod status;
 mod validate;
 
 pub use backend::{Backend, Connector, DEFAULT_LOCK_TIMEOUT, Registry, Step};
+pub use builtin::{builtin_files, builtin_modules};
 pub use changes::{Change, render as render_changes, reverse as reverse_changes};
 pub use checksum::{Checksum, normalize};
 pub use dialect::{Dialect, UnknownDialect};

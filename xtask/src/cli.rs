@@ -31,6 +31,10 @@ pub struct Global {
     /// Directory of migration files.
     #[arg(long, default_value = "migrations", global = true)]
     pub dir: PathBuf,
+    /// Built-in modules to include (auth, audit, scan), embedded in this binary; combined with
+    /// --dir when that directory exists, and your migrations may depend on their ids.
+    #[arg(long, value_delimiter = ',', global = true, value_name = "MODULES")]
+    pub builtin: Vec<String>,
     /// Colour: auto (only on a terminal, never with NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
@@ -175,6 +179,9 @@ pub struct BenchArgs {
     /// Runs of each side; the median is reported.
     #[arg(long, default_value_t = 3)]
     pub runs: usize,
+    /// Also time drift on a PostgreSQL database with this many tables (0: skip).
+    #[arg(long, default_value_t = 0)]
+    pub drift_tables: usize,
 }
 
 impl Command {

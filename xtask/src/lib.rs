@@ -37,7 +37,12 @@ pub struct Context {
 impl Context {
     fn load(&self) -> Result<MigrationSet> {
         let dialect = self.registry.dialect(&self.global.database_url)?;
-        Ok(cairn::load_dir(&self.global.dir, dialect).map_err(cairn::Error::Load)?)
+        let mut files = cairn::builtin_files(&self.global.builtin)?;
+        // With built-ins, a project without its own migrations folder is fine.
+        if self.global.builtin.is_empty() || self.global.dir.exists() {
+            files.extend(cairn::read_dir(&self.global.dir).map_err(cairn::Error::Load)?);
+        }
+        Ok(cairn::load_files(files, dialect).map_err(cairn::Error::Load)?)
     }
 
     fn connect(&self) -> Result<Box<dyn Backend>> {

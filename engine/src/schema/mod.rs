@@ -22,8 +22,8 @@ use crate::Dialect;
 impl Schema {
     /// The form two schemas are compared in on `dialect`: sorted, types and defaults reduced to
     /// what the dialect stores, ascending index columns as plain names, primary key columns not
-    /// null, and names the dialect does not keep (SQLite's unique and FK constraint names)
-    /// dropped.
+    /// null, names the dialect does not keep (SQLite's unique and FK constraint names)
+    /// dropped, and on MySQL ascending unique indexes as the unique constraints they are there.
     pub fn canonical(&self, dialect: Dialect) -> Schema {
         let mut s = self.sorted();
         for t in &mut s.tables {
@@ -55,6 +55,19 @@ impl Schema {
                 t.checks.iter_mut().for_each(|c| c.name = None);
             }
             if dialect == Dialect::Mysql {
+                // MySQL keeps no difference between a UNIQUE constraint and a unique index (both
+                // are a UNIQUE key; introspection reports one as a unique constraint unless a
+                // column is descending), so an ascending unique index compares as a constraint.
+                let (as_unique, kept) = std::mem::take(&mut t.indexes)
+                    .into_iter()
+                    .partition::<Vec<_>, _>(|i| {
+                        i.unique && i.predicate.is_none() && !i.columns.iter().any(|c| c.desc())
+                    });
+                t.indexes = kept;
+                t.unique.extend(as_unique.into_iter().map(|i| Unique {
+                    columns: i.columns.iter().map(|c| c.name().to_string()).collect(),
+                    name: Some(i.name),
+                }));
                 // MySQL has no SET DEFAULT / distinct NO ACTION for InnoDB: both act as RESTRICT.
                 for f in &mut t.foreign_keys {
                     for a in [&mut f.on_delete, &mut f.on_update] {

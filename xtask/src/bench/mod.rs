@@ -2,6 +2,7 @@
 //! through a baseline (rusqlite for SQLite, `psql` for PostgreSQL, the `mariadb` client for
 //! MariaDB/MySQL), one transaction per migration, and reports the ratio.
 
+mod drift;
 mod server;
 mod sqlite;
 
@@ -93,6 +94,24 @@ pub fn run(args: &BenchArgs) -> Result<Outcome> {
                     runs,
                     work.path(),
                 )?);
+            }
+            if args.drift_tables > 0 && args.backend != BenchBackend::Mysql {
+                let dir = work.path().join("drift");
+                drift::generate(&dir, args.drift_tables)?;
+                let url = server::fresh_database(&servers.postgres_url, "cairn_bench_drift")?;
+                let (introspect, whole, found) = drift::measure(&url, &dir)?;
+                println!(
+                    "PostgreSQL drift, {} tables (10 columns, 2 indexes, 1 foreign key each):",
+                    args.drift_tables
+                );
+                println!(
+                    "  introspection:                          {:>9.1} ms",
+                    introspect.as_secs_f64() * 1000.0
+                );
+                println!(
+                    "  whole drift check (replay + compare):   {:>9.1} ms  ({found} differences)",
+                    whole.as_secs_f64() * 1000.0
+                );
             }
             if args.backend != BenchBackend::Postgres {
                 header(

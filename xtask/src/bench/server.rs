@@ -67,6 +67,14 @@ pub fn samples(
     Ok(out)
 }
 
+/// Creates (or recreates) database `name` on the PostgreSQL server and returns its URL.
+pub fn fresh_database(admin_url: &str, name: &str) -> Result<String> {
+    let client = Client::new(Kind::Postgres, admin_url)?;
+    client.admin(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
+    client.admin(&format!("CREATE DATABASE {name}"))?;
+    Ok(with_database(admin_url, name))
+}
+
 /// The native command-line client, with the connection taken from the admin URL.
 struct Client {
     kind: Kind,
