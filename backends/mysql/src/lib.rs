@@ -35,6 +35,7 @@
 
 mod errors;
 mod history;
+mod introspect;
 mod lock;
 mod tls;
 mod url;
@@ -42,6 +43,7 @@ mod url;
 use std::fmt;
 use std::time::{Duration, Instant};
 
+use cairn::schema::Schema;
 use cairn::{
     AppliedMigration, Backend, BackendError, Dialect, Direction, HISTORY_TABLE, HistoryStatus,
     Registry, Step, scrub,
@@ -71,6 +73,8 @@ pub struct Mysql {
     url: MysqlUrl,
     lock_name: String,
     locked: bool,
+    /// Catalog queries run by [`Backend::introspect`] on this session so far.
+    introspection_queries: usize,
 }
 
 impl fmt::Debug for Mysql {
@@ -92,6 +96,7 @@ impl Mysql {
             lock_name: lock::name(&url.database),
             url,
             locked: false,
+            introspection_queries: 0,
         })
     }
 
@@ -103,6 +108,12 @@ impl Mysql {
     /// The parsed URL.
     pub fn url(&self) -> &MysqlUrl {
         &self.url
+    }
+
+    /// How many catalog queries [`Backend::introspect`] has run on this session: six per
+    /// call, whatever the number of tables.
+    pub fn introspection_queries(&self) -> usize {
+        self.introspection_queries
     }
 
     /// A driver error after connecting, as a [`BackendError`].
@@ -279,6 +290,11 @@ impl Backend for Mysql {
 
     fn forget(&mut self, id: &str) -> Result<(), BackendError> {
         history::delete(&mut self.conn, id).map_err(|e| self.db_error(&e))
+    }
+
+    fn introspect(&mut self) -> Result<Schema, BackendError> {
+        introspect::read(&mut self.conn, &mut self.introspection_queries)
+            .map_err(|e| self.db_error(&e))
     }
 }
 

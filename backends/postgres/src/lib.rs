@@ -27,12 +27,14 @@
 
 mod errors;
 mod history;
+mod introspect;
 mod lock;
 mod tls;
 mod url;
 
 use std::time::{Duration, Instant};
 
+use cairn::schema::Schema;
 use cairn::{
     AppliedMigration, Backend, BackendError, Dialect, Direction, HistoryStatus, Registry, Step,
 };
@@ -63,6 +65,8 @@ pub struct Postgres {
     locked: bool,
     /// Set once `ensure_history` has made or checked the table, to spare `history` a query.
     history_ready: bool,
+    /// Catalog queries run by [`Backend::introspect`] on this connection so far.
+    introspection_queries: usize,
 }
 
 impl std::fmt::Debug for Postgres {
@@ -91,12 +95,19 @@ impl Postgres {
             lock_key: None,
             locked: false,
             history_ready: false,
+            introspection_queries: 0,
         })
     }
 
     /// The underlying client, for callers that need to query the database directly.
     pub fn client(&mut self) -> &mut Client {
         &mut self.client
+    }
+
+    /// How many catalog queries [`Backend::introspect`] has run on this connection: three per
+    /// call, whatever the number of tables.
+    pub fn introspection_queries(&self) -> usize {
+        self.introspection_queries
     }
 
     fn execute_in_transaction(&mut self, step: &Step<'_>) -> Result<u64, BackendError> {
@@ -224,6 +235,11 @@ impl Backend for Postgres {
 
     fn forget(&mut self, id: &str) -> Result<(), BackendError> {
         history::delete(&mut self.client, id).map_err(|e| errors::other(&self.target, &e))
+    }
+
+    fn introspect(&mut self) -> Result<Schema, BackendError> {
+        introspect::read(&mut self.client, &mut self.introspection_queries)
+            .map_err(|e| errors::other(&self.target, &e))
     }
 }
 

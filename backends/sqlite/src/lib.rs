@@ -13,11 +13,13 @@
 //! ```
 
 mod history;
+mod introspect;
 mod lock;
 mod url;
 
 use std::time::{Duration, Instant};
 
+use cairn::schema::Schema;
 use cairn::{
     AppliedMigration, Backend, BackendError, Dialect, Direction, HistoryStatus, Registry, Step,
 };
@@ -45,6 +47,8 @@ pub struct Sqlite {
     conn: Connection,
     location: Location,
     lock: Option<lock::FileLock>,
+    /// Catalog queries run by [`Backend::introspect`] on this connection so far.
+    introspection_queries: usize,
 }
 
 impl Sqlite {
@@ -69,6 +73,7 @@ impl Sqlite {
             conn,
             location,
             lock: None,
+            introspection_queries: 0,
         })
     }
 
@@ -103,6 +108,12 @@ impl Sqlite {
     /// The underlying connection, for callers that need to query the database directly.
     pub fn connection(&self) -> &Connection {
         &self.conn
+    }
+
+    /// How many catalog queries [`Backend::introspect`] has run on this connection: three per
+    /// call, whatever the number of tables.
+    pub fn introspection_queries(&self) -> usize {
+        self.introspection_queries
     }
 
     fn record(&self, step: &Step<'_>, ms: i64) -> rusqlite::Result<()> {
@@ -235,6 +246,14 @@ impl Backend for Sqlite {
 
     fn forget(&mut self, id: &str) -> Result<(), BackendError> {
         history::delete(&self.conn, id).map_err(other)
+    }
+
+    fn scratch(&mut self) -> Result<Box<dyn Backend>, BackendError> {
+        Ok(Box::new(Sqlite::open("sqlite::memory:")?))
+    }
+
+    fn introspect(&mut self) -> Result<Schema, BackendError> {
+        introspect::read(&self.conn, &mut self.introspection_queries).map_err(other)
     }
 }
 
