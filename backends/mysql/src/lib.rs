@@ -292,6 +292,41 @@ impl Backend for Mysql {
         history::delete(&mut self.conn, id).map_err(|e| self.db_error(&e))
     }
 
+    fn scratch(&mut self) -> Result<Box<dyn Backend>, BackendError> {
+        let name = cairn::scratch_name();
+        self.conn
+            .query_drop(format!("CREATE DATABASE {name} CHARACTER SET utf8mb4"))
+            .map_err(|e| self.db_error(&e))?;
+        let mut url = self.url.clone();
+        url.database.clone_from(&name);
+        let admin = self.url.clone();
+        let drop_it = move || {
+            // Best effort: what could be left behind is an empty cairn_scratch_* database.
+            if let Ok(mut c) = open_conn(&admin) {
+                let _ = c.query_drop(format!("DROP DATABASE IF EXISTS {name}"));
+            }
+        };
+        match open_conn(&url) {
+            Ok(conn) => {
+                let db = Mysql {
+                    conn,
+                    lock_name: lock_name(&url.database),
+                    url,
+                    locked: false,
+                    introspection_queries: 0,
+                };
+                Ok(Box::new(cairn::Scratch::new(
+                    Box::new(db),
+                    Box::new(drop_it),
+                )))
+            }
+            Err(e) => {
+                drop_it();
+                Err(e)
+            }
+        }
+    }
+
     fn introspect(&mut self) -> Result<Schema, BackendError> {
         introspect::read(&mut self.conn, &mut self.introspection_queries)
             .map_err(|e| self.db_error(&e))

@@ -82,6 +82,10 @@ impl Postgres {
     /// Connects to the database `url` names.
     pub fn open(url: &str) -> Result<Postgres, BackendError> {
         let target = url::parse(url)?;
+        Postgres::connect_to(target, cairn::redact_url(url))
+    }
+
+    fn connect_to(target: Target, description: String) -> Result<Postgres, BackendError> {
         let config = target.config();
         let client = match tls::connector(&target)? {
             None => config.connect(NoTls),
@@ -90,7 +94,7 @@ impl Postgres {
         .map_err(|e| errors::connect(&target, &e))?;
         Ok(Postgres {
             client,
-            description: cairn::redact_url(url),
+            description,
             target,
             lock_key: None,
             locked: false,
@@ -235,6 +239,37 @@ impl Backend for Postgres {
 
     fn forget(&mut self, id: &str) -> Result<(), BackendError> {
         history::delete(&mut self.client, id).map_err(|e| errors::other(&self.target, &e))
+    }
+
+    fn scratch(&mut self) -> Result<Box<dyn Backend>, BackendError> {
+        let name = cairn::scratch_name();
+        self.client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .map_err(|e| errors::other(&self.target, &e))?;
+        let mut target = self.target.clone();
+        target.dbname.clone_from(&name);
+        let admin = self.target.clone();
+        let drop_it = move || {
+            // Best effort: what could be left behind is an empty cairn_scratch_* database.
+            if let Ok(mut a) = Postgres::connect_to(admin, String::new()) {
+                let _ = a
+                    .client
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        };
+        match Postgres::connect_to(
+            target,
+            format!("a scratch database beside {}", self.description),
+        ) {
+            Ok(db) => Ok(Box::new(cairn::Scratch::new(
+                Box::new(db),
+                Box::new(drop_it),
+            ))),
+            Err(e) => {
+                drop_it();
+                Err(e)
+            }
+        }
     }
 
     fn introspect(&mut self) -> Result<Schema, BackendError> {

@@ -1,0 +1,84 @@
+//! A throwaway database: a backend that runs a cleanup (dropping the database) when dropped.
+
+use std::time::Duration;
+
+use crate::Dialect;
+use crate::backend::{Backend, Step};
+use crate::error::BackendError;
+use crate::history::AppliedMigration;
+use crate::schema::Schema;
+
+/// Wraps the backend of a temporary database; `cleanup` runs after it is closed.
+pub struct Scratch {
+    inner: Option<Box<dyn Backend>>,
+    cleanup: Option<Box<dyn FnOnce()>>,
+}
+
+impl Scratch {
+    /// `inner` is the scratch database; `cleanup` removes it (errors are the cleanup's to log).
+    pub fn new(inner: Box<dyn Backend>, cleanup: Box<dyn FnOnce()>) -> Scratch {
+        Scratch {
+            inner: Some(inner),
+            cleanup: Some(cleanup),
+        }
+    }
+
+    fn db(&mut self) -> Result<&mut Box<dyn Backend>, BackendError> {
+        self.inner
+            .as_mut()
+            .ok_or_else(|| BackendError::Other("the scratch database is closed".to_string()))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        // Close the scratch connection first: a server will not drop a database in use.
+        self.inner = None;
+        if let Some(cleanup) = self.cleanup.take() {
+            cleanup();
+        }
+    }
+}
+
+impl Backend for Scratch {
+    fn dialect(&self) -> Dialect {
+        self.inner.as_ref().map_or(Dialect::Sqlite, |d| d.dialect())
+    }
+    fn describe(&self) -> String {
+        self.inner
+            .as_ref()
+            .map_or_else(String::new, |d| d.describe())
+    }
+    fn atomic_migrations(&self) -> bool {
+        self.inner.as_ref().is_none_or(|d| d.atomic_migrations())
+    }
+    fn lock(&mut self, timeout: Duration) -> Result<(), BackendError> {
+        self.db()?.lock(timeout)
+    }
+    fn unlock(&mut self) -> Result<(), BackendError> {
+        self.db()?.unlock()
+    }
+    fn ensure_history(&mut self) -> Result<(), BackendError> {
+        self.db()?.ensure_history()
+    }
+    fn history(&mut self) -> Result<Vec<AppliedMigration>, BackendError> {
+        self.db()?.history()
+    }
+    fn execute(&mut self, step: &Step<'_>) -> Result<u64, BackendError> {
+        self.db()?.execute(step)
+    }
+    fn forget(&mut self, id: &str) -> Result<(), BackendError> {
+        self.db()?.forget(id)
+    }
+    fn introspect(&mut self) -> Result<Schema, BackendError> {
+        self.db()?.introspect()
+    }
+}
+
+/// A database name for a scratch database: `cairn_scratch_<pid>_<nanos>`.
+pub fn scratch_name() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!("cairn_scratch_{}_{nanos}", std::process::id())
+}
