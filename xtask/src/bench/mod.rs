@@ -52,6 +52,8 @@ pub fn run(args: &BenchArgs) -> Result<Outcome> {
                 &args.migrations.to_string(),
                 "--runs",
                 &args.runs.to_string(),
+                "--drift-tables",
+                &args.drift_tables.to_string(),
             ])
             .status()
             .context("cannot run cargo")?;
