@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Dialect;
+use crate::rebuild::{Rebuild, RebuildEdit};
 use crate::schema::{
     Column, ForeignKey, Index, Table, create_index, create_table, drop_index, foreign_key, ident,
 };
@@ -72,11 +73,32 @@ pub enum Change {
         #[serde(default)]
         definition: Option<Index>,
     },
-    /// Add a foreign key (PostgreSQL and MySQL; SQLite needs a table rebuild, see below).
+    /// Change a column's type, nullability, default or name (SQLite: table rebuild).
+    AlterColumn {
+        /// Table name.
+        table: String,
+        /// The column's current name.
+        column: String,
+        /// Its new definition.
+        to: Column,
+        /// Its old definition, to restore on rollback.
+        #[serde(default)]
+        from: Option<Column>,
+    },
+    /// Add a foreign key (SQLite: table rebuild). Name it, so PostgreSQL and MySQL can drop it
+    /// on rollback.
     AddForeignKey {
         /// Table name.
         table: String,
-        /// The foreign key (must be named, so it can be dropped on rollback).
+        /// The foreign key.
+        foreign_key: ForeignKey,
+    },
+    /// Drop a foreign key (SQLite: table rebuild; matched by columns and target there, by
+    /// name elsewhere).
+    DropForeignKey {
+        /// Table name.
+        table: String,
+        /// The foreign key as it is.
         foreign_key: ForeignKey,
     },
     /// Raw SQL, the same for every dialect (not reversible: give `down`).
@@ -96,21 +118,11 @@ impl Change {
                 out
             }
             Change::DropTable { name, .. } => vec![format!("DROP TABLE {}", t(name))],
-            Change::AddColumn { table, column } => {
-                let def = create_table(
-                    &Table {
-                        name: String::new(),
-                        columns: vec![column.clone()],
-                        ..Table::default()
-                    },
-                    d,
-                );
-                vec![format!(
-                    "ALTER TABLE {} ADD COLUMN {}",
-                    t(table),
-                    def.lines().nth(1).unwrap_or_default().trim()
-                )]
-            }
+            Change::AddColumn { table, column } => vec![format!(
+                "ALTER TABLE {} ADD COLUMN {}",
+                t(table),
+                column_def(column, d)
+            )],
             Change::DropColumn { table, column, .. } => vec![format!(
                 "ALTER TABLE {} DROP COLUMN {}",
                 t(table),
@@ -127,21 +139,79 @@ impl Change {
             }
             Change::CreateIndex { table, index } => vec![create_index(table, index, d)?],
             Change::DropIndex { table, name, .. } => vec![drop_index(table, name, d)],
+            Change::AlterColumn {
+                table, column, to, ..
+            } => match d {
+                Dialect::Sqlite => vec![rebuild(
+                    table,
+                    RebuildEdit::AlterColumn {
+                        column: column.clone(),
+                        to: to.clone(),
+                    },
+                )],
+                Dialect::Mysql => vec![format!(
+                    "ALTER TABLE {} CHANGE COLUMN {} {}",
+                    t(table),
+                    t(column),
+                    column_def(to, d)
+                )],
+                Dialect::Postgres => {
+                    let (tb, c) = (t(table), t(column));
+                    let ty = to.ty.sql(d);
+                    let mut out = vec![format!(
+                        "ALTER TABLE {tb} ALTER COLUMN {c} TYPE {ty} USING {c}::{ty}"
+                    )];
+                    out.push(format!(
+                        "ALTER TABLE {tb} ALTER COLUMN {c} {} NOT NULL",
+                        if to.nullable { "DROP" } else { "SET" }
+                    ));
+                    out.push(match &to.default {
+                        Some(v) => {
+                            format!("ALTER TABLE {tb} ALTER COLUMN {c} SET DEFAULT {}", v.sql(d))
+                        }
+                        None => format!("ALTER TABLE {tb} ALTER COLUMN {c} DROP DEFAULT"),
+                    });
+                    if column != &to.name {
+                        out.push(format!(
+                            "ALTER TABLE {tb} RENAME COLUMN {c} TO {}",
+                            t(&to.name)
+                        ));
+                    }
+                    out
+                }
+            },
             Change::AddForeignKey {
                 table,
                 foreign_key: fk,
-            } => {
-                if d == Dialect::Sqlite {
-                    return Err(format!(
-                        "add_foreign_key on {table}: SQLite cannot add a foreign key to an existing table; declare it in create_table, or write the table rebuild as `sql` with a `down`"
-                    ));
-                }
-                vec![format!(
+            } => match d {
+                Dialect::Sqlite => vec![rebuild(table, RebuildEdit::AddForeignKey(fk.clone()))],
+                _ => vec![format!(
                     "ALTER TABLE {} ADD {}",
                     t(table),
                     foreign_key(fk, d)
-                )]
-            }
+                )],
+            },
+            Change::DropForeignKey {
+                table,
+                foreign_key: fk,
+            } => match (d, &fk.name) {
+                (Dialect::Sqlite, _) => {
+                    vec![rebuild(table, RebuildEdit::DropForeignKey(fk.clone()))]
+                }
+                (_, None) => {
+                    return Err(format!(
+                        "drop_foreign_key on {table} needs the foreign key's `name` on {d}"
+                    ));
+                }
+                (Dialect::Mysql, Some(n)) => vec![format!(
+                    "ALTER TABLE {} DROP FOREIGN KEY {}",
+                    t(table),
+                    t(n)
+                )],
+                (Dialect::Postgres, Some(n)) => {
+                    vec![format!("ALTER TABLE {} DROP CONSTRAINT {}", t(table), t(n))]
+                }
+            },
             Change::Sql(sql) => vec![sql.trim().trim_end_matches(';').to_string()],
         })
     }
@@ -199,12 +269,27 @@ impl Change {
                     format!("drop_index {name} cannot be reversed without its `definition`")
                 })?,
             },
-            Change::AddForeignKey { table, foreign_key } => {
-                let name = foreign_key.name.clone().ok_or_else(|| {
-                    format!("add_foreign_key on {table} needs a `name` to be reversed")
-                })?;
-                Change::Sql(format!("ALTER TABLE {table} DROP CONSTRAINT {name}"))
-            }
+            Change::AlterColumn {
+                table,
+                column,
+                to,
+                from,
+            } => Change::AlterColumn {
+                table: table.clone(),
+                column: to.name.clone(),
+                to: from.clone().ok_or_else(|| {
+                    format!("alter_column {table}.{column} cannot be reversed without `from`")
+                })?,
+                from: Some(to.clone()),
+            },
+            Change::AddForeignKey { table, foreign_key } => Change::DropForeignKey {
+                table: table.clone(),
+                foreign_key: foreign_key.clone(),
+            },
+            Change::DropForeignKey { table, foreign_key } => Change::AddForeignKey {
+                table: table.clone(),
+                foreign_key: foreign_key.clone(),
+            },
             Change::Sql(_) => {
                 return Err(
                     "raw `sql` changes cannot be reversed: give the migration a `down`".to_string(),
@@ -227,26 +312,29 @@ pub fn render(changes: &[Change], d: Dialect) -> Result<String, String> {
 }
 
 /// The changes that undo `changes`, last first.
-pub fn reverse(changes: &[Change], d: Dialect) -> Result<Vec<Change>, String> {
-    changes
-        .iter()
-        .rev()
-        .map(|c| match (c, d) {
-            // MySQL drops foreign keys with its own syntax.
-            (Change::AddForeignKey { table, foreign_key }, Dialect::Mysql) => foreign_key
-                .name
-                .clone()
-                .map(|n| {
-                    Change::Sql(format!(
-                        "ALTER TABLE {} DROP FOREIGN KEY {}",
-                        ident(table, d),
-                        ident(&n, d)
-                    ))
-                })
-                .ok_or_else(|| format!("add_foreign_key on {table} needs a `name` to be reversed")),
-            _ => c.reverse(),
-        })
-        .collect()
+pub fn reverse(changes: &[Change], _d: Dialect) -> Result<Vec<Change>, String> {
+    changes.iter().rev().map(Change::reverse).collect()
+}
+
+fn rebuild(table: &str, edit: RebuildEdit) -> String {
+    Rebuild {
+        table: table.to_string(),
+        edit,
+    }
+    .directive()
+}
+
+/// A column definition as it appears in CREATE TABLE.
+fn column_def(column: &Column, d: Dialect) -> String {
+    let def = create_table(
+        &Table {
+            name: String::new(),
+            columns: vec![column.clone()],
+            ..Table::default()
+        },
+        d,
+    );
+    def.lines().nth(1).unwrap_or_default().trim().to_string()
 }
 
 #[cfg(test)]
@@ -298,6 +386,28 @@ mod tests {
         assert_eq!(
             render(&reverse(&c, Dialect::Mysql).unwrap(), Dialect::Mysql).unwrap(),
             "ALTER TABLE users ADD COLUMN phone VARCHAR(20);\n"
+        );
+    }
+
+    #[test]
+    fn sqlite_rebuilds_where_alter_cannot_and_other_dialects_alter() {
+        let c = changes(
+            "- alter_column: {table: t, column: a, to: {name: a, type: varchar(20), nullable: false, default: x}, from: {name: a, type: text}}\n- add_foreign_key: {table: t, foreign_key: {name: fk_t_p, columns: [p_id], references: {table: p, columns: [id]}, on_delete: cascade}}\n",
+        );
+        let lite = render(&c, Dialect::Sqlite).unwrap();
+        assert_eq!(lite.matches("SELECT 'cairn:rebuild'").count(), 2, "{lite}");
+        let pg = render(&c, Dialect::Postgres).unwrap();
+        assert!(pg.contains("ALTER TABLE t ALTER COLUMN a TYPE VARCHAR(20) USING a::VARCHAR(20);\nALTER TABLE t ALTER COLUMN a SET NOT NULL;\nALTER TABLE t ALTER COLUMN a SET DEFAULT 'x';"), "{pg}");
+        assert!(pg.contains("ALTER TABLE t ADD CONSTRAINT fk_t_p FOREIGN KEY (p_id) REFERENCES p (id) ON DELETE CASCADE;"), "{pg}");
+        let my = render(&c, Dialect::Mysql).unwrap();
+        assert!(
+            my.contains("ALTER TABLE t CHANGE COLUMN a a VARCHAR(20) NOT NULL DEFAULT 'x';"),
+            "{my}"
+        );
+        let back = render(&reverse(&c, Dialect::Mysql).unwrap(), Dialect::Mysql).unwrap();
+        assert_eq!(
+            back,
+            "ALTER TABLE t DROP FOREIGN KEY fk_t_p;\nALTER TABLE t CHANGE COLUMN a a TEXT;\n"
         );
     }
 

@@ -40,6 +40,7 @@ mod history;
 mod load;
 mod model;
 mod plan;
+mod rebuild;
 mod redact;
 mod resume;
 mod run;
@@ -65,6 +66,7 @@ pub use history::{
 pub use load::{MigrationSet, SourceFile, load_dir, load_files, read_dir};
 pub use model::{Migration, Script};
 pub use plan::{DownTarget, PlanError, RevertStep, UpTarget, plan_down, plan_up};
+pub use rebuild::{Rebuild, RebuildEdit};
 pub use redact::{redact_url, scrub};
 pub use run::{Event, MigrationReport, Options, RunReport, down, repair, up};
 pub use scratch::{Scratch, scratch_name};

@@ -15,6 +15,7 @@
 mod history;
 mod introspect;
 mod lock;
+mod rebuild;
 mod url;
 
 use std::time::{Duration, Instant};
@@ -130,21 +131,62 @@ impl Sqlite {
             .enumerate()
             .skip(step.first_statement)
         {
-            self.conn
-                .execute_batch(&statement.sql)
-                .map_err(|e| BackendError::Statement {
-                    index,
-                    message: e.to_string(),
-                    position: None,
-                })?;
+            let fail = |message: String| BackendError::Statement {
+                index,
+                message,
+                position: None,
+            };
+            match cairn::Rebuild::parse(&statement.sql) {
+                Some(directive) => {
+                    rebuild::run(&self.conn, &directive.map_err(fail)?).map_err(fail)?
+                }
+                None => self
+                    .conn
+                    .execute_batch(&statement.sql)
+                    .map_err(|e| fail(e.to_string()))?,
+            }
         }
         Ok(())
     }
 
     fn execute_in_transaction(&mut self, step: &Step<'_>) -> Result<u64, BackendError> {
+        let rebuilds = step
+            .statements
+            .iter()
+            .any(|s| cairn::Rebuild::parse(&s.sql).is_some());
+        if rebuilds {
+            // SQLite's rebuild procedure needs foreign keys off, which only works outside a
+            // transaction; they are checked before commit and turned back on after.
+            self.conn
+                .execute_batch("PRAGMA foreign_keys = OFF")
+                .map_err(other)?;
+        }
+        let result = self.transaction(step, rebuilds);
+        if rebuilds {
+            self.conn
+                .execute_batch("PRAGMA foreign_keys = ON")
+                .map_err(other)?;
+        }
+        result
+    }
+
+    fn transaction(&mut self, step: &Step<'_>, check_keys: bool) -> Result<u64, BackendError> {
         let start = Instant::now();
         self.conn.execute_batch("BEGIN IMMEDIATE").map_err(other)?;
         let result = self.run_statements(step).and_then(|()| {
+            if check_keys {
+                let broken = rebuild::violations(&self.conn).map_err(other)?;
+                if !broken.is_empty() {
+                    return Err(BackendError::Statement {
+                        index: step.statements.len().saturating_sub(1),
+                        message: format!(
+                            "foreign key violations after rebuilding: {}",
+                            broken.join(", ")
+                        ),
+                        position: None,
+                    });
+                }
+            }
             let ms = elapsed_ms(start);
             self.record(step, i64::try_from(ms).unwrap_or(i64::MAX))
                 .map_err(other)?;
@@ -159,6 +201,16 @@ impl Sqlite {
     }
 
     fn execute_outside_transaction(&mut self, step: &Step<'_>) -> Result<u64, BackendError> {
+        if step
+            .statements
+            .iter()
+            .any(|s| cairn::Rebuild::parse(&s.sql).is_some())
+        {
+            return Err(BackendError::Other(format!(
+                "migration {} rebuilds a table, which SQLite can only do inside a transaction: remove `transaction: false`",
+                step.record.id
+            )));
+        }
         let start = Instant::now();
         match (step.direction, step.resume) {
             (Direction::Up, false) => {

@@ -1,0 +1,153 @@
+//! Portable `changes` that SQLite's ALTER TABLE cannot do (change a column, add a foreign
+//! key), on every backend: SQLite rebuilds the table, the others alter it; data survives both
+//! ways, including rows of child tables that reference the rebuilt one with ON DELETE CASCADE.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::path::PathBuf;
+
+use cairn::schema::{ColumnType, DefaultValue};
+use cairn::{DownTarget, Options, Registry, SourceFile, UpTarget};
+use cairn_tests::TestDb;
+
+fn registry() -> Registry {
+    let mut r = Registry::new();
+    cairn_sqlite::register(&mut r);
+    cairn_postgres::register(&mut r);
+    cairn_mysql::register(&mut r);
+    r
+}
+
+const BASE: &str = "changes:
+  - create_table:
+      name: parent
+      columns:
+        - {name: id, type: bigint, identity: true, nullable: false}
+        - {name: name, type: text}
+      primary_key: [id]
+  - create_table:
+      name: child
+      columns:
+        - {name: id, type: bigint, identity: true, nullable: false}
+        - {name: parent_id, type: bigint}
+        - {name: other_id, type: bigint}
+        - {name: note, type: varchar(20)}
+      primary_key: [id]
+      indexes:
+        - {name: idx_child_note, columns: [note]}
+      foreign_keys:
+        - {name: fk_child_parent, columns: [parent_id], references: {table: parent, columns: [id]}, on_delete: cascade}
+";
+
+const ALTER: &str = "depends_on: [0001_base]
+changes:
+  - alter_column: {table: parent, column: name, to: {name: name, type: varchar(100), nullable: false, default: anon}, from: {name: name, type: text}}
+  - alter_column: {table: child, column: note, to: {name: note, type: varchar(40)}, from: {name: note, type: varchar(20)}}
+  - add_foreign_key: {table: child, foreign_key: {name: fk_child_other, columns: [other_id], references: {table: parent, columns: [id]}, on_delete: set_null}}
+";
+
+fn alter_and_add_foreign_key_keep_data_and_roll_back(db: &TestDb) {
+    let files = [("0001_base.yaml", BASE), ("0002_alter.yaml", ALTER)]
+        .iter()
+        .map(|(p, t)| SourceFile {
+            path: PathBuf::from(p),
+            default_id: p.trim_end_matches(".yaml").to_string(),
+            text: t.to_string(),
+        })
+        .collect();
+    let set = cairn::load_files(files, registry().dialect(&db.url).unwrap()).unwrap();
+    let mut conn = registry().connect(&db.url).unwrap();
+    let opts = Options::default();
+    cairn::up(
+        conn.as_mut(),
+        &set,
+        &UpTarget::To("0001_base".into()),
+        &opts,
+        &mut |_| {},
+    )
+    .unwrap();
+    db.execute("INSERT INTO parent (id, name) VALUES (1, 'p1')");
+    db.execute("INSERT INTO parent (id, name) VALUES (2, 'p2')");
+    db.execute("INSERT INTO child (id, parent_id, other_id, note) VALUES (10, 1, 2, 'kept')");
+
+    cairn::up(conn.as_mut(), &set, &UpTarget::All, &opts, &mut |_| {}).unwrap();
+    assert_eq!(
+        db.scalar_i64("SELECT count(*) FROM child WHERE parent_id = 1 AND note = 'kept'"),
+        1,
+        "{}: child rows survive",
+        db.kind.name()
+    );
+    assert_eq!(db.scalar_i64("SELECT count(*) FROM parent"), 2);
+    let schema = conn.introspect().unwrap().canonical(conn.dialect());
+    let name = schema.table("parent").unwrap().column("name").unwrap();
+    assert!(!name.nullable, "{}: {name:?}", db.kind.name());
+    assert_eq!(name.default, Some(DefaultValue::Text("anon".into())));
+    let child = schema.table("child").unwrap();
+    assert_eq!(
+        child.foreign_keys.len(),
+        2,
+        "{}: {:?}",
+        db.kind.name(),
+        child.foreign_keys
+    );
+    assert_eq!(
+        child
+            .indexes
+            .iter()
+            .filter(|i| i.name == "idx_child_note")
+            .count(),
+        1,
+        "indexes recreated"
+    );
+    if db.kind != cairn_tests::Kind::Sqlite {
+        assert_eq!(child.column("note").unwrap().ty, ColumnType::Varchar(40));
+    }
+    // The new foreign key acts: deleting parent 2 sets other_id to NULL.
+    db.execute("DELETE FROM parent WHERE id = 2");
+    assert_eq!(
+        db.scalar_i64("SELECT count(*) FROM child WHERE other_id IS NULL"),
+        1,
+        "{}",
+        db.kind.name()
+    );
+
+    cairn::down(
+        conn.as_mut(),
+        &set,
+        &DownTarget::Steps(1),
+        &opts,
+        &mut |_| {},
+    )
+    .unwrap();
+    let schema = conn.introspect().unwrap().canonical(conn.dialect());
+    assert!(
+        schema
+            .table("parent")
+            .unwrap()
+            .column("name")
+            .unwrap()
+            .nullable
+    );
+    assert_eq!(schema.table("child").unwrap().foreign_keys.len(), 1);
+    assert_eq!(
+        db.scalar_i64("SELECT count(*) FROM child WHERE note = 'kept'"),
+        1
+    );
+    // The original foreign key still cascades.
+    db.execute("DELETE FROM parent WHERE id = 1");
+    assert_eq!(
+        db.scalar_i64("SELECT count(*) FROM child"),
+        0,
+        "{}",
+        db.kind.name()
+    );
+}
+
+macro_rules! on_every_backend {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite { $( #[test] fn $scenario() { if let Some(db) = cairn_tests::TestDb::new(cairn_tests::Kind::Sqlite) { super::$scenario(&db) } } )* }
+        mod postgres { $( #[test] fn $scenario() { if let Some(db) = cairn_tests::TestDb::new(cairn_tests::Kind::Postgres) { super::$scenario(&db) } } )* }
+        mod mysql { $( #[test] fn $scenario() { if let Some(db) = cairn_tests::TestDb::new(cairn_tests::Kind::Mysql) { super::$scenario(&db) } } )* }
+    };
+}
+
+on_every_backend!(alter_and_add_foreign_key_keep_data_and_roll_back);
