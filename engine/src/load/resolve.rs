@@ -1,0 +1,238 @@
+//! Resolving one parsed file for a dialect: its `up`/`down` (or `changes`) as scripts located
+//! in the file.
+
+use serde_saphyr::Spanned;
+
+use super::locate;
+use super::raw::{RawMigration, RawSql};
+use super::{SourceFile, problem};
+use crate::error::{Problem, ProblemKind};
+use crate::model::{Migration, Script};
+use crate::split::split;
+use crate::{Checksum, Dialect};
+
+pub(super) fn resolve(
+    file: &SourceFile,
+    raw: &RawMigration,
+    id: String,
+    dialect: Dialect,
+) -> Result<Migration, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let up = match (&raw.up, &raw.changes) {
+        (Some(_), Some(c)) => {
+            let (line, col) = position(file, c, &["changes"], 0);
+            problems.push(problem(
+                ProblemKind::Format,
+                &file.path,
+                line,
+                col,
+                format!("migration `{id}` has both `up` and `changes`: give one of them"),
+                Some(file),
+            ));
+            None
+        }
+        (None, None) => {
+            problems.push(problem(
+                ProblemKind::Format,
+                &file.path,
+                1,
+                1,
+                format!("migration `{id}` has neither `up` nor `changes`"),
+                Some(file),
+            ));
+            None
+        }
+        (None, Some(changes)) => changes_script(file, changes, &changes.value, dialect)
+            .map_err(|p| problems.push(p))
+            .ok(),
+        (Some(up), None) => match script(file, up, "up", dialect) {
+            Ok(Some(s)) => Some(s),
+            Ok(None) => {
+                let (line, col) = position(file, up, &["up"], 0);
+                let msg = format!(
+                    "migration `{id}` has no `up` SQL for {dialect} (it has: {}); add a `{dialect}:` or `default:` entry",
+                    up.value.keys().join(", ")
+                );
+                problems.push(problem(
+                    ProblemKind::MissingSql,
+                    &file.path,
+                    line,
+                    col,
+                    msg,
+                    Some(file),
+                ));
+                None
+            }
+            Err(p) => {
+                problems.push(p);
+                None
+            }
+        },
+    };
+    let down = match (&raw.down, &raw.changes) {
+        (Some(d), _) => script(file, d, "down", dialect).unwrap_or_else(|p| {
+            problems.push(p);
+            None
+        }),
+        (None, Some(changes)) => match crate::changes::reverse(&changes.value, dialect) {
+            Ok(back) => changes_script(file, changes, &back, dialect)
+                .map_err(|p| problems.push(p))
+                .ok(),
+            Err(why) => {
+                let (line, col) = position(file, changes, &["changes"], 0);
+                problems.push(problem(
+                    ProblemKind::Format,
+                    &file.path,
+                    line,
+                    col,
+                    format!("cannot derive the rollback of `{id}`: {why}"),
+                    Some(file),
+                ));
+                None
+            }
+        },
+        (None, None) => None,
+    };
+    match up {
+        Some(up) if problems.is_empty() => Ok(Migration {
+            checksum: Checksum::of_sql(&up.sql),
+            id,
+            description: raw.description.clone().unwrap_or_default(),
+            depends_on: raw.depends_on.iter().map(|d| d.value.clone()).collect(),
+            up,
+            down,
+            transaction: raw.transaction,
+            file: file.path.clone(),
+        }),
+        _ => Err(problems),
+    }
+}
+
+/// The SQL `changes` render to on `dialect`, located at the `changes` key.
+fn changes_script(
+    file: &SourceFile,
+    at: &Spanned<Vec<crate::changes::Change>>,
+    changes: &[crate::changes::Change],
+    dialect: Dialect,
+) -> Result<Script, Problem> {
+    let (line, col) = position(file, at, &["changes"], 0);
+    let sql = crate::changes::render(changes, dialect).map_err(|e| {
+        problem(
+            ProblemKind::MissingSql,
+            &file.path,
+            line,
+            col,
+            e,
+            Some(file),
+        )
+    })?;
+    let statements = split(&sql, dialect).map_err(|e| {
+        problem(
+            ProblemKind::Sql,
+            &file.path,
+            line,
+            col,
+            e.to_string(),
+            Some(file),
+        )
+    })?;
+    Ok(Script {
+        sql,
+        statements,
+        first_line: line,
+        lines_match: false,
+    })
+}
+
+fn script(
+    file: &SourceFile,
+    sql: &Spanned<RawSql>,
+    key: &str,
+    dialect: Dialect,
+) -> Result<Option<Script>, Problem> {
+    let Some(choice) = sql.value.for_dialect(dialect) else {
+        return Ok(None);
+    };
+    // Position of the text itself: the per-dialect entry when there is one, else the field.
+    let (node_line, node_col, at) = match choice.span {
+        Some(s) => {
+            let (l, c) = position(file, s, &[key, dialect.name()], 0);
+            (l, c, s.referenced.span().byte_offset())
+        }
+        None => {
+            let (l, c) = position(file, sql, &[key], 0);
+            (l, c, sql.referenced.span().byte_offset())
+        }
+    };
+    let style = at
+        .and_then(|b| usize::try_from(b).ok())
+        .and_then(|b| block_style(&file.text, b));
+    let (first_line, lines_match) = match style {
+        Some('|') => (node_line, true),
+        Some(_) => (node_line + 1, false),
+        None => (node_line, false),
+    };
+    let statements = split(choice.text, dialect).map_err(|e| {
+        let line = if lines_match {
+            first_line + e.line.saturating_sub(1)
+        } else {
+            first_line
+        };
+        let msg = format!("cannot split `{key}` SQL for {dialect}: {e}");
+        problem(
+            ProblemKind::Sql,
+            &file.path,
+            line,
+            if lines_match { 0 } else { node_col },
+            msg,
+            Some(file),
+        )
+    })?;
+    Ok(Some(Script {
+        sql: choice.text.to_string(),
+        statements,
+        first_line,
+        lines_match,
+    }))
+}
+
+/// `|` or `>` when the scalar starting at byte `at` is a YAML block scalar: its content starts
+/// a line and the line before ends with the block indicator (`|`, `|-`, `>+`, ...).
+fn block_style(text: &str, at: usize) -> Option<char> {
+    let before = text.get(..at)?;
+    let line_start = before.rfind('\n')?;
+    if !before[line_start + 1..].trim().is_empty() {
+        return None;
+    }
+    let prev = &before[..line_start];
+    let prev_line = &prev[prev.rfind('\n').map_or(0, |i| i + 1)..];
+    let prev_line = prev_line.split(" #").next().unwrap_or(prev_line).trim_end();
+    let indicator = prev_line.rsplit([' ', '\t']).next()?;
+    let c = indicator.chars().next()?;
+    let rest_ok = indicator[1..]
+        .chars()
+        .all(|r| matches!(r, '-' | '+' | '1'..='9'));
+    ((c == '|' || c == '>') && rest_ok).then_some(c)
+}
+
+/// Line and column of a value: from the YAML parser when it kept them, else found in the JSON
+/// text by following `keys` (each looked for after the previous one).
+pub(super) fn position<T>(
+    file: &SourceFile,
+    value: &Spanned<T>,
+    keys: &[&str],
+    from: usize,
+) -> (u32, u32) {
+    let loc = value.referenced;
+    if loc.line() > 0 {
+        return (
+            u32::try_from(loc.line()).unwrap_or(0),
+            u32::try_from(loc.column()).unwrap_or(0),
+        );
+    }
+    let mut at = Some(from);
+    for key in keys {
+        at = at.and_then(|a| locate::find_json_string(&file.text, key, a));
+    }
+    at.map_or((1, 1), |a| locate::line_col(&file.text, a))
+}
