@@ -175,14 +175,19 @@ fn ssl_modes_use_tls_exactly_as_promised() {
         assert!(m.contains(expected), "{option}: {m}");
     }
 
-    // With the server's real CA (when the harness provides it) verification succeeds.
-    if let Ok(ca) = std::env::var("CAIRN_TEST_MYSQL_CA")
-        && server_tls
-    {
-        let option = format!("ssl-mode=VERIFY_CA&ssl-ca={ca}");
-        let mut verified = Mysql::open(&with_option(&t.url, &option)).unwrap();
-        assert!(!cipher(&mut verified).is_empty());
-    }
+    // With the server's real CA (`cargo xtask test` gives it for a server it started)
+    // verification succeeds.
+    let Ok(ca) = std::env::var("CAIRN_TEST_MYSQL_CA") else {
+        eprintln!("note: CAIRN_TEST_MYSQL_CA is not set; skipping the VERIFY_CA success check");
+        return;
+    };
+    assert!(
+        server_tls,
+        "CAIRN_TEST_MYSQL_CA is set, but the server offers no TLS"
+    );
+    let option = format!("ssl-mode=VERIFY_CA&ssl-ca={ca}");
+    let mut verified = Mysql::open(&with_option(&t.url, &option)).unwrap();
+    assert!(!cipher(&mut verified).is_empty());
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! A throwaway MariaDB server: `mariadb-install-db` into a temporary directory, `mariadbd` on a
-//! free loopback port with durability off, a TCP user `cairn`/`cairn`; killed and removed on
-//! drop.
+//! free loopback port with TLS on and durability off, a TCP user `cairn`/`cairn-secret`; killed
+//! and removed on drop.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -11,6 +11,7 @@ use anyhow::{Context as _, Result};
 use tempfile::TempDir;
 
 use super::process::{self, Apt};
+use super::tls;
 
 /// How long the server may take to accept connections.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -47,6 +48,8 @@ pub struct Mariadb {
     pub version: String,
     /// Loopback TCP port.
     pub port: u16,
+    /// Absolute path of the CA certificate that signed the server's.
+    pub ca: PathBuf,
     child: Option<Child>,
     // Declared last so it is removed after the server stopped.
     dir: TempDir,
@@ -100,6 +103,7 @@ impl Mariadb {
                 .current_dir(dir.path()),
             "mariadb-install-db",
         )?;
+        let tls = tls::install(dir.path(), user.as_deref())?;
         if let Some(user) = &user {
             process::chown(dir.path(), user)?;
         }
@@ -117,6 +121,9 @@ impl Mariadb {
             .arg(format!("--pid-file={pid_file}"))
             .args(["--skip-name-resolve", "--innodb-flush-log-at-trx-commit=0"])
             .args(["--max-connections=300", "--character-set-server=utf8mb4"])
+            .arg(format!("--ssl-cert={}", tls.cert.display()))
+            .arg(format!("--ssl-key={}", tls.key.display()))
+            .arg(format!("--ssl-ca={}", tls.ca.display()))
             .args(&user_arg)
             .current_dir(dir.path())
             .stdin(Stdio::null())
@@ -127,6 +134,7 @@ impl Mariadb {
         let mut server = Mariadb {
             version,
             port,
+            ca: tls.fixture_ca,
             child: Some(child),
             dir,
         };
@@ -141,13 +149,7 @@ impl Mariadb {
         };
         let child = server.child.as_mut().context("MariaDB is not running")?;
         process::wait_ready(child, START_TIMEOUT, "MariaDB", || {
-            process::tcp_accepts(port)
-                && client("SELECT 1")
-                    .stdin(Stdio::null())
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .status()
-                    .is_ok_and(|s| s.success())
+            process::tcp_accepts(port) && process::succeeds(&mut client("SELECT 1"))
         })
         .and_then(|()| process::run_checked(&mut client(SETUP_SQL), "creating the cairn user"))
         .map_err(|e| process::with_log(e, Path::new(&log)))?;

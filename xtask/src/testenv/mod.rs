@@ -2,14 +2,19 @@
 //! PostgreSQL and MariaDB servers.
 //!
 //! Each server is started on a free loopback port in a temporary directory (installed with
-//! apt-get first if absent), unless `CAIRN_TEST_POSTGRES_URL` / `CAIRN_TEST_MYSQL_URL` already
-//! point at one. The tests get both URLs in their environment. The servers are stopped and
-//! their directories deleted afterwards, also when the tests fail or start-up errors.
+//! apt-get first if absent), with TLS on (test-only certificates), unless
+//! `CAIRN_TEST_POSTGRES_URL` / `CAIRN_TEST_MYSQL_URL` already point at one. The tests get both
+//! URLs in their environment, and for each server started here the CA that signed its
+//! certificate. The servers are stopped and their directories deleted afterwards, also when
+//! the tests fail, start-up errors or the user presses Ctrl-C.
 
+mod interrupt;
 mod mariadb;
 mod postgres;
 mod process;
+mod tls;
 
+use std::ffi::OsString;
 use std::process::Command;
 use std::time::Instant;
 
@@ -27,6 +32,10 @@ use process::Apt;
 pub const POSTGRES_ENV: &str = "CAIRN_TEST_POSTGRES_URL";
 /// Environment variable with the MySQL/MariaDB URL the tests use.
 pub const MYSQL_ENV: &str = "CAIRN_TEST_MYSQL_URL";
+/// Environment variable with the CA certificate of a PostgreSQL server started here.
+pub const POSTGRES_CA_ENV: &str = "CAIRN_TEST_POSTGRES_CA";
+/// Environment variable with the CA certificate of a MariaDB server started here.
+pub const MYSQL_CA_ENV: &str = "CAIRN_TEST_MYSQL_CA";
 
 /// The servers this run started; dropping it stops them (each server stops on drop), so an
 /// error or panic anywhere after start-up still cleans up.
@@ -40,11 +49,11 @@ impl Servers {
     /// One line saying which servers run where.
     fn summary(&self, pg_url: &str, my_url: &str) -> String {
         let pg = match &self.postgres {
-            Some(s) => format!("PostgreSQL {} started on 127.0.0.1:{}", s.version, s.port),
+            Some(s) => format!("PostgreSQL {} on 127.0.0.1:{} (TLS)", s.version, s.port),
             None => format!("PostgreSQL from {POSTGRES_ENV} ({})", redact_url(pg_url)),
         };
         let my = match &self.mariadb {
-            Some(s) => format!("MariaDB {} started on 127.0.0.1:{}", s.version, s.port),
+            Some(s) => format!("MariaDB {} on 127.0.0.1:{} (TLS)", s.version, s.port),
             None => format!("MySQL from {MYSQL_ENV} ({})", redact_url(my_url)),
         };
         format!("{pg}; {my}")
@@ -80,6 +89,22 @@ impl Running {
     /// Stops the servers this run started.
     pub fn stop(&mut self) {
         self.servers.stop();
+    }
+
+    /// The variables the tests get: both URLs, and the CA of each server started here (a
+    /// preset server's CA, if any, is the caller's to set).
+    fn test_env(&self) -> Vec<(&'static str, OsString)> {
+        let mut env = vec![
+            (POSTGRES_ENV, OsString::from(&self.postgres_url)),
+            (MYSQL_ENV, OsString::from(&self.mysql_url)),
+        ];
+        if let Some(s) = &self.servers.postgres {
+            env.push((POSTGRES_CA_ENV, s.ca.clone().into_os_string()));
+        }
+        if let Some(s) = &self.servers.mariadb {
+            env.push((MYSQL_CA_ENV, s.ca.clone().into_os_string()));
+        }
+        env
     }
 }
 
@@ -137,8 +162,9 @@ pub(crate) fn find_mariadb_client() -> Option<std::path::PathBuf> {
 /// Starts the servers, runs `cargo test --workspace ARGS` with their URLs, stops them.
 pub fn run(args: &TestArgs) -> Result<Outcome> {
     let started = Instant::now();
+    interrupt::install()?;
     let mut running = start_servers()?;
-    let (pg_url, my_url) = (running.postgres_url.clone(), running.mysql_url.clone());
+    interrupt::check()?;
     let summary = running.summary();
     println!("test: {summary}");
     // Every failing test binary is reported in one run, not only the first.
@@ -154,14 +180,15 @@ pub fn run(args: &TestArgs) -> Result<Outcome> {
     );
 
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let status = Command::new(cargo)
-        .args(&cargo_args)
-        .env(POSTGRES_ENV, &pg_url)
-        .env(MYSQL_ENV, &my_url)
-        .status()
-        .context("cannot run cargo test");
+    let mut cmd = Command::new(cargo);
+    cmd.args(&cargo_args).envs(running.test_env());
+    let status = interrupt::run_in_own_group(&mut cmd, "cargo test");
     running.stop();
     let status = status?;
+    if interrupt::requested() {
+        println!("test: interrupted; {summary}; servers stopped");
+        anyhow::bail!("interrupted");
+    }
     let verdict = if status.success() {
         "tests passed"
     } else {
@@ -190,7 +217,7 @@ fn preset(var: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::selects_packages;
+    use super::{Running, Servers, selects_packages};
 
     fn strings(args: &[&str]) -> Vec<String> {
         args.iter().map(|s| s.to_string()).collect()
@@ -204,5 +231,16 @@ mod tests {
         assert!(!selects_packages(&strings(&["--release"])));
         assert!(!selects_packages(&strings(&["--", "-p"])));
         assert!(!selects_packages(&[]));
+    }
+
+    #[test]
+    fn preset_servers_get_no_ca_variables() {
+        let running = Running {
+            servers: Servers::default(),
+            postgres_url: "postgres://u@h/db".to_string(),
+            mysql_url: "mysql://u@h/db".to_string(),
+        };
+        let names: Vec<&str> = running.test_env().iter().map(|(k, _)| *k).collect();
+        assert_eq!(names, ["CAIRN_TEST_POSTGRES_URL", "CAIRN_TEST_MYSQL_URL"]);
     }
 }

@@ -1,5 +1,5 @@
 //! A throwaway PostgreSQL server: `initdb` into a temporary directory, `postgres` on a free
-//! loopback port with durability off, `pg_ctl stop -m immediate` and removal on drop.
+//! loopback port with TLS on and durability off, `pg_ctl stop -m immediate` and removal on drop.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -10,9 +10,21 @@ use anyhow::{Context as _, Result};
 use tempfile::TempDir;
 
 use super::process::{self, Apt};
+use super::tls;
 
 /// How long the server may take to accept connections.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Client authentication: the superuser `postgres` (the admin URL) is trusted; every other
+/// role must give its password, over TLS or not, so a wrong one is really refused.
+const PG_HBA: &str = "\
+# TYPE  DATABASE USER     ADDRESS      METHOD
+local   all      postgres              trust
+host    all      postgres 127.0.0.1/32 trust
+local   all      all                   scram-sha-256
+hostssl all      all      127.0.0.1/32 scram-sha-256
+host    all      all      127.0.0.1/32 scram-sha-256
+";
 
 /// A running PostgreSQL server; stopped and deleted when dropped.
 #[derive(Debug)]
@@ -21,6 +33,8 @@ pub struct Postgres {
     pub version: String,
     /// Loopback TCP port.
     pub port: u16,
+    /// Absolute path of the CA certificate that signed the server's.
+    pub ca: PathBuf,
     bindir: PathBuf,
     data: PathBuf,
     user: Option<String>,
@@ -75,6 +89,9 @@ impl Postgres {
                 .current_dir(dir.path()),
             "initdb",
         )?;
+        let tls = tls::install(&data, user.as_deref())?;
+        // initdb wrote this file for the server user; rewriting it keeps owner and mode.
+        std::fs::write(data.join("pg_hba.conf"), PG_HBA).context("cannot write pg_hba.conf")?;
 
         let log = dir.path().join("server.log");
         let log_file = File::create(&log).context("cannot create the PostgreSQL log file")?;
@@ -91,11 +108,16 @@ impl Postgres {
             "-k",
             &dir.path().to_string_lossy(),
         ]);
+        let cert = format!("ssl_cert_file={}", tls.cert.display());
+        let key = format!("ssl_key_file={}", tls.key.display());
         for setting in [
             "fsync=off",
             "full_page_writes=off",
             "synchronous_commit=off",
             "max_connections=200",
+            "ssl=on",
+            &cert,
+            &key,
         ] {
             args.push("-c".to_string());
             args.push(setting.to_string());
@@ -110,6 +132,7 @@ impl Postgres {
         let mut server = Postgres {
             version,
             port,
+            ca: tls.fixture_ca,
             bindir,
             data,
             user,
@@ -141,15 +164,12 @@ impl Postgres {
         process::wait_ready(child, START_TIMEOUT, "PostgreSQL", || {
             process::tcp_accepts(port)
                 && isready.as_ref().is_none_or(|p| {
-                    Command::new(p)
-                        .args(["-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres"])
-                        .arg("-p")
-                        .arg(port.to_string())
-                        .stdin(Stdio::null())
-                        .stdout(Stdio::null())
-                        .stderr(Stdio::null())
-                        .status()
-                        .is_ok_and(|s| s.success())
+                    process::succeeds(
+                        Command::new(p)
+                            .args(["-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres"])
+                            .arg("-p")
+                            .arg(port.to_string()),
+                    )
                 })
         })
     }
@@ -170,24 +190,20 @@ impl Postgres {
             "15",
         ]);
         let user = self.user.as_deref();
-        let _ = process::command_as(user, &self.bindir.join("pg_ctl"), &args)
-            .current_dir(self.dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+        process::succeeds(
+            process::command_as(user, &self.bindir.join("pg_ctl"), &args)
+                .current_dir(self.dir.path()),
+        );
         process::wait_or_kill(&mut child, Duration::from_secs(10));
         // If only the runuser wrapper died, the postmaster may still be there.
         if let Some(pid) = postmaster_pid(&self.data) {
             let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
             if comm.trim() == "postgres" {
                 let args = strings(&["kill", "KILL", &pid.to_string()]);
-                let _ = process::command_as(user, &self.bindir.join("pg_ctl"), &args)
-                    .current_dir(self.dir.path())
-                    .stdin(Stdio::null())
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .status();
+                process::succeeds(
+                    process::command_as(user, &self.bindir.join("pg_ctl"), &args)
+                        .current_dir(self.dir.path()),
+                );
                 let start = Instant::now();
                 while process::alive(pid) && start.elapsed() < Duration::from_secs(5) {
                     std::thread::sleep(Duration::from_millis(100));

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
 
+use super::interrupt;
+
 /// The user that owns the temporary server directories when running as root and no
 /// service-specific user exists.
 pub const FALLBACK_USER: &str = "cairn-test";
@@ -43,13 +45,7 @@ pub fn is_root() -> bool {
 
 /// Whether a system user named `name` exists.
 pub fn user_exists(name: &str) -> bool {
-    Command::new("id")
-        .arg("-u")
-        .arg(name)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    succeeds(Command::new("id").arg("-u").arg(name))
 }
 
 /// The user to run a server as: `None` when not root (run as ourselves); else `preferred` if it
@@ -121,6 +117,15 @@ fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
+/// Runs `cmd` with no input and its output discarded; whether it exited with success.
+pub fn succeeds(cmd: &mut Command) -> bool {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 /// Runs `cmd` to completion, failing with its output when it fails.
 pub fn run_checked(cmd: &mut Command, what: &str) -> Result<String> {
     let out = cmd
@@ -138,7 +143,8 @@ pub fn run_checked(cmd: &mut Command, what: &str) -> Result<String> {
     Ok(text)
 }
 
-/// Polls `ready` every 200 ms until it returns true, `child` exits, or `timeout` passes.
+/// Polls `ready` every 200 ms until it returns true, `child` exits, `timeout` passes, or the
+/// user interrupts the run.
 pub fn wait_ready(
     child: &mut Child,
     timeout: Duration,
@@ -159,6 +165,7 @@ pub fn wait_ready(
         if start.elapsed() > timeout {
             bail!("{what} not ready after {} s", timeout.as_secs());
         }
+        interrupt::check()?;
         std::thread::sleep(Duration::from_millis(200));
     }
 }
@@ -195,8 +202,11 @@ pub fn log_tail(path: &Path) -> String {
     }
 }
 
-/// `error` followed by the last lines of the server log at `log`.
+/// `error` followed by the last lines of the server log at `log` (unless the user interrupted).
 pub fn with_log(error: anyhow::Error, log: &Path) -> anyhow::Error {
+    if interrupt::requested() {
+        return error;
+    }
     anyhow::anyhow!(
         "{error:#}\n--- last lines of the server log ({}) ---\n{}",
         log.display(),
