@@ -27,6 +27,10 @@
 //! Errors are typed ([`Error`]): load problems carry file, line and column
 //! ([`Error::Load`]); a failed statement carries the migration, statement number, file line
 //! and the database's message ([`Error::Statement`]). See `examples/apply.rs`.
+//!
+//! [`lint`] parses every statement for the dialect and runs safety rules (a public [`lint::Rule`]
+//! trait, so a team adds its own) under a `cairn.toml` policy, without a database. See
+//! `examples/lint_rule.rs`.
 
 mod backend;
 mod builtin;
@@ -37,6 +41,7 @@ mod drift;
 mod error;
 mod graph;
 mod history;
+pub mod lint;
 mod load;
 mod model;
 mod plan;
@@ -64,7 +69,7 @@ pub use history::{
     AppliedMigration, HISTORY_TABLE, HistoryStatus, decode_depends_on, encode_depends_on,
 };
 pub use load::{MigrationSet, SourceFile, load_dir, load_files, read_dir};
-pub use model::{Migration, Script};
+pub use model::{Allow, LintSettings, Migration, Origin, Script};
 pub use plan::{DownTarget, PlanError, RevertStep, UpTarget, plan_down, plan_up};
 pub use rebuild::{Rebuild, RebuildEdit};
 pub use redact::{redact_url, scrub};

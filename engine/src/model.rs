@@ -1,6 +1,7 @@
 //! The migration model: what a loaded migration is, resolved for one dialect.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -51,4 +52,50 @@ pub struct Migration {
     pub checksum: Checksum,
     /// The file it came from, as a path a user can open.
     pub file: PathBuf,
+    /// The file's text, so lint findings can quote and underline the line they concern (built-in
+    /// migrations have no file on disk to read it back from).
+    #[serde(skip)]
+    pub source: Arc<str>,
+    /// Lint settings from the file (`lint: off`, `allow`).
+    pub lint: LintSettings,
+    /// For SQL rendered from `changes`: where each change's statements start in `up.sql` and
+    /// where that change is in the file (empty for SQL written as text).
+    pub up_origins: Vec<Origin>,
+    /// Whether `down` was derived from `changes` (the exact reverse, by construction) rather than
+    /// written in the file.
+    pub down_derived: bool,
+}
+
+/// A migration's lint settings, from its file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LintSettings {
+    /// `lint: off`: neither the syntax check nor any safety rule looks at this migration.
+    pub off: bool,
+    /// Rules whose findings this migration accepts, each with the reason the file gives.
+    pub allow: Vec<Allow>,
+}
+
+/// One `allow` entry: `{rule: drop_table, reason: "..."}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Allow {
+    /// The rule id.
+    pub rule: String,
+    /// Why its findings are acceptable here (required, never empty).
+    pub reason: String,
+    /// File line of the entry.
+    pub line: u32,
+    /// File column of the entry.
+    pub column: u32,
+}
+
+/// Where part of a generated script comes from: statements starting at or after byte `offset`
+/// of the script (up to the next origin) were rendered from the item at `line`:`column`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Origin {
+    /// Byte offset in the script's SQL.
+    pub offset: usize,
+    /// File line of the change it was rendered from.
+    pub line: u32,
+    /// File column of that change.
+    pub column: u32,
 }

@@ -60,6 +60,26 @@ pub enum Format {
     Json,
 }
 
+/// `--format` of `migrate lint` and `migrate validate`.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct LintOut {
+    /// Output format: `github` prints GitHub Actions annotations (`::error file=...`), so a CI
+    /// job marks the lines in a pull request.
+    #[arg(long, value_enum, default_value_t = LintFormat::Text)]
+    pub format: LintFormat,
+}
+
+/// How `lint` and `validate` print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintFormat {
+    /// For people: each finding with its file line underlined.
+    Text,
+    /// One JSON document on stdout.
+    Json,
+    /// GitHub Actions workflow commands, one annotation per finding.
+    Github,
+}
+
 /// When to colour output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
@@ -137,8 +157,21 @@ pub enum Migrate {
     Status(Out),
     /// Show the history table.
     History(Out),
-    /// Check files (and applied migrations' checksums); exit 1 on any problem.
-    Validate(Out),
+    /// Check files, parse and lint their SQL, and check applied migrations' checksums; exit 1
+    /// on any problem or deny-level lint finding.
+    Validate(LintOut),
+    /// Parse every statement and run the safety rules (policy: `[lint]` of the nearest
+    /// cairn.toml), without a database; exit 1 on a deny-level finding.
+    Lint {
+        /// Dialect to parse and lint for (default: that of --database-url).
+        #[arg(long, value_enum)]
+        dialect: Option<DialectArg>,
+        /// List the rules with their severity under the policy, and exit.
+        #[arg(long)]
+        rules: bool,
+        #[command(flatten)]
+        out: LintOut,
+    },
     /// Create a new migration file depending on the current heads.
     New {
         /// Name, e.g. add_users_phone.
@@ -182,6 +215,10 @@ pub struct BenchArgs {
     /// Also time drift on a PostgreSQL database with this many tables (0: skip).
     #[arg(long, default_value_t = 0)]
     pub drift_tables: usize,
+    /// Only time split + parse + lint of this many generated statements (a mixed corpus over
+    /// the three dialects), in memory; no database.
+    #[arg(long, value_name = "N")]
+    pub lint_statements: Option<usize>,
 }
 
 impl Command {
@@ -193,9 +230,11 @@ impl Command {
                 | Migrate::Down { out, .. }
                 | Migrate::Status(out)
                 | Migrate::History(out)
-                | Migrate::Validate(out)
                 | Migrate::Repair { out, .. },
             ) => Some(out),
+            Command::Migrate(Migrate::Validate(out) | Migrate::Lint { out, .. }) => {
+                return out.format == LintFormat::Json;
+            }
             Command::Graph { format } => return *format == GraphFormat::Json,
             Command::Drift(a) => Some(&a.out),
             Command::Schema(SchemaCmd::Diff { format, .. }) => return *format == DiffFormat::Json,

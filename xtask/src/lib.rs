@@ -4,6 +4,7 @@
 mod bench;
 mod cli;
 mod graph;
+mod lint;
 mod migrate;
 mod render;
 mod schema;
@@ -12,7 +13,8 @@ mod testenv;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use cairn::{Backend, MigrationSet, Options, Registry};
+use cairn::lint::Linter;
+use cairn::{Backend, Dialect, MigrationSet, Options, Registry};
 use clap::Parser;
 
 use cli::{Cli, Command, Global};
@@ -32,11 +34,15 @@ pub struct Context {
     global: Global,
     registry: Registry,
     style: Style,
+    linter: Linter,
 }
 
 impl Context {
     fn load(&self) -> Result<MigrationSet> {
-        let dialect = self.registry.dialect(&self.global.database_url)?;
+        self.load_for(self.registry.dialect(&self.global.database_url)?)
+    }
+
+    fn load_for(&self, dialect: Dialect) -> Result<MigrationSet> {
         let mut files = cairn::builtin_files(&self.global.builtin)?;
         // With built-ins, a project without its own migrations folder is fine.
         if self.global.builtin.is_empty() || self.global.dir.exists() {
@@ -81,6 +87,13 @@ pub fn registry() -> Registry {
 
 /// Parses arguments, runs the command, maps the result to exit codes 0 / 1 / 2.
 pub fn main() -> ExitCode {
+    main_with(Linter::new())
+}
+
+/// [`main`] with a team's own lint rules: a project's xtask can call
+/// `xtask::main_with(Linter::new().with_rule(Box::new(MyRule)))`, and `migrate lint`,
+/// `validate` and the check before `up` run its rules too.
+pub fn main_with(linter: Linter) -> ExitCode {
     let cli = Cli::parse();
     let json = cli.command.json();
     let style = Style::new(cli.global.color);
@@ -88,6 +101,7 @@ pub fn main() -> ExitCode {
         global: cli.global,
         registry: registry(),
         style,
+        linter,
     };
     match dispatch(&ctx, &cli.command) {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
-use cairn::{DownTarget, Error, Event, MigrationState, Options, RunReport, UpTarget};
+use cairn::{DownTarget, Event, MigrationState, Options, RunReport, UpTarget};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
@@ -23,11 +23,13 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
         } => {
             let target = to.clone().map_or(UpTarget::All, UpTarget::To);
             apply(ctx, *out, *dry_run, |db, set, opts, ev| {
+                // Before anything runs: a deny-level lint finding refuses the whole run.
+                crate::lint::gate(ctx, db, set, &target)?;
                 let opts = Options {
                     resume: *resume,
                     ..opts.clone()
                 };
-                cairn::up(db, set, &target, &opts, ev)
+                Ok(cairn::up(db, set, &target, &opts, ev)?)
             })
         }
         Migrate::Down {
@@ -46,12 +48,17 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
                 _ => anyhow::bail!("say what to roll back: --to ID, --id ID, --steps N or --all"),
             };
             apply(ctx, *out, *dry_run, |db, set, opts, ev| {
-                cairn::down(db, set, &target, opts, ev)
+                Ok(cairn::down(db, set, &target, opts, ev)?)
             })
         }
         Migrate::Status(out) => status(ctx, *out),
         Migrate::History(out) => history(ctx, *out),
-        Migrate::Validate(out) => validate(ctx, *out),
+        Migrate::Validate(out) => crate::lint::validate(ctx, *out),
+        Migrate::Lint {
+            dialect,
+            rules,
+            out,
+        } => crate::lint::run(ctx, *dialect, *rules, *out),
         Migrate::New { name, json } => new(ctx, name, *json),
         Migrate::Repair { id, out } => {
             let mut db = ctx.connect()?;
@@ -77,7 +84,7 @@ fn apply(
         &cairn::MigrationSet,
         &Options,
         &mut dyn FnMut(Event<'_>),
-    ) -> cairn::Result<RunReport>,
+    ) -> Result<RunReport>,
 ) -> Result<Outcome> {
     let set = ctx.load()?;
     let mut db = ctx.connect()?;
@@ -275,64 +282,6 @@ fn history(ctx: &Context, out: Out) -> Result<Outcome> {
         println!("No migrations applied to {}.", db.describe());
     }
     Ok(Outcome::Clean)
-}
-
-fn validate(ctx: &Context, out: Out) -> Result<Outcome> {
-    let set = match ctx.load() {
-        Ok(set) => set,
-        Err(e) => match e.downcast::<Error>() {
-            Ok(Error::Load(problems)) => {
-                if out.format == Format::Json {
-                    println!(
-                        "{:#}",
-                        json!({"valid": false, "problems": problems.0, "findings": []})
-                    );
-                } else {
-                    eprint!(
-                        "{}",
-                        crate::render::problems(&problems, ctx.style.color_err)
-                    );
-                }
-                return Ok(Outcome::Finding);
-            }
-            Ok(other) => return Err(other.into()),
-            Err(e) => return Err(e),
-        },
-    };
-    let mut db = ctx.connect()?;
-    let findings = cairn::validate(&set, &db.history()?);
-    let failed = findings.iter().any(|f| f.is_error());
-    if out.format == Format::Json {
-        println!(
-            "{:#}",
-            json!({"valid": !failed, "migrations": set.len(), "problems": [], "findings": findings})
-        );
-    } else {
-        for f in &findings {
-            let label = if f.is_error() {
-                ctx.style.bad("error:")
-            } else {
-                ctx.style.warn("warning:")
-            };
-            println!("{label} {}", f.headline());
-            if let cairn::Finding::Changed { diff, .. } = f {
-                println!("{}", diff.trim_end());
-            }
-        }
-        if !failed {
-            println!(
-                "{} {} migrations are valid against {}.",
-                ctx.style.ok("ok:"),
-                set.len(),
-                db.describe()
-            );
-        }
-    }
-    Ok(if failed {
-        Outcome::Finding
-    } else {
-        Outcome::Clean
-    })
 }
 
 fn new(ctx: &Context, name: &str, json_file: bool) -> Result<Outcome> {

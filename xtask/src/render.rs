@@ -4,6 +4,7 @@
 use std::io::IsTerminal;
 
 use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
+use cairn::lint::{LintFinding, Severity};
 use cairn::{Error, LoadErrors, Problem};
 use serde_json::json;
 
@@ -111,9 +112,59 @@ fn problem_report(p: &Problem) -> annotate_snippets::Group<'_> {
     }
 }
 
+/// Lint findings, each with its file line and the statement (or the parser's stopping point)
+/// underlined, the rule id in the title and what to do instead as help.
+pub fn findings(findings: &[LintFinding], color: bool) -> String {
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let mut out = String::new();
+    for f in findings {
+        let level = match (f.allowed.is_some(), f.severity) {
+            (true, _) => Level::NOTE,
+            (false, Severity::Deny) => Level::ERROR,
+            (false, Severity::Warn) => Level::WARNING,
+            (false, _) => Level::INFO,
+        };
+        let title = level.primary_title(f.message.as_str()).id(f.rule.as_str());
+        let path = f.file.to_str().unwrap_or("?");
+        let mut group = match (&f.source_line, f.line) {
+            (Some(line), n) if n > 0 => {
+                let byte = |chars: u32| {
+                    line.char_indices()
+                        .nth(chars as usize)
+                        .map_or(line.len(), |(i, _)| i)
+                };
+                let start = byte(f.column.saturating_sub(1));
+                let end = byte(f.column.saturating_sub(1) + f.width.max(1)).max(start);
+                title.element(
+                    Snippet::source(line.as_str())
+                        .line_start(n as usize)
+                        .path(path)
+                        .annotation(AnnotationKind::Primary.span(start..end)),
+                )
+            }
+            _ => title.element(Snippet::<annotate_snippets::Annotation<'_>>::source("").path(path)),
+        };
+        if !f.help.is_empty() {
+            group = group.element(Level::HELP.message(f.help.as_str()));
+        }
+        if let Some(reason) = &f.allowed {
+            group =
+                group.element(Level::NOTE.message(format!("allowed by the migration: {reason}")));
+        }
+        out.push_str(&renderer.render(&[group]));
+        out.push('\n');
+    }
+    out
+}
+
 /// Prints `err` on stderr (text) or stdout (JSON).
 pub fn error(err: &anyhow::Error, json_mode: bool, style: &Style) {
     let engine = err.downcast_ref::<Error>();
+    let refusal = err.downcast_ref::<crate::lint::Refusal>();
     if json_mode {
         let body = match engine {
             Some(Error::Load(l)) => {
@@ -125,6 +176,10 @@ pub fn error(err: &anyhow::Error, json_mode: bool, style: &Style) {
             Some(Error::Validation(v)) => {
                 json!({"error": {"kind": "validation", "message": err.to_string(), "findings": v}})
             }
+            _ if refusal.is_some() => {
+                let findings = refusal.map(|r| &r.findings);
+                json!({"error": {"kind": "lint", "message": err.to_string(), "findings": findings}})
+            }
             _ => json!({"error": {"kind": "error", "message": format!("{err:#}")}}),
         };
         println!("{body:#}");
@@ -133,6 +188,9 @@ pub fn error(err: &anyhow::Error, json_mode: bool, style: &Style) {
     if let Some(Error::Load(l)) = engine {
         eprint!("{}", problems(l, style.color_err));
         return;
+    }
+    if let Some(r) = refusal {
+        eprint!("{}", findings(&r.findings, style.color_err));
     }
     eprintln!("{} {err:#}", paint(style.color_err, "1;31", "error:"));
 }

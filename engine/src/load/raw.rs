@@ -23,11 +23,58 @@ pub(crate) struct RawMigration {
     #[serde(default)]
     pub up: Option<Spanned<RawSql>>,
     #[serde(default)]
-    pub changes: Option<Spanned<Vec<crate::changes::Change>>>,
+    pub changes: Option<Spanned<Vec<Spanned<crate::changes::Change>>>>,
     #[serde(default)]
     pub down: Option<Spanned<RawSql>>,
     #[serde(default = "default_transaction")]
     pub transaction: bool,
+    /// `lint: off` opts the migration out of the syntax check and the safety rules.
+    #[serde(default)]
+    pub lint: Option<Spanned<LintSwitch>>,
+    /// Rules whose findings this migration accepts: `[{rule: drop_table, reason: "..."}]`.
+    #[serde(default)]
+    pub allow: Vec<Spanned<RawAllow>>,
+}
+
+/// One `allow` entry as written; a missing `reason` is reported by `resolve` with its position.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAllow {
+    pub rule: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// `lint: off` / `lint: on`. YAML 1.1 readers take `off` for false, so booleans are accepted too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LintSwitch(pub bool);
+
+impl<'de> Deserialize<'de> for LintSwitch {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(LintSwitchVisitor)
+    }
+}
+
+struct LintSwitchVisitor;
+
+impl Visitor<'_> for LintSwitchVisitor {
+    type Value = LintSwitch;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("`off` or `on`")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<LintSwitch, E> {
+        Ok(LintSwitch(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<LintSwitch, E> {
+        match v {
+            "on" => Ok(LintSwitch(true)),
+            "off" => Ok(LintSwitch(false)),
+            other => Err(de::Error::invalid_value(de::Unexpected::Str(other), &self)),
+        }
+    }
 }
 
 fn default_transaction() -> bool {

@@ -7,7 +7,7 @@ use super::locate;
 use super::raw::{RawMigration, RawSql};
 use super::{SourceFile, problem};
 use crate::error::{Problem, ProblemKind};
-use crate::model::{Migration, Script};
+use crate::model::{Allow, LintSettings, Migration, Origin, Script};
 use crate::split::split;
 use crate::{Checksum, Dialect};
 
@@ -18,6 +18,11 @@ pub(super) fn resolve(
     dialect: Dialect,
 ) -> Result<Migration, Vec<Problem>> {
     let mut problems = Vec::new();
+    let list: Option<Vec<crate::changes::Change>> = raw
+        .changes
+        .as_ref()
+        .map(|c| c.value.iter().map(|s| s.value.clone()).collect());
+    let lint = lint_settings(file, raw, &mut problems);
     let up = match (&raw.up, &raw.changes) {
         (Some(_), Some(c)) => {
             let (line, col) = position(file, c, &["changes"], 0);
@@ -42,9 +47,11 @@ pub(super) fn resolve(
             ));
             None
         }
-        (None, Some(changes)) => changes_script(file, changes, &changes.value, dialect)
-            .map_err(|p| problems.push(p))
-            .ok(),
+        (None, Some(changes)) => {
+            changes_script(file, changes, list.as_deref().unwrap_or_default(), dialect)
+                .map_err(|p| problems.push(p))
+                .ok()
+        }
         (Some(up), None) => match script(file, up, "up", dialect) {
             Ok(Some(s)) => Some(s),
             Ok(None) => {
@@ -74,23 +81,25 @@ pub(super) fn resolve(
             problems.push(p);
             None
         }),
-        (None, Some(changes)) => match crate::changes::reverse(&changes.value, dialect) {
-            Ok(back) => changes_script(file, changes, &back, dialect)
-                .map_err(|p| problems.push(p))
-                .ok(),
-            Err(why) => {
-                let (line, col) = position(file, changes, &["changes"], 0);
-                problems.push(problem(
-                    ProblemKind::Format,
-                    &file.path,
-                    line,
-                    col,
-                    format!("cannot derive the rollback of `{id}`: {why}"),
-                    Some(file),
-                ));
-                None
+        (None, Some(changes)) => {
+            match crate::changes::reverse(list.as_deref().unwrap_or_default(), dialect) {
+                Ok(back) => changes_script(file, changes, &back, dialect)
+                    .map_err(|p| problems.push(p))
+                    .ok(),
+                Err(why) => {
+                    let (line, col) = position(file, changes, &["changes"], 0);
+                    problems.push(problem(
+                        ProblemKind::Format,
+                        &file.path,
+                        line,
+                        col,
+                        format!("cannot derive the rollback of `{id}`: {why}"),
+                        Some(file),
+                    ));
+                    None
+                }
             }
-        },
+        }
         (None, None) => None,
     };
     match up {
@@ -103,15 +112,81 @@ pub(super) fn resolve(
             down,
             transaction: raw.transaction,
             file: file.path.clone(),
+            source: std::sync::Arc::from(file.text.as_str()),
+            lint,
+            up_origins: raw
+                .changes
+                .as_ref()
+                .map(|c| origins(file, &c.value, dialect))
+                .unwrap_or_default(),
+            down_derived: raw.down.is_none() && raw.changes.is_some(),
         }),
         _ => Err(problems),
     }
 }
 
+/// `lint` and `allow` as written; an `allow` without a reason is a problem, since the reason is
+/// what a reviewer reads when a risky statement goes through.
+fn lint_settings(
+    file: &SourceFile,
+    raw: &RawMigration,
+    problems: &mut Vec<Problem>,
+) -> LintSettings {
+    let mut allow = Vec::new();
+    for entry in &raw.allow {
+        let (line, column) = position(file, entry, &["allow"], 0);
+        let rule = entry.value.rule.trim().to_string();
+        match entry.value.reason.as_deref().map(str::trim) {
+            Some(reason) if !reason.is_empty() => allow.push(Allow {
+                rule,
+                reason: reason.to_string(),
+                line,
+                column,
+            }),
+            _ => problems.push(problem(
+                ProblemKind::Format,
+                &file.path,
+                line,
+                column,
+                format!("`allow` of rule `{rule}` needs a `reason`: say why its finding is acceptable here"),
+                Some(file),
+            )),
+        }
+    }
+    LintSettings {
+        off: raw.lint.as_ref().is_some_and(|l| !l.value.0),
+        allow,
+    }
+}
+
+/// Where each change's statements start in the SQL `render` makes of `changes` (which is each
+/// change's statements followed by `;\n`, in order), and where the change is in the file.
+fn origins(
+    file: &SourceFile,
+    changes: &[Spanned<crate::changes::Change>],
+    dialect: Dialect,
+) -> Vec<Origin> {
+    let mut offset = 0;
+    let mut out = Vec::with_capacity(changes.len());
+    for change in changes {
+        let (line, column) = position(file, change, &["changes"], 0);
+        out.push(Origin {
+            offset,
+            line,
+            column,
+        });
+        let Ok(stmts) = change.value.sql(dialect) else {
+            break;
+        };
+        offset += stmts.iter().map(|s| s.len() + 2).sum::<usize>();
+    }
+    out
+}
+
 /// The SQL `changes` render to on `dialect`, located at the `changes` key.
 fn changes_script(
     file: &SourceFile,
-    at: &Spanned<Vec<crate::changes::Change>>,
+    at: &Spanned<Vec<Spanned<crate::changes::Change>>>,
     changes: &[crate::changes::Change],
     dialect: Dialect,
 ) -> Result<Script, Problem> {

@@ -3,6 +3,7 @@
 //! MariaDB/MySQL), one transaction per migration, and reports the ratio.
 
 mod drift;
+mod lint;
 mod server;
 mod sqlite;
 
@@ -55,9 +56,18 @@ pub fn run(args: &BenchArgs) -> Result<Outcome> {
                 "--drift-tables",
                 &args.drift_tables.to_string(),
             ])
+            .args(
+                args.lint_statements
+                    .map(|n| vec!["--lint-statements".to_string(), n.to_string()])
+                    .unwrap_or_default(),
+            )
             .status()
             .context("cannot run cargo")?;
         anyhow::ensure!(status.success(), "release benchmark failed ({status})");
+        return Ok(Outcome::Clean);
+    }
+    if let Some(n) = args.lint_statements {
+        lint::run(n, args.runs)?;
         return Ok(Outcome::Clean);
     }
     let work = tempfile::tempdir()?;
