@@ -44,10 +44,11 @@ impl Rule for Syntax {
         "syntax"
     }
 
-    // A warning, not an error: sqlparser lacks some vendor syntax servers accept, so a refusal
-    // may be the parser's gap. Teams that write portable SQL only can make it `deny`.
+    // Info, never an error by default: sqlparser lacks some vendor syntax servers accept, so a
+    // refusal may be the parser's gap, and the server has the last word. Teams that write
+    // portable SQL only can make it `warn` or `deny` in cairn.toml.
     fn severity(&self) -> Severity {
-        Severity::Warn
+        Severity::Info
     }
 
     fn summary(&self) -> &'static str {

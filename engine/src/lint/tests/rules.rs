@@ -257,7 +257,7 @@ fn syntax_errors_warn_with_the_parser_message_and_skip_the_rules() {
     );
     let syntax: Vec<_> = f.iter().filter(|f| f.rule == "syntax").collect();
     assert_eq!(syntax.len(), 1, "{f:?}");
-    assert_eq!(syntax[0].severity, Severity::Warn);
+    assert_eq!(syntax[0].severity, Severity::Info);
     assert!(
         syntax[0].message.starts_with("not checked: sqlparser"),
         "{}",
