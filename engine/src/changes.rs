@@ -123,6 +123,10 @@ impl Change {
                 t(table),
                 column_def(column, d)
             )],
+            // SQLite's own DROP COLUMN refuses indexed or constrained columns: rebuild instead.
+            Change::DropColumn { table, column, .. } if d == Dialect::Sqlite => {
+                vec![rebuild(table, RebuildEdit::DropColumn(column.clone()))]
+            }
             Change::DropColumn { table, column, .. } => vec![format!(
                 "ALTER TABLE {} DROP COLUMN {}",
                 t(table),
@@ -359,10 +363,18 @@ mod tests {
         );
         assert!(pg.contains("CREATE INDEX idx_notes_body ON notes (body);\nALTER TABLE notes ADD COLUMN pinned BOOLEAN NOT NULL DEFAULT false;"), "{pg}");
         assert!(pg.ends_with("ALTER TABLE notes RENAME COLUMN body TO text;\n"));
-        let down = render(&reverse(&c, Dialect::Sqlite).unwrap(), Dialect::Sqlite).unwrap();
+        let down = render(&reverse(&c, Dialect::Postgres).unwrap(), Dialect::Postgres).unwrap();
         assert_eq!(
             down,
             "ALTER TABLE notes RENAME COLUMN text TO body;\nALTER TABLE notes DROP COLUMN pinned;\nDROP TABLE notes;\n"
+        );
+        // SQLite drops the column by rebuilding the table (its DROP COLUMN refuses indexed ones).
+        let lite = render(&reverse(&c, Dialect::Sqlite).unwrap(), Dialect::Sqlite).unwrap();
+        assert!(
+            lite.contains(
+                r#"SELECT 'cairn:rebuild', '{"table":"notes","edit":{"drop_column":"pinned"}}';"#
+            ),
+            "{lite}"
         );
     }
 

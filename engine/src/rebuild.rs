@@ -30,6 +30,9 @@ pub enum RebuildEdit {
         /// Its new definition.
         to: Column,
     },
+    /// Drop a column, with the indexes, unique constraints and foreign keys that use it (as
+    /// PostgreSQL does); a check that names it makes the rebuild fail with SQLite's message.
+    DropColumn(String),
     /// Add a foreign key.
     AddForeignKey(ForeignKey),
     /// Drop the foreign key on these columns.
@@ -66,6 +69,22 @@ impl Rebuild {
                 *c = to.clone();
                 if column != &to.name {
                     rename_everywhere(&mut t, column, &to.name);
+                }
+            }
+            RebuildEdit::DropColumn(column) => {
+                if t.column(column).is_none() {
+                    return Err(format!("table {} has no column {column}", t.name));
+                }
+                t.columns.retain(|c| &c.name != column);
+                t.indexes
+                    .retain(|i| i.columns.iter().all(|c| c.name() != column));
+                t.unique.retain(|u| !u.columns.contains(column));
+                t.foreign_keys.retain(|f| !f.columns.contains(column));
+                if t.primary_key.contains(column) {
+                    return Err(format!(
+                        "column {column} is part of the primary key of {}",
+                        t.name
+                    ));
                 }
             }
             RebuildEdit::AddForeignKey(fk) => t.foreign_keys.push(fk.clone()),

@@ -142,6 +142,74 @@ fn alter_and_add_foreign_key_keep_data_and_roll_back(db: &TestDb) {
     );
 }
 
+const DROP_INDEXED: &str = "depends_on: [0001_base]
+changes:
+  - drop_column: {table: child, column: note, definition: {name: note, type: varchar(20)}}
+";
+
+fn dropping_an_indexed_column_works_and_rolls_back(db: &TestDb) {
+    let files = [("0001_base.yaml", BASE), ("0002_drop.yaml", DROP_INDEXED)]
+        .iter()
+        .map(|(p, t)| SourceFile {
+            path: PathBuf::from(p),
+            default_id: p.trim_end_matches(".yaml").to_string(),
+            text: t.to_string(),
+        })
+        .collect();
+    let set = cairn::load_files(files, registry().dialect(&db.url).unwrap()).unwrap();
+    let mut conn = registry().connect(&db.url).unwrap();
+    let opts = Options::default();
+    cairn::up(
+        conn.as_mut(),
+        &set,
+        &UpTarget::To("0001_base".into()),
+        &opts,
+        &mut |_| {},
+    )
+    .unwrap();
+    db.execute("INSERT INTO parent (id, name) VALUES (1, 'p1')");
+    db.execute("INSERT INTO child (id, parent_id, note) VALUES (10, 1, 'gone')");
+    cairn::up(conn.as_mut(), &set, &UpTarget::All, &opts, &mut |_| {}).unwrap();
+    let schema = conn.introspect().unwrap();
+    let child = schema.table("child").unwrap();
+    assert!(
+        child.column("note").is_none(),
+        "{}: {child:?}",
+        db.kind.name()
+    );
+    assert!(
+        child.indexes.iter().all(|i| i.name != "idx_child_note"),
+        "the index goes with its column"
+    );
+    assert_eq!(
+        child.foreign_keys.len(),
+        1,
+        "{}: other constraints kept",
+        db.kind.name()
+    );
+    assert_eq!(
+        db.scalar_i64("SELECT count(*) FROM child WHERE parent_id = 1"),
+        1,
+        "rows kept"
+    );
+    cairn::down(
+        conn.as_mut(),
+        &set,
+        &DownTarget::Steps(1),
+        &opts,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(
+        conn.introspect()
+            .unwrap()
+            .table("child")
+            .unwrap()
+            .column("note")
+            .is_some()
+    );
+}
+
 macro_rules! on_every_backend {
     ($($scenario:ident),* $(,)?) => {
         mod sqlite { $( #[test] fn $scenario() { if let Some(db) = cairn_tests::TestDb::new(cairn_tests::Kind::Sqlite) { super::$scenario(&db) } } )* }
@@ -150,4 +218,7 @@ macro_rules! on_every_backend {
     };
 }
 
-on_every_backend!(alter_and_add_foreign_key_keep_data_and_roll_back);
+on_every_backend!(
+    alter_and_add_foreign_key_keep_data_and_roll_back,
+    dropping_an_indexed_column_works_and_rolls_back
+);

@@ -186,10 +186,12 @@ fn portable_changes_render_for_the_dialect_with_a_derived_rollback() {
         "{}",
         m.up.sql
     );
-    assert_eq!(
-        m.down.as_ref().unwrap().sql,
-        "ALTER TABLE t DROP COLUMN v;\nDROP TABLE t;\n"
+    let down = &m.down.as_ref().unwrap().sql;
+    assert!(
+        down.starts_with("SELECT 'cairn:rebuild'"),
+        "SQLite drops columns by rebuilding: {down}"
     );
+    assert!(down.ends_with(";\nDROP TABLE t;\n"), "{down}");
 
     let ps = problems(&[
         (
