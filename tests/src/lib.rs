@@ -28,5 +28,26 @@ pub use db::{TestDb, all};
 pub use kind::Kind;
 pub use url::with_database;
 
+/// A registry with every backend, as the `cairn` binary has.
+pub fn registry() -> cairn::Registry {
+    let mut r = cairn::Registry::new();
+    cairn_sqlite::register(&mut r);
+    cairn_postgres::register(&mut r);
+    cairn_mysql::register(&mut r);
+    r
+}
+
+/// Generates `mod sqlite`, `mod postgres` and `mod mysql`, each with one `#[test]` per named
+/// scenario `fn(&TestDb)`, run on a fresh database of that backend (skipped with a note when
+/// its server is not configured, except under `CI=true`).
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite { $( #[test] fn $scenario() { if let Some(db) = $crate::TestDb::new($crate::Kind::Sqlite) { super::$scenario(&db) } } )* }
+        mod postgres { $( #[test] fn $scenario() { if let Some(db) = $crate::TestDb::new($crate::Kind::Postgres) { super::$scenario(&db) } } )* }
+        mod mysql { $( #[test] fn $scenario() { if let Some(db) = $crate::TestDb::new($crate::Kind::Mysql) { super::$scenario(&db) } } )* }
+    };
+}
+
 #[cfg(test)]
 mod tests;

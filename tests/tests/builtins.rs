@@ -2,24 +2,16 @@
 //! order, and data surviving upgrades with the declared foreign-key actions.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use cairn::{DownTarget, MigrationSet, Options, Registry, UpTarget};
+use cairn::{DownTarget, MigrationSet, Options, UpTarget};
 use cairn_tests::{Kind, TestDb};
-
-fn registry() -> Registry {
-    let mut r = Registry::new();
-    cairn_sqlite::register(&mut r);
-    cairn_postgres::register(&mut r);
-    cairn_mysql::register(&mut r);
-    r
-}
 
 fn builtins(db: &TestDb) -> MigrationSet {
     let files = cairn::builtin_files(&["auth".into(), "audit".into(), "scan".into()]).unwrap();
-    cairn::load_files(files, registry().dialect(&db.url).unwrap()).unwrap()
+    cairn::load_files(files, cairn_tests::registry().dialect(&db.url).unwrap()).unwrap()
 }
 
 fn up(db: &TestDb, set: &MigrationSet, target: UpTarget) -> Vec<String> {
-    let mut conn = registry().connect(&db.url).unwrap();
+    let mut conn = cairn_tests::registry().connect(&db.url).unwrap();
     cairn::up(
         conn.as_mut(),
         set,
@@ -52,7 +44,7 @@ fn partial_application_pulls_in_only_what_is_needed(db: &TestDb) {
         ["companies", "lightbox_scans", "users", "xasm_scans"]
     );
     up(db, &set, UpTarget::All);
-    let mut conn = registry().connect(&db.url).unwrap();
+    let mut conn = cairn_tests::registry().connect(&db.url).unwrap();
     let report = cairn::down(
         conn.as_mut(),
         &set,
@@ -173,15 +165,7 @@ fn data_survives_upgrades_and_foreign_keys_act_as_declared(db: &TestDb) {
     assert_eq!(db.scalar_i64("SELECT count(*) FROM companies"), 0);
 }
 
-macro_rules! on_every_backend {
-    ($($scenario:ident),* $(,)?) => {
-        mod sqlite { $( #[test] fn $scenario() { if let Some(db) = cairn_tests::TestDb::new(cairn_tests::Kind::Sqlite) { super::$scenario(&db) } } )* }
-        mod postgres { $( #[test] fn $scenario() { if let Some(db) = cairn_tests::TestDb::new(cairn_tests::Kind::Postgres) { super::$scenario(&db) } } )* }
-        mod mysql { $( #[test] fn $scenario() { if let Some(db) = cairn_tests::TestDb::new(cairn_tests::Kind::Mysql) { super::$scenario(&db) } } )* }
-    };
-}
-
-on_every_backend!(
+cairn_tests::on_every_backend!(
     partial_application_pulls_in_only_what_is_needed,
     data_survives_upgrades_and_foreign_keys_act_as_declared
 );

@@ -6,16 +6,8 @@
 use std::path::PathBuf;
 
 use cairn::schema::{ColumnType, DefaultValue};
-use cairn::{DownTarget, Options, Registry, SourceFile, UpTarget};
+use cairn::{DownTarget, Options, SourceFile, UpTarget};
 use cairn_tests::TestDb;
-
-fn registry() -> Registry {
-    let mut r = Registry::new();
-    cairn_sqlite::register(&mut r);
-    cairn_postgres::register(&mut r);
-    cairn_mysql::register(&mut r);
-    r
-}
 
 const BASE: &str = "changes:
   - create_table:
@@ -54,8 +46,8 @@ fn alter_and_add_foreign_key_keep_data_and_roll_back(db: &TestDb) {
             text: t.to_string(),
         })
         .collect();
-    let set = cairn::load_files(files, registry().dialect(&db.url).unwrap()).unwrap();
-    let mut conn = registry().connect(&db.url).unwrap();
+    let set = cairn::load_files(files, cairn_tests::registry().dialect(&db.url).unwrap()).unwrap();
+    let mut conn = cairn_tests::registry().connect(&db.url).unwrap();
     let opts = Options::default();
     cairn::up(
         conn.as_mut(),
@@ -156,8 +148,8 @@ fn dropping_an_indexed_column_works_and_rolls_back(db: &TestDb) {
             text: t.to_string(),
         })
         .collect();
-    let set = cairn::load_files(files, registry().dialect(&db.url).unwrap()).unwrap();
-    let mut conn = registry().connect(&db.url).unwrap();
+    let set = cairn::load_files(files, cairn_tests::registry().dialect(&db.url).unwrap()).unwrap();
+    let mut conn = cairn_tests::registry().connect(&db.url).unwrap();
     let opts = Options::default();
     cairn::up(
         conn.as_mut(),
@@ -210,15 +202,7 @@ fn dropping_an_indexed_column_works_and_rolls_back(db: &TestDb) {
     );
 }
 
-macro_rules! on_every_backend {
-    ($($scenario:ident),* $(,)?) => {
-        mod sqlite { $( #[test] fn $scenario() { if let Some(db) = cairn_tests::TestDb::new(cairn_tests::Kind::Sqlite) { super::$scenario(&db) } } )* }
-        mod postgres { $( #[test] fn $scenario() { if let Some(db) = cairn_tests::TestDb::new(cairn_tests::Kind::Postgres) { super::$scenario(&db) } } )* }
-        mod mysql { $( #[test] fn $scenario() { if let Some(db) = cairn_tests::TestDb::new(cairn_tests::Kind::Mysql) { super::$scenario(&db) } } )* }
-    };
-}
-
-on_every_backend!(
+cairn_tests::on_every_backend!(
     alter_and_add_foreign_key_keep_data_and_roll_back,
     dropping_an_indexed_column_works_and_rolls_back
 );

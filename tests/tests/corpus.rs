@@ -14,17 +14,9 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use cairn::{Options, Registry, SourceFile, UpTarget};
+use cairn::{Options, SourceFile, UpTarget};
 use cairn_tests::{Kind, TestDb};
 use mysql::prelude::Queryable as _;
-
-fn registry() -> Registry {
-    let mut r = Registry::new();
-    cairn_sqlite::register(&mut r);
-    cairn_postgres::register(&mut r);
-    cairn_mysql::register(&mut r);
-    r
-}
 
 fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")
@@ -122,7 +114,7 @@ fn run_corpus(kind: Kind) {
 /// has its first line.
 fn check_split(script: &Script, url: &str) {
     let name = script.path.display();
-    let dialect = registry().dialect(url).unwrap();
+    let dialect = cairn_tests::registry().dialect(url).unwrap();
     let stmts = cairn::split(&script.text, dialect).unwrap_or_else(|e| panic!("{name}: {e}"));
     let firsts: Vec<&str> = stmts
         .iter()
@@ -144,10 +136,10 @@ fn apply_with_cairn(db: &TestDb, script: &Script) {
         default_id: "0001_corpus".to_string(),
         text: serde_json::json!({ "up": script.text }).to_string(),
     };
-    let dialect = registry().dialect(&db.url).unwrap();
+    let dialect = cairn_tests::registry().dialect(&db.url).unwrap();
     let set = cairn::load_files(vec![file], dialect)
         .unwrap_or_else(|e| panic!("{name}: cannot load: {e}"));
-    let mut conn = registry().connect(&db.url).unwrap();
+    let mut conn = cairn_tests::registry().connect(&db.url).unwrap();
     cairn::up(
         conn.as_mut(),
         &set,

@@ -10,23 +10,19 @@ use cairn::schema::{
     Action, Column, ColumnType, DefaultValue, ForeignKey, Schema, Table, diff, drop_index,
     foreign_key, normalize_expression, schema_sql,
 };
-use cairn::{Dialect, Options, Registry, UpTarget};
+use cairn::{Dialect, Options, UpTarget};
 use cairn_tests::TestDb;
 
-fn registry() -> Registry {
-    let mut r = Registry::new();
-    cairn_sqlite::register(&mut r);
-    cairn_postgres::register(&mut r);
-    cairn_mysql::register(&mut r);
-    r
-}
-
 fn dialect(db: &TestDb) -> Dialect {
-    registry().dialect(&db.url).unwrap()
+    cairn_tests::registry().dialect(&db.url).unwrap()
 }
 
 fn introspect(db: &TestDb) -> Schema {
-    registry().connect(&db.url).unwrap().introspect().unwrap()
+    cairn_tests::registry()
+        .connect(&db.url)
+        .unwrap()
+        .introspect()
+        .unwrap()
 }
 
 /// Every portable type, default kind, identity, a composite key, single and multi-column
@@ -344,7 +340,7 @@ fn builtins_read_back_with_keys_identities_json_and_checks(db: &TestDb) {
     let d = dialect(db);
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
     let set = cairn::load_dir(&dir, d).unwrap();
-    let mut conn = registry().connect(&db.url).unwrap();
+    let mut conn = cairn_tests::registry().connect(&db.url).unwrap();
     let opts = Options::default();
     cairn::up(conn.as_mut(), &set, &UpTarget::All, &opts, &mut |_| {}).unwrap();
     let s = conn.introspect().unwrap();
@@ -425,15 +421,7 @@ fn builtins_read_back_with_keys_identities_json_and_checks(db: &TestDb) {
     assert_same(&introspect(&copy).canonical(d), &s.canonical(d));
 }
 
-macro_rules! on_every_backend {
-    ($($scenario:ident),* $(,)?) => {
-        mod sqlite { $( #[test] fn $scenario() { if let Some(db) = cairn_tests::TestDb::new(cairn_tests::Kind::Sqlite) { super::$scenario(&db) } } )* }
-        mod postgres { $( #[test] fn $scenario() { if let Some(db) = cairn_tests::TestDb::new(cairn_tests::Kind::Postgres) { super::$scenario(&db) } } )* }
-        mod mysql { $( #[test] fn $scenario() { if let Some(db) = cairn_tests::TestDb::new(cairn_tests::Kind::Mysql) { super::$scenario(&db) } } )* }
-    };
-}
-
-on_every_backend!(
+cairn_tests::on_every_backend!(
     declared_schema_reads_back_unchanged,
     changes_by_hand_read_back_as_exactly_that_change,
     builtins_read_back_with_keys_identities_json_and_checks,

@@ -6,18 +6,9 @@
 use std::path::PathBuf;
 
 use cairn::{
-    DownTarget, Error, Finding, MigrationSet, MigrationState, Options, Registry, SourceFile,
-    UpTarget,
+    DownTarget, Error, Finding, MigrationSet, MigrationState, Options, SourceFile, UpTarget,
 };
 use cairn_tests::{Kind, TestDb};
-
-fn registry() -> Registry {
-    let mut r = Registry::new();
-    cairn_sqlite::register(&mut r);
-    cairn_postgres::register(&mut r);
-    cairn_mysql::register(&mut r);
-    r
-}
 
 /// Migration files as (path, text), loaded for the database's dialect.
 fn set(db: &TestDb, files: &[(&str, &str)]) -> Result<MigrationSet, cairn::LoadErrors> {
@@ -29,7 +20,7 @@ fn set(db: &TestDb, files: &[(&str, &str)]) -> Result<MigrationSet, cairn::LoadE
             text: text.to_string(),
         })
         .collect();
-    cairn::load_files(files, registry().dialect(&db.url).unwrap())
+    cairn::load_files(files, cairn_tests::registry().dialect(&db.url).unwrap())
 }
 
 const CHAIN: &[(&str, &str)] = &[
@@ -60,7 +51,7 @@ fn tables(db: &TestDb) -> Vec<String> {
 }
 
 fn up(db: &TestDb, set: &MigrationSet, target: UpTarget) -> cairn::Result<Vec<String>> {
-    let mut conn = registry().connect(&db.url)?;
+    let mut conn = cairn_tests::registry().connect(&db.url)?;
     let report = cairn::up(
         conn.as_mut(),
         set,
@@ -72,7 +63,7 @@ fn up(db: &TestDb, set: &MigrationSet, target: UpTarget) -> cairn::Result<Vec<St
 }
 
 fn down(db: &TestDb, set: &MigrationSet, target: DownTarget) -> cairn::Result<Vec<String>> {
-    let mut conn = registry().connect(&db.url)?;
+    let mut conn = cairn_tests::registry().connect(&db.url)?;
     let report = cairn::down(
         conn.as_mut(),
         set,
@@ -131,7 +122,7 @@ fn up_to_and_down_steps_and_to(db: &TestDb) {
 fn status_shows_applied_and_pending(db: &TestDb) {
     let s = set(db, CHAIN).unwrap();
     up(db, &s, UpTarget::To("0001_a".into())).unwrap();
-    let mut conn = registry().connect(&db.url).unwrap();
+    let mut conn = cairn_tests::registry().connect(&db.url).unwrap();
     let rows = cairn::status(&s, &conn.history().unwrap());
     let states: Vec<(&str, MigrationState)> =
         rows.iter().map(|r| (r.id.as_str(), r.state)).collect();
@@ -181,7 +172,7 @@ fn missing_file_still_rolls_back(db: &TestDb) {
         .filter(|(p, _)| !p.starts_with("0004"))
         .collect();
     let s2 = set(db, &without_d).unwrap();
-    let mut conn = registry().connect(&db.url).unwrap();
+    let mut conn = cairn_tests::registry().connect(&db.url).unwrap();
     let report = cairn::down(
         conn.as_mut(),
         &s2,
@@ -263,7 +254,7 @@ fn failed_non_transactional_migration_resumes(db: &TestDb) {
     );
 
     db.execute("CREATE TABLE blocker (id INTEGER)");
-    let mut conn = registry().connect(&db.url).unwrap();
+    let mut conn = cairn_tests::registry().connect(&db.url).unwrap();
     let opts = Options {
         resume: true,
         ..Options::default()
@@ -287,7 +278,7 @@ fn repair_clears_a_failed_migration(db: &TestDb) {
     let s = set(db, &[("0001_nt.yaml", nt)]).unwrap();
     assert!(up(db, &s, UpTarget::All).is_err());
     db.execute("DROP TABLE q1");
-    let mut conn = registry().connect(&db.url).unwrap();
+    let mut conn = cairn_tests::registry().connect(&db.url).unwrap();
     cairn::repair(conn.as_mut(), "0001_nt", &Options::default()).unwrap();
     assert_eq!(db.history_status("0001_nt"), None);
     assert!(matches!(
@@ -298,7 +289,7 @@ fn repair_clears_a_failed_migration(db: &TestDb) {
 
 fn dry_run_changes_nothing(db: &TestDb) {
     let s = set(db, CHAIN).unwrap();
-    let mut conn = registry().connect(&db.url).unwrap();
+    let mut conn = cairn_tests::registry().connect(&db.url).unwrap();
     let opts = Options {
         dry_run: true,
         ..Options::default()
@@ -326,7 +317,7 @@ fn no_history_table_sql(kind: Kind) -> String {
 }
 
 fn builtins_apply_and_roll_back_to_empty(db: &TestDb) {
-    let dialect = registry().dialect(&db.url).unwrap();
+    let dialect = cairn_tests::registry().dialect(&db.url).unwrap();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
     let s = cairn::load_dir(&dir, dialect).unwrap();
     assert_eq!(up(db, &s, UpTarget::All).unwrap().len(), s.len());
@@ -373,15 +364,7 @@ fn portable_changes_apply_and_roll_back(db: &TestDb) {
     assert!(tables(db).is_empty());
 }
 
-macro_rules! on_every_backend {
-    ($($scenario:ident),* $(,)?) => {
-        mod sqlite { $( #[test] fn $scenario() { if let Some(db) = cairn_tests::TestDb::new(cairn_tests::Kind::Sqlite) { super::$scenario(&db) } } )* }
-        mod postgres { $( #[test] fn $scenario() { if let Some(db) = cairn_tests::TestDb::new(cairn_tests::Kind::Postgres) { super::$scenario(&db) } } )* }
-        mod mysql { $( #[test] fn $scenario() { if let Some(db) = cairn_tests::TestDb::new(cairn_tests::Kind::Mysql) { super::$scenario(&db) } } )* }
-    };
-}
-
-on_every_backend!(
+cairn_tests::on_every_backend!(
     apply_and_roll_back,
     up_to_and_down_steps_and_to,
     status_shows_applied_and_pending,

@@ -146,15 +146,7 @@ fn schema_diff_prints_the_sql_that_fixes_the_drift(db: &TestDb) {
     assert_eq!(v["tables"].as_array().unwrap().len(), 11);
 }
 
-macro_rules! on_every_backend {
-    ($($scenario:ident),* $(,)?) => {
-        mod sqlite { $( #[test] fn $scenario() { if let Some(db) = cairn_tests::TestDb::new(cairn_tests::Kind::Sqlite) { super::$scenario(&db) } } )* }
-        mod postgres { $( #[test] fn $scenario() { if let Some(db) = cairn_tests::TestDb::new(cairn_tests::Kind::Postgres) { super::$scenario(&db) } } )* }
-        mod mysql { $( #[test] fn $scenario() { if let Some(db) = cairn_tests::TestDb::new(cairn_tests::Kind::Mysql) { super::$scenario(&db) } } )* }
-    };
-}
-
-on_every_backend!(
+cairn_tests::on_every_backend!(
     builtins_have_no_drift_against_migrations_or_declared_schemas,
     each_hand_change_is_reported_alone,
     schema_diff_prints_the_sql_that_fixes_the_drift,

@@ -95,15 +95,7 @@ fn lock_timeout_names_the_holder(db: &TestDb) {
     assert!(db.history_ids().is_empty());
 }
 
-macro_rules! on_every_backend {
-    ($($scenario:ident),* $(,)?) => {
-        mod sqlite { $( #[test] fn $scenario() { if let Some(db) = cairn_tests::TestDb::new(cairn_tests::Kind::Sqlite) { super::$scenario(&db) } } )* }
-        mod postgres { $( #[test] fn $scenario() { if let Some(db) = cairn_tests::TestDb::new(cairn_tests::Kind::Postgres) { super::$scenario(&db) } } )* }
-        mod mysql { $( #[test] fn $scenario() { if let Some(db) = cairn_tests::TestDb::new(cairn_tests::Kind::Mysql) { super::$scenario(&db) } } )* }
-    };
-}
-
-on_every_backend!(eight_concurrent_runners, lock_timeout_names_the_holder);
+cairn_tests::on_every_backend!(eight_concurrent_runners, lock_timeout_names_the_holder);
 
 /// A password in the URL never appears in any output, including connection errors.
 #[test]
