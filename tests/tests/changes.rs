@@ -202,7 +202,59 @@ fn dropping_an_indexed_column_works_and_rolls_back(db: &TestDb) {
     );
 }
 
+const CHECKED: &str = "changes:
+  - create_table:
+      name: stock
+      columns:
+        - {name: id, type: bigint, identity: true, nullable: false}
+        - {name: qty, type: integer, nullable: false}
+        - {name: kind, type: varchar(8), nullable: false}
+      primary_key: [id]
+      checks:
+        - {expression: \"qty > 0 AND (qty < 100 OR kind = 'bulk')\"}
+";
+
+fn unnamed_compound_checks_round_trip_without_drift(db: &TestDb) {
+    let file = SourceFile {
+        path: PathBuf::from("0001_stock.yaml"),
+        default_id: "0001_stock".into(),
+        text: CHECKED.into(),
+    };
+    let dialect = cairn_tests::registry().dialect(&db.url).unwrap();
+    let set = cairn::load_files(vec![file], dialect).unwrap();
+    let mut conn = cairn_tests::registry().connect(&db.url).unwrap();
+    cairn::up(
+        conn.as_mut(),
+        &set,
+        &UpTarget::All,
+        &Options::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let live = conn.introspect().unwrap();
+    // The same table, declared as a schema file.
+    let schema_text = CHECKED
+        .replace(
+            "changes:\n  - create_table:\n      name",
+            "tables:\n  - name",
+        )
+        .replace("\n      ", "\n    ");
+    let declared = cairn::schema::schema_from_files(&[SourceFile {
+        path: PathBuf::from("stock.yaml"),
+        default_id: String::new(),
+        text: schema_text,
+    }])
+    .unwrap();
+    let differences = cairn::schema::diff(&declared, &live, dialect);
+    assert!(
+        differences.is_empty(),
+        "{}: {differences:#?}",
+        db.kind.name()
+    );
+}
+
 cairn_tests::on_every_backend!(
     alter_and_add_foreign_key_keep_data_and_roll_back,
-    dropping_an_indexed_column_works_and_rolls_back
+    dropping_an_indexed_column_works_and_rolls_back,
+    unnamed_compound_checks_round_trip_without_drift
 );

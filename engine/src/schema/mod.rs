@@ -82,20 +82,32 @@ impl Schema {
     }
 }
 
-/// An SQL expression compared without case, spaces, quotes around identifiers, or the outer
-/// parentheses catalogs add.
+/// An SQL expression as compared: without case, spaces, quotes around identifiers or
+/// parentheses (catalogs add them).
 pub fn normalize_expression(expr: &str) -> String {
-    let mut out: String = expr
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '"' && *c != '`')
+    // Parentheses are dropped, not only the outer ones: PostgreSQL re-parenthesizes every term
+    // of an AND/OR (`((a > 0) AND (b > 0))`). Two checks that differ only in grouping compare
+    // equal; named checks are matched by name anyway.
+    expr.chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '"' | '`' | '(' | ')'))
         .collect::<String>()
-        .to_ascii_lowercase();
-    while out.starts_with('(')
-        && out.ends_with(')')
-        && out[1..out.len() - 1].chars().filter(|c| *c == '(').count()
-            == out[1..out.len() - 1].chars().filter(|c| *c == ')').count()
-    {
-        out = out[1..out.len() - 1].to_string();
+        .to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod expression_tests {
+    use super::normalize_expression;
+
+    #[test]
+    fn catalog_parenthesization_and_spacing_do_not_matter() {
+        assert_eq!(
+            normalize_expression("a > 0 AND b > 0"),
+            normalize_expression("((a > 0) AND (b > 0))")
+        );
+        assert_eq!(
+            normalize_expression("\"Price\" >= 0"),
+            normalize_expression("(price >= 0)")
+        );
+        assert_ne!(normalize_expression("a > 0"), normalize_expression("a > 1"));
     }
-    out
 }
