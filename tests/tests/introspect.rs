@@ -397,7 +397,10 @@ fn builtins_read_back_with_keys_identities_json_and_checks(db: &TestDb) {
     assert_eq!(sessions.checks.len(), 1, "{:?}", sessions.checks);
     let device = &sessions.checks[0];
     let expression = normalize_expression(&device.expression);
-    assert_eq!(expression, "device_typein('web','mobile','api')");
+    assert_eq!(
+        expression,
+        normalize_expression("device_type IN ('web', 'mobile', 'api')")
+    );
     if d != Dialect::Sqlite {
         assert_eq!(device.name.as_deref(), Some("ck_sessions_device_type"));
     }

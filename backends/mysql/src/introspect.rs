@@ -280,7 +280,7 @@ fn read_checks(
             c.name == name
                 && c.ty == ColumnType::Text
                 && normalize_expression(&clause)
-                    == format!("json_valid({})", c.name.to_ascii_lowercase())
+                    == normalize_expression(&format!("json_valid({})", c.name))
         });
         if let Some(column) = generated_json {
             column.ty = ColumnType::Json;
