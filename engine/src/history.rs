@@ -5,6 +5,25 @@ use serde::Serialize;
 /// Name of the table that records applied migrations.
 pub const HISTORY_TABLE: &str = "cairn_migrations";
 
+/// Columns of the history table on every backend. An existing table must have them all: one
+/// without them was made by something else (or an incompatible version) and is not written to.
+pub const HISTORY_COLUMNS: [&str; 14] = [
+    "id",
+    "checksum",
+    "description",
+    "applied_at",
+    "execution_ms",
+    "applied_by",
+    "engine_version",
+    "up_sql",
+    "down_sql",
+    "depends_on",
+    "status",
+    "installed_rank",
+    "failed_statement",
+    "error",
+];
+
 /// State of a history row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

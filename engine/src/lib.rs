@@ -66,7 +66,8 @@ pub use error::{
 };
 pub use graph::{Graph, GraphProblem};
 pub use history::{
-    AppliedMigration, HISTORY_TABLE, HistoryStatus, decode_depends_on, encode_depends_on,
+    AppliedMigration, HISTORY_COLUMNS, HISTORY_TABLE, HistoryStatus, decode_depends_on,
+    encode_depends_on,
 };
 pub use load::{MigrationSet, SourceFile, load_dir, load_files, read_dir};
 pub use model::{Allow, LintSettings, Migration, Origin, Script};

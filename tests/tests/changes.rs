@@ -37,8 +37,9 @@ changes:
   - add_foreign_key: {table: child, foreign_key: {name: fk_child_other, columns: [other_id], references: {table: parent, columns: [id]}, on_delete: set_null}}
 ";
 
-fn alter_and_add_foreign_key_keep_data_and_roll_back(db: &TestDb) {
-    let files = [("0001_base.yaml", BASE), ("0002_alter.yaml", ALTER)]
+/// The files as a migration set for `db`'s dialect.
+fn migrations(db: &TestDb, files: &[(&str, &str)]) -> cairn::MigrationSet {
+    let files = files
         .iter()
         .map(|(p, t)| SourceFile {
             path: PathBuf::from(p),
@@ -46,7 +47,11 @@ fn alter_and_add_foreign_key_keep_data_and_roll_back(db: &TestDb) {
             text: t.to_string(),
         })
         .collect();
-    let set = cairn::load_files(files, cairn_tests::registry().dialect(&db.url).unwrap()).unwrap();
+    cairn::load_files(files, cairn_tests::registry().dialect(&db.url).unwrap()).unwrap()
+}
+
+fn alter_and_add_foreign_key_keep_data_and_roll_back(db: &TestDb) {
+    let set = migrations(db, &[("0001_base.yaml", BASE), ("0002_alter.yaml", ALTER)]);
     let mut conn = cairn_tests::registry().connect(&db.url).unwrap();
     let opts = Options::default();
     cairn::up(
@@ -140,15 +145,10 @@ changes:
 ";
 
 fn dropping_an_indexed_column_works_and_rolls_back(db: &TestDb) {
-    let files = [("0001_base.yaml", BASE), ("0002_drop.yaml", DROP_INDEXED)]
-        .iter()
-        .map(|(p, t)| SourceFile {
-            path: PathBuf::from(p),
-            default_id: p.trim_end_matches(".yaml").to_string(),
-            text: t.to_string(),
-        })
-        .collect();
-    let set = cairn::load_files(files, cairn_tests::registry().dialect(&db.url).unwrap()).unwrap();
+    let set = migrations(
+        db,
+        &[("0001_base.yaml", BASE), ("0002_drop.yaml", DROP_INDEXED)],
+    );
     let mut conn = cairn_tests::registry().connect(&db.url).unwrap();
     let opts = Options::default();
     cairn::up(

@@ -166,3 +166,12 @@ pub(crate) fn col<T: FromValue>(row: &mut Row, index: usize) -> mysql::Result<T>
         None => Err(mysql::Error::FromValueError(Value::NULL)),
     }
 }
+
+#[cfg(test)]
+mod columns_tests {
+    #[test]
+    fn columns_are_the_engines_history_columns_in_order() {
+        let names: Vec<&str> = super::COLUMNS.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, cairn::HISTORY_COLUMNS);
+    }
+}

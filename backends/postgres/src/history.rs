@@ -1,28 +1,10 @@
 //! The history table in PostgreSQL.
 
 use cairn::{
-    AppliedMigration, BackendError, HISTORY_TABLE, HistoryStatus, decode_depends_on,
-    encode_depends_on,
+    AppliedMigration, BackendError, HISTORY_COLUMNS, HISTORY_TABLE, HistoryStatus,
+    decode_depends_on, encode_depends_on,
 };
 use postgres::{Error, GenericClient, Row};
-
-/// Columns every engine version reads and writes; an existing table must have them all.
-const COLUMNS: [&str; 14] = [
-    "id",
-    "checksum",
-    "description",
-    "applied_at",
-    "execution_ms",
-    "applied_by",
-    "engine_version",
-    "up_sql",
-    "down_sql",
-    "depends_on",
-    "status",
-    "installed_rank",
-    "failed_statement",
-    "error",
-];
 
 /// Creates the table in the current schema if absent; if present, returns the columns this
 /// version needs that it lacks (none when compatible).
@@ -41,7 +23,7 @@ pub fn ensure(client: &mut impl GenericClient) -> Result<Vec<&'static str>, Erro
         return Ok(Vec::new());
     };
     let present: Vec<String> = row.try_get(0)?;
-    Ok(COLUMNS
+    Ok(HISTORY_COLUMNS
         .into_iter()
         .filter(|c| !present.iter().any(|p| p == c))
         .collect())

@@ -1,36 +1,20 @@
 //! The history table in SQLite.
 
-use cairn::{AppliedMigration, HISTORY_TABLE, HistoryStatus, decode_depends_on, encode_depends_on};
+use cairn::{
+    AppliedMigration, HISTORY_COLUMNS, HISTORY_TABLE, HistoryStatus, decode_depends_on,
+    encode_depends_on,
+};
 use rusqlite::{Connection, OptionalExtension, params};
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
-/// Columns every engine version since 0.1 writes; a table without them was made by something
-/// else (or a future, incompatible version) and is not written to.
-pub const COLUMNS: [&str; 14] = [
-    "id",
-    "checksum",
-    "description",
-    "applied_at",
-    "execution_ms",
-    "applied_by",
-    "engine_version",
-    "up_sql",
-    "down_sql",
-    "depends_on",
-    "status",
-    "installed_rank",
-    "failed_statement",
-    "error",
-];
-
-/// Columns of [`COLUMNS`] the existing table lacks (one catalog query).
+/// Columns of [`HISTORY_COLUMNS`] the existing table lacks (one catalog query).
 pub fn missing_columns(conn: &Connection) -> rusqlite::Result<Vec<&'static str>> {
     let mut stmt = conn.prepare("SELECT name FROM pragma_table_info(?1)")?;
     let have: Vec<String> = stmt
         .query_map([HISTORY_TABLE], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
-    Ok(COLUMNS
+    Ok(HISTORY_COLUMNS
         .into_iter()
         .filter(|c| !have.iter().any(|h| h == c))
         .collect())
