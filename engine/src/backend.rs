@@ -8,6 +8,9 @@ use crate::history::AppliedMigration;
 use crate::schema::Schema;
 use crate::split::Statement;
 
+/// Rows of a [`Backend::query`], every value as text (NULL as `None`).
+pub type Rows = Vec<Vec<Option<String>>>;
+
 /// One migration to apply or revert.
 #[derive(Debug, Clone, Copy)]
 pub struct Step<'a> {
@@ -87,6 +90,11 @@ pub trait Backend {
 
     /// Deletes the history row of `id` (for `repair` of a failed migration).
     fn forget(&mut self, id: &str) -> Result<(), BackendError>;
+
+    /// Runs one query and returns its rows, every value as text (NULL as `None`): for reading
+    /// tables the engine does not own, such as another tool's history table, or small
+    /// catalog and maintenance queries.
+    fn query(&mut self, sql: &str) -> Result<Rows, BackendError>;
 
     /// The live schema (every table but the history table), read with a fixed number of
     /// catalog queries whatever the number of tables.

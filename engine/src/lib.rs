@@ -41,6 +41,7 @@ mod drift;
 mod error;
 mod graph;
 mod history;
+pub mod layout;
 pub mod lint;
 mod load;
 mod model;
@@ -55,7 +56,7 @@ mod split;
 mod status;
 mod validate;
 
-pub use backend::{Backend, Connector, DEFAULT_LOCK_TIMEOUT, Registry, Step};
+pub use backend::{Backend, Connector, DEFAULT_LOCK_TIMEOUT, Registry, Rows, Step};
 pub use builtin::{builtin_files, builtin_modules};
 pub use changes::{Change, render as render_changes, reverse as reverse_changes};
 pub use checksum::{Checksum, normalize};

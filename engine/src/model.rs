@@ -64,6 +64,9 @@ pub struct Migration {
     /// Whether `down` was derived from `changes` (the exact reverse, by construction) rather than
     /// written in the file.
     pub down_derived: bool,
+    /// For a migration read from another tool's folder: that tool and its version (None for
+    /// Cairn files).
+    pub foreign: Option<crate::layout::Foreign>,
 }
 
 /// A migration's lint settings, from its file.

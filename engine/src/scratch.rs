@@ -70,6 +70,9 @@ impl Backend for Scratch {
     fn forget(&mut self, id: &str) -> Result<(), BackendError> {
         self.db()?.forget(id)
     }
+    fn query(&mut self, sql: &str) -> Result<crate::Rows, BackendError> {
+        self.db()?.query(sql)
+    }
     fn introspect(&mut self) -> Result<Schema, BackendError> {
         self.db()?.introspect()
     }

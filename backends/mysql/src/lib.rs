@@ -37,6 +37,7 @@ mod errors;
 mod history;
 mod introspect;
 mod lock;
+mod query;
 mod tls;
 mod url;
 
@@ -290,6 +291,10 @@ impl Backend for Mysql {
 
     fn forget(&mut self, id: &str) -> Result<(), BackendError> {
         history::delete(&mut self.conn, id).map_err(|e| self.db_error(&e))
+    }
+
+    fn query(&mut self, sql: &str) -> Result<cairn::Rows, BackendError> {
+        query::rows(&mut self.conn, sql).map_err(|e| self.db_error(&e))
     }
 
     fn scratch(&mut self) -> Result<Box<dyn Backend>, BackendError> {

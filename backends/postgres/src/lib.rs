@@ -29,6 +29,7 @@ mod errors;
 mod history;
 mod introspect;
 mod lock;
+mod query;
 mod tls;
 mod url;
 
@@ -239,6 +240,10 @@ impl Backend for Postgres {
 
     fn forget(&mut self, id: &str) -> Result<(), BackendError> {
         history::delete(&mut self.client, id).map_err(|e| errors::other(&self.target, &e))
+    }
+
+    fn query(&mut self, sql: &str) -> Result<cairn::Rows, BackendError> {
+        query::rows(&mut self.client, sql).map_err(|e| errors::other(&self.target, &e))
     }
 
     fn scratch(&mut self) -> Result<Box<dyn Backend>, BackendError> {

@@ -15,6 +15,7 @@
 mod history;
 mod introspect;
 mod lock;
+mod query;
 mod rebuild;
 mod url;
 
@@ -298,6 +299,10 @@ impl Backend for Sqlite {
 
     fn forget(&mut self, id: &str) -> Result<(), BackendError> {
         history::delete(&self.conn, id).map_err(other)
+    }
+
+    fn query(&mut self, sql: &str) -> Result<cairn::Rows, BackendError> {
+        query::rows(&self.conn, sql).map_err(other)
     }
 
     fn scratch(&mut self) -> Result<Box<dyn Backend>, BackendError> {

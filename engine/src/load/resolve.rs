@@ -120,6 +120,7 @@ pub(super) fn resolve(
                 .map(|c| origins(file, &c.value, dialect))
                 .unwrap_or_default(),
             down_derived: raw.down.is_none() && raw.changes.is_some(),
+            foreign: None,
         }),
         _ => Err(problems),
     }

@@ -1,0 +1,48 @@
+//! [`cairn::Backend::query`]: any query's rows as text.
+
+use rusqlite::Connection;
+use rusqlite::types::ValueRef;
+
+/// Runs `sql` and returns every row, each value as text (NULL as `None`, blobs as lowercase hex).
+pub fn rows(conn: &Connection, sql: &str) -> rusqlite::Result<cairn::Rows> {
+    let mut stmt = conn.prepare(sql)?;
+    let width = stmt.column_count();
+    let mut rows = stmt.query([])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let mut values = Vec::with_capacity(width);
+        for i in 0..width {
+            values.push(match row.get_ref(i)? {
+                ValueRef::Null => None,
+                ValueRef::Integer(n) => Some(n.to_string()),
+                ValueRef::Real(x) => Some(x.to_string()),
+                ValueRef::Text(t) => Some(String::from_utf8_lossy(t).into_owned()),
+                ValueRef::Blob(b) => Some(b.iter().map(|x| format!("{x:02x}")).collect()),
+            });
+        }
+        out.push(values);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn every_storage_class_comes_back_as_text() {
+        let conn = Connection::open_in_memory().unwrap();
+        let rows = rows(&conn, "SELECT 1, 2.5, 'a', NULL, x'0aff'").unwrap();
+        assert_eq!(
+            rows,
+            vec![vec![
+                Some("1".to_string()),
+                Some("2.5".to_string()),
+                Some("a".to_string()),
+                None,
+                Some("0aff".to_string())
+            ]]
+        );
+    }
+}
