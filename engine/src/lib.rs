@@ -45,6 +45,7 @@ pub mod layout;
 pub mod lint;
 mod load;
 mod model;
+pub mod ops;
 mod plan;
 mod rebuild;
 mod redact;

@@ -103,6 +103,9 @@ pub enum Command {
     /// Compare the live database with what the migrations (or declared schemas) produce;
     /// exit 1 on drift.
     Drift(DriftArgs),
+    /// Database operations: backup, restore, health, optimize.
+    #[command(subcommand)]
+    Db(crate::db::DbCmd),
     /// Print the dependency graph.
     Graph {
         /// Graph format.
@@ -237,6 +240,7 @@ impl Command {
             }
             Command::Graph { format } => return *format == GraphFormat::Json,
             Command::Drift(a) => Some(&a.out),
+            Command::Db(cmd) => return cmd.json(),
             Command::Schema(SchemaCmd::Diff { format, .. }) => return *format == DiffFormat::Json,
             Command::Schema(SchemaCmd::Dump { format }) => return *format == DumpFormat::Json,
             _ => None,

@@ -3,6 +3,7 @@
 
 mod bench;
 mod cli;
+mod db;
 mod graph;
 mod lint;
 mod migrate;
@@ -119,6 +120,7 @@ fn dispatch(ctx: &Context, command: &Command) -> Result<Outcome> {
         Command::Graph { format } => graph::run(ctx, *format),
         Command::Schema(cmd) => schema::run(ctx, cmd),
         Command::Drift(args) => schema::drift(ctx, args),
+        Command::Db(cmd) => db::run(ctx, cmd),
         Command::Bench(args) => bench::run(args),
         Command::Test(args) => testenv::run(args),
     }

@@ -1,0 +1,110 @@
+//! `db`: operations on the database beside migrating (backup, restore, health, optimize).
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Subcommand, ValueEnum};
+
+use crate::cli::{Format, Out};
+use crate::{Context, Outcome};
+
+/// `db` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DbCmd {
+    /// Back up the database, with a manifest (checksum, history head, row counts) beside it.
+    Backup {
+        /// Directory for backups.
+        #[arg(long, default_value = "backups")]
+        dir: PathBuf,
+        /// Compression of the backup file.
+        #[arg(long, value_enum, default_value_t = Compress::Gzip)]
+        compress: Compress,
+        /// After backing up, delete all but the newest N backups of this database in --dir.
+        #[arg(long, value_name = "N")]
+        keep: Option<usize>,
+        #[command(flatten)]
+        out: Out,
+    },
+    /// List backups in --dir, newest first.
+    Backups {
+        /// Directory of backups.
+        #[arg(long, default_value = "backups")]
+        dir: PathBuf,
+        #[command(flatten)]
+        out: Out,
+    },
+    /// Check a backup against its manifest (and, for SQLite, its integrity); exit 1 if bad.
+    Verify {
+        /// The backup file.
+        file: PathBuf,
+        #[command(flatten)]
+        out: Out,
+    },
+    /// Replace the database with a backup, after verifying it and backing up the current one.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        /// Confirm replacing the database's contents.
+        #[arg(long)]
+        yes: bool,
+        /// Directory for the pre-restore backup.
+        #[arg(long, default_value = "backups")]
+        dir: PathBuf,
+        #[command(flatten)]
+        out: Out,
+    },
+    /// Check connection, integrity, foreign keys, migration state, sizes; exit 1 if unhealthy.
+    Health {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = HealthFormat::Text)]
+        format: HealthFormat,
+    },
+    /// Refresh planner statistics and compact tables; report what was done per table.
+    Optimize {
+        /// SQLite: also VACUUM and report the bytes reclaimed.
+        #[arg(long)]
+        vacuum: bool,
+        #[command(flatten)]
+        out: Out,
+    },
+}
+
+/// Backup compression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Compress {
+    /// gzip (`.gz`).
+    Gzip,
+    /// None.
+    None,
+}
+
+/// `db health --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HealthFormat {
+    /// For people.
+    Text,
+    /// One JSON document.
+    Json,
+    /// Prometheus text exposition format.
+    Prometheus,
+}
+
+impl DbCmd {
+    /// Whether the command prints JSON (errors are then printed as JSON too).
+    pub fn json(&self) -> bool {
+        match self {
+            DbCmd::Backup { out, .. }
+            | DbCmd::Backups { out, .. }
+            | DbCmd::Verify { out, .. }
+            | DbCmd::Restore { out, .. }
+            | DbCmd::Optimize { out, .. } => out.format == Format::Json,
+            DbCmd::Health { format } => *format == HealthFormat::Json,
+        }
+    }
+}
+
+/// Runs a `db` subcommand.
+pub fn run(ctx: &Context, cmd: &DbCmd) -> Result<Outcome> {
+    let _ = ctx;
+    anyhow::bail!("`db {cmd:?}` is not implemented yet")
+}
