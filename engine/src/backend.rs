@@ -1,10 +1,11 @@
 //! The interface between the engine and a database, and the registry of backends by URL scheme.
 
+use std::path::Path;
 use std::time::Duration;
 
 use crate::Dialect;
 use crate::error::{BackendError, Direction, Error};
-use crate::history::AppliedMigration;
+use crate::history::{AppliedMigration, HISTORY_TABLE};
 use crate::schema::Schema;
 use crate::split::Statement;
 
@@ -64,6 +65,11 @@ pub trait Backend {
     /// The database, for messages, with any password removed.
     fn describe(&self) -> String;
 
+    /// The name of the history table this connection reads and writes.
+    fn history_table(&self) -> &str {
+        HISTORY_TABLE
+    }
+
     /// Whether a `transaction: true` migration runs atomically with its history row. False on
     /// MySQL/MariaDB, where DDL commits implicitly: a failure there leaves earlier statements
     /// applied and the row `failed`.
@@ -105,6 +111,72 @@ pub trait Backend {
         )))
     }
 
+    /// Problems the database's own integrity check finds; empty when it finds none. SQLite:
+    /// `PRAGMA integrity_check`; PostgreSQL: invalid indexes (a failed `CREATE INDEX
+    /// CONCURRENTLY`); MySQL: `CHECK TABLE ... QUICK` over every table in one statement.
+    fn integrity_check(&mut self) -> Result<Vec<String>, BackendError> {
+        Err(BackendError::Other(format!(
+            "{} has no integrity check",
+            self.describe()
+        )))
+    }
+
+    /// Rows whose foreign key references a missing row, per key, for the keys the database
+    /// does not guarantee (SQLite: `PRAGMA foreign_key_check`, every key; PostgreSQL: keys
+    /// `NOT VALID` or with their triggers disabled; MySQL: every declared key, since
+    /// `foreign_key_checks = 0` lets any session insert orphans). A fixed number of queries.
+    fn foreign_key_violations(
+        &mut self,
+    ) -> Result<Vec<crate::ops::ForeignKeyViolation>, BackendError> {
+        Err(BackendError::Other(format!(
+            "{} cannot check foreign keys",
+            self.describe()
+        )))
+    }
+
+    /// Bytes used by the database and by each base table with its indexes, from the catalog
+    /// in a fixed number of queries.
+    fn table_sizes(&mut self) -> Result<crate::ops::StorageSizes, BackendError> {
+        Err(BackendError::Other(format!(
+            "{} cannot report its size",
+            self.describe()
+        )))
+    }
+
+    /// Refreshes planner statistics of every table and, with `vacuum`, compacts them; returns
+    /// what was done per table. See [`crate::ops::optimize`].
+    fn optimize(&mut self, vacuum: bool) -> Result<Vec<crate::ops::TableAction>, BackendError> {
+        let _ = vacuum;
+        Err(BackendError::Other(format!(
+            "{} cannot be optimized",
+            self.describe()
+        )))
+    }
+
+    /// Writes a consistent copy of the whole database to `path` (a new file), while other
+    /// clients may keep writing: SQLite through the online backup API, PostgreSQL through
+    /// `pg_dump` (custom format), MySQL through `mariadb-dump`/`mysqldump`
+    /// (`--single-transaction`). Use [`crate::ops::backup`] for a checksummed backup with a
+    /// manifest.
+    fn backup(&mut self, path: &Path) -> Result<(), BackendError> {
+        let _ = path;
+        Err(BackendError::Other(format!(
+            "{} cannot be backed up",
+            self.describe()
+        )))
+    }
+
+    /// Replaces the database's contents with the copy at `path`, as written by
+    /// [`Backend::backup`]. Use [`crate::ops::restore`], which verifies the file and takes a
+    /// backup of the current contents first.
+    fn restore(&mut self, path: &Path) -> Result<(), BackendError> {
+        let _ = path;
+        Err(BackendError::Other(format!(
+            "{} cannot be restored from a backup",
+            self.describe()
+        )))
+    }
+
     /// An empty throwaway database of the same dialect to replay migrations into (SQLite: in
     /// memory; servers: a temporary database on the same server), removed when the returned
     /// backend is dropped.
@@ -116,8 +188,58 @@ pub trait Backend {
     }
 }
 
-/// Opens a backend for a URL it registered for.
-pub type Connector = fn(&str) -> Result<Box<dyn Backend>, BackendError>;
+/// Opens a backend for a URL it registered for, with the given options.
+pub type Connector = fn(&str, &ConnectOptions) -> Result<Box<dyn Backend>, BackendError>;
+
+/// What every backend honours when it opens a connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectOptions {
+    /// SQL run on every new connection before anything else, e.g. `SET SESSION
+    /// foreign_key_checks = 0` or `SET search_path TO app, public`; split into statements by
+    /// the backend's dialect. Empty for none.
+    pub init_sql: String,
+    /// The history table's name (a plain identifier; [`HISTORY_TABLE`] by default).
+    pub history_table: String,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        ConnectOptions {
+            init_sql: String::new(),
+            history_table: HISTORY_TABLE.to_string(),
+        }
+    }
+}
+
+impl ConnectOptions {
+    /// Checks that `history_table` is a plain identifier (letters, digits, `_`, not starting
+    /// with a digit, at most 63 characters), since it is spliced into SQL unquoted.
+    pub fn validate(&self) -> Result<(), BackendError> {
+        let t = &self.history_table;
+        let ok = !t.is_empty()
+            && t.len() <= 63
+            && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !t.starts_with(|c: char| c.is_ascii_digit());
+        if ok {
+            Ok(())
+        } else {
+            Err(BackendError::Url(format!(
+                "history table name `{t}` is not a plain identifier (letters, digits and _, not starting with a digit, at most 63 characters)"
+            )))
+        }
+    }
+
+    /// `init_sql` split into statements for `dialect`: what a backend runs after connecting.
+    pub fn init_statements(&self, dialect: crate::Dialect) -> Vec<String> {
+        if self.init_sql.trim().is_empty() {
+            return Vec::new();
+        }
+        match crate::split(&self.init_sql, dialect) {
+            Ok(statements) => statements.into_iter().map(|s| s.sql).collect(),
+            Err(_) => vec![self.init_sql.clone()],
+        }
+    }
+}
 
 /// Backends by URL scheme.
 #[derive(Default, Clone)]
@@ -151,10 +273,17 @@ impl Registry {
         self.entry(url).map(|(d, _)| d)
     }
 
-    /// Opens `url` with the backend registered for its scheme.
+    /// Opens `url` with the backend registered for its scheme and default options.
     pub fn connect(&self, url: &str) -> Result<Box<dyn Backend>, Error> {
+        self.connect_with(url, &ConnectOptions::default())
+    }
+
+    /// Opens `url` with the backend registered for its scheme, running `options.init_sql` on
+    /// the new connection and using `options.history_table`.
+    pub fn connect_with(&self, url: &str, options: &ConnectOptions) -> Result<Box<dyn Backend>, Error> {
         let (_, connector) = self.entry(url)?;
-        Ok(connector(url)?)
+        options.validate()?;
+        Ok(connector(url, options)?)
     }
 
     fn entry(&self, url: &str) -> Result<(Dialect, Connector), Error> {

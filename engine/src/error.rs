@@ -231,6 +231,15 @@ pub enum Error {
         /// The schemes this build supports.
         known: Vec<String>,
     },
+    /// A backup is damaged, does not match its manifest, or could not be made or restored;
+    /// the message says what, and what state the database is in.
+    #[error("{}: {message}", path.display())]
+    Backup {
+        /// The backup file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]
     Io {

@@ -32,10 +32,12 @@
 //! trait, so a team adds its own) under a `cairn.toml` policy, without a database. See
 //! `examples/lint_rule.rs`.
 
+pub mod adopt;
 mod backend;
 mod builtin;
 mod changes;
 mod checksum;
+pub mod config;
 mod dialect;
 mod drift;
 mod error;
@@ -57,7 +59,7 @@ mod split;
 mod status;
 mod validate;
 
-pub use backend::{Backend, Connector, DEFAULT_LOCK_TIMEOUT, Registry, Rows, Step};
+pub use backend::{Backend, ConnectOptions, Connector, DEFAULT_LOCK_TIMEOUT, Registry, Rows, Step};
 pub use builtin::{builtin_files, builtin_modules};
 pub use changes::{Change, render as render_changes, reverse as reverse_changes};
 pub use checksum::{Checksum, normalize};
@@ -71,7 +73,7 @@ pub use history::{
     AppliedMigration, HISTORY_COLUMNS, HISTORY_TABLE, HistoryStatus, decode_depends_on,
     encode_depends_on,
 };
-pub use load::{MigrationSet, SourceFile, load_dir, load_files, read_dir};
+pub use load::{MigrationSet, SourceFile, load_dir, load_files, load_sources, read_dir};
 pub use model::{Allow, LintSettings, Migration, Origin, Script};
 pub use plan::{DownTarget, PlanError, RevertStep, UpTarget, plan_down, plan_up};
 pub use rebuild::{Rebuild, RebuildEdit};

@@ -63,6 +63,24 @@ pub struct RevertStep {
     pub rank: i64,
 }
 
+/// Repeatable migrations (Flyway `R__`) applied with another checksum than their file has now:
+/// these are pending again, to be re-run and their history row replaced.
+pub(crate) fn changed_repeatables(
+    set: &crate::load::MigrationSet,
+    history: &[crate::history::AppliedMigration],
+) -> HashSet<String> {
+    history
+        .iter()
+        .filter(|h| h.status == crate::history::HistoryStatus::Applied)
+        .filter(|h| {
+            set.get(&h.id).is_some_and(|m| {
+                m.foreign.as_ref().is_some_and(|f| f.repeatable) && m.checksum.to_hex() != h.checksum
+            })
+        })
+        .map(|h| h.id.clone())
+        .collect()
+}
+
 /// Ids `up` applies, in order: the pending ones `target` needs, topologically, ties by id.
 pub fn plan_up(
     graph: &Graph,

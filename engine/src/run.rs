@@ -14,7 +14,7 @@ use crate::graph::Graph;
 use crate::history::{AppliedMigration, HistoryStatus};
 use crate::load::MigrationSet;
 use crate::model::{Migration, Script};
-use crate::plan::{DownTarget, PlanError, UpTarget, plan_down, plan_up};
+use crate::plan::{DownTarget, PlanError, UpTarget, changed_repeatables, plan_down, plan_up};
 use crate::resume::resume_failed;
 use crate::split::split;
 use crate::validate::{Finding, validate};
@@ -132,7 +132,12 @@ pub fn up(
             let resumed = resume_failed(backend, set, &history, opts, &mut report, on_event)?;
             history.retain(|h| h.status == HistoryStatus::Applied || resumed.contains(&h.id));
         }
-        let applied: HashSet<String> = history.iter().map(|h| h.id.clone()).collect();
+        let rerun = changed_repeatables(set, &history);
+        let applied: HashSet<String> = history
+            .iter()
+            .map(|h| h.id.clone())
+            .filter(|id| !rerun.contains(id))
+            .collect();
         let ids = plan_up(set.graph(), &applied, target).map_err(plan_error)?;
         on_event(Event::Planned {
             direction: Direction::Up,
@@ -146,6 +151,11 @@ pub fn up(
             on_event(Event::Started { id, index });
             let rank = last_rank + 1 + i64::try_from(index).unwrap_or(i64::MAX - last_rank - 1);
             let record = record_for(m, opts, rank);
+            if rerun.contains(id) && !opts.dry_run {
+                // Re-applied like a new migration, with a new row at a new rank (as Flyway
+                // does); if its SQL then fails, it is simply pending again.
+                backend.forget(id)?;
+            }
             let step = Step::new(Direction::Up, &m.up.statements, m.transaction, &record);
             let ms = run_step(backend, opts, &step, &m.up, Some(&m.file))?;
             on_event(Event::Finished {

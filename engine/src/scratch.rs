@@ -1,5 +1,6 @@
 //! A throwaway database: a backend that runs a cleanup (dropping the database) when dropped.
 
+use std::path::Path;
 use std::time::Duration;
 
 use crate::Dialect;
@@ -49,6 +50,11 @@ impl Backend for Scratch {
             .as_ref()
             .map_or_else(String::new, |d| d.describe())
     }
+    fn history_table(&self) -> &str {
+        self.inner
+            .as_ref()
+            .map_or(crate::HISTORY_TABLE, |d| d.history_table())
+    }
     fn atomic_migrations(&self) -> bool {
         self.inner.as_ref().is_none_or(|d| d.atomic_migrations())
     }
@@ -75,6 +81,26 @@ impl Backend for Scratch {
     }
     fn introspect(&mut self) -> Result<Schema, BackendError> {
         self.db()?.introspect()
+    }
+    fn integrity_check(&mut self) -> Result<Vec<String>, BackendError> {
+        self.db()?.integrity_check()
+    }
+    fn foreign_key_violations(
+        &mut self,
+    ) -> Result<Vec<crate::ops::ForeignKeyViolation>, BackendError> {
+        self.db()?.foreign_key_violations()
+    }
+    fn table_sizes(&mut self) -> Result<crate::ops::StorageSizes, BackendError> {
+        self.db()?.table_sizes()
+    }
+    fn optimize(&mut self, vacuum: bool) -> Result<Vec<crate::ops::TableAction>, BackendError> {
+        self.db()?.optimize(vacuum)
+    }
+    fn backup(&mut self, path: &Path) -> Result<(), BackendError> {
+        self.db()?.backup(path)
+    }
+    fn restore(&mut self, path: &Path) -> Result<(), BackendError> {
+        self.db()?.restore(path)
     }
 }
 

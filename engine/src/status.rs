@@ -49,6 +49,13 @@ pub fn status(set: &MigrationSet, history: &[AppliedMigration]) -> Vec<StatusRow
             let state = match h {
                 None => MigrationState::Pending,
                 Some(h) if h.status != HistoryStatus::Applied => MigrationState::Failed,
+                // A changed repeatable migration is not an edit of history: it runs again.
+                Some(h)
+                    if h.checksum != m.checksum.to_hex()
+                        && m.foreign.as_ref().is_some_and(|f| f.repeatable) =>
+                {
+                    MigrationState::Pending
+                }
                 Some(h) if h.checksum != m.checksum.to_hex() => MigrationState::Changed,
                 Some(_) => MigrationState::Applied,
             };

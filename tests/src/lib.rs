@@ -20,10 +20,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod conn;
+mod contents;
 mod db;
 mod kind;
+pub mod native;
 mod url;
 
+pub use contents::{Contents, object_queries, relation_query, rows};
 pub use db::{TestDb, all};
 pub use kind::Kind;
 pub use url::with_database;

@@ -41,6 +41,38 @@ pub struct Global {
     /// Seconds to wait for another runner's migration lock.
     #[arg(long, default_value_t = 60, global = true, value_name = "SECONDS")]
     pub lock_timeout: u64,
+    /// Name of the history table (default cairn_migrations).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub history_table: Option<String>,
+    /// Settings file to use instead of the nearest cairn.toml in the working directory or its
+    /// parents. Flags and DATABASE_URL override what it says.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// How --dir is laid out: auto (detect, and say what was found), cairn, diesel, sqlx,
+    /// flyway, refinery, golang-migrate, goose, dbmate, pop.
+    #[arg(long, default_value = "auto", global = true, value_name = "LAYOUT")]
+    pub layout: LayoutChoice,
+}
+
+/// `--layout`: a folder convention, or `auto` to detect it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LayoutChoice {
+    /// Detect from the folder's files.
+    Auto,
+    /// This one.
+    Fixed(cairn::layout::Layout),
+}
+
+impl std::str::FromStr for LayoutChoice {
+    type Err = cairn::layout::UnknownLayout;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("auto") {
+            Ok(LayoutChoice::Auto)
+        } else {
+            s.parse().map(LayoutChoice::Fixed)
+        }
+    }
 }
 
 /// `--format` of commands that report.
@@ -106,6 +138,9 @@ pub enum Command {
     /// Database operations: backup, restore, health, optimize.
     #[command(subcommand)]
     Db(crate::db::DbCmd),
+    /// Print the effective settings (flags, environment, cairn.toml, defaults), each with
+    /// where it came from; passwords redacted.
+    Config(Out),
     /// Print the dependency graph.
     Graph {
         /// Graph format.
@@ -134,6 +169,8 @@ pub enum Migrate {
         #[arg(long)]
         dry_run: bool,
         #[command(flatten)]
+        backup: crate::db::auto_backup::AutoBackup,
+        #[command(flatten)]
         out: Out,
     },
     /// Roll back applied migrations (dependents first).
@@ -153,6 +190,8 @@ pub enum Migrate {
         /// Print the SQL that would run; change nothing.
         #[arg(long)]
         dry_run: bool,
+        #[command(flatten)]
+        backup: crate::db::auto_backup::AutoBackup,
         #[command(flatten)]
         out: Out,
     },
@@ -182,6 +221,67 @@ pub enum Migrate {
         /// Write JSON instead of YAML.
         #[arg(long)]
         json: bool,
+    },
+    /// Adopt a database another tool migrated (diesel, sqlx, flyway, refinery, golang-migrate,
+    /// goose, dbmate, pop): read its history table, match the rows to the migrations (checking
+    /// checksums where the tool stored them), record the matches as applied without running
+    /// SQL; exit 1 when anything did not match or was refused.
+    Adopt {
+        /// The tool whose history to read (default: the one whose table exists; among several,
+        /// the folder's layout).
+        #[arg(long, value_name = "TOOL")]
+        from: Option<cairn::layout::Layout>,
+        /// Report what would be recorded; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        out: Out,
+    },
+    /// Record ID and the migrations it depends on as applied, without running their SQL.
+    Stamp {
+        /// The migration.
+        id: String,
+        /// Report what would be recorded; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        out: Out,
+    },
+    /// Adopt a database whose schema exists without any history: record every migration (or
+    /// --to ID and its ancestors) as applied after checking that the live schema equals their
+    /// replay; exit 1 (nothing recorded) when it does not.
+    Baseline {
+        /// Baseline only this migration and its ancestors.
+        #[arg(long, value_name = "ID")]
+        to: Option<String>,
+        /// Record without comparing the live schema with the replay.
+        #[arg(long)]
+        force: bool,
+        /// Empty database to replay into (default: in memory for SQLite, a temporary database
+        /// on the server otherwise).
+        #[arg(long)]
+        scratch_url: Option<String>,
+        /// Report what would be recorded; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        out: Out,
+    },
+    /// Convert another tool's migration folder once into Cairn YAML files (SQL kept
+    /// byte-for-byte, order kept by depends_on); exit 1 when something could not be carried
+    /// over (listed).
+    Import {
+        /// The folder's layout (default: detect).
+        #[arg(long, value_name = "LAYOUT", default_value = "auto")]
+        from: LayoutChoice,
+        /// The folder to convert.
+        dir: PathBuf,
+        /// Where to write the Cairn files (created if missing; existing files are never
+        /// overwritten).
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+        #[command(flatten)]
+        out: Out,
     },
     /// Clear a failed migration's history row after fixing the database by hand.
     Repair {
@@ -233,13 +333,18 @@ impl Command {
                 | Migrate::Down { out, .. }
                 | Migrate::Status(out)
                 | Migrate::History(out)
-                | Migrate::Repair { out, .. },
+                | Migrate::Repair { out, .. }
+                | Migrate::Adopt { out, .. }
+                | Migrate::Stamp { out, .. }
+                | Migrate::Baseline { out, .. }
+                | Migrate::Import { out, .. },
             ) => Some(out),
             Command::Migrate(Migrate::Validate(out) | Migrate::Lint { out, .. }) => {
                 return out.format == LintFormat::Json;
             }
             Command::Graph { format } => return *format == GraphFormat::Json,
             Command::Drift(a) => Some(&a.out),
+            Command::Config(out) => Some(out),
             Command::Db(cmd) => return cmd.json(),
             Command::Schema(SchemaCmd::Diff { format, .. }) => return *format == DiffFormat::Json,
             Command::Schema(SchemaCmd::Dump { format }) => return *format == DumpFormat::Json,

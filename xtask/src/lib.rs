@@ -1,14 +1,17 @@
 //! Cairn's command line, shared by `cargo xtask` and the `cairn` binary. Every command is a
 //! call on the engine's public API; this crate only parses flags and prints.
 
+mod adopt;
 mod bench;
 mod cli;
 mod db;
 mod graph;
+mod import;
 mod lint;
 mod migrate;
 mod render;
 mod schema;
+mod settings;
 mod testenv;
 
 use std::process::ExitCode;
@@ -16,9 +19,9 @@ use std::process::ExitCode;
 use anyhow::Result;
 use cairn::lint::Linter;
 use cairn::{Backend, Dialect, MigrationSet, Options, Registry};
-use clap::Parser;
 
-use cli::{Cli, Command, Global};
+use cairn::layout::Layout;
+use cli::{Cli, Command, Global, LayoutChoice};
 use render::Style;
 
 /// What a successful command found: 0 when clean, 1 when it found something to report.
@@ -33,9 +36,12 @@ pub enum Outcome {
 /// Shared state of one invocation.
 pub struct Context {
     global: Global,
+    settings: settings::Settings,
     registry: Registry,
     style: Style,
     linter: Linter,
+    /// The layout `--layout auto` detected for `--dir`, once found.
+    detected: std::cell::OnceCell<Layout>,
 }
 
 impl Context {
@@ -45,15 +51,54 @@ impl Context {
 
     fn load_for(&self, dialect: Dialect) -> Result<MigrationSet> {
         let mut files = cairn::builtin_files(&self.global.builtin)?;
+        let mut imported = Vec::new();
         // With built-ins, a project without its own migrations folder is fine.
         if self.global.builtin.is_empty() || self.global.dir.exists() {
-            files.extend(cairn::read_dir(&self.global.dir).map_err(cairn::Error::Load)?);
+            let dir = &self.global.dir;
+            match self.layout_of(dir, self.global.layout)? {
+                Layout::Cairn => files.extend(cairn::read_dir(dir).map_err(cairn::Error::Load)?),
+                layout => {
+                    imported = cairn::layout::read(dir, layout, dialect).map_err(cairn::Error::Load)?;
+                }
+            }
         }
-        Ok(cairn::load_files(files, dialect).map_err(cairn::Error::Load)?)
+        Ok(cairn::load_sources(files, imported, dialect).map_err(cairn::Error::Load)?)
+    }
+
+    /// The layout of `dir`: as chosen, or detected; a detected foreign layout is announced on
+    /// stderr once per run (commands load the folder more than once).
+    fn layout_of(&self, dir: &std::path::Path, choice: LayoutChoice) -> Result<Layout> {
+        if let LayoutChoice::Fixed(layout) = choice {
+            return Ok(layout);
+        }
+        if let Some(layout) = self.detected.get() {
+            return Ok(*layout);
+        }
+        let found = cairn::layout::detect_explained(dir).map_err(cairn::Error::Load)?;
+        if found.layout != Layout::Cairn {
+            eprintln!(
+                "cairn: {} holds {} migrations ({}); pass --layout to choose another",
+                dir.display(),
+                found.layout,
+                found.evidence
+            );
+        }
+        Ok(*self.detected.get_or_init(|| found.layout))
     }
 
     fn connect(&self) -> Result<Box<dyn Backend>> {
-        Ok(self.registry.connect(&self.global.database_url)?)
+        self.connect_url(&self.global.database_url)
+    }
+
+    /// Opens `url` with this project's connection options (init_sql, history table).
+    fn connect_url(&self, url: &str) -> Result<Box<dyn Backend>> {
+        let options = self.settings.connect_options(self.registry.dialect(url)?);
+        Ok(self.registry.connect_with(url, &options)?)
+    }
+
+    /// `--scratch-url` when given, else `scratch_url` of cairn.toml.
+    fn scratch_url<'a>(&'a self, flag: Option<&'a str>) -> Option<&'a str> {
+        flag.or(self.settings.scratch_url.as_ref().map(|s| s.value.as_str()))
     }
 
     fn options(&self, dry_run: bool) -> Options {
@@ -95,14 +140,29 @@ pub fn main() -> ExitCode {
 /// `xtask::main_with(Linter::new().with_rule(Box::new(MyRule)))`, and `migrate lint`,
 /// `validate` and the check before `up` run its rules too.
 pub fn main_with(linter: Linter) -> ExitCode {
-    let cli = Cli::parse();
+    let matches = <Cli as clap::CommandFactory>::command().get_matches();
+    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let json = cli.command.json();
     let style = Style::new(cli.global.color);
+    let settings = match resolve_settings(&cli.global, &matches) {
+        Ok(s) => s,
+        Err(e) => {
+            render::error(&e, json, &style);
+            return ExitCode::from(2);
+        }
+    };
+    let mut global = cli.global;
+    apply(&settings, &mut global);
     let ctx = Context {
-        global: cli.global,
+        global,
+        settings,
         registry: registry(),
         style,
         linter,
+        detected: std::cell::OnceCell::new(),
     };
     match dispatch(&ctx, &cli.command) {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
@@ -114,12 +174,32 @@ pub fn main_with(linter: Linter) -> ExitCode {
     }
 }
 
+/// The nearest cairn.toml (or --config), resolved under the flags.
+fn resolve_settings(global: &Global, matches: &clap::ArgMatches) -> Result<settings::Settings> {
+    let config = match &global.config {
+        Some(path) => Some(cairn::config::Config::load(path)?),
+        None => cairn::config::Config::discover(&std::env::current_dir()?)?,
+    };
+    settings::Settings::resolve(global, matches, config)
+}
+
+/// Writes the resolved settings back into the flags every command reads.
+fn apply(settings: &settings::Settings, global: &mut Global) {
+    global.database_url.clone_from(&settings.database_url.value);
+    global.builtin.clone_from(&settings.builtin.value);
+    global.lock_timeout = settings.lock_timeout.value;
+    if let Some(first) = settings.dirs.first() {
+        global.dir.clone_from(&first.value.dir);
+    }
+}
+
 fn dispatch(ctx: &Context, command: &Command) -> Result<Outcome> {
     match command {
         Command::Migrate(m) => migrate::run(ctx, m),
         Command::Graph { format } => graph::run(ctx, *format),
         Command::Schema(cmd) => schema::run(ctx, cmd),
         Command::Drift(args) => schema::drift(ctx, args),
+        Command::Config(out) => settings::print(ctx, *out),
         Command::Db(cmd) => db::run(ctx, cmd),
         Command::Bench(args) => bench::run(args),
         Command::Test(args) => testenv::run(args),

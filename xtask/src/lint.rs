@@ -43,7 +43,10 @@ impl std::error::Error for Refusal {}
 
 /// The policy of the nearest cairn.toml, checked against the linter's rules.
 fn policy(ctx: &Context) -> Result<Policy> {
-    let policy = Policy::discover(&std::env::current_dir()?)?;
+    let policy = match ctx.settings.config_path() {
+        Some(path) => Policy::load(path)?,
+        None => Policy::default(),
+    };
     ctx.linter.check_policy(&policy)?;
     Ok(policy)
 }

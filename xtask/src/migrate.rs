@@ -19,12 +19,18 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
             to,
             resume,
             dry_run,
+            backup,
             out,
         } => {
             let target = to.clone().map_or(UpTarget::All, UpTarget::To);
             apply(ctx, *out, *dry_run, |db, set, opts, ev| {
                 // Before anything runs: a deny-level lint finding refuses the whole run.
                 crate::lint::gate(ctx, db, set, &target)?;
+                if !opts.dry_run {
+                    let plan = crate::db::auto_backup::Plan::Up(&target);
+                    let json = out.format == Format::Json;
+                    crate::db::auto_backup::before_migrate(ctx, db, set, plan, backup, json)?;
+                }
                 let opts = Options {
                     resume: *resume,
                     ..opts.clone()
@@ -38,6 +44,7 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
             steps,
             all,
             dry_run,
+            backup,
             out,
         } => {
             let target = match (to, id, steps, all) {
@@ -48,6 +55,11 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
                 _ => anyhow::bail!("say what to roll back: --to ID, --id ID, --steps N or --all"),
             };
             apply(ctx, *out, *dry_run, |db, set, opts, ev| {
+                if !opts.dry_run {
+                    let plan = crate::db::auto_backup::Plan::Down(&target);
+                    let json = out.format == Format::Json;
+                    crate::db::auto_backup::before_migrate(ctx, db, set, plan, backup, json)?;
+                }
                 Ok(cairn::down(db, set, &target, opts, ev)?)
             })
         }
@@ -60,6 +72,23 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
             out,
         } => crate::lint::run(ctx, *dialect, *rules, *out),
         Migrate::New { name, json } => new(ctx, name, *json),
+        Migrate::Adopt { from, dry_run, out } => crate::adopt::adopt(ctx, *from, *dry_run, *out),
+        Migrate::Stamp { id, dry_run, out } => crate::adopt::stamp(ctx, id, *dry_run, *out),
+        Migrate::Baseline {
+            to,
+            force,
+            scratch_url,
+            dry_run,
+            out,
+        } => crate::adopt::baseline(
+            ctx,
+            to.as_deref(),
+            *force,
+            scratch_url.as_deref(),
+            *dry_run,
+            *out,
+        ),
+        Migrate::Import { from, dir, to, out } => crate::import::run(ctx, *from, dir, to, *out),
         Migrate::Repair { id, out } => {
             let mut db = ctx.connect()?;
             let row = cairn::repair(db.as_mut(), id, &ctx.options(false))?;

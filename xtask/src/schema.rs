@@ -37,7 +37,7 @@ pub fn run(ctx: &Context, cmd: &SchemaCmd) -> Result<Outcome> {
             from,
             to,
             dialect.map(Into::into),
-            scratch_url.as_deref(),
+            ctx.scratch_url(scratch_url.as_deref()),
             *format,
         ),
     }
@@ -155,7 +155,7 @@ fn diff(
     });
     let resolve = |s: &Side| -> Result<Schema> {
         match s {
-            Side::Url(u) => Ok(ctx.registry.connect(u)?.introspect()?),
+            Side::Url(u) => Ok(ctx.connect_url(u)?.introspect()?),
             Side::Declared(p) => declared(std::slice::from_ref(p)),
             Side::Migrations(p) => {
                 let set = cairn::load_dir(p, dialect).map_err(cairn::Error::Load)?;
@@ -198,11 +198,11 @@ fn scratch(
     server: Option<&str>,
 ) -> Result<Box<dyn Backend>> {
     if let Some(u) = scratch_url {
-        return Ok(ctx.registry.connect(u)?);
+        return Ok(ctx.connect_url(u)?);
     }
     match (dialect, server) {
-        (Dialect::Sqlite, _) => Ok(ctx.registry.connect("sqlite::memory:")?),
-        (_, Some(u)) => Ok(ctx.registry.connect(u)?.scratch()?),
+        (Dialect::Sqlite, _) => Ok(ctx.connect_url("sqlite::memory:")?),
+        (_, Some(u)) => Ok(ctx.connect_url(u)?.scratch()?),
         (d, None) => anyhow::bail!(
             "replaying migrations for {d} needs a server: pass --scratch-url, or a database URL as the other side"
         ),
@@ -217,8 +217,8 @@ pub fn drift(ctx: &Context, args: &DriftArgs) -> Result<Outcome> {
         Some(path) => Expected::Declared(declared(std::slice::from_ref(path))?),
         None => {
             set = ctx.load()?;
-            let scratch = match &args.scratch_url {
-                Some(u) => ctx.registry.connect(u)?,
+            let scratch = match ctx.scratch_url(args.scratch_url.as_deref()) {
+                Some(u) => ctx.connect_url(u)?,
                 None => live.scratch()?,
             };
             Expected::Migrations { set: &set, scratch }

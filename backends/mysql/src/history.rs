@@ -4,7 +4,7 @@
 //! through a column default: `DATETIME` has no time zone, and `CURRENT_TIMESTAMP` would store
 //! the session's local time.
 
-use cairn::{AppliedMigration, HISTORY_TABLE, HistoryStatus, decode_depends_on, encode_depends_on};
+use cairn::{AppliedMigration, HistoryStatus, decode_depends_on, encode_depends_on};
 use mysql::prelude::{FromValue, Queryable};
 use mysql::{Conn, FromValueError, Params, Row, Value};
 
@@ -34,16 +34,16 @@ const APPLIED_AT: &str = "CONCAT(LEFT(DATE_FORMAT(applied_at, '%Y-%m-%dT%H:%i:%s
 const NOW: &str = "UTC_TIMESTAMP(6)";
 
 /// Creates the table if absent; otherwise returns the columns it lacks (empty when complete).
-pub fn ensure(conn: &mut Conn) -> mysql::Result<Vec<&'static str>> {
+pub fn ensure(conn: &mut Conn, table: &str) -> mysql::Result<Vec<&'static str>> {
     let rows: Vec<Row> = conn.exec(
         "SELECT COLUMN_NAME FROM information_schema.COLUMNS
          WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
-        (HISTORY_TABLE,),
+        (table,),
     )?;
     if rows.is_empty() {
         let columns: Vec<String> = COLUMNS.iter().map(|(n, t)| format!("`{n}` {t}")).collect();
         conn.query_drop(format!(
-            "CREATE TABLE IF NOT EXISTS `{HISTORY_TABLE}` (\n  {},\n  PRIMARY KEY (`id`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+            "CREATE TABLE IF NOT EXISTS `{table}` (\n  {},\n  PRIMARY KEY (`id`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
             columns.join(",\n  ")
         ))?;
         return Ok(Vec::new());
@@ -60,10 +60,10 @@ pub fn ensure(conn: &mut Conn) -> mysql::Result<Vec<&'static str>> {
 }
 
 /// Every row, by rank; empty when the table does not exist.
-pub fn read(conn: &mut Conn) -> mysql::Result<Vec<AppliedMigration>> {
+pub fn read(conn: &mut Conn, table: &str) -> mysql::Result<Vec<AppliedMigration>> {
     let exists: Option<Row> = conn.exec_first(
         "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
-        (HISTORY_TABLE,),
+        (table,),
     )?;
     if exists.is_none() {
         return Ok(Vec::new());
@@ -71,7 +71,7 @@ pub fn read(conn: &mut Conn) -> mysql::Result<Vec<AppliedMigration>> {
     let rows: Vec<Row> = conn.query(format!(
         "SELECT id, checksum, description, {APPLIED_AT}, execution_ms, applied_by, engine_version,
                 up_sql, down_sql, depends_on, status, installed_rank, failed_statement, error
-         FROM `{HISTORY_TABLE}` ORDER BY installed_rank, id"
+         FROM `{table}` ORDER BY installed_rank, id"
     ))?;
     rows.into_iter()
         .map(|mut r| {
@@ -96,10 +96,10 @@ pub fn read(conn: &mut Conn) -> mysql::Result<Vec<AppliedMigration>> {
 }
 
 /// Inserts `row` with `status` (its `applied_at` is now, `execution_ms` 0).
-pub fn insert(conn: &mut Conn, row: &AppliedMigration, status: HistoryStatus) -> mysql::Result<()> {
+pub fn insert(conn: &mut Conn, table: &str, row: &AppliedMigration, status: HistoryStatus) -> mysql::Result<()> {
     conn.exec_drop(
         format!(
-            "INSERT INTO `{HISTORY_TABLE}` (id, checksum, description, applied_at, execution_ms,
+            "INSERT INTO `{table}` (id, checksum, description, applied_at, execution_ms,
                  applied_by, engine_version, up_sql, down_sql, depends_on, status, installed_rank)
              VALUES (?, ?, ?, {NOW}, 0, ?, ?, ?, ?, ?, ?, ?)"
         ),
@@ -119,10 +119,10 @@ pub fn insert(conn: &mut Conn, row: &AppliedMigration, status: HistoryStatus) ->
 }
 
 /// Marks `id` applied now, with its run time.
-pub fn finish(conn: &mut Conn, id: &str, execution_ms: i64) -> mysql::Result<()> {
+pub fn finish(conn: &mut Conn, table: &str, id: &str, execution_ms: i64) -> mysql::Result<()> {
     conn.exec_drop(
         format!(
-            "UPDATE `{HISTORY_TABLE}` SET status = 'applied', execution_ms = ?, applied_at = {NOW},
+            "UPDATE `{table}` SET status = 'applied', execution_ms = ?, applied_at = {NOW},
                  failed_statement = NULL, error = NULL
              WHERE id = ?"
         ),
@@ -131,10 +131,10 @@ pub fn finish(conn: &mut Conn, id: &str, execution_ms: i64) -> mysql::Result<()>
 }
 
 /// Marks `id` running: before reverting it, or when resuming it after a failure.
-pub fn mark_running(conn: &mut Conn, id: &str) -> mysql::Result<()> {
+pub fn mark_running(conn: &mut Conn, table: &str, id: &str) -> mysql::Result<()> {
     conn.exec_drop(
         format!(
-            "UPDATE `{HISTORY_TABLE}` SET status = 'running', failed_statement = NULL, error = NULL
+            "UPDATE `{table}` SET status = 'running', failed_statement = NULL, error = NULL
              WHERE id = ?"
         ),
         (id,),
@@ -142,10 +142,10 @@ pub fn mark_running(conn: &mut Conn, id: &str) -> mysql::Result<()> {
 }
 
 /// Marks `id` failed at 1-based `statement` with the server's message.
-pub fn fail(conn: &mut Conn, id: &str, statement: usize, message: &str) -> mysql::Result<()> {
+pub fn fail(conn: &mut Conn, table: &str, id: &str, statement: usize, message: &str) -> mysql::Result<()> {
     conn.exec_drop(
         format!(
-            "UPDATE `{HISTORY_TABLE}` SET status = 'failed', failed_statement = ?, error = ?
+            "UPDATE `{table}` SET status = 'failed', failed_statement = ?, error = ?
              WHERE id = ?"
         ),
         (i64::try_from(statement).unwrap_or(i64::MAX), message, id),
@@ -153,8 +153,8 @@ pub fn fail(conn: &mut Conn, id: &str, statement: usize, message: &str) -> mysql
 }
 
 /// Deletes `id`'s row.
-pub fn delete(conn: &mut Conn, id: &str) -> mysql::Result<()> {
-    conn.exec_drop(format!("DELETE FROM `{HISTORY_TABLE}` WHERE id = ?"), (id,))
+pub fn delete(conn: &mut Conn, table: &str, id: &str) -> mysql::Result<()> {
+    conn.exec_drop(format!("DELETE FROM `{table}` WHERE id = ?"), (id,))
 }
 
 /// Column `index` of `row` as `T` (use `Option<T>` for nullable columns). Unlike the driver's

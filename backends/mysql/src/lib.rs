@@ -33,10 +33,12 @@
 //! # Ok::<(), cairn::Error>(())
 //! ```
 
+mod backup;
 mod errors;
 mod history;
 mod introspect;
 mod lock;
+mod maintenance;
 mod query;
 mod tls;
 mod url;
@@ -46,7 +48,7 @@ use std::time::{Duration, Instant};
 
 use cairn::schema::Schema;
 use cairn::{
-    AppliedMigration, Backend, BackendError, Dialect, Direction, HISTORY_TABLE, HistoryStatus,
+    AppliedMigration, Backend, BackendError, ConnectOptions, Dialect, Direction, HistoryStatus,
     Registry, Step, scrub,
 };
 use mysql::prelude::Queryable;
@@ -64,8 +66,8 @@ pub fn register(registry: &mut Registry) {
 }
 
 /// Opens `url` as a boxed [`Backend`].
-pub fn connect(url: &str) -> Result<Box<dyn Backend>, BackendError> {
-    Ok(Box::new(Mysql::open(url)?))
+pub fn connect(url: &str, options: &ConnectOptions) -> Result<Box<dyn Backend>, BackendError> {
+    Ok(Box::new(Mysql::open_with(url, options)?))
 }
 
 /// A session on one MySQL or MariaDB database. Its `Debug` output hides the password.
@@ -73,6 +75,7 @@ pub struct Mysql {
     conn: Conn,
     url: MysqlUrl,
     lock_name: String,
+    options: ConnectOptions,
     locked: bool,
     /// Catalog queries run by [`Backend::introspect`] on this session so far.
     introspection_queries: usize,
@@ -88,13 +91,20 @@ impl fmt::Debug for Mysql {
 }
 
 impl Mysql {
-    /// Connects to the database `url` names.
+    /// Connects to the database `url` names, with default options.
     pub fn open(url: &str) -> Result<Mysql, BackendError> {
+        Mysql::open_with(url, &ConnectOptions::default())
+    }
+
+    /// Connects to the database `url` names and runs `options.init_sql` on the session.
+    pub fn open_with(url: &str, options: &ConnectOptions) -> Result<Mysql, BackendError> {
         let url = url::parse(url)?;
-        let conn = open_conn(&url)?;
+        let mut conn = open_conn(&url)?;
+        init_session(&mut conn, options)?;
         Ok(Mysql {
             conn,
-            lock_name: lock::name(&url.database),
+            lock_name: lock::name(&url.database, &options.history_table),
+            options: options.clone(),
             url,
             locked: false,
             introspection_queries: 0,
@@ -159,7 +169,7 @@ impl Mysql {
             // A script's own open transaction is rolled back, as the mysql client does when a
             // script fails; statements it committed (all DDL, all autocommit DML) stay.
             let recorded = self.settle("ROLLBACK").and_then(|()| {
-                history::fail(&mut self.conn, id, index + 1, &message)
+                history::fail(&mut self.conn, &self.options.history_table, id, index + 1, &message)
                     .map_err(|e| self.db_error(&e))
             });
             match recorded {
@@ -194,6 +204,10 @@ impl Mysql {
 impl Backend for Mysql {
     fn dialect(&self) -> Dialect {
         Dialect::Mysql
+    }
+
+    fn history_table(&self) -> &str {
+        &self.options.history_table
     }
 
     fn describe(&self) -> String {
@@ -239,20 +253,21 @@ impl Backend for Mysql {
     }
 
     fn ensure_history(&mut self) -> Result<(), BackendError> {
-        let missing = history::ensure(&mut self.conn).map_err(|e| self.db_error(&e))?;
+        let missing = history::ensure(&mut self.conn, &self.options.history_table).map_err(|e| self.db_error(&e))?;
         if missing.is_empty() {
             Ok(())
         } else {
             Err(BackendError::Other(format!(
-                "table {}.{HISTORY_TABLE} exists but lacks the columns {}: it was not created by this version of Cairn; rename it or add the columns",
+                "table {}.{} exists but lacks the columns {}: it was not created by this version of Cairn; rename it or add the columns",
                 self.url.database,
+                self.options.history_table,
                 missing.join(", ")
             )))
         }
     }
 
     fn history(&mut self) -> Result<Vec<AppliedMigration>, BackendError> {
-        history::read(&mut self.conn).map_err(|e| self.db_error(&e))
+        history::read(&mut self.conn, &self.options.history_table).map_err(|e| self.db_error(&e))
     }
 
     fn execute(&mut self, step: &Step<'_>) -> Result<u64, BackendError> {
@@ -261,9 +276,9 @@ impl Backend for Mysql {
         // says this migration was started.
         match (step.direction, step.resume) {
             (Direction::Up, false) => {
-                history::insert(&mut self.conn, step.record, HistoryStatus::Running)
+                history::insert(&mut self.conn, &self.options.history_table, step.record, HistoryStatus::Running)
             }
-            _ => history::mark_running(&mut self.conn, id),
+            _ => history::mark_running(&mut self.conn, &self.options.history_table, id),
         }
         .map_err(|e| self.db_error(&e))?;
         let start = Instant::now();
@@ -281,20 +296,28 @@ impl Backend for Mysql {
         self.settle("COMMIT")?;
         match step.direction {
             Direction::Up => {
-                history::finish(&mut self.conn, id, i64::try_from(ms).unwrap_or(i64::MAX))
+                history::finish(&mut self.conn, &self.options.history_table, id, i64::try_from(ms).unwrap_or(i64::MAX))
             }
-            Direction::Down => history::delete(&mut self.conn, id),
+            Direction::Down => history::delete(&mut self.conn, &self.options.history_table, id),
         }
         .map_err(|e| self.db_error(&e))?;
         Ok(ms)
     }
 
     fn forget(&mut self, id: &str) -> Result<(), BackendError> {
-        history::delete(&mut self.conn, id).map_err(|e| self.db_error(&e))
+        history::delete(&mut self.conn, &self.options.history_table, id).map_err(|e| self.db_error(&e))
     }
 
     fn query(&mut self, sql: &str) -> Result<cairn::Rows, BackendError> {
         query::rows(&mut self.conn, sql).map_err(|e| self.db_error(&e))
+    }
+
+    fn backup(&mut self, path: &std::path::Path) -> Result<(), BackendError> {
+        backup::backup(&self.url, path)
+    }
+
+    fn restore(&mut self, path: &std::path::Path) -> Result<(), BackendError> {
+        backup::restore(&self.url, path)
     }
 
     fn scratch(&mut self) -> Result<Box<dyn Backend>, BackendError> {
@@ -311,11 +334,15 @@ impl Backend for Mysql {
                 let _ = c.query_drop(format!("DROP DATABASE IF EXISTS {name}"));
             }
         };
-        match open_conn(&url) {
+        match open_conn(&url).and_then(|mut conn| {
+            init_session(&mut conn, &self.options)?;
+            Ok(conn)
+        }) {
             Ok(conn) => {
                 let db = Mysql {
                     conn,
-                    lock_name: lock_name(&url.database),
+                    lock_name: lock_name(&url.database, &self.options.history_table),
+                    options: self.options.clone(),
                     url,
                     locked: false,
                     introspection_queries: 0,
@@ -333,9 +360,44 @@ impl Backend for Mysql {
     }
 
     fn introspect(&mut self) -> Result<Schema, BackendError> {
-        introspect::read(&mut self.conn, &mut self.introspection_queries)
-            .map_err(|e| self.db_error(&e))
+        let mut schema = introspect::read(&mut self.conn, &mut self.introspection_queries)
+            .map_err(|e| self.db_error(&e))?;
+        schema.tables.retain(|t| t.name != self.options.history_table);
+        Ok(schema)
     }
+
+    fn integrity_check(&mut self) -> Result<Vec<String>, BackendError> {
+        maintenance::integrity_check(self)
+    }
+
+    fn foreign_key_violations(
+        &mut self,
+    ) -> Result<Vec<cairn::ops::ForeignKeyViolation>, BackendError> {
+        maintenance::foreign_key_violations(self)
+    }
+
+    fn table_sizes(&mut self) -> Result<cairn::ops::StorageSizes, BackendError> {
+        maintenance::table_sizes(self)
+    }
+
+    fn optimize(&mut self, vacuum: bool) -> Result<Vec<cairn::ops::TableAction>, BackendError> {
+        maintenance::optimize(self, vacuum)
+    }
+}
+
+/// Runs `options.init_sql` on a new session.
+fn init_session(conn: &mut Conn, options: &ConnectOptions) -> Result<(), BackendError> {
+    for (i, sql) in options.init_statements(Dialect::Mysql).iter().enumerate() {
+        conn.query_drop(sql).map_err(|e| {
+            BackendError::Connection(format!(
+                "init_sql statement {} (`{}`) failed: {}",
+                i + 1,
+                sql.trim(),
+                errors::cause(&e)
+            ))
+        })?;
+    }
+    Ok(())
 }
 
 /// Connects, trying each TLS setting of the URL's `ssl-mode` in turn.

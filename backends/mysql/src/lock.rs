@@ -20,10 +20,17 @@ const MAX_WAIT_SECS: u64 = 365 * 24 * 3600;
 /// Lock names are server-wide, so the name includes the database: runs against two databases
 /// of one server do not wait for each other. The database name is hashed because names are
 /// limited to 64 characters and a database name alone may be 64.
-pub fn name(database: &str) -> String {
+pub fn name(database: &str, history_table: &str) -> String {
     let digest = Sha256::digest(database.as_bytes());
     let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    format!("cairn:{hex}:{}", cairn::HISTORY_TABLE)
+    let name = format!("cairn:{hex}:{history_table}");
+    if name.len() <= 64 {
+        return name;
+    }
+    // A long history table name would exceed the 64-character limit: hash both instead.
+    let digest = Sha256::digest(format!("{database}:{history_table}").as_bytes());
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("cairn:{hex}")
 }
 
 /// Whole seconds to pass to `GET_LOCK` for `timeout`: rounded up, so a runner never gives up
@@ -104,9 +111,12 @@ mod tests {
 
     #[test]
     fn name_is_short_stable_and_per_database() {
+        let name = |db: &str| super::name(db, cairn::HISTORY_TABLE);
         let a = name("shop");
         assert_eq!(a, name("shop"));
         assert_ne!(a, name("shop2"));
+        assert_ne!(a, super::name("shop", "other_history"));
+        assert!(super::name(&"x".repeat(64), &"h".repeat(63)).len() <= 64);
         assert!(
             a.starts_with("cairn:") && a.ends_with(":cairn_migrations"),
             "{a}"

@@ -1,25 +1,25 @@
 //! The history table in PostgreSQL.
 
 use cairn::{
-    AppliedMigration, BackendError, HISTORY_COLUMNS, HISTORY_TABLE, HistoryStatus,
+    AppliedMigration, BackendError, HISTORY_COLUMNS, HistoryStatus,
     decode_depends_on, encode_depends_on,
 };
 use postgres::{Error, GenericClient, Row};
 
 /// Creates the table in the current schema if absent; if present, returns the columns this
 /// version needs that it lacks (none when compatible).
-pub fn ensure(client: &mut impl GenericClient) -> Result<Vec<&'static str>, Error> {
+pub fn ensure(client: &mut impl GenericClient, table: &str) -> Result<Vec<&'static str>, Error> {
     // One catalog query answers both "does it exist" and "which columns has it".
     let row = client.query_opt(
         &format!(
             "SELECT ARRAY(SELECT attname::text FROM pg_attribute
                           WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped)
-             FROM (SELECT to_regclass('{HISTORY_TABLE}') AS oid) c WHERE c.oid IS NOT NULL"
+             FROM (SELECT to_regclass('{table}') AS oid) c WHERE c.oid IS NOT NULL"
         ),
         &[],
     )?;
     let Some(row) = row else {
-        create(client)?;
+        create(client, table)?;
         return Ok(Vec::new());
     };
     let present: Vec<String> = row.try_get(0)?;
@@ -30,17 +30,17 @@ pub fn ensure(client: &mut impl GenericClient) -> Result<Vec<&'static str>, Erro
 }
 
 /// The error for a history table that lacks `missing` columns (worded as the other backends).
-pub fn incompatible(missing: &[&str]) -> BackendError {
+pub fn incompatible(missing: &[&str], table: &str) -> BackendError {
     BackendError::Other(format!(
-        "table {HISTORY_TABLE} exists but lacks columns {}: it was not created by this version \
+        "table {table} exists but lacks columns {}: it was not created by this version \
          of Cairn; rename it or migrate it by hand",
         missing.join(", ")
     ))
 }
 
-fn create(client: &mut impl GenericClient) -> Result<(), Error> {
+fn create(client: &mut impl GenericClient, table: &str) -> Result<(), Error> {
     client.batch_execute(&format!(
-        "CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (
+        "CREATE TABLE IF NOT EXISTS {table} (
             id VARCHAR(255) PRIMARY KEY,
             checksum CHAR(64) NOT NULL,
             description TEXT NOT NULL DEFAULT '',
@@ -60,17 +60,17 @@ fn create(client: &mut impl GenericClient) -> Result<(), Error> {
 }
 
 /// Whether the table exists (in the search path).
-pub fn exists(client: &mut impl GenericClient) -> Result<bool, Error> {
+pub fn exists(client: &mut impl GenericClient, table: &str) -> Result<bool, Error> {
     client
         .query_one(
-            &format!("SELECT to_regclass('{HISTORY_TABLE}') IS NOT NULL"),
+            &format!("SELECT to_regclass('{table}') IS NOT NULL"),
             &[],
         )?
         .try_get(0)
 }
 
 /// Every row, by rank, in one query; the table must exist.
-pub fn read(client: &mut impl GenericClient) -> Result<Vec<AppliedMigration>, Error> {
+pub fn read(client: &mut impl GenericClient, table: &str) -> Result<Vec<AppliedMigration>, Error> {
     client
         .query(
             &format!(
@@ -78,7 +78,7 @@ pub fn read(client: &mut impl GenericClient) -> Result<Vec<AppliedMigration>, Er
                         to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),
                         execution_ms, applied_by, engine_version, up_sql, down_sql, depends_on,
                         status, installed_rank, failed_statement, error
-                 FROM {HISTORY_TABLE} ORDER BY installed_rank, id"
+                 FROM {table} ORDER BY installed_rank, id"
             ),
             &[],
         )?
@@ -108,14 +108,14 @@ fn from_row(r: &Row) -> Result<AppliedMigration, Error> {
 
 /// Inserts `row` with `status` and `execution_ms`; `applied_at` is the transaction's time.
 pub fn insert(
-    client: &mut impl GenericClient,
+    client: &mut impl GenericClient, table: &str,
     row: &AppliedMigration,
     status: HistoryStatus,
     execution_ms: i64,
 ) -> Result<(), Error> {
     client.execute(
         &format!(
-            "INSERT INTO {HISTORY_TABLE} (id, checksum, description, execution_ms, applied_by,
+            "INSERT INTO {table} (id, checksum, description, execution_ms, applied_by,
                  engine_version, up_sql, down_sql, depends_on, status, installed_rank)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
         ),
@@ -137,10 +137,10 @@ pub fn insert(
 }
 
 /// Marks `id` applied after a non-transactional run.
-pub fn finish(client: &mut impl GenericClient, id: &str, execution_ms: i64) -> Result<(), Error> {
+pub fn finish(client: &mut impl GenericClient, table: &str, id: &str, execution_ms: i64) -> Result<(), Error> {
     client.execute(
         &format!(
-            "UPDATE {HISTORY_TABLE} SET status = 'applied', execution_ms = $2, applied_at = now()
+            "UPDATE {table} SET status = 'applied', execution_ms = $2, applied_at = now()
              WHERE id = $1"
         ),
         &[&id, &execution_ms],
@@ -150,10 +150,10 @@ pub fn finish(client: &mut impl GenericClient, id: &str, execution_ms: i64) -> R
 
 /// Marks a failed row as running again for a resumed run, with the file's current checksum
 /// and SQL (the user may have fixed the failing statement).
-pub fn mark_running(client: &mut impl GenericClient, row: &AppliedMigration) -> Result<(), Error> {
+pub fn mark_running(client: &mut impl GenericClient, table: &str, row: &AppliedMigration) -> Result<(), Error> {
     client.execute(
         &format!(
-            "UPDATE {HISTORY_TABLE} SET status = 'running', failed_statement = NULL, error = NULL,
+            "UPDATE {table} SET status = 'running', failed_statement = NULL, error = NULL,
                  checksum = $2, description = $3, up_sql = $4, down_sql = $5
              WHERE id = $1"
         ),
@@ -170,14 +170,14 @@ pub fn mark_running(client: &mut impl GenericClient, row: &AppliedMigration) -> 
 
 /// Marks `id` failed at 1-based `statement` with the database's message.
 pub fn fail(
-    client: &mut impl GenericClient,
+    client: &mut impl GenericClient, table: &str,
     id: &str,
     statement: usize,
     message: &str,
 ) -> Result<(), Error> {
     client.execute(
         &format!(
-            "UPDATE {HISTORY_TABLE} SET status = 'failed', failed_statement = $2, error = $3
+            "UPDATE {table} SET status = 'failed', failed_statement = $2, error = $3
              WHERE id = $1"
         ),
         &[&id, &i64::try_from(statement).unwrap_or(i64::MAX), &message],
@@ -186,9 +186,9 @@ pub fn fail(
 }
 
 /// Deletes `id`'s row.
-pub fn delete(client: &mut impl GenericClient, id: &str) -> Result<(), Error> {
+pub fn delete(client: &mut impl GenericClient, table: &str, id: &str) -> Result<(), Error> {
     client.execute(
-        &format!("DELETE FROM {HISTORY_TABLE} WHERE id = $1"),
+        &format!("DELETE FROM {table} WHERE id = $1"),
         &[&id],
     )?;
     Ok(())

@@ -25,10 +25,12 @@
 //! # Ok::<(), cairn::Error>(())
 //! ```
 
+mod backup;
 mod errors;
 mod history;
 mod introspect;
 mod lock;
+mod maintenance;
 mod query;
 mod tls;
 mod url;
@@ -37,7 +39,7 @@ use std::time::{Duration, Instant};
 
 use cairn::schema::Schema;
 use cairn::{
-    AppliedMigration, Backend, BackendError, Dialect, Direction, HistoryStatus, Registry, Step,
+    AppliedMigration, Backend, BackendError, ConnectOptions, Dialect, Direction, HistoryStatus, Registry, Step,
 };
 use postgres::{Client, GenericClient, NoTls};
 
@@ -52,8 +54,8 @@ pub fn register(registry: &mut Registry) {
 }
 
 /// Opens `url` as a boxed [`Backend`].
-pub fn connect(url: &str) -> Result<Box<dyn Backend>, BackendError> {
-    Ok(Box::new(Postgres::open(url)?))
+pub fn connect(url: &str, options: &ConnectOptions) -> Result<Box<dyn Backend>, BackendError> {
+    Ok(Box::new(Postgres::open_with(url, options)?))
 }
 
 /// A connection to one PostgreSQL database.
@@ -61,6 +63,7 @@ pub struct Postgres {
     client: Client,
     target: Target,
     description: String,
+    options: ConnectOptions,
     /// The advisory lock key, once known (it depends on the database's name).
     lock_key: Option<i64>,
     locked: bool,
@@ -80,20 +83,41 @@ impl std::fmt::Debug for Postgres {
 }
 
 impl Postgres {
-    /// Connects to the database `url` names.
+    /// Connects to the database `url` names, with default options.
     pub fn open(url: &str) -> Result<Postgres, BackendError> {
-        let target = url::parse(url)?;
-        Postgres::connect_to(target, cairn::redact_url(url))
+        Postgres::open_with(url, &ConnectOptions::default())
     }
 
-    fn connect_to(target: Target, description: String) -> Result<Postgres, BackendError> {
+    /// Connects to the database `url` names and runs `options.init_sql` on the session.
+    pub fn open_with(url: &str, options: &ConnectOptions) -> Result<Postgres, BackendError> {
+        let target = url::parse(url)?;
+        Postgres::connect_to(target, cairn::redact_url(url), options.clone())
+    }
+
+    fn connect_to(
+        target: Target,
+        description: String,
+        options: ConnectOptions,
+    ) -> Result<Postgres, BackendError> {
         let config = target.config();
         let client = match tls::connector(&target)? {
             None => config.connect(NoTls),
             Some(tls) => config.connect(tls),
         }
         .map_err(|e| errors::connect(&target, &e))?;
+        let mut client = client;
+        for (i, sql) in options.init_statements(Dialect::Postgres).iter().enumerate() {
+            client.batch_execute(sql).map_err(|e| {
+                BackendError::Connection(format!(
+                    "init_sql statement {} (`{}`) failed: {}",
+                    i + 1,
+                    sql.trim(),
+                    errors::other(&target, &e)
+                ))
+            })?;
+        }
         Ok(Postgres {
+            options,
             client,
             description,
             target,
@@ -125,9 +149,9 @@ impl Postgres {
         let ms = elapsed_ms(start);
         match step.direction {
             Direction::Up => {
-                history::insert(&mut tx, step.record, HistoryStatus::Applied, ms_i64(ms))
+                history::insert(&mut tx, &self.options.history_table, step.record, HistoryStatus::Applied, ms_i64(ms))
             }
-            Direction::Down => history::delete(&mut tx, &step.record.id),
+            Direction::Down => history::delete(&mut tx, &self.options.history_table, &step.record.id),
         }
         .map_err(fail)?;
         tx.commit().map_err(fail)?;
@@ -141,22 +165,22 @@ impl Postgres {
         let start = Instant::now();
         match (step.direction, step.resume) {
             (Direction::Up, false) => {
-                history::insert(client, step.record, HistoryStatus::Running, 0).map_err(fail)?
+                history::insert(client, &self.options.history_table, step.record, HistoryStatus::Running, 0).map_err(fail)?
             }
-            (_, true) => history::mark_running(client, step.record).map_err(fail)?,
+            (_, true) => history::mark_running(client, &self.options.history_table, step.record).map_err(fail)?,
             (Direction::Down, false) => {}
         }
         if let Err(e) = run_statements(client, target, step) {
             // A lost connection leaves the row `running`, which the next run reports.
             if let BackendError::Statement { index, message, .. } = &e {
-                history::fail(client, &step.record.id, index + 1, message).map_err(fail)?;
+                history::fail(client, &self.options.history_table, &step.record.id, index + 1, message).map_err(fail)?;
             }
             return Err(e);
         }
         let ms = elapsed_ms(start);
         match step.direction {
-            Direction::Up => history::finish(client, &step.record.id, ms_i64(ms)),
-            Direction::Down => history::delete(client, &step.record.id),
+            Direction::Up => history::finish(client, &self.options.history_table, &step.record.id, ms_i64(ms)),
+            Direction::Down => history::delete(client, &self.options.history_table, &step.record.id),
         }
         .map_err(fail)?;
         Ok(ms)
@@ -166,6 +190,10 @@ impl Postgres {
 impl Backend for Postgres {
     fn dialect(&self) -> Dialect {
         Dialect::Postgres
+    }
+
+    fn history_table(&self) -> &str {
+        &self.options.history_table
     }
 
     fn describe(&self) -> String {
@@ -186,7 +214,7 @@ impl Backend for Postgres {
                     .client
                     .query_one("SELECT current_database()::text", &[])
                     .map_err(fail)?;
-                lock::key(row.try_get(0).map_err(fail)?)
+                lock::key(row.try_get(0).map_err(fail)?, &self.options.history_table)
             }
         };
         self.lock_key = Some(key);
@@ -213,9 +241,9 @@ impl Backend for Postgres {
 
     fn ensure_history(&mut self) -> Result<(), BackendError> {
         let missing =
-            history::ensure(&mut self.client).map_err(|e| errors::other(&self.target, &e))?;
+            history::ensure(&mut self.client, &self.options.history_table).map_err(|e| errors::other(&self.target, &e))?;
         if !missing.is_empty() {
-            return Err(history::incompatible(&missing));
+            return Err(history::incompatible(&missing, &self.options.history_table));
         }
         self.history_ready = true;
         Ok(())
@@ -224,10 +252,10 @@ impl Backend for Postgres {
     fn history(&mut self) -> Result<Vec<AppliedMigration>, BackendError> {
         let target = &self.target;
         let fail = |e: postgres::Error| errors::other(target, &e);
-        if !self.history_ready && !history::exists(&mut self.client).map_err(fail)? {
+        if !self.history_ready && !history::exists(&mut self.client, &self.options.history_table).map_err(fail)? {
             return Ok(Vec::new());
         }
-        history::read(&mut self.client).map_err(fail)
+        history::read(&mut self.client, &self.options.history_table).map_err(fail)
     }
 
     fn execute(&mut self, step: &Step<'_>) -> Result<u64, BackendError> {
@@ -239,11 +267,19 @@ impl Backend for Postgres {
     }
 
     fn forget(&mut self, id: &str) -> Result<(), BackendError> {
-        history::delete(&mut self.client, id).map_err(|e| errors::other(&self.target, &e))
+        history::delete(&mut self.client, &self.options.history_table, id).map_err(|e| errors::other(&self.target, &e))
     }
 
     fn query(&mut self, sql: &str) -> Result<cairn::Rows, BackendError> {
         query::rows(&mut self.client, sql).map_err(|e| errors::other(&self.target, &e))
+    }
+
+    fn backup(&mut self, path: &std::path::Path) -> Result<(), BackendError> {
+        backup::backup(&self.target, path)
+    }
+
+    fn restore(&mut self, path: &std::path::Path) -> Result<(), BackendError> {
+        backup::restore(&self.target, path)
     }
 
     fn scratch(&mut self) -> Result<Box<dyn Backend>, BackendError> {
@@ -256,7 +292,7 @@ impl Backend for Postgres {
         let admin = self.target.clone();
         let drop_it = move || {
             // Best effort: what could be left behind is an empty cairn_scratch_* database.
-            if let Ok(mut a) = Postgres::connect_to(admin, String::new()) {
+            if let Ok(mut a) = Postgres::connect_to(admin, String::new(), ConnectOptions::default()) {
                 let _ = a
                     .client
                     .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
@@ -265,6 +301,7 @@ impl Backend for Postgres {
         match Postgres::connect_to(
             target,
             format!("a scratch database beside {}", self.description),
+            self.options.clone(),
         ) {
             Ok(db) => Ok(Box::new(cairn::Scratch::new(
                 Box::new(db),
@@ -278,8 +315,28 @@ impl Backend for Postgres {
     }
 
     fn introspect(&mut self) -> Result<Schema, BackendError> {
-        introspect::read(&mut self.client, &mut self.introspection_queries)
-            .map_err(|e| errors::other(&self.target, &e))
+        let mut schema = introspect::read(&mut self.client, &mut self.introspection_queries)
+            .map_err(|e| errors::other(&self.target, &e))?;
+        schema.tables.retain(|t| t.name != self.options.history_table);
+        Ok(schema)
+    }
+
+    fn integrity_check(&mut self) -> Result<Vec<String>, BackendError> {
+        maintenance::integrity_check(self)
+    }
+
+    fn foreign_key_violations(
+        &mut self,
+    ) -> Result<Vec<cairn::ops::ForeignKeyViolation>, BackendError> {
+        maintenance::foreign_key_violations(self)
+    }
+
+    fn table_sizes(&mut self) -> Result<cairn::ops::StorageSizes, BackendError> {
+        maintenance::table_sizes(self)
+    }
+
+    fn optimize(&mut self, vacuum: bool) -> Result<Vec<cairn::ops::TableAction>, BackendError> {
+        maintenance::optimize(self, vacuum)
     }
 }
 

@@ -8,7 +8,6 @@
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use cairn::HISTORY_TABLE;
 use postgres::{Client, Error};
 use sha2::{Digest, Sha256};
 
@@ -31,8 +30,8 @@ pub enum Outcome {
 
 /// The lock key for `database`: every runner on the same database and history table agrees on
 /// it, and other applications' advisory locks are unlikely to collide with 64 hashed bits.
-pub fn key(database: &str) -> i64 {
-    let digest = Sha256::digest(format!("cairn:{database}:{HISTORY_TABLE}").as_bytes());
+pub fn key(database: &str, history_table: &str) -> i64 {
+    let digest = Sha256::digest(format!("cairn:{database}:{history_table}").as_bytes());
     let mut bytes = [0u8; 8];
     bytes.copy_from_slice(&digest[..8]);
     i64::from_be_bytes(bytes)
@@ -116,7 +115,8 @@ mod tests {
     #[test]
     fn key_is_the_first_8_bytes_of_sha256_and_never_changes() {
         // Runners of different Cairn versions must agree on the key, so this value is fixed.
-        assert_eq!(key("shop"), -4602480458381427755);
-        assert_ne!(key("shop"), key("shop2"));
+        assert_eq!(key("shop", "cairn_migrations"), -4602480458381427755);
+        assert_ne!(key("shop", "cairn_migrations"), key("shop2", "cairn_migrations"));
+        assert_ne!(key("shop", "cairn_migrations"), key("shop", "other_history"));
     }
 }

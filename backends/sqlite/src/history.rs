@@ -1,7 +1,7 @@
 //! The history table in SQLite.
 
 use cairn::{
-    AppliedMigration, HISTORY_COLUMNS, HISTORY_TABLE, HistoryStatus, decode_depends_on,
+    AppliedMigration, HISTORY_COLUMNS, HistoryStatus, decode_depends_on,
     encode_depends_on,
 };
 use rusqlite::{Connection, OptionalExtension, params};
@@ -9,10 +9,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
 /// Columns of [`HISTORY_COLUMNS`] the existing table lacks (one catalog query).
-pub fn missing_columns(conn: &Connection) -> rusqlite::Result<Vec<&'static str>> {
+pub fn missing_columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<&'static str>> {
     let mut stmt = conn.prepare("SELECT name FROM pragma_table_info(?1)")?;
     let have: Vec<String> = stmt
-        .query_map([HISTORY_TABLE], |r| r.get(0))?
+        .query_map([table], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     Ok(HISTORY_COLUMNS
         .into_iter()
@@ -21,9 +21,9 @@ pub fn missing_columns(conn: &Connection) -> rusqlite::Result<Vec<&'static str>>
 }
 
 /// Creates the table if absent.
-pub fn ensure(conn: &Connection) -> rusqlite::Result<()> {
+pub fn ensure(conn: &Connection, table: &str) -> rusqlite::Result<()> {
     conn.execute_batch(&format!(
-        "CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (
+        "CREATE TABLE IF NOT EXISTS {table} (
             id TEXT PRIMARY KEY NOT NULL,
             checksum TEXT NOT NULL,
             description TEXT NOT NULL DEFAULT '',
@@ -43,11 +43,11 @@ pub fn ensure(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 /// Every row, by rank; empty when the table does not exist.
-pub fn read(conn: &Connection) -> rusqlite::Result<Vec<AppliedMigration>> {
+pub fn read(conn: &Connection, table: &str) -> rusqlite::Result<Vec<AppliedMigration>> {
     let exists: Option<i64> = conn
         .query_row(
             "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
-            [HISTORY_TABLE],
+            [table],
             |r| r.get(0),
         )
         .optional()?;
@@ -57,7 +57,7 @@ pub fn read(conn: &Connection) -> rusqlite::Result<Vec<AppliedMigration>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT id, checksum, description, applied_at, execution_ms, applied_by, engine_version,
                 up_sql, down_sql, depends_on, status, installed_rank, failed_statement, error
-         FROM {HISTORY_TABLE} ORDER BY installed_rank, id"
+         FROM {table} ORDER BY installed_rank, id"
     ))?;
     let rows = stmt.query_map([], |r| {
         Ok(AppliedMigration {
@@ -82,13 +82,13 @@ pub fn read(conn: &Connection) -> rusqlite::Result<Vec<AppliedMigration>> {
 
 /// Inserts `row` with `status` and `execution_ms`.
 pub fn insert(
-    conn: &Connection,
+    conn: &Connection, table: &str,
     row: &AppliedMigration,
     status: HistoryStatus,
     execution_ms: i64,
 ) -> rusqlite::Result<()> {
     let mut stmt = conn.prepare_cached(&format!(
-        "INSERT INTO {HISTORY_TABLE} (id, checksum, description, applied_at, execution_ms, applied_by,
+        "INSERT INTO {table} (id, checksum, description, applied_at, execution_ms, applied_by,
              engine_version, up_sql, down_sql, depends_on, status, installed_rank)
          VALUES (?1, ?2, ?3, {NOW}, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
     ))?;
@@ -109,9 +109,9 @@ pub fn insert(
 }
 
 /// Marks `id` applied after a non-transactional run.
-pub fn finish(conn: &Connection, id: &str, execution_ms: i64) -> rusqlite::Result<()> {
+pub fn finish(conn: &Connection, table: &str, id: &str, execution_ms: i64) -> rusqlite::Result<()> {
     conn.execute(
-        &format!("UPDATE {HISTORY_TABLE} SET status = 'applied', execution_ms = ?2, applied_at = {NOW} WHERE id = ?1"),
+        &format!("UPDATE {table} SET status = 'applied', execution_ms = ?2, applied_at = {NOW} WHERE id = ?1"),
         params![id, execution_ms],
     )?;
     Ok(())
@@ -119,10 +119,10 @@ pub fn finish(conn: &Connection, id: &str, execution_ms: i64) -> rusqlite::Resul
 
 /// Marks a failed row as running again for a resumed run, with the file's current checksum
 /// and SQL (the user may have fixed the failing statement).
-pub fn mark_running(conn: &Connection, row: &AppliedMigration) -> rusqlite::Result<()> {
+pub fn mark_running(conn: &Connection, table: &str, row: &AppliedMigration) -> rusqlite::Result<()> {
     conn.execute(
         &format!(
-            "UPDATE {HISTORY_TABLE} SET status = 'running', failed_statement = NULL, error = NULL,
+            "UPDATE {table} SET status = 'running', failed_statement = NULL, error = NULL,
                  checksum = ?2, description = ?3, up_sql = ?4, down_sql = ?5 WHERE id = ?1"
         ),
         params![
@@ -137,17 +137,17 @@ pub fn mark_running(conn: &Connection, row: &AppliedMigration) -> rusqlite::Resu
 }
 
 /// Marks `id` failed at 1-based `statement` with the database's message.
-pub fn fail(conn: &Connection, id: &str, statement: usize, message: &str) -> rusqlite::Result<()> {
+pub fn fail(conn: &Connection, table: &str, id: &str, statement: usize, message: &str) -> rusqlite::Result<()> {
     conn.execute(
-        &format!("UPDATE {HISTORY_TABLE} SET status = 'failed', failed_statement = ?2, error = ?3 WHERE id = ?1"),
+        &format!("UPDATE {table} SET status = 'failed', failed_statement = ?2, error = ?3 WHERE id = ?1"),
         params![id, i64::try_from(statement).unwrap_or(i64::MAX), message],
     )?;
     Ok(())
 }
 
 /// Deletes `id`'s row.
-pub fn delete(conn: &Connection, id: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached(&format!("DELETE FROM {HISTORY_TABLE} WHERE id = ?1"))?
+pub fn delete(conn: &Connection, table: &str, id: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))?
         .execute([id])?;
     Ok(())
 }

@@ -12,9 +12,11 @@
 //! # Ok::<(), cairn::Error>(())
 //! ```
 
+mod backup;
 mod history;
 mod introspect;
 mod lock;
+mod maintenance;
 mod query;
 mod rebuild;
 mod url;
@@ -23,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use cairn::schema::Schema;
 use cairn::{
-    AppliedMigration, Backend, BackendError, Dialect, Direction, HistoryStatus, Registry, Step,
+    AppliedMigration, Backend, BackendError, ConnectOptions, Dialect, Direction, HistoryStatus, Registry, Step,
 };
 use rusqlite::Connection;
 
@@ -39,8 +41,8 @@ pub fn register(registry: &mut Registry) {
 }
 
 /// Opens `url` as a boxed [`Backend`].
-pub fn connect(url: &str) -> Result<Box<dyn Backend>, BackendError> {
-    Ok(Box::new(Sqlite::open(url)?))
+pub fn connect(url: &str, options: &ConnectOptions) -> Result<Box<dyn Backend>, BackendError> {
+    Ok(Box::new(Sqlite::open_with(url, options)?))
 }
 
 /// A connection to one SQLite database.
@@ -49,13 +51,19 @@ pub struct Sqlite {
     conn: Connection,
     location: Location,
     lock: Option<lock::FileLock>,
+    options: ConnectOptions,
     /// Catalog queries run by [`Backend::introspect`] on this connection so far.
     introspection_queries: usize,
 }
 
 impl Sqlite {
-    /// Opens (creating if absent) the database `url` names.
+    /// Opens (creating if absent) the database `url` names, with default options.
     pub fn open(url: &str) -> Result<Sqlite, BackendError> {
+        Sqlite::open_with(url, &ConnectOptions::default())
+    }
+
+    /// Opens (creating if absent) the database `url` names and runs `options.init_sql` on it.
+    pub fn open_with(url: &str, options: &ConnectOptions) -> Result<Sqlite, BackendError> {
         let location = url::parse(url)?;
         let conn = match &location {
             Location::Memory => Connection::open_in_memory(),
@@ -71,9 +79,14 @@ impl Sqlite {
             .map_err(other)?;
         conn.execute_batch("PRAGMA foreign_keys = ON")
             .map_err(other)?;
+        for (i, sql) in options.init_statements(Dialect::Sqlite).iter().enumerate() {
+            conn.execute_batch(sql)
+                .map_err(|e| init_failed(i, sql, &e.to_string()))?;
+        }
         Ok(Sqlite {
             conn,
             location,
+            options: options.clone(),
             lock: None,
             introspection_queries: 0,
         })
@@ -120,8 +133,8 @@ impl Sqlite {
 
     fn record(&self, step: &Step<'_>, ms: i64) -> rusqlite::Result<()> {
         match step.direction {
-            Direction::Up => history::insert(&self.conn, step.record, HistoryStatus::Applied, ms),
-            Direction::Down => history::delete(&self.conn, &step.record.id),
+            Direction::Up => history::insert(&self.conn, &self.options.history_table, step.record, HistoryStatus::Applied, ms),
+            Direction::Down => history::delete(&self.conn, &self.options.history_table, &step.record.id),
         }
     }
 
@@ -215,26 +228,26 @@ impl Sqlite {
         let start = Instant::now();
         match (step.direction, step.resume) {
             (Direction::Up, false) => {
-                history::insert(&self.conn, step.record, HistoryStatus::Running, 0)
+                history::insert(&self.conn, &self.options.history_table, step.record, HistoryStatus::Running, 0)
                     .map_err(other)?
             }
-            (_, true) => history::mark_running(&self.conn, step.record).map_err(other)?,
+            (_, true) => history::mark_running(&self.conn, &self.options.history_table, step.record).map_err(other)?,
             (Direction::Down, false) => {}
         }
         if let Err(e) = self.run_statements(step) {
             if let BackendError::Statement { index, message, .. } = &e {
-                history::fail(&self.conn, &step.record.id, index + 1, message).map_err(other)?;
+                history::fail(&self.conn, &self.options.history_table, &step.record.id, index + 1, message).map_err(other)?;
             }
             return Err(e);
         }
         let ms = elapsed_ms(start);
         match step.direction {
             Direction::Up => history::finish(
-                &self.conn,
+                &self.conn, &self.options.history_table,
                 &step.record.id,
                 i64::try_from(ms).unwrap_or(i64::MAX),
             ),
-            Direction::Down => history::delete(&self.conn, &step.record.id),
+            Direction::Down => history::delete(&self.conn, &self.options.history_table, &step.record.id),
         }
         .map_err(other)?;
         Ok(ms)
@@ -248,6 +261,10 @@ impl Backend for Sqlite {
 
     fn describe(&self) -> String {
         describe(&self.location)
+    }
+
+    fn history_table(&self) -> &str {
+        &self.options.history_table
     }
 
     fn lock(&mut self, timeout: Duration) -> Result<(), BackendError> {
@@ -272,21 +289,21 @@ impl Backend for Sqlite {
     }
 
     fn ensure_history(&mut self) -> Result<(), BackendError> {
-        history::ensure(&self.conn).map_err(other)?;
-        let missing = history::missing_columns(&self.conn).map_err(other)?;
+        history::ensure(&self.conn, &self.options.history_table).map_err(other)?;
+        let missing = history::missing_columns(&self.conn, &self.options.history_table).map_err(other)?;
         if missing.is_empty() {
             Ok(())
         } else {
             Err(BackendError::Other(format!(
                 "table {} exists but lacks columns {}: it was not created by this version of Cairn; rename it or migrate it by hand",
-                cairn::HISTORY_TABLE,
+                self.options.history_table,
                 missing.join(", ")
             )))
         }
     }
 
     fn history(&mut self) -> Result<Vec<AppliedMigration>, BackendError> {
-        history::read(&self.conn).map_err(other)
+        history::read(&self.conn, &self.options.history_table).map_err(other)
     }
 
     fn execute(&mut self, step: &Step<'_>) -> Result<u64, BackendError> {
@@ -298,19 +315,48 @@ impl Backend for Sqlite {
     }
 
     fn forget(&mut self, id: &str) -> Result<(), BackendError> {
-        history::delete(&self.conn, id).map_err(other)
+        history::delete(&self.conn, &self.options.history_table, id).map_err(other)
     }
 
     fn query(&mut self, sql: &str) -> Result<cairn::Rows, BackendError> {
         query::rows(&self.conn, sql).map_err(other)
     }
 
+    fn backup(&mut self, path: &std::path::Path) -> Result<(), BackendError> {
+        backup::backup(&self.conn, path)
+    }
+
+    fn restore(&mut self, path: &std::path::Path) -> Result<(), BackendError> {
+        backup::restore(&mut self.conn, path)
+    }
+
     fn scratch(&mut self) -> Result<Box<dyn Backend>, BackendError> {
-        Ok(Box::new(Sqlite::open("sqlite::memory:")?))
+        Ok(Box::new(Sqlite::open_with("sqlite::memory:", &self.options)?))
     }
 
     fn introspect(&mut self) -> Result<Schema, BackendError> {
-        introspect::read(&self.conn, &mut self.introspection_queries).map_err(other)
+        let mut schema =
+            introspect::read(&self.conn, &mut self.introspection_queries).map_err(other)?;
+        schema.tables.retain(|t| t.name != self.options.history_table);
+        Ok(schema)
+    }
+
+    fn integrity_check(&mut self) -> Result<Vec<String>, BackendError> {
+        maintenance::integrity_check(&self.conn).map_err(other)
+    }
+
+    fn foreign_key_violations(
+        &mut self,
+    ) -> Result<Vec<cairn::ops::ForeignKeyViolation>, BackendError> {
+        maintenance::foreign_key_violations(&self.conn).map_err(other)
+    }
+
+    fn table_sizes(&mut self) -> Result<cairn::ops::StorageSizes, BackendError> {
+        maintenance::table_sizes(&self.conn).map_err(other)
+    }
+
+    fn optimize(&mut self, vacuum: bool) -> Result<Vec<cairn::ops::TableAction>, BackendError> {
+        maintenance::optimize(&self.conn, vacuum).map_err(other)
     }
 }
 
@@ -323,6 +369,15 @@ fn describe(location: &Location) -> String {
 
 fn elapsed_ms(start: Instant) -> u64 {
     u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// A failed `init_sql` statement (`index` 0-based), quoted so the user finds it in cairn.toml.
+fn init_failed(index: usize, sql: &str, message: &str) -> BackendError {
+    BackendError::Connection(format!(
+        "init_sql statement {} (`{}`) failed: {message}",
+        index + 1,
+        sql.trim()
+    ))
 }
 
 fn other(e: rusqlite::Error) -> BackendError {

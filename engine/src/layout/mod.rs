@@ -1,13 +1,82 @@
 //! Migration folders written for other tools (diesel, sqlx, Flyway, refinery, golang-migrate,
 //! goose, dbmate, pop), read as they are.
+//!
+//! Each tool's reader (`diesel`, `updown` for sqlx and golang-migrate, `flyway` for Flyway and
+//! refinery, `goose`, `dbmate`, `pop`) turns the folder into entries; `entry` sorts them by
+//! version (`version`: numbers of any length, timestamps by time) and makes Cairn
+//! migrations of them, each depending on the one before, so they apply in the tool's order.
+//!
+//! Ids are the file name without the tool's suffixes: the diesel folder name
+//! (`2019-01-01-000000_create_users`), the stem before `.up.sql` / `.sql`
+//! (`20190101000000_create_users`, `V1_2__add_email`, `R__views`), and for pop the stem before
+//! the dialect and `.autocommit`.
+
+mod dbmate;
+mod detect;
+mod diesel;
+mod entry;
+mod files;
+mod flyway;
+mod goose;
+mod import;
+mod pop;
+mod updown;
+mod version;
 
 use std::fmt;
+use std::path::Path;
 use std::str::FromStr;
 
 use serde::Serialize;
 
+use crate::Dialect;
+use crate::error::LoadErrors;
+use crate::load::{MigrationSet, load_dir, load_sources};
+use crate::model::Migration;
+
+pub use detect::{Detection, detect, detect_explained};
+pub use import::{ImportedFile, import};
+
+/// Reads the folder at `root` as `layout` and loads it for `dialect` ([`Layout::Cairn`] is
+/// [`crate::load_dir`]). Migrations read from another tool's folder carry
+/// [`Migration::foreign`] and form a chain in the tool's order.
+pub fn load(root: &Path, layout: Layout, dialect: Dialect) -> Result<MigrationSet, LoadErrors> {
+    match layout {
+        Layout::Cairn => load_dir(root, dialect),
+        _ => load_sources(Vec::new(), read(root, layout, dialect)?, dialect),
+    }
+}
+
+/// The migrations of another tool's folder for `dialect`, in the tool's order, without
+/// building a set: combine them with Cairn files through [`crate::load_sources`].
+pub fn read(root: &Path, layout: Layout, dialect: Dialect) -> Result<Vec<Migration>, LoadErrors> {
+    match layout {
+        Layout::Cairn => Ok(load_dir(root, dialect)?.iter().cloned().collect()),
+        _ => entry::migrations(&entries(root, layout)?, layout, dialect),
+    }
+}
+
+/// The folder's entries in the tool's order, checked for shared versions.
+fn entries(root: &Path, layout: Layout) -> Result<Vec<entry::Entry>, LoadErrors> {
+    let scanned = match layout {
+        Layout::Cairn => Ok(Vec::new()),
+        Layout::Diesel => diesel::scan(root),
+        Layout::Sqlx => updown::scan(root, true),
+        Layout::GolangMigrate => updown::scan(root, false),
+        Layout::Flyway => flyway::scan(root, false),
+        Layout::Refinery => flyway::scan(root, true),
+        Layout::Goose => goose::scan(root),
+        Layout::Dbmate => dbmate::scan(root),
+        Layout::Pop => pop::scan(root),
+    };
+    scanned.and_then(entry::order).map_err(|mut problems| {
+        problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+        LoadErrors(problems)
+    })
+}
+
 /// A folder convention: Cairn's own YAML/JSON files or another tool's SQL files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Layout {
     /// Cairn YAML/JSON files.

@@ -141,6 +141,17 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 /// Loads migrations from already-read files: parses each, resolves its SQL for `dialect`,
 /// and checks ids, dependencies and cycles across all of them.
 pub fn load_files(files: Vec<SourceFile>, dialect: Dialect) -> Result<MigrationSet, LoadErrors> {
+    load_sources(files, Vec::new(), dialect)
+}
+
+/// Loads Cairn files together with migrations already read from another tool's folder
+/// ([`crate::layout::read`]) into one set: Cairn files may depend on the imported ids, and
+/// ids must be unique across both.
+pub fn load_sources(
+    files: Vec<SourceFile>,
+    imported: Vec<Migration>,
+    dialect: Dialect,
+) -> Result<MigrationSet, LoadErrors> {
     let mut problems = Vec::new();
     let mut parsed = Vec::new();
     for file in &files {
@@ -153,6 +164,10 @@ pub fn load_files(files: Vec<SourceFile>, dialect: Dialect) -> Result<MigrationS
     let mut migrations = Vec::new();
     let mut declared: HashMap<String, (&SourceFile, u32, u32)> = HashMap::new();
     let mut positions: HashMap<String, (&SourceFile, &RawMigration)> = HashMap::new();
+    let imported_ids: HashMap<String, std::path::PathBuf> = imported
+        .iter()
+        .map(|m| (m.id.clone(), m.file.clone()))
+        .collect();
     for (file, raw) in &parsed {
         let id = raw
             .id
@@ -162,6 +177,21 @@ pub fn load_files(files: Vec<SourceFile>, dialect: Dialect) -> Result<MigrationS
             .id
             .as_ref()
             .map_or((1, 1), |s| position(file, s, &["id"], 0));
+        if let Some(other) = imported_ids.get(&id) {
+            let msg = format!(
+                "duplicate migration id `{id}`: also the id of {}",
+                other.display()
+            );
+            problems.push(problem(
+                ProblemKind::DuplicateId,
+                &file.path,
+                line,
+                col,
+                msg,
+                Some(file),
+            ));
+            continue;
+        }
         if let Some((first, l, c)) = declared.get(&id) {
             let msg = format!(
                 "duplicate migration id `{id}`: also declared in {}:{l}:{c}",
@@ -198,8 +228,14 @@ pub fn load_files(files: Vec<SourceFile>, dialect: Dialect) -> Result<MigrationS
                 .collect::<Vec<_>>(),
         )
     });
+    let imported_nodes = imported
+        .iter()
+        .map(|m| (m.id.clone(), m.depends_on.clone()));
     let mut seen = std::collections::HashSet::new();
-    let nodes: Vec<_> = nodes.filter(|(id, _)| seen.insert(id.clone())).collect();
+    let nodes: Vec<_> = imported_nodes
+        .chain(nodes)
+        .filter(|(id, _)| seen.insert(id.clone()))
+        .collect();
     let graph = match Graph::build(nodes) {
         Ok(g) => Some(g),
         Err(gps) => {
@@ -209,6 +245,7 @@ pub fn load_files(files: Vec<SourceFile>, dialect: Dialect) -> Result<MigrationS
             None
         }
     };
+    migrations.extend(imported);
 
     problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     match graph {

@@ -27,7 +27,7 @@ pub fn row_counts(db: &mut dyn Backend) -> Result<Vec<TableRows>, BackendError> 
         .collect();
     // An empty history table counts nothing worth a line; `history()` is empty for both.
     if !db.history()?.is_empty() {
-        tables.push(crate::HISTORY_TABLE.to_string());
+        tables.push(db.history_table().to_string());
     }
     tables.sort();
     if tables.is_empty() {

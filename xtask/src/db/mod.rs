@@ -1,5 +1,9 @@
 //! `db`: operations on the database beside migrating (backup, restore, health, optimize).
 
+pub(crate) mod auto_backup;
+pub(crate) mod backup;
+mod health;
+
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -105,6 +109,11 @@ impl DbCmd {
 
 /// Runs a `db` subcommand.
 pub fn run(ctx: &Context, cmd: &DbCmd) -> Result<Outcome> {
-    let _ = ctx;
-    anyhow::bail!("`db {cmd:?}` is not implemented yet")
+    match cmd {
+        DbCmd::Health { .. } | DbCmd::Optimize { .. } => health::run(ctx, cmd),
+        DbCmd::Backup { .. }
+        | DbCmd::Backups { .. }
+        | DbCmd::Verify { .. }
+        | DbCmd::Restore { .. } => backup::run(ctx, cmd),
+    }
 }

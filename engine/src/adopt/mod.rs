@@ -1,0 +1,20 @@
+//! Adopting a database another tool migrated: read that tool's history table, match its rows
+//! to the folder's migrations, verify checksums where the tool stored them, and record the
+//! matches in Cairn's history as applied, without running any SQL. Also `stamp` (a migration
+//! and its ancestors) and `baseline` (a schema that exists without any history).
+
+mod checksums;
+mod matching;
+mod record;
+mod run;
+mod stamp;
+mod tools;
+mod versions;
+
+pub use checksums::{
+    flyway as flyway_checksum, refinery as refinery_checksums, sqlx as sqlx_checksum,
+};
+pub use matching::{AdoptEntry, AdoptOutcome, ChecksumCheck, Matching, match_rows};
+pub use run::{AdoptReport, adopt};
+pub use stamp::{StampReport, baseline, stamp};
+pub use tools::{ForeignRow, RowKind, TOOL_TABLES, ToolTable, present, read, table_of};

@@ -1,0 +1,149 @@
+//! `adopt`: find the other tool's history table, read it, match, record.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+use super::matching::{AdoptEntry, AdoptOutcome, match_rows};
+use super::record::{locked, record};
+use super::tools::{ForeignRow, TOOL_TABLES, present, read, table_of};
+use crate::backend::Backend;
+use crate::error::{Error, Result};
+use crate::layout::Layout;
+use crate::load::MigrationSet;
+use crate::model::Migration;
+use crate::run::Options;
+
+/// What `adopt` found and did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AdoptReport {
+    /// The database (password removed).
+    pub database: String,
+    /// The tool whose history was read.
+    pub tool: Layout,
+    /// Its history table.
+    pub table: String,
+    /// Whether nothing was recorded on purpose.
+    pub dry_run: bool,
+    /// One entry per migration of the folder, in apply order.
+    pub migrations: Vec<AdoptEntry>,
+    /// Rows of the tool's history that no migration of the folder matches.
+    pub unmatched: Vec<ForeignRow>,
+    /// Why nothing was adopted, when the tool's history shows a half-applied migration.
+    pub refused: Vec<String>,
+}
+
+impl AdoptReport {
+    /// Ids recorded (or, in a dry run, that would be).
+    pub fn adopted(&self) -> impl Iterator<Item = &str> + '_ {
+        self.migrations
+            .iter()
+            .filter(|e| e.outcome == AdoptOutcome::Adopted)
+            .map(|e| e.id.as_str())
+    }
+
+    /// Whether everything matched: no refusal, no unmatched row, no changed file, nothing
+    /// blocked.
+    pub fn is_clean(&self) -> bool {
+        self.refused.is_empty()
+            && self.unmatched.is_empty()
+            && self.migrations.iter().all(|e| {
+                !matches!(
+                    e.outcome,
+                    AdoptOutcome::ChecksumMismatch | AdoptOutcome::Blocked
+                )
+            })
+    }
+}
+
+/// Adopts what `from` (default: the tool whose history table is present, preferring the
+/// folder's layout when several are) applied to `backend`: matched migrations are recorded as
+/// applied without running their SQL; the report says what did not match. When the tool's
+/// history shows a half-applied migration (golang-migrate `dirty`, sqlx or Flyway
+/// `success = false`), nothing is recorded and `refused` says why. Running it again records
+/// nothing twice.
+pub fn adopt(
+    backend: &mut dyn Backend,
+    set: &MigrationSet,
+    from: Option<Layout>,
+    opts: &Options,
+) -> Result<AdoptReport> {
+    locked(backend, opts, |backend| {
+        let found = present(backend)?;
+        let tool = choose(from, &found, set, &backend.describe())?;
+        let rows = read(backend, tool)?;
+        let history = backend.history()?;
+        let recorded: HashSet<String> = history.iter().map(|h| h.id.clone()).collect();
+        let migrations: Vec<&Migration> = set.iter().collect();
+        let matching = match_rows(tool, &migrations, &rows, &recorded);
+        let report = AdoptReport {
+            database: backend.describe(),
+            tool,
+            table: table_of(tool).map_or_else(String::new, |t| t.table.to_string()),
+            dry_run: opts.dry_run,
+            migrations: matching.entries,
+            unmatched: matching.unmatched,
+            refused: matching.refused,
+        };
+        if report.refused.is_empty() {
+            let ids: Vec<String> = report.adopted().map(str::to_string).collect();
+            record(backend, set, &ids, &history, opts)?;
+        }
+        Ok(report)
+    })
+}
+
+/// The tool to adopt from: the one asked for (its table must exist), else the only one whose
+/// table exists, else among several the folder's own layout.
+fn choose(
+    from: Option<Layout>,
+    found: &[Layout],
+    set: &MigrationSet,
+    database: &str,
+) -> Result<Layout> {
+    if let Some(tool) = from {
+        let table = table_of(tool).ok_or_else(|| {
+            Error::Plan(format!(
+                "`{tool}` is not another tool: adopt reads diesel, sqlx, flyway, refinery, golang-migrate, goose, dbmate or pop history"
+            ))
+        })?;
+        if !found.contains(&tool) {
+            return Err(Error::Plan(format!(
+                "{database} has no {} table ({tool}'s history{}): nothing to adopt from {tool}",
+                table.table,
+                match table.marker {
+                    Some((col, true)) => format!(", with a `{col}` column"),
+                    Some((col, false)) => format!(", without a `{col}` column"),
+                    None => String::new(),
+                }
+            )));
+        }
+        return Ok(tool);
+    }
+    let folder: HashSet<Layout> = set
+        .iter()
+        .filter_map(|m| m.foreign.as_ref().map(|f| f.layout))
+        .collect();
+    match found {
+        [] => Err(Error::Plan(format!(
+            "{database} has none of the history tables adopt reads ({}); for a database whose \
+             schema exists without any history, use `migrate baseline`",
+            TOOL_TABLES.map(|t| t.table).join(", ")
+        ))),
+        [one] => Ok(*one),
+        several => several
+            .iter()
+            .copied()
+            .find(|t| folder.contains(t))
+            .ok_or_else(|| {
+                Error::Plan(format!(
+                    "{database} has history tables of several tools ({}); say which with --from",
+                    several
+                        .iter()
+                        .map(|t| t.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            }),
+    }
+}

@@ -1,0 +1,342 @@
+//! Each tool's history table: its name, the query that reads it on each dialect, and how a
+//! row becomes a [`ForeignRow`]. One table of facts, one reader.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::Dialect;
+use crate::backend::{Backend, Rows};
+use crate::error::{BackendError, Error, Result};
+use crate::layout::Layout;
+
+/// One row of another tool's history, reduced to what matching needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ForeignRow {
+    /// The version as stored.
+    pub version: String,
+    /// The name, description or script the tool stored with it, if any.
+    pub name: Option<String>,
+    /// The checksum as stored (sqlx: hex; Flyway: signed integer; refinery: decimal u64).
+    pub checksum: Option<String>,
+    /// Whether the row says the migration is applied (sqlx/Flyway `success`, goose
+    /// `is_applied`; true for tools that only store applied versions).
+    pub applied: bool,
+    /// What the row stands for.
+    pub kind: RowKind,
+}
+
+/// What a history row stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowKind {
+    /// One applied (or failed) versioned migration.
+    Migration,
+    /// golang-migrate's single row: every version up to this one is applied; `dirty` when a
+    /// migration failed half-way.
+    Current {
+        /// golang-migrate's `dirty` flag.
+        dirty: bool,
+    },
+    /// Flyway `BASELINE`: the schema existed up to this version before Flyway ran.
+    Baseline,
+    /// Flyway repeatable (`R__`): `name` is its script file name.
+    Repeatable,
+    /// Bookkeeping with no migration (Flyway `SCHEMA`, goose's version 0).
+    Ignored,
+}
+
+/// A tool's history table.
+#[derive(Debug, Clone, Copy)]
+pub struct ToolTable {
+    /// The tool.
+    pub tool: Layout,
+    /// Its table's default name.
+    pub table: &'static str,
+    /// A column only this tool's table has, for tables two tools share a name of
+    /// (`schema_migrations`: golang-migrate has `dirty`, dbmate does not).
+    pub marker: Option<(&'static str, bool)>,
+}
+
+/// Every tool's history table, in the order `adopt` prefers them.
+pub const TOOL_TABLES: [ToolTable; 8] = [
+    ToolTable {
+        tool: Layout::Diesel,
+        table: "__diesel_schema_migrations",
+        marker: None,
+    },
+    ToolTable {
+        tool: Layout::Sqlx,
+        table: "_sqlx_migrations",
+        marker: None,
+    },
+    ToolTable {
+        tool: Layout::Refinery,
+        table: "refinery_schema_history",
+        marker: None,
+    },
+    ToolTable {
+        tool: Layout::Flyway,
+        table: "flyway_schema_history",
+        marker: None,
+    },
+    ToolTable {
+        tool: Layout::GolangMigrate,
+        table: "schema_migrations",
+        marker: Some(("dirty", true)),
+    },
+    ToolTable {
+        tool: Layout::Dbmate,
+        table: "schema_migrations",
+        marker: Some(("dirty", false)),
+    },
+    ToolTable {
+        tool: Layout::Goose,
+        table: "goose_db_version",
+        marker: None,
+    },
+    ToolTable {
+        tool: Layout::Pop,
+        table: "schema_migration",
+        marker: None,
+    },
+];
+
+/// The history table of `tool`.
+pub fn table_of(tool: Layout) -> Option<&'static ToolTable> {
+    TOOL_TABLES.iter().find(|t| t.tool == tool)
+}
+
+/// Which tools' history tables exist, in one catalog query.
+pub fn present(backend: &mut dyn Backend) -> Result<Vec<Layout>> {
+    let names: BTreeSet<&str> = TOOL_TABLES.iter().map(|t| t.table).collect();
+    let list = names
+        .iter()
+        .map(|n| format!("'{n}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = match backend.dialect() {
+        Dialect::Sqlite => format!(
+            "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name IN ({list})"
+        ),
+        Dialect::Postgres => format!(
+            "SELECT table_name, column_name FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name IN ({list})"
+        ),
+        Dialect::Mysql => format!(
+            "SELECT table_name, column_name FROM information_schema.columns \
+             WHERE table_schema = DATABASE() AND table_name IN ({list})"
+        ),
+    };
+    let mut columns: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for row in backend.query(&sql)? {
+        if let [Some(table), Some(column)] = row.as_slice() {
+            columns
+                .entry(table.to_ascii_lowercase())
+                .or_default()
+                .insert(column.to_ascii_lowercase());
+        }
+    }
+    Ok(TOOL_TABLES
+        .iter()
+        .filter(|t| {
+            columns.get(t.table).is_some_and(|cols| {
+                t.marker
+                    .is_none_or(|(col, wanted)| cols.contains(col) == wanted)
+            })
+        })
+        .map(|t| t.tool)
+        .collect())
+}
+
+/// Reads `tool`'s history rows (one query).
+pub fn read(backend: &mut dyn Backend, tool: Layout) -> Result<Vec<ForeignRow>> {
+    let dialect = backend.dialect();
+    let hex = |col: &str| match dialect {
+        Dialect::Postgres => format!("encode({col}, 'hex')"),
+        Dialect::Sqlite | Dialect::Mysql => format!("hex({col})"),
+    };
+    let sql = match tool {
+        Layout::Diesel => "SELECT version FROM __diesel_schema_migrations".to_string(),
+        Layout::Sqlx => format!(
+            "SELECT version, description, success, {} FROM _sqlx_migrations ORDER BY version",
+            hex("checksum")
+        ),
+        Layout::Refinery => {
+            "SELECT version, name, checksum FROM refinery_schema_history ORDER BY version".into()
+        }
+        Layout::Flyway => "SELECT version, script, checksum, success, type \
+                           FROM flyway_schema_history ORDER BY installed_rank"
+            .into(),
+        Layout::GolangMigrate => "SELECT version, dirty FROM schema_migrations".into(),
+        Layout::Dbmate => "SELECT version FROM schema_migrations".into(),
+        Layout::Goose => "SELECT version_id, is_applied FROM goose_db_version ORDER BY id".into(),
+        Layout::Pop => "SELECT version FROM schema_migration".into(),
+        Layout::Cairn => {
+            return Err(Error::Plan(
+                "cairn is not another tool: there is nothing to adopt from it".into(),
+            ));
+        }
+    };
+    let rows = backend.query(&sql)?;
+    parse(tool, &rows).map_err(|e| Error::Backend(BackendError::Other(e)))
+}
+
+/// Turns query rows into [`ForeignRow`]s (pure, so it is unit-tested).
+pub fn parse(tool: Layout, rows: &Rows) -> std::result::Result<Vec<ForeignRow>, String> {
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let cell = |i: usize| row.get(i).cloned().flatten();
+        let Some(version) = cell(0) else {
+            // Flyway's repeatable rows have no version; everything else needs one.
+            if tool == Layout::Flyway {
+                out.push(flyway_row(String::new(), &cell));
+                continue;
+            }
+            return Err(format!("{tool}'s history has a row without a version"));
+        };
+        out.push(match tool {
+            Layout::Sqlx => ForeignRow {
+                version,
+                name: cell(1),
+                checksum: cell(3).map(|c| c.to_ascii_lowercase()),
+                applied: cell(2).as_deref().is_some_and(truthy),
+                kind: RowKind::Migration,
+            },
+            Layout::Refinery => ForeignRow {
+                version,
+                name: cell(1),
+                checksum: cell(2),
+                applied: true,
+                kind: RowKind::Migration,
+            },
+            Layout::Flyway => flyway_row(version, &cell),
+            Layout::GolangMigrate => ForeignRow {
+                version,
+                name: None,
+                checksum: None,
+                applied: true,
+                kind: RowKind::Current {
+                    dirty: cell(1).as_deref().is_some_and(truthy),
+                },
+            },
+            Layout::Goose => ForeignRow {
+                kind: if version.trim() == "0" {
+                    RowKind::Ignored
+                } else {
+                    RowKind::Migration
+                },
+                version,
+                name: None,
+                checksum: None,
+                applied: cell(1).as_deref().is_some_and(truthy),
+            },
+            Layout::Diesel | Layout::Dbmate | Layout::Pop | Layout::Cairn => ForeignRow {
+                version,
+                name: None,
+                checksum: None,
+                applied: true,
+                kind: RowKind::Migration,
+            },
+        });
+    }
+    Ok(out)
+}
+
+fn flyway_row(version: String, cell: &dyn Fn(usize) -> Option<String>) -> ForeignRow {
+    let kind = match cell(4).unwrap_or_default().to_ascii_uppercase().as_str() {
+        "BASELINE" => RowKind::Baseline,
+        "SCHEMA" | "DELETE" => RowKind::Ignored,
+        _ if version.is_empty() => RowKind::Repeatable,
+        _ => RowKind::Migration,
+    };
+    ForeignRow {
+        version,
+        name: cell(1),
+        checksum: cell(2),
+        applied: cell(3).as_deref().is_some_and(truthy),
+        kind,
+    }
+}
+
+/// A boolean as each database spells it in text (PostgreSQL `t`, MySQL/SQLite `1`).
+fn truthy(text: &str) -> bool {
+    matches!(
+        text.trim().to_ascii_lowercase().as_str(),
+        "t" | "true" | "1" | "y" | "yes"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(values: &[&[Option<&str>]]) -> Rows {
+        values
+            .iter()
+            .map(|r| r.iter().map(|v| v.map(str::to_string)).collect())
+            .collect()
+    }
+
+    #[test]
+    fn every_tool_has_one_table_and_shared_names_are_told_apart_by_a_column() {
+        for tool in Layout::ALL.into_iter().filter(|l| *l != Layout::Cairn) {
+            assert!(table_of(tool).is_some(), "{tool}");
+        }
+        let shared: Vec<_> = TOOL_TABLES
+            .iter()
+            .filter(|t| t.table == "schema_migrations")
+            .collect();
+        assert_eq!(shared.len(), 2);
+        assert_ne!(shared[0].marker, shared[1].marker);
+    }
+
+    #[test]
+    fn rows_parse_per_tool() {
+        let sqlx = parse(
+            Layout::Sqlx,
+            &rows(&[&[Some("1"), Some("init"), Some("f"), Some("ABCD")]]),
+        )
+        .unwrap();
+        assert!(!sqlx[0].applied);
+        assert_eq!(sqlx[0].checksum.as_deref(), Some("abcd"));
+
+        let dirty = parse(Layout::GolangMigrate, &rows(&[&[Some("3"), Some("1")]])).unwrap();
+        assert_eq!(dirty[0].kind, RowKind::Current { dirty: true });
+
+        let goose = parse(
+            Layout::Goose,
+            &rows(&[&[Some("0"), Some("t")], &[Some("2"), Some("0")]]),
+        )
+        .unwrap();
+        assert_eq!(goose[0].kind, RowKind::Ignored);
+        assert!(!goose[1].applied);
+
+        let flyway = parse(
+            Layout::Flyway,
+            &rows(&[
+                &[
+                    Some("1"),
+                    Some("<< Flyway Baseline >>"),
+                    None,
+                    Some("1"),
+                    Some("BASELINE"),
+                ],
+                &[
+                    None,
+                    Some("R__views.sql"),
+                    Some("-5"),
+                    Some("true"),
+                    Some("SQL"),
+                ],
+            ]),
+        )
+        .unwrap();
+        assert_eq!(flyway[0].kind, RowKind::Baseline);
+        assert_eq!(flyway[1].kind, RowKind::Repeatable);
+        assert!(flyway[1].applied);
+
+        assert!(parse(Layout::Pop, &rows(&[&[None]])).is_err());
+    }
+}

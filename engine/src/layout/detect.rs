@@ -1,0 +1,217 @@
+//! `--layout auto`: which tool a folder was written for, from its file names and markers.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::Layout;
+use super::entry::problem;
+use super::files;
+use super::version::split_version;
+use crate::error::{LoadErrors, ProblemKind};
+
+/// What [`detect_explained`] found: the layout and the files that show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Detection {
+    /// The layout.
+    pub layout: Layout,
+    /// Why, in a few words (`"3 folders <version>_<name>/up.sql"`), for the message `auto`
+    /// prints.
+    pub evidence: String,
+}
+
+/// The layout of the folder at `root`. An empty folder is Cairn's. Errors list what was seen
+/// when no layout matches or when files of two layouts are mixed.
+pub fn detect(root: &Path) -> Result<Layout, LoadErrors> {
+    detect_explained(root).map(|d| d.layout)
+}
+
+/// Like [`detect`], with the evidence.
+pub fn detect_explained(root: &Path) -> Result<Detection, LoadErrors> {
+    let listing = files::list(root, true)?;
+    let mut seen: BTreeMap<Layout, Vec<PathBuf>> = BTreeMap::new();
+    let mut note = |layout: Layout, path: &Path| {
+        seen.entry(layout).or_default().push(path.to_path_buf());
+    };
+    for dir in &listing.dirs {
+        if split_version(files::name(dir)).is_some() && dir.join("up.sql").is_file() {
+            note(Layout::Diesel, dir);
+        }
+    }
+    let mut unknown = Vec::new();
+    for path in &listing.files {
+        let top = path.parent() == Some(root);
+        match classify(path, top) {
+            Some(layout) => note(layout, path),
+            None if top && !files::name(path).starts_with('.') => unknown.push(path.clone()),
+            None => {}
+        }
+    }
+    // Files in up/down pairs read the same way for golang-migrate, sqlx and pop: they only
+    // count as golang-migrate when nothing points to one of the others.
+    if seen.contains_key(&Layout::Sqlx) || seen.contains_key(&Layout::Pop) {
+        if let Some(pairs) = seen.remove(&Layout::GolangMigrate) {
+            let other = if seen.contains_key(&Layout::Sqlx) {
+                Layout::Sqlx
+            } else {
+                Layout::Pop
+            };
+            seen.entry(other).or_default().extend(pairs);
+        }
+    }
+    // `V<integer>__` files alone read the same for Flyway and refinery and count as refinery;
+    // Flyway's own names (`U`, `R__`, dotted versions) make them Flyway's, unless refinery's
+    // Rust migrations are there too.
+    let rust = listing
+        .files
+        .iter()
+        .any(|p| files::name(p).ends_with(".rs"));
+    if seen.contains_key(&Layout::Flyway) && seen.contains_key(&Layout::Refinery) {
+        let (from, into) = if rust {
+            (Layout::Flyway, Layout::Refinery)
+        } else {
+            (Layout::Refinery, Layout::Flyway)
+        };
+        if let Some(v) = seen.remove(&from) {
+            seen.entry(into).or_default().extend(v);
+        }
+    }
+    match seen.len() {
+        0 if unknown.is_empty() => Ok(Detection {
+            layout: Layout::Cairn,
+            evidence: "no migration files yet".to_string(),
+        }),
+        0 => Err(error(
+            root,
+            format!(
+                "cannot tell which tool this folder is for: none of its files ({}) matches a known layout; pass --layout",
+                sample(&unknown)
+            ),
+        )),
+        1 => {
+            let (layout, paths) = seen.into_iter().next().unwrap_or((Layout::Cairn, Vec::new()));
+            Ok(Detection {
+                layout,
+                evidence: evidence(layout, &paths),
+            })
+        }
+        _ => {
+            let kinds: Vec<String> = seen
+                .iter()
+                .map(|(l, paths)| format!("{l} ({})", sample(paths)))
+                .collect();
+            Err(error(
+                root,
+                format!(
+                    "files of more than one layout: {}; pass --layout, or move them apart",
+                    kinds.join("; ")
+                ),
+            ))
+        }
+    }
+}
+
+/// The layout one file points to, if any.
+fn classify(path: &Path, top: bool) -> Option<Layout> {
+    let name = files::name(path);
+    if name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json") {
+        return Some(Layout::Cairn);
+    }
+    if name.ends_with(".rs") && name.starts_with('V') && name.contains("__") {
+        return Some(Layout::Refinery);
+    }
+    if name.ends_with(".fizz") {
+        return Some(Layout::Pop);
+    }
+    let stem = name.strip_suffix(".sql")?;
+    if let Some((prefix, version)) = stem
+        .split_once("__")
+        .and_then(|(head, _)| Some((head.get(..1)?, head.get(1..)?)))
+    {
+        let integer = !version.is_empty() && version.bytes().all(|b| b.is_ascii_digit());
+        let dotted = !version.is_empty()
+            && version
+                .split(['.', '_'])
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+        match (prefix, integer, dotted) {
+            ("V", true, _) => return Some(Layout::Refinery),
+            ("V" | "U", _, true) => return Some(Layout::Flyway),
+            ("R", _, _) if version.is_empty() => return Some(Layout::Flyway),
+            _ => {}
+        }
+    }
+    // Other tools keep their files at the top of the folder (diesel's are in its folders).
+    if !top {
+        return None;
+    }
+    let text = fs::read_to_string(path).unwrap_or_default();
+    let has_line = |pred: &dyn Fn(&str) -> bool| text.lines().any(|l| pred(l.trim()));
+    if has_line(&|l| l.starts_with("-- +goose")) {
+        return Some(Layout::Goose);
+    }
+    if has_line(&|l| {
+        l.strip_prefix("--")
+            .is_some_and(|r| r.trim_start().starts_with("migrate:up"))
+    }) {
+        return Some(Layout::Dbmate);
+    }
+    let pair = stem
+        .strip_suffix(".up")
+        .or_else(|| stem.strip_suffix(".down"));
+    match pair {
+        Some(base) => {
+            let (base, autocommit) = match base.strip_suffix(".autocommit") {
+                Some(b) => (b, true),
+                None => (base, false),
+            };
+            let (version_name, dialect) = match base.split_once('.') {
+                Some((v, d)) => (v, Some(d)),
+                None => (base, None),
+            };
+            split_version(version_name)?;
+            if autocommit || dialect.is_some() {
+                Some(Layout::Pop)
+            } else if text.starts_with("-- no-transaction") {
+                Some(Layout::Sqlx)
+            } else {
+                Some(Layout::GolangMigrate)
+            }
+        }
+        None => split_version(stem).map(|_| Layout::Sqlx),
+    }
+}
+
+fn evidence(layout: Layout, paths: &[PathBuf]) -> String {
+    let n = paths.len();
+    let what = match layout {
+        Layout::Cairn => "YAML/JSON migration files",
+        Layout::Diesel => "folders <version>_<name>/up.sql",
+        Layout::Sqlx => "files <version>_<name>.sql / .up.sql / .down.sql",
+        Layout::Flyway => "files V<version>__<name>.sql",
+        Layout::Refinery => {
+            "files V<integer>__<name>.sql (Flyway reads the same names: --layout flyway)"
+        }
+        Layout::GolangMigrate => {
+            "files <version>_<name>.up.sql / .down.sql (sqlx and pop read the same names)"
+        }
+        Layout::Goose => "files with `-- +goose` annotations",
+        Layout::Dbmate => "files with `-- migrate:up` markers",
+        Layout::Pop => "files <version>_<name>[.<dialect>][.autocommit].(up|down).sql",
+    };
+    format!("{n} {what}, e.g. {}", sample(&paths[..n.min(1)]))
+}
+
+/// Up to three file names, for messages.
+fn sample(paths: &[PathBuf]) -> String {
+    let mut names: Vec<&str> = paths.iter().take(3).map(|p| files::name(p)).collect();
+    if paths.len() > 3 {
+        names.push("...");
+    }
+    names.join(", ")
+}
+
+fn error(root: &Path, message: String) -> LoadErrors {
+    LoadErrors(vec![problem(ProblemKind::Format, root, 0, message, None)])
+}

@@ -1,0 +1,88 @@
+//! Reading another tool's folder: its entries in path order, and file texts.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::entry::problem;
+use crate::error::{LoadErrors, Problem, ProblemKind};
+
+/// What a folder holds, sorted by path.
+pub(crate) struct Listing {
+    /// Files directly in the folder (or anywhere under it, when listed recursively).
+    pub files: Vec<PathBuf>,
+    /// Folders directly in it.
+    pub dirs: Vec<PathBuf>,
+}
+
+/// Lists `root`; `recursive` lists files in sub-folders too (Flyway reads them).
+pub(crate) fn list(root: &Path, recursive: bool) -> Result<Listing, LoadErrors> {
+    let mut listing = Listing {
+        files: Vec::new(),
+        dirs: Vec::new(),
+    };
+    walk(root, recursive, true, &mut listing).map_err(|e| {
+        LoadErrors(vec![problem(
+            ProblemKind::Io,
+            root,
+            0,
+            format!("cannot read migrations directory: {e}"),
+            None,
+        )])
+    })?;
+    listing.files.sort();
+    listing.dirs.sort();
+    Ok(listing)
+}
+
+fn walk(dir: &Path, recursive: bool, top: bool, out: &mut Listing) -> std::io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            if top {
+                out.dirs.push(path.clone());
+            }
+            if recursive {
+                walk(&path, recursive, false, out)?;
+            }
+        } else {
+            out.files.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// The file's text, shared by the sections cut from it.
+pub(crate) fn read(path: &Path) -> Result<Arc<str>, Problem> {
+    fs::read_to_string(path).map(Arc::from).map_err(|e| {
+        problem(
+            ProblemKind::Io,
+            path,
+            0,
+            format!("cannot read file: {e}"),
+            None,
+        )
+    })
+}
+
+/// The file name as text (empty when it is not UTF-8, which no pattern matches).
+pub(crate) fn name(path: &Path) -> &str {
+    path.file_name().and_then(|n| n.to_str()).unwrap_or("")
+}
+
+/// Whether the file is SQL.
+pub(crate) fn is_sql(path: &Path) -> bool {
+    name(path).ends_with(".sql")
+}
+
+/// A `.sql` file whose name the layout does not recognise: reported, since skipping it would
+/// leave out a migration the user expects to run.
+pub(crate) fn unrecognised(path: &Path, expected: &str) -> Problem {
+    problem(
+        ProblemKind::Format,
+        path,
+        0,
+        format!("file name does not match {expected}"),
+        None,
+    )
+}

@@ -1,0 +1,210 @@
+//! Backups: a consistent copy of the database through [`Backend::backup`], compressed,
+//! checksummed and described by a [`Manifest`] beside it; listing and pruning them.
+
+use std::fs;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::manifest::{
+    self, Compression, MANIFEST_SUFFIX, MANIFEST_VERSION, Manifest, ManifestMigration,
+    ManifestTable,
+};
+use super::stats::row_counts;
+use crate::backend::Backend;
+use crate::error::Error;
+use crate::history::HistoryStatus;
+
+/// A backup on disk: the file, its manifest and what the manifest says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BackupFile {
+    /// The backup file.
+    pub path: PathBuf,
+    /// Its manifest (`<path>.manifest.json`).
+    pub manifest_path: PathBuf,
+    /// The manifest's contents.
+    pub manifest: Manifest,
+}
+
+/// Backs up `db` into `dir` (created if absent): the backend writes a consistent copy while
+/// the application may keep writing, then the copy is compressed, checksummed and renamed to
+/// `<name>-<yyyymmddThhmmssZ>.<ext>[.gz]`, and its manifest (history head, row counts, SHA-256)
+/// is written last. A failure leaves no file behind.
+pub fn backup(
+    db: &mut dyn Backend,
+    dir: &Path,
+    compression: Compression,
+) -> Result<BackupFile, Error> {
+    fs::create_dir_all(dir).map_err(io_at(dir))?;
+    let (stamp, created_at) = manifest::utc_now();
+    let dialect = db.dialect();
+    let database = db.describe();
+    let name = manifest::database_name(&database);
+    let history: Vec<ManifestMigration> = db
+        .history()?
+        .into_iter()
+        .filter(|h| h.status == HistoryStatus::Applied)
+        .map(|h| ManifestMigration {
+            id: h.id,
+            checksum: h.checksum,
+        })
+        .collect();
+    let tables = row_counts(db)?
+        .into_iter()
+        .map(|t| ManifestTable {
+            table: t.table,
+            rows: t.rows,
+        })
+        .collect();
+
+    // Work in a hidden directory inside `dir`, so the final rename never crosses file systems
+    // and an interrupted backup leaves only that directory (removed on drop).
+    let work = tempfile::Builder::new()
+        .prefix(".cairn-backup-")
+        .tempdir_in(dir)
+        .map_err(io_at(dir))?;
+    let ext = manifest::extension(dialect);
+    let raw = work.path().join(format!("{name}.{ext}"));
+    db.backup(&raw)?;
+    let (stored, suffix) = match compression {
+        Compression::Gzip => {
+            let gz = work.path().join(format!("{name}.{ext}.gz"));
+            gzip(&raw, &gz)?;
+            (gz, ".gz")
+        }
+        Compression::None => (raw, ""),
+    };
+    let path = free_name(dir, &format!("{name}-{stamp}"), &format!(".{ext}{suffix}"));
+    fs::rename(&stored, &path).map_err(io_at(&path))?;
+    let (sha256, size) = manifest::sha256_file(&path)?;
+    let manifest = Manifest {
+        manifest_version: MANIFEST_VERSION,
+        database,
+        name,
+        dialect,
+        created_at,
+        file: file_name(&path),
+        compression,
+        size,
+        sha256,
+        head: history.last().map(|h| h.id.clone()),
+        history,
+        tables,
+        engine_version: crate::ENGINE_VERSION.to_string(),
+    };
+    let manifest_path = manifest::manifest_path(&path);
+    if let Err(e) = manifest.write(&manifest_path) {
+        // Without its manifest the file could never be verified or restored: don't keep it.
+        let _ = fs::remove_file(&path);
+        return Err(e);
+    }
+    Ok(BackupFile {
+        path,
+        manifest_path,
+        manifest,
+    })
+}
+
+/// The backups in `dir` (those with a readable manifest), newest first. A missing directory
+/// has none.
+pub fn list_backups(dir: &Path) -> Result<Vec<BackupFile>, Error> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io_at(dir)(e)),
+    };
+    let mut found = Vec::new();
+    for entry in entries {
+        let manifest_path = entry.map_err(io_at(dir))?.path();
+        if !file_name(&manifest_path).ends_with(MANIFEST_SUFFIX) {
+            continue;
+        }
+        // A manifest that cannot be read belongs to no usable backup; `verify` names the
+        // problem when asked about that file.
+        let Ok(manifest) = Manifest::read(&manifest_path) else {
+            continue;
+        };
+        found.push(BackupFile {
+            path: dir.join(&manifest.file),
+            manifest_path,
+            manifest,
+        });
+    }
+    // Newest first; within one millisecond, by the `-N` a name collision appended.
+    found
+        .sort_by_key(|b| std::cmp::Reverse((b.manifest.created_at.clone(), sequence(&b.manifest))));
+    Ok(found)
+}
+
+/// Deletes all but the newest `keep` backups in `dir` of the database `of` names (same short
+/// name and dialect; other databases' backups are never touched). Returns the deleted files.
+pub fn prune(dir: &Path, of: &Manifest, keep: usize) -> Result<Vec<PathBuf>, Error> {
+    let mut deleted = Vec::new();
+    for old in list_backups(dir)?
+        .into_iter()
+        .filter(|b| b.manifest.name == of.name && b.manifest.dialect == of.dialect)
+        .skip(keep)
+    {
+        // The manifest goes last: if deleting stops half-way, the leftover is still listed.
+        remove_if_present(&old.path)?;
+        remove_if_present(&old.manifest_path)?;
+        deleted.push(old.path);
+    }
+    Ok(deleted)
+}
+
+/// Compresses `from` into `to` with gzip and flushes it to disk.
+fn gzip(from: &Path, to: &Path) -> Result<(), Error> {
+    let mut input = fs::File::open(from).map_err(io_at(from))?;
+    let output = fs::File::create(to).map_err(io_at(to))?;
+    let mut encoder =
+        flate2::write::GzEncoder::new(BufWriter::new(output), flate2::Compression::default());
+    io::copy(&mut input, &mut encoder).map_err(io_at(to))?;
+    let mut writer = encoder.finish().map_err(io_at(to))?;
+    writer.flush().map_err(io_at(to))?;
+    let file = writer.into_inner().map_err(|e| io_at(to)(e.into_error()))?;
+    file.sync_all().map_err(io_at(to))
+}
+
+/// `dir/<stem><ext>`, or `dir/<stem>-2<ext>`, ... when a backup in the same second took it.
+fn free_name(dir: &Path, stem: &str, ext: &str) -> PathBuf {
+    let mut path = dir.join(format!("{stem}{ext}"));
+    let mut n = 2;
+    while path.exists() {
+        path = dir.join(format!("{stem}-{n}{ext}"));
+        n += 1;
+    }
+    path
+}
+
+/// `N` of a file named `<name>-<stamp>-N.<ext>` by [`free_name`]; 1 without it.
+fn sequence(m: &Manifest) -> u32 {
+    m.file
+        .strip_prefix(&format!("{}-", m.name))
+        .and_then(|rest| rest.get("yyyymmddThhmmssZ".len()..))
+        .and_then(|rest| rest.strip_prefix('-'))
+        .and_then(|rest| rest.split('.').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1)
+}
+
+fn remove_if_present(path: &Path) -> Result<(), Error> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(io_at(path)(e)),
+        _ => Ok(()),
+    }
+}
+
+pub(super) fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+pub(super) fn io_at(path: &Path) -> impl Fn(io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}

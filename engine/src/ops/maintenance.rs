@@ -1,0 +1,166 @@
+//! What a backend reports to [`super::health`] and [`super::optimize`]: foreign-key
+//! violations, storage sizes, per-table maintenance actions; and the one-query orphan-row count
+//! the server backends share.
+
+use serde::Serialize;
+
+use crate::backend::Backend;
+use crate::error::BackendError;
+use crate::schema::{ForeignKey, ident};
+
+/// Rows of one foreign key whose referenced row does not exist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ForeignKeyViolation {
+    /// The referencing (child) table.
+    pub table: String,
+    /// The constraint's name, where the database has one.
+    pub constraint: Option<String>,
+    /// The referencing columns (empty when the database does not say).
+    pub columns: Vec<String>,
+    /// The referenced (parent) table.
+    pub references: String,
+    /// Number of child rows without a parent.
+    pub rows: u64,
+}
+
+/// The size of one table on disk, its indexes included.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TableSize {
+    /// Table name.
+    pub table: String,
+    /// Bytes of the table and its indexes (on MySQL, the server's estimate).
+    pub bytes: u64,
+}
+
+/// Storage used by the database and by each of its tables.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StorageSizes {
+    /// Bytes of the whole database (SQLite: the main file's pages; PostgreSQL:
+    /// `pg_database_size`; MySQL: the sum over its tables).
+    pub database_bytes: u64,
+    /// Each base table, sorted by name.
+    pub tables: Vec<TableSize>,
+}
+
+/// What maintenance did to one table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TableAction {
+    /// Table name.
+    pub table: String,
+    /// Operations run on it, in order (`analyze`, `vacuum`, `optimize`, ...).
+    pub actions: Vec<String>,
+    /// What the server said about it (MySQL's `Msg_text` lines), if anything.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub messages: Vec<String>,
+}
+
+/// One declared foreign key of `table`, to count orphan rows of.
+#[derive(Debug, Clone, Copy)]
+pub struct DeclaredForeignKey<'a> {
+    /// The referencing table.
+    pub table: &'a str,
+    /// The key.
+    pub key: &'a ForeignKey,
+}
+
+/// Counts, in one `UNION ALL` query, the child rows of each key whose parent row is missing,
+/// and returns the keys with at least one. Follows `MATCH SIMPLE` (every SQL database's
+/// default): a row with a NULL in any key column references nothing and is never an orphan.
+pub fn orphan_rows(
+    db: &mut dyn Backend,
+    keys: &[DeclaredForeignKey<'_>],
+) -> Result<Vec<ForeignKeyViolation>, BackendError> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = orphan_sql(keys, db.dialect());
+    let mut found = Vec::new();
+    for row in db.query(&sql)? {
+        let number = |i: usize| row.get(i).cloned().flatten().and_then(|v| v.parse().ok());
+        let (Some(index), Some(rows)) = (number(0), number(1)) else {
+            continue;
+        };
+        if let Some(k) = keys.get(usize::try_from(index).unwrap_or(usize::MAX))
+            && rows > 0
+        {
+            found.push(ForeignKeyViolation {
+                table: k.table.to_string(),
+                constraint: k.key.name.clone(),
+                columns: k.key.columns.clone(),
+                references: k.key.references.table.clone(),
+                rows,
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// `SELECT i, COUNT(*) FROM child c WHERE <all key columns set> AND NOT EXISTS (<parent>)`
+/// for each key `i`, joined by `UNION ALL`.
+fn orphan_sql(keys: &[DeclaredForeignKey<'_>], dialect: crate::Dialect) -> String {
+    keys.iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let set: Vec<String> = k
+                .key
+                .columns
+                .iter()
+                .map(|c| format!("c.{} IS NOT NULL", ident(c, dialect)))
+                .collect();
+            let matches: Vec<String> = k
+                .key
+                .columns
+                .iter()
+                .zip(&k.key.references.columns)
+                .map(|(c, p)| format!("p.{} = c.{}", ident(p, dialect), ident(c, dialect)))
+                .collect();
+            format!(
+                "SELECT {i}, COUNT(*) FROM {} c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})",
+                ident(k.table, dialect),
+                set.join(" AND "),
+                ident(&k.key.references.table, dialect),
+                matches.join(" AND ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Dialect;
+    use crate::schema::Reference;
+
+    #[test]
+    fn one_select_per_key_with_null_columns_excluded() {
+        let key = ForeignKey {
+            name: Some("fk".into()),
+            columns: vec!["a".into(), "b".into()],
+            references: Reference {
+                table: "Parent".into(),
+                columns: vec!["x".into(), "y".into()],
+            },
+            on_delete: Default::default(),
+            on_update: Default::default(),
+        };
+        let keys = [
+            DeclaredForeignKey {
+                table: "child",
+                key: &key,
+            },
+            DeclaredForeignKey {
+                table: "other",
+                key: &key,
+            },
+        ];
+        let sql = orphan_sql(&keys, Dialect::Mysql);
+        assert_eq!(
+            sql,
+            "SELECT 0, COUNT(*) FROM child c WHERE c.a IS NOT NULL AND c.b IS NOT NULL AND NOT EXISTS \
+             (SELECT 1 FROM `Parent` p WHERE p.x = c.a AND p.y = c.b) UNION ALL \
+             SELECT 1, COUNT(*) FROM other c WHERE c.a IS NOT NULL AND c.b IS NOT NULL AND NOT EXISTS \
+             (SELECT 1 FROM `Parent` p WHERE p.x = c.a AND p.y = c.b)"
+        );
+    }
+}

@@ -1,0 +1,225 @@
+//! Each tool's history table, created with the tool's own DDL for the dialect, holding the rows
+//! the tool writes after applying the two fixture migrations (`create_items`, `seed_items`).
+
+use cairn::layout::Layout;
+use cairn_tests::Kind;
+
+/// SHA-384 of the two sqlx fixture files (`sha384sum tests/fixtures/adopt/sqlx/*.sql`).
+const SQLX_CHECKSUMS: [&str; 2] = [
+    "826fbe856896804e1a26443099df6ee550615ef36dd13d94b7e7593cbe931a9a6323901689e301c54ae8dd53447c8d39",
+    "0df5d0bf05018cc576e1ac33b09a5109f045a4e0cc10702fafc86a3f950fda6f474af7ed9e521dc76b0d156367f47095",
+];
+
+/// Flyway's CRC-32 of the two Flyway fixture files (Python `zlib.crc32` over the lines without
+/// terminators, as a signed int).
+const FLYWAY_CHECKSUMS: [i32; 2] = [-167_830_843, 1_750_912_333];
+
+/// refinery's SipHash-1-3 of the two refinery fixture files (computed with an independent
+/// Python SipHash-1-3 over `name 0xff`, the i32 version, `sql 0xff`).
+const REFINERY_CHECKSUMS: [u64; 2] = [10_767_414_848_179_088_473, 8_001_045_070_091_099_102];
+
+/// The table `tool` creates on `kind`, exactly as the tool creates it.
+pub fn ddl(tool: Layout, kind: Kind) -> &'static str {
+    match (tool, kind) {
+        // diesel-rs/diesel diesel_migrations/src/migration/setup_migration_table.sql (every backend).
+        (Layout::Diesel, _) => {
+            "CREATE TABLE IF NOT EXISTS __diesel_schema_migrations (
+       version VARCHAR(50) PRIMARY KEY NOT NULL,
+       run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+);"
+        }
+        // launchbadge/sqlx sideeffects.md (sqlx-postgres/src/migrate.rs).
+        (Layout::Sqlx, Kind::Postgres) => {
+            "CREATE TABLE IF NOT EXISTS _sqlx_migrations (
+    version BIGINT PRIMARY KEY,
+    description TEXT NOT NULL,
+    installed_on TIMESTAMPTZ NOT NULL DEFAULT now(),
+    success BOOLEAN NOT NULL,
+    checksum BYTEA NOT NULL,
+    execution_time BIGINT NOT NULL
+);"
+        }
+        // launchbadge/sqlx sideeffects.md (sqlx-mysql and sqlx-sqlite migrate.rs: the same text).
+        (Layout::Sqlx, _) => {
+            "CREATE TABLE IF NOT EXISTS _sqlx_migrations (
+    version BIGINT PRIMARY KEY,
+    description TEXT NOT NULL,
+    installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    success BOOLEAN NOT NULL,
+    checksum BLOB NOT NULL,
+    execution_time BIGINT NOT NULL
+);"
+        }
+        // rust-db/refinery refinery_core/src/traits/mod.rs ASSERT_MIGRATIONS_TABLE_QUERY (every
+        // backend).
+        (Layout::Refinery, _) => {
+            "CREATE TABLE IF NOT EXISTS refinery_schema_history(
+             version INT4 PRIMARY KEY,
+             name VARCHAR(255),
+             applied_on VARCHAR(255),
+             checksum VARCHAR(255));"
+        }
+        // Flyway's createMetaDataTable.sql for PostgreSQL.
+        (Layout::Flyway, Kind::Postgres) => {
+            r#"CREATE TABLE "flyway_schema_history" (
+    "installed_rank" INT NOT NULL,
+    "version" VARCHAR(50),
+    "description" VARCHAR(200) NOT NULL,
+    "type" VARCHAR(20) NOT NULL,
+    "script" VARCHAR(1000) NOT NULL,
+    "checksum" INTEGER,
+    "installed_by" VARCHAR(100) NOT NULL,
+    "installed_on" TIMESTAMP NOT NULL DEFAULT now(),
+    "execution_time" INTEGER NOT NULL,
+    "success" BOOLEAN NOT NULL
+);
+ALTER TABLE "flyway_schema_history" ADD CONSTRAINT "flyway_schema_history_pk" PRIMARY KEY ("installed_rank");
+CREATE INDEX "flyway_schema_history_s_idx" ON "flyway_schema_history" ("success");"#
+        }
+        // Flyway's createMetaDataTable.sql for MySQL / MariaDB.
+        (Layout::Flyway, Kind::Mysql) => {
+            "CREATE TABLE `flyway_schema_history` (
+    `installed_rank` INT NOT NULL,
+    `version` VARCHAR(50),
+    `description` VARCHAR(200) NOT NULL,
+    `type` VARCHAR(20) NOT NULL,
+    `script` VARCHAR(1000) NOT NULL,
+    `checksum` INT,
+    `installed_by` VARCHAR(100) NOT NULL,
+    `installed_on` TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    `execution_time` INT NOT NULL,
+    `success` BOOL NOT NULL,
+    CONSTRAINT `flyway_schema_history_pk` PRIMARY KEY (`installed_rank`)
+) ENGINE=InnoDB;
+CREATE INDEX `flyway_schema_history_s_idx` ON `flyway_schema_history` (`success`);"
+        }
+        // Flyway's SQLite schema history table.
+        (Layout::Flyway, Kind::Sqlite) => {
+            r#"CREATE TABLE "flyway_schema_history" (
+    "installed_rank" INT NOT NULL PRIMARY KEY,
+    "version" VARCHAR(50),
+    "description" VARCHAR(200) NOT NULL,
+    "type" VARCHAR(20) NOT NULL,
+    "script" VARCHAR(1000) NOT NULL,
+    "checksum" INT,
+    "installed_by" VARCHAR(100) NOT NULL,
+    "installed_on" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "execution_time" INT NOT NULL,
+    "success" BOOLEAN NOT NULL
+);
+CREATE INDEX "flyway_schema_history_s_idx" ON "flyway_schema_history" ("success");"#
+        }
+        // golang-migrate database/sqlite3/sqlite3.go ensureVersionTable.
+        (Layout::GolangMigrate, Kind::Sqlite) => {
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version uint64,dirty bool);
+  CREATE UNIQUE INDEX IF NOT EXISTS version_unique ON schema_migrations (version);"
+        }
+        // golang-migrate database/postgres and database/mysql ensureVersionTable.
+        (Layout::GolangMigrate, _) => {
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version bigint not null primary key, dirty boolean not null)"
+        }
+        // pressly/goose internal/dialect/dialectquery/sqlite3.go CreateTable.
+        (Layout::Goose, Kind::Sqlite) => {
+            "CREATE TABLE goose_db_version (
+		id INTEGER PRIMARY KEY AUTOINCREMENT,
+		version_id INTEGER NOT NULL,
+		is_applied INTEGER NOT NULL,
+		tstamp TIMESTAMP DEFAULT (datetime('now'))
+	)"
+        }
+        // pressly/goose internal/dialect/dialectquery/postgres.go and mysql.go CreateTable.
+        (Layout::Goose, _) => {
+            "CREATE TABLE goose_db_version (
+		id serial NOT NULL,
+		version_id bigint NOT NULL,
+		is_applied boolean NOT NULL,
+		tstamp timestamp NULL default now(),
+		PRIMARY KEY(id)
+	)"
+        }
+        // amacneil/dbmate pkg/driver/*: CreateMigrationsTable.
+        (Layout::Dbmate, _) => {
+            "create table if not exists schema_migrations (version varchar(128) primary key)"
+        }
+        // gobuffalo/pop: the fizz `schema_migration` table (version string size 14, unique
+        // index) as each dialect renders it (SQLite renders string as TEXT).
+        (Layout::Pop, Kind::Sqlite) => {
+            r#"CREATE TABLE IF NOT EXISTS "schema_migration" (
+"version" TEXT NOT NULL
+);
+CREATE UNIQUE INDEX "schema_migration_version_idx" ON "schema_migration" (version);"#
+        }
+        (Layout::Pop, Kind::Postgres) => {
+            r#"CREATE TABLE "schema_migration" (
+"version" VARCHAR (14) NOT NULL
+);
+CREATE UNIQUE INDEX "schema_migration_version_idx" ON "schema_migration" (version);"#
+        }
+        (Layout::Pop, Kind::Mysql) => {
+            "CREATE TABLE schema_migration (
+version VARCHAR (14) NOT NULL
+) ENGINE=InnoDB;
+CREATE UNIQUE INDEX schema_migration_version_idx ON schema_migration (version);"
+        }
+        (Layout::Cairn, _) => unreachable!("cairn has no foreign history table"),
+    }
+}
+
+/// A binary literal of `hex` on `kind`.
+fn bytes(kind: Kind, hex: &str) -> String {
+    match kind {
+        Kind::Postgres => format!("decode('{hex}', 'hex')"),
+        Kind::Sqlite | Kind::Mysql => format!("X'{hex}'"),
+    }
+}
+
+/// The rows `tool` writes after applying both fixture migrations.
+pub fn rows(tool: Layout, kind: Kind) -> String {
+    match tool {
+        Layout::Diesel => "INSERT INTO __diesel_schema_migrations (version) VALUES ('20190101000000'), ('20190102000000')".into(),
+        Layout::Sqlx => format!(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES \
+             (20190101000000, 'create items', TRUE, {}, 1200), (20190102000000, 'seed items', TRUE, {}, 900)",
+            bytes(kind, SQLX_CHECKSUMS[0]),
+            bytes(kind, SQLX_CHECKSUMS[1])
+        ),
+        Layout::Refinery => format!(
+            "INSERT INTO refinery_schema_history (version, name, applied_on, checksum) VALUES \
+             (1, 'create_items', '2019-01-01T00:00:00Z', '{}'), (2, 'seed_items', '2019-01-02T00:00:00Z', '{}')",
+            REFINERY_CHECKSUMS[0], REFINERY_CHECKSUMS[1]
+        ),
+        Layout::Flyway => format!(
+            "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) VALUES \
+             (1, '1', 'create items', 'SQL', 'V1__create_items.sql', {}, 'app', 12, TRUE), \
+             (2, '1.1', 'seed items', 'SQL', 'V1_1__seed_items.sql', {}, 'app', 3, TRUE)",
+            FLYWAY_CHECKSUMS[0], FLYWAY_CHECKSUMS[1]
+        ),
+        Layout::GolangMigrate => "INSERT INTO schema_migrations (version, dirty) VALUES (2, FALSE)".into(),
+        Layout::Goose => "INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, TRUE), (1, TRUE), (2, TRUE)".into(),
+        Layout::Dbmate => "INSERT INTO schema_migrations (version) VALUES ('20190101000000'), ('20190102000000')".into(),
+        Layout::Pop => "INSERT INTO schema_migration (version) VALUES ('20190101000000'), ('20190102000000')".into(),
+        Layout::Cairn => unreachable!("cairn has no foreign history table"),
+    }
+}
+
+/// A third migration in `tool`'s layout: (relative path, text).
+pub fn new_migration(tool: Layout) -> (&'static str, &'static str) {
+    const SQL: &str = "CREATE TABLE notes (body VARCHAR(50));\n";
+    match tool {
+        Layout::Diesel => ("2019-01-03-000000_add_notes/up.sql", SQL),
+        Layout::Sqlx => ("20190103000000_add_notes.sql", SQL),
+        Layout::Flyway => ("V2__add_notes.sql", SQL),
+        Layout::Refinery => ("V3__add_notes.sql", SQL),
+        Layout::GolangMigrate => ("3_add_notes.up.sql", SQL),
+        Layout::Goose => (
+            "00003_add_notes.sql",
+            "-- +goose Up\nCREATE TABLE notes (body VARCHAR(50));\n\n-- +goose Down\nDROP TABLE notes;\n",
+        ),
+        Layout::Dbmate => (
+            "20190103000000_add_notes.sql",
+            "-- migrate:up\nCREATE TABLE notes (body VARCHAR(50));\n\n-- migrate:down\nDROP TABLE notes;\n",
+        ),
+        Layout::Pop => ("20190103000000_add_notes.up.sql", SQL),
+        Layout::Cairn => unreachable!("not another tool"),
+    }
+}

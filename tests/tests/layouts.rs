@@ -1,0 +1,336 @@
+//! Other tools' migration folders (`tests/fixtures/layouts/<layout>/`), run by Cairn as they
+//! are, on every backend each folder supports.
+//!
+//! For each fixture: `layout::detect` names its layout; `layout::load` yields the migrations in
+//! the order `layouts/expected.rs` states by hand (versions, names, transaction markers);
+//! `cairn::up` applies them and records one history row each; the result (catalog objects,
+//! introspected schema, every row) equals a fresh database where the same up SQL was piped
+//! through the database's own client in that order; a second `up` does nothing; `cairn::down`
+//! of everything leaves no table, view, index or history row behind (for tools without downs,
+//! it refuses before changing anything).
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+#[path = "layouts/expected.rs"]
+mod expected;
+
+use std::path::{Path, PathBuf};
+
+use cairn::layout::Layout;
+use cairn::{DownTarget, MigrationSet, Options, UpTarget};
+use cairn_tests::{Contents, Kind, TestDb};
+use expected::{Fixture, Step};
+
+fn fixture_dir(fixture: &Fixture) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/layouts")
+        .join(fixture.dir)
+}
+
+fn run(fixture: &Fixture, db: &TestDb) {
+    let dir = fixture_dir(fixture);
+    let what = format!("{} on {}", fixture.dir, db.kind);
+    let detected = cairn::layout::detect(&dir).unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert_eq!(detected, fixture.layout, "{what}: detected layout");
+    let dialect = cairn_tests::registry().dialect(&db.url).unwrap();
+    let set = cairn::layout::load(&dir, fixture.layout, dialect)
+        .unwrap_or_else(|e| panic!("{what}: cannot load: {e}"));
+    let ids = check_loaded(fixture, &set, &what);
+
+    let mut backend = cairn_tests::registry().connect(&db.url).unwrap();
+    let opts = Options::default();
+    let up = cairn::up(backend.as_mut(), &set, &UpTarget::All, &opts, &mut |_| {})
+        .unwrap_or_else(|e| panic!("{what}: up failed: {e}"));
+    assert_eq!(report_ids(&up), ids, "{what}: applied");
+    assert_eq!(db.history_ids(), ids, "{what}: history rows");
+    for id in &ids {
+        assert_eq!(
+            db.history_status(id),
+            Some(("applied".to_string(), None)),
+            "{what}: history row of {id}"
+        );
+    }
+
+    let by_cairn = Contents::of(db);
+    assert!(by_cairn.object_count() > 0, "{what}: no objects");
+    assert!(
+        by_cairn.rows.iter().any(|(_, rows)| !rows.is_empty()),
+        "{what}: no rows"
+    );
+    let native = TestDb::new(db.kind).expect("the server was there a moment ago");
+    if apply_natively(fixture, &native, &what) {
+        assert_eq!(
+            introspect(db),
+            introspect(&native),
+            "{what}: schema (left: Cairn, right: the native client)"
+        );
+        assert_eq!(
+            by_cairn,
+            Contents::of(&native),
+            "{what}: objects and rows (left: Cairn, right: the native client)"
+        );
+    }
+
+    let again = cairn::up(backend.as_mut(), &set, &UpTarget::All, &opts, &mut |_| {})
+        .unwrap_or_else(|e| panic!("{what}: second up failed: {e}"));
+    assert!(
+        again.migrations.is_empty(),
+        "{what}: second up ran {again:?}"
+    );
+
+    let down = cairn::down(backend.as_mut(), &set, &DownTarget::All, &opts, &mut |_| {});
+    if fixture.reversible {
+        let down = down.unwrap_or_else(|e| panic!("{what}: down failed: {e}"));
+        let mut reversed = ids.clone();
+        reversed.reverse();
+        assert_eq!(report_ids(&down), reversed, "{what}: reverted");
+        let left = Contents::of(db);
+        assert!(left.is_empty(), "{what}: left after down: {left:#?}");
+        assert_eq!(introspect(db), cairn::schema::Schema::default(), "{what}");
+        assert!(db.history_ids().is_empty(), "{what}: history after down");
+    } else {
+        let e = down.expect_err("a folder without downs cannot be rolled back");
+        assert!(
+            e.to_string().contains("cannot be rolled back"),
+            "{what}: {e}"
+        );
+        assert_eq!(
+            Contents::of(db),
+            by_cairn,
+            "{what}: a refused down changed data"
+        );
+        assert_eq!(
+            db.history_ids(),
+            ids,
+            "{what}: a refused down changed history"
+        );
+    }
+}
+
+/// The loaded migrations are the fixture's steps in its order, each with its version, name and
+/// transaction mode, chained one after the other. Returns their ids.
+fn check_loaded(fixture: &Fixture, set: &MigrationSet, what: &str) -> Vec<String> {
+    let loaded: Vec<(&str, &str, bool)> = set
+        .iter()
+        .map(|m| {
+            let foreign = m
+                .foreign
+                .as_ref()
+                .unwrap_or_else(|| panic!("{what}: {} has no foreign origin", m.id));
+            assert_eq!(foreign.layout, fixture.layout, "{what}: {}", m.id);
+            assert_eq!(
+                foreign.repeatable,
+                foreign.version.is_empty(),
+                "{what}: {} repeatable",
+                m.id
+            );
+            assert_eq!(
+                m.down.is_some(),
+                fixture.reversible,
+                "{what}: {} down",
+                m.id
+            );
+            (
+                foreign.version.as_str(),
+                foreign.name.as_str(),
+                m.transaction,
+            )
+        })
+        .collect();
+    let expected: Vec<(&str, &str, bool)> = fixture
+        .steps
+        .iter()
+        .map(|s| (s.version, s.name, s.transaction))
+        .collect();
+    assert_eq!(
+        loaded, expected,
+        "{what}: (version, name, transaction) in order"
+    );
+    let ids: Vec<String> = set.iter().map(|m| m.id.clone()).collect();
+    for pair in ids.windows(2) {
+        let later = set.get(&pair[1]).unwrap();
+        assert_eq!(later.depends_on, [pair[0].clone()], "{what}: chain");
+    }
+    ids
+}
+
+fn report_ids(report: &cairn::RunReport) -> Vec<String> {
+    report.migrations.iter().map(|m| m.id.clone()).collect()
+}
+
+fn introspect(db: &TestDb) -> cairn::schema::Schema {
+    let mut backend = cairn_tests::registry().connect(&db.url).unwrap();
+    backend.introspect().unwrap().sorted()
+}
+
+/// Pipes each step's up SQL, in the fixture's order, through the database's own client, as
+/// the tool would send it; false when the client is not installed.
+fn apply_natively(fixture: &Fixture, db: &TestDb, what: &str) -> bool {
+    let dir = fixture_dir(fixture);
+    for step in fixture.steps {
+        let file = step.up_file(db.kind);
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        let sql = native_up_sql(fixture.layout, db.kind, &text);
+        if !cairn_tests::native::apply(db, &sql, &format!("{what}: {file}")) {
+            return false;
+        }
+    }
+    true
+}
+
+/// The up SQL of one file as the tool sends it, written for the native client: goose's and
+/// dbmate's up section; goose `StatementBegin`/`StatementEnd` blocks as one statement each
+/// (for the MySQL client, which splits at `;`, between `DELIMITER` lines).
+fn native_up_sql(layout: Layout, kind: Kind, text: &str) -> String {
+    let (up, down) = match layout {
+        Layout::Goose => ("-- +goose Up", "-- +goose Down"),
+        Layout::Dbmate => ("-- migrate:up", "-- migrate:down"),
+        _ => return text.to_string(),
+    };
+    let mut out = String::new();
+    let mut inside = false;
+    for line in text.lines() {
+        if line.starts_with(up) {
+            inside = true;
+        } else if line.starts_with(down) {
+            inside = false;
+        } else if inside {
+            let line = match (kind, line.trim_end()) {
+                (Kind::Mysql, "-- +goose StatementBegin") => "DELIMITER $$",
+                (Kind::Mysql, "-- +goose StatementEnd") => "$$\nDELIMITER ;",
+                _ => line,
+            };
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn diesel(db: &TestDb) {
+    run(&expected::DIESEL, db);
+}
+
+fn sqlx(db: &TestDb) {
+    run(&expected::SQLX, db);
+}
+
+fn sqlx_reversible(db: &TestDb) {
+    run(&expected::SQLX_REVERSIBLE, db);
+}
+
+fn flyway(db: &TestDb) {
+    run(&expected::FLYWAY, db);
+}
+
+fn flyway_repeatable(db: &TestDb) {
+    run(&expected::FLYWAY_REPEATABLE, db);
+}
+
+/// A changed `R__` file is applied again by the next `up`, alone, and then counts as applied.
+fn changed_repeatable_runs_again(db: &TestDb) {
+    let fixture = &expected::FLYWAY_REPEATABLE;
+    let what = format!("{} changed on {}", fixture.dir, db.kind);
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(fixture_dir(fixture)).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    let dialect = cairn_tests::registry().dialect(&db.url).unwrap();
+    let load = || cairn::layout::load(dir.path(), Layout::Flyway, dialect).unwrap();
+    let mut backend = cairn_tests::registry().connect(&db.url).unwrap();
+    let opts = Options::default();
+    let set = load();
+    cairn::up(backend.as_mut(), &set, &UpTarget::All, &opts, &mut |_| {}).unwrap();
+    let repeatable = set.iter().last().unwrap().id.clone();
+
+    let file = dir.path().join("R__customer_totals_view.sql");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let changed = text.replace("o.total FROM", "o.total, o.id AS order_id FROM");
+    assert_ne!(text, changed);
+    std::fs::write(&file, changed).unwrap();
+    let set = load();
+    let again = cairn::up(backend.as_mut(), &set, &UpTarget::All, &opts, &mut |_| {})
+        .unwrap_or_else(|e| panic!("{what}: up failed: {e}"));
+    assert_eq!(report_ids(&again), [repeatable.clone()], "{what}");
+    let view = cairn_tests::rows(db, "SELECT order_id FROM customer_totals");
+    assert_eq!(view, [["100"]], "{what}: the new view");
+    let mut history = db.history_ids();
+    history.sort();
+    let mut ids: Vec<String> = set.iter().map(|m| m.id.clone()).collect();
+    ids.sort();
+    assert_eq!(history, ids, "{what}: one history row each");
+    let third = cairn::up(backend.as_mut(), &set, &UpTarget::All, &opts, &mut |_| {}).unwrap();
+    assert!(third.migrations.is_empty(), "{what}: ran again: {third:?}");
+}
+
+fn refinery(db: &TestDb) {
+    run(&expected::REFINERY, db);
+}
+
+fn golang_migrate(db: &TestDb) {
+    run(&expected::GOLANG_MIGRATE, db);
+}
+
+fn goose(db: &TestDb) {
+    run(&expected::GOOSE, db);
+}
+
+fn goose_statement_blocks(db: &TestDb) {
+    run(&expected::goose_for(db.kind), db);
+}
+
+fn dbmate(db: &TestDb) {
+    run(&expected::DBMATE, db);
+}
+
+fn pop(db: &TestDb) {
+    run(&expected::POP, db);
+}
+
+cairn_tests::on_every_backend!(
+    diesel,
+    sqlx,
+    sqlx_reversible,
+    flyway,
+    flyway_repeatable,
+    changed_repeatable_runs_again,
+    refinery,
+    golang_migrate,
+    goose,
+    goose_statement_blocks,
+    dbmate,
+    pop,
+);
+
+/// The fixtures are made so that order matters: where the tool's order differs from file name
+/// order, applying the up files in name order (on SQLite) fails or ends elsewhere.
+#[test]
+fn name_order_breaks_the_fixtures() {
+    for fixture in [
+        &expected::DIESEL,
+        &expected::SQLX,
+        &expected::SQLX_REVERSIBLE,
+        &expected::FLYWAY,
+        &expected::FLYWAY_REPEATABLE,
+        &expected::REFINERY,
+        &expected::GOLANG_MIGRATE,
+        &expected::GOOSE,
+    ] {
+        let in_order = TestDb::new(Kind::Sqlite).unwrap();
+        assert!(apply_natively(fixture, &in_order, fixture.dir));
+        let mut by_name: Vec<&Step> = fixture.steps.iter().collect();
+        by_name.sort_by_key(|s| s.up);
+        let db = TestDb::new(Kind::Sqlite).unwrap();
+        let dir = fixture_dir(fixture);
+        let failed = by_name.iter().any(|step| {
+            let text = std::fs::read_to_string(dir.join(step.up)).unwrap();
+            let sql = native_up_sql(fixture.layout, Kind::Sqlite, &text);
+            db.connect().try_execute(&sql).is_err()
+        });
+        assert!(
+            failed || Contents::of(&db) != Contents::of(&in_order),
+            "{}: name order works as well",
+            fixture.dir
+        );
+    }
+}

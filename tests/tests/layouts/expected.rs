@@ -1,0 +1,297 @@
+//! Every fixture folder under `tests/fixtures/layouts/` and, written out by hand, what the tool
+//! it was made for does with it: the order it applies the migrations in, the file each one's up
+//! SQL comes from on each backend, and which run outside a transaction. The test holds Cairn to
+//! this list; nothing here is computed from file names.
+
+use cairn::layout::Layout;
+use cairn_tests::Kind;
+
+/// One fixture folder.
+pub struct Fixture {
+    /// Folder under `tests/fixtures/layouts/`.
+    pub dir: &'static str,
+    /// The layout `detect` must report and `load` reads it as.
+    pub layout: Layout,
+    /// Whether every migration has a down (the tool supports rollback).
+    pub reversible: bool,
+    /// The migrations in the tool's order.
+    pub steps: &'static [Step],
+}
+
+/// One migration as the tool sees it.
+pub struct Step {
+    /// The version exactly as the file or folder name spells it (empty: Flyway `R__`).
+    pub version: &'static str,
+    /// The name part of the file or folder name.
+    pub name: &'static str,
+    /// The file with the up SQL, relative to the fixture folder (for goose and dbmate, the
+    /// file whose up section it is).
+    pub up: &'static str,
+    /// pop: the file that replaces `up` on one backend.
+    pub up_on: &'static [(Kind, &'static str)],
+    /// Whether it runs in a transaction (false: a no-transaction marker, metadata.toml, or a
+    /// pop `.autocommit.` file).
+    pub transaction: bool,
+}
+
+impl Step {
+    /// The file with the up SQL on `kind`.
+    pub fn up_file(&self, kind: Kind) -> &'static str {
+        self.up_on
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(self.up, |(_, file)| file)
+    }
+}
+
+/// A migration that runs in a transaction.
+const fn tx(version: &'static str, name: &'static str, up: &'static str) -> Step {
+    Step {
+        version,
+        name,
+        up,
+        up_on: &[],
+        transaction: true,
+    }
+}
+
+/// A migration marked to run outside a transaction.
+const fn no_tx(version: &'static str, name: &'static str, up: &'static str) -> Step {
+    Step {
+        transaction: false,
+        ..tx(version, name, up)
+    }
+}
+
+/// Mixed timestamp spellings ordered by time; one folder with `run_in_transaction = false`.
+pub const DIESEL: Fixture = Fixture {
+    dir: "diesel",
+    layout: Layout::Diesel,
+    reversible: true,
+    steps: &[
+        tx(
+            "00000000000000",
+            "diesel_initial_setup",
+            "00000000000000_diesel_initial_setup/up.sql",
+        ),
+        tx(
+            "2019-01-01-000000",
+            "create_users",
+            "2019-01-01-000000_create_users/up.sql",
+        ),
+        tx(
+            "20190102000000",
+            "create_posts",
+            "20190102000000_create_posts/up.sql",
+        ),
+        tx(
+            "2019_01_03_000000",
+            "add_post_title",
+            "2019_01_03_000000_add_post_title/up.sql",
+        ),
+        no_tx(
+            "2019-01-10-120000",
+            "seed_and_view",
+            "2019-01-10-120000_seed_and_view/up.sql",
+        ),
+    ],
+};
+
+/// sqlx up-only files (`<version>_<name>.sql`): versions of differing length, an empty file,
+/// `-- no-transaction`. sqlx cannot revert these.
+pub const SQLX: Fixture = Fixture {
+    dir: "sqlx",
+    layout: Layout::Sqlx,
+    reversible: false,
+    steps: &[
+        tx("1", "create_accounts", "1_create_accounts.sql"),
+        tx("2", "add_account_email", "2_add_account_email.sql"),
+        tx("3", "intentionally_empty", "3_intentionally_empty.sql"),
+        tx("10", "create_sessions", "10_create_sessions.sql"),
+        no_tx("20240101093000", "seed", "20240101093000_seed.sql"),
+    ],
+};
+
+/// sqlx reversible files (`.up.sql` / `.down.sql`), with the same tricky parts.
+pub const SQLX_REVERSIBLE: Fixture = Fixture {
+    dir: "sqlx-reversible",
+    layout: Layout::Sqlx,
+    reversible: true,
+    steps: &[
+        tx("1", "create_accounts", "1_create_accounts.up.sql"),
+        tx("2", "add_account_email", "2_add_account_email.up.sql"),
+        tx("3", "intentionally_empty", "3_intentionally_empty.up.sql"),
+        tx("10", "create_sessions", "10_create_sessions.up.sql"),
+        no_tx("20240101093000", "seed", "20240101093000_seed.up.sql"),
+    ],
+};
+
+/// Flyway versions compared part by part (`1_10` after `1_9`), `U` undo files as downs.
+pub const FLYWAY: Fixture = Fixture {
+    dir: "flyway",
+    layout: Layout::Flyway,
+    reversible: true,
+    steps: &[
+        tx("1", "create_customers", "V1__create_customers.sql"),
+        tx("1.2", "add_customer_name", "V1.2__add_customer_name.sql"),
+        tx("1_9", "create_orders", "V1_9__create_orders.sql"),
+        tx("1_10", "add_order_total", "V1_10__add_order_total.sql"),
+        tx("2.0.3", "seed", "V2.0.3__seed.sql"),
+    ],
+};
+
+/// Flyway versioned migrations and a repeatable `R__` one, which runs after them. Flyway has
+/// no undo for a repeatable migration, and these versions have no `U` file.
+pub const FLYWAY_REPEATABLE: Fixture = Fixture {
+    dir: "flyway-repeatable",
+    layout: Layout::Flyway,
+    reversible: false,
+    steps: &[
+        tx("1", "create_customers", "V1__create_customers.sql"),
+        tx("1.1", "create_orders", "V1.1__create_orders.sql"),
+        tx("2", "seed", "V2__seed.sql"),
+        tx("", "customer_totals_view", "R__customer_totals_view.sql"),
+    ],
+};
+
+/// refinery: integer versions (`V10` after `V2`), an empty file; refinery has no down.
+pub const REFINERY: Fixture = Fixture {
+    dir: "refinery",
+    layout: Layout::Refinery,
+    reversible: false,
+    steps: &[
+        tx("1", "create_products", "V1__create_products.sql"),
+        tx("2", "add_product_price", "V2__add_product_price.sql"),
+        tx("3", "nothing_yet", "V3__nothing_yet.sql"),
+        tx("10", "create_stock", "V10__create_stock.sql"),
+        tx("11", "seed", "V11__seed.sql"),
+    ],
+};
+
+/// golang-migrate: `10` after `2`, a 20-digit version, an empty up and down.
+pub const GOLANG_MIGRATE: Fixture = Fixture {
+    dir: "golang-migrate",
+    layout: Layout::GolangMigrate,
+    reversible: true,
+    steps: &[
+        tx("1", "create_teams", "1_create_teams.up.sql"),
+        tx("2", "create_members", "2_create_members.up.sql"),
+        tx("3", "noop", "3_noop.up.sql"),
+        tx("10", "add_member_role", "10_add_member_role.up.sql"),
+        tx(
+            "10000000000000000001",
+            "seed",
+            "10000000000000000001_seed.up.sql",
+        ),
+    ],
+};
+
+/// goose on every backend: sequential and timestamp versions in one folder,
+/// `StatementBegin`/`StatementEnd`, `NO TRANSACTION`.
+pub const GOOSE: Fixture = Fixture {
+    dir: "goose",
+    layout: Layout::Goose,
+    reversible: true,
+    steps: &[
+        tx("1", "create_projects", "1_create_projects.sql"),
+        tx("2", "create_tasks", "2_create_tasks.sql"),
+        no_tx("10", "seed", "10_seed.sql"),
+        tx(
+            "20240301120000",
+            "add_task_status",
+            "20240301120000_add_task_status.sql",
+        ),
+    ],
+};
+
+/// goose with a `StatementBegin`/`StatementEnd` block that only one backend can run (a
+/// PL/pgSQL function, a trigger body with `BEGIN ... END;`): one folder per backend.
+pub fn goose_for(kind: Kind) -> Fixture {
+    Fixture {
+        dir: match kind {
+            Kind::Sqlite => "goose-sqlite",
+            Kind::Postgres => "goose-postgres",
+            Kind::Mysql => "goose-mysql",
+        },
+        layout: Layout::Goose,
+        reversible: true,
+        steps: GOOSE_BLOCK_STEPS,
+    }
+}
+
+/// The steps of every `goose-<backend>` folder.
+const GOOSE_BLOCK_STEPS: &[Step] = &[
+    tx("1", "create_items", "1_create_items.sql"),
+    tx("2", "upper_label_trigger", "2_upper_label_trigger.sql"),
+    tx("3", "seed", "3_seed.sql"),
+    no_tx("4", "no_transaction_index", "4_no_transaction_index.sql"),
+];
+
+/// dbmate: `-- migrate:up` / `-- migrate:down` sections, an empty migration,
+/// `transaction:false`.
+pub const DBMATE: Fixture = Fixture {
+    dir: "dbmate",
+    layout: Layout::Dbmate,
+    reversible: true,
+    steps: &[
+        tx(
+            "20240101000000",
+            "create_authors",
+            "20240101000000_create_authors.sql",
+        ),
+        tx(
+            "20240102000000",
+            "create_books",
+            "20240102000000_create_books.sql",
+        ),
+        tx(
+            "20240103000000",
+            "add_book_year",
+            "20240103000000_add_book_year.sql",
+        ),
+        tx("20240104000000", "nothing", "20240104000000_nothing.sql"),
+        no_tx("20240105000000", "seed", "20240105000000_seed.sql"),
+    ],
+};
+
+/// pop: dialect files overriding the generic one (a `.cockroach.` file no backend here may
+/// pick), a MySQL-only down, empty files, `.autocommit.`.
+pub const POP: Fixture = Fixture {
+    dir: "pop",
+    layout: Layout::Pop,
+    reversible: true,
+    steps: &[
+        tx(
+            "20240101000000",
+            "create_users",
+            "20240101000000_create_users.up.sql",
+        ),
+        tx(
+            "20240101000001",
+            "add_users_email_index",
+            "20240101000001_add_users_email_index.up.sql",
+        ),
+        Step {
+            up_on: &[
+                (Kind::Postgres, "20240102000000_add_balance.postgres.up.sql"),
+                (Kind::Sqlite, "20240102000000_add_balance.sqlite3.up.sql"),
+            ],
+            ..tx(
+                "20240102000000",
+                "add_balance",
+                "20240102000000_add_balance.up.sql",
+            )
+        },
+        tx("20240103000000", "nothing", "20240103000000_nothing.up.sql"),
+        no_tx(
+            "20240104000000",
+            "seed",
+            "20240104000000_seed.autocommit.up.sql",
+        ),
+        tx(
+            "20240105000000",
+            "create_rich_users",
+            "20240105000000_create_rich_users.up.sql",
+        ),
+    ],
+};

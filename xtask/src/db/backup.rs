@@ -1,0 +1,161 @@
+//! `db backup`, `db backups`, `db verify`, `db restore`: thin shells over `cairn::ops`.
+
+use std::path::Path;
+
+use anyhow::Result;
+use cairn::ops::{self, BackupFile, Compression};
+use serde_json::json;
+
+use super::{Compress, DbCmd};
+use crate::cli::{Format, Out};
+use crate::{Context, Outcome};
+
+/// Runs a backup subcommand of `db`.
+pub fn run(ctx: &Context, cmd: &DbCmd) -> Result<Outcome> {
+    match cmd {
+        DbCmd::Backup {
+            dir,
+            compress,
+            keep,
+            out,
+        } => backup(ctx, dir, *compress, *keep, *out),
+        DbCmd::Backups { dir, out } => list(dir, *out),
+        DbCmd::Verify { file, out } => verify(ctx, file, *out),
+        DbCmd::Restore {
+            file,
+            yes,
+            dir,
+            out,
+        } => restore(ctx, file, *yes, dir, *out),
+        DbCmd::Health { .. } | DbCmd::Optimize { .. } => {
+            anyhow::bail!("not a backup command")
+        }
+    }
+}
+
+fn compression(c: Compress) -> Compression {
+    match c {
+        Compress::Gzip => Compression::Gzip,
+        Compress::None => Compression::None,
+    }
+}
+
+fn backup(
+    ctx: &Context,
+    dir: &Path,
+    compress: Compress,
+    keep: Option<usize>,
+    out: Out,
+) -> Result<Outcome> {
+    let mut db = ctx.connect()?;
+    let made = ops::backup(db.as_mut(), dir, compression(compress))?;
+    let pruned = match keep {
+        Some(n) => ops::prune(dir, &made.manifest, n)?,
+        None => Vec::new(),
+    };
+    if out.format == Format::Json {
+        println!("{:#}", json!({"backup": made, "pruned": pruned}));
+        return Ok(Outcome::Clean);
+    }
+    println!(
+        "Backed up {} to {}",
+        made.manifest.database,
+        made.path.display()
+    );
+    println!("  {}", summary(&made));
+    for p in &pruned {
+        println!("  pruned {}", p.display());
+    }
+    Ok(Outcome::Clean)
+}
+
+/// One line on what a backup holds.
+pub(crate) fn summary(b: &BackupFile) -> String {
+    let m = &b.manifest;
+    let rows: u64 = m.tables.iter().map(|t| t.rows).sum();
+    format!(
+        "{} bytes, sha256 {}, history head {}, {} tables, {rows} rows",
+        m.size,
+        m.sha256.get(..12).unwrap_or(&m.sha256),
+        m.head.as_deref().unwrap_or("(none)"),
+        m.tables.len()
+    )
+}
+
+fn list(dir: &Path, out: Out) -> Result<Outcome> {
+    let backups = ops::list_backups(dir)?;
+    if out.format == Format::Json {
+        println!("{:#}", json!({"dir": dir, "backups": backups}));
+        return Ok(Outcome::Clean);
+    }
+    if backups.is_empty() {
+        println!("No backups in {}.", dir.display());
+        return Ok(Outcome::Clean);
+    }
+    for b in &backups {
+        let m = &b.manifest;
+        println!(
+            "{}  {:<8} {:>12} B  head {:<24} {}",
+            m.created_at,
+            m.dialect.name(),
+            m.size,
+            m.head.as_deref().unwrap_or("(none)"),
+            b.path.display()
+        );
+    }
+    Ok(Outcome::Clean)
+}
+
+fn verify(ctx: &Context, file: &Path, out: Out) -> Result<Outcome> {
+    let v = ops::verify(file, &ctx.registry)?;
+    let outcome = if v.ok() {
+        Outcome::Clean
+    } else {
+        Outcome::Finding
+    };
+    if out.format == Format::Json {
+        println!("{:#}", json!({"ok": v.ok(), "verification": v}));
+        return Ok(outcome);
+    }
+    for c in &v.checks {
+        let mark = if c.ok {
+            ctx.style.ok("ok  ")
+        } else {
+            ctx.style_err("FAIL")
+        };
+        println!("{mark} {:<10} {}", c.check, c.detail);
+    }
+    if v.ok() {
+        println!("{} is a good backup.", file.display());
+    } else {
+        println!("{} must not be restored: {}", file.display(), v.problems());
+    }
+    Ok(outcome)
+}
+
+fn restore(ctx: &Context, file: &Path, yes: bool, dir: &Path, out: Out) -> Result<Outcome> {
+    if !yes {
+        anyhow::bail!(
+            "`db restore` replaces the contents of {} with {}: run it again with --yes to confirm",
+            cairn::redact_url(&ctx.global.database_url),
+            file.display()
+        );
+    }
+    let mut db = ctx.connect()?;
+    let done = ops::restore(db.as_mut(), file, &ctx.registry, dir)?;
+    if out.format == Format::Json {
+        println!("{:#}", json!({"restored": done}));
+        return Ok(Outcome::Clean);
+    }
+    println!(
+        "Backed up the current database to {}",
+        done.pre_restore.path.display()
+    );
+    println!(
+        "Restored {} into {} (history head {})",
+        file.display(),
+        db.describe(),
+        done.manifest.head.as_deref().unwrap_or("(none)")
+    );
+    Ok(Outcome::Clean)
+}

@@ -1,0 +1,217 @@
+//! `db health` and `db optimize`: thin shells over `cairn::ops::health` and
+//! `cairn::ops::optimize` that print text, JSON or Prometheus metrics.
+
+use anyhow::Result;
+use cairn::ops::{Health, Optimization};
+
+use super::{DbCmd, HealthFormat};
+use crate::cli::Format;
+use crate::{Context, Outcome};
+
+/// Runs `db health` or `db optimize`; other subcommands are not this module's.
+pub fn run(ctx: &Context, cmd: &DbCmd) -> Result<Outcome> {
+    match cmd {
+        DbCmd::Health { format } => health(ctx, *format),
+        DbCmd::Optimize { vacuum, out } => optimize(ctx, *vacuum, out.format),
+        _ => anyhow::bail!("not a health or optimize command"),
+    }
+}
+
+/// Every check; exit 1 when anything is unhealthy, including a database that cannot be
+/// reached (so a cron job or a scraper sees `cairn_db_up 0` rather than no file at all).
+fn health(ctx: &Context, format: HealthFormat) -> Result<Outcome> {
+    // Without a migrations folder (and no built-ins) there is nothing to compare against: the
+    // migration check is left out rather than reporting every history row as `missing`.
+    let set = if ctx.global.builtin.is_empty() && !ctx.global.dir.exists() {
+        None
+    } else {
+        Some(ctx.load()?)
+    };
+    let report = match ctx.connect() {
+        Ok(mut db) => cairn::ops::health(db.as_mut(), set.as_ref()),
+        Err(e) => Health::unreachable(cairn::redact_url(&ctx.global.database_url), e.to_string()),
+    };
+    match format {
+        HealthFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        HealthFormat::Prometheus => print!("{}", cairn::ops::prometheus::render(&report)),
+        HealthFormat::Text => print_health(ctx, &report),
+    }
+    Ok(if report.healthy {
+        Outcome::Clean
+    } else {
+        Outcome::Finding
+    })
+}
+
+fn print_health(ctx: &Context, h: &Health) {
+    let verdict = |ok: bool| {
+        if ok {
+            ctx.style.ok("ok       ")
+        } else {
+            ctx.style.bad("UNHEALTHY")
+        }
+    };
+    let overall = if h.healthy {
+        ctx.style.ok("healthy")
+    } else {
+        ctx.style.bad("unhealthy")
+    };
+    println!("{}: {overall} ({} ms)", h.database, h.elapsed_ms);
+    let c = &h.connection;
+    println!(
+        "  connection    {} {}",
+        verdict(c.ok),
+        c.error
+            .clone()
+            .unwrap_or_else(|| format!("{:.2} ms round trip", c.latency_ms))
+    );
+    let i = &h.integrity;
+    println!(
+        "  integrity     {} {}",
+        verdict(i.ok),
+        i.error.clone().unwrap_or_else(|| match i.problems.len() {
+            0 => "no problem found".to_string(),
+            n => format!("{n} problem(s)"),
+        })
+    );
+    for p in &i.problems {
+        println!("                  {p}");
+    }
+    let f = &h.foreign_keys;
+    let orphans: u64 = f.violations.iter().map(|v| v.rows).sum();
+    println!(
+        "  foreign keys  {} {}",
+        verdict(f.ok),
+        f.error.clone().unwrap_or_else(|| match orphans {
+            0 => "no orphan rows".to_string(),
+            n => format!("{n} orphan row(s)"),
+        })
+    );
+    for v in &f.violations {
+        println!(
+            "                  {}({}) -> {}{}: {} row(s) without a parent",
+            v.table,
+            v.columns.join(", "),
+            v.references,
+            v.constraint
+                .as_deref()
+                .map(|c| format!(" [{c}]"))
+                .unwrap_or_default(),
+            v.rows
+        );
+    }
+    match &h.migrations {
+        None => println!("  migrations    -         not checked (no migrations folder)"),
+        Some(m) => {
+            println!(
+                "  migrations    {} {}",
+                verdict(m.ok),
+                m.error.clone().unwrap_or_else(|| format!(
+                    "{} applied, {} pending, {} changed, {} failed, {} missing",
+                    m.applied, m.pending, m.changed, m.failed, m.missing
+                ))
+            );
+            for issue in &m.attention {
+                println!(
+                    "                  {:<8} {}",
+                    format!("{:?}", issue.state).to_lowercase(),
+                    issue.id
+                );
+            }
+        }
+    }
+    let s = &h.storage;
+    println!(
+        "  storage       {} {}",
+        verdict(s.ok),
+        s.error.clone().unwrap_or_else(|| format!(
+            "{} in {} table(s)",
+            s.database_bytes.map_or_else(|| "-".to_string(), size),
+            s.tables.len()
+        ))
+    );
+    if !s.tables.is_empty() {
+        let width = s
+            .tables
+            .iter()
+            .map(|t| t.table.len())
+            .max()
+            .unwrap_or(5)
+            .max(5);
+        println!(
+            "{}",
+            ctx.style.dim(&format!(
+                "    {:<width$} {:>12} {:>10}",
+                "TABLE", "ROWS", "SIZE"
+            ))
+        );
+        for t in &s.tables {
+            println!(
+                "    {:<width$} {:>12} {:>10}",
+                t.table,
+                t.rows.map_or_else(|| "-".to_string(), |r| r.to_string()),
+                t.bytes.map_or_else(|| "-".to_string(), size)
+            );
+        }
+    }
+}
+
+fn optimize(ctx: &Context, vacuum: bool, format: Format) -> Result<Outcome> {
+    let mut db = ctx.connect()?;
+    let report = cairn::ops::optimize(db.as_mut(), vacuum)?;
+    if format == Format::Json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_optimization(ctx, &report);
+    }
+    Ok(Outcome::Clean)
+}
+
+fn print_optimization(ctx: &Context, o: &Optimization) {
+    println!(
+        "Optimized {} table(s) of {} in {} ms: {} -> {} ({} reclaimed)",
+        o.tables.len(),
+        o.database,
+        o.elapsed_ms,
+        size(o.bytes_before),
+        size(o.bytes_after),
+        size(o.bytes_reclaimed)
+    );
+    let width = o
+        .tables
+        .iter()
+        .map(|t| t.table.len())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    if !o.tables.is_empty() {
+        println!(
+            "{}",
+            ctx.style
+                .dim(&format!("  {:<width$} {:<22} MESSAGES", "TABLE", "DONE"))
+        );
+    }
+    for t in &o.tables {
+        println!(
+            "  {:<width$} {:<22} {}",
+            t.table,
+            t.actions.join(", "),
+            t.messages.join("; ")
+        );
+    }
+}
+
+/// Bytes for people: `812 B`, `4.0 KiB`, `1.2 MiB`, `3.4 GiB`.
+fn size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}

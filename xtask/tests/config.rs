@@ -1,0 +1,122 @@
+//! `cairn.toml`: found by walking up, flags and DATABASE_URL override it, `cairn config` shows
+//! every value with its origin, passwords redacted; mistakes exit 2 naming file and line.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod common;
+
+use common::Project;
+
+const CHAIN: &str = "up: CREATE TABLE t (id INTEGER PRIMARY KEY);\ndown: DROP TABLE t;\n";
+
+fn project(config: &str) -> Project {
+    let p = Project::new();
+    p.write("0001_t.yaml", CHAIN);
+    std::fs::write(p.path().join("cairn.toml"), config).unwrap();
+    std::fs::create_dir_all(p.path().join("deep/er")).unwrap();
+    p
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+fn setting<'a>(doc: &'a serde_json::Value, key: &str) -> &'a serde_json::Value {
+    doc["settings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["key"] == key)
+        .unwrap_or_else(|| panic!("no {key} in {doc}"))
+}
+
+#[test]
+fn settings_apply_from_a_subdirectory_with_paths_relative_to_the_file() {
+    let p = project(
+        "database_url = \"sqlite:data/app.db\"\nhistory_table = \"schema_history\"\n\n[[migrations]]\ndir = \"migrations\"\n",
+    );
+    std::fs::create_dir_all(p.path().join("data")).unwrap();
+    let mut cmd = p.cairn(&["migrate", "up"]);
+    cmd.current_dir(p.path().join("deep/er"));
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let conn = rusqlite::Connection::open(p.path().join("data/app.db")).unwrap();
+    let rows: i64 = conn
+        .query_row("SELECT COUNT(*) FROM schema_history", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 1);
+    let default_table: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'cairn_migrations'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(default_table, 0);
+}
+
+#[test]
+fn config_shows_each_value_with_its_origin() {
+    let p = project(
+        "database_url = \"postgres://app:s3cret@db.internal/app\"\nlock_timeout = 7\n\n[init_sql]\npostgres = \"SET search_path TO app\"\n",
+    );
+    let (code, out, err) = p.run(&["config", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("s3cret"), "{out}");
+    let doc = json(&out);
+    let url = setting(&doc, "database_url");
+    assert_eq!(url["value"], "postgres://app:***@db.internal/app");
+    assert_eq!(url["origin"]["kind"], "file");
+    assert_eq!(url["origin"]["line"], 1);
+    assert_eq!(setting(&doc, "lock_timeout")["value"], 7);
+    assert_eq!(setting(&doc, "history_table")["origin"]["kind"], "default");
+    assert_eq!(setting(&doc, "init_sql.postgres")["origin"]["line"], 5);
+
+    // A flag beats the environment, which beats the file.
+    let mut cmd = p.cairn(&["config", "--format", "json", "--lock-timeout", "3"]);
+    cmd.env("DATABASE_URL", "mysql://root:pw@127.0.0.1/x");
+    let doc = json(&String::from_utf8(cmd.output().unwrap().stdout).unwrap());
+    assert_eq!(setting(&doc, "database_url")["value"], "mysql://root:***@127.0.0.1/x");
+    assert_eq!(setting(&doc, "database_url")["origin"]["var"], "DATABASE_URL");
+    assert_eq!(setting(&doc, "lock_timeout")["value"], 3);
+    assert_eq!(setting(&doc, "lock_timeout")["origin"]["flag"], "--lock-timeout");
+
+    let (code, text, _) = p.run(&["config"]);
+    assert_eq!(code, 0);
+    assert!(text.contains("cairn.toml:2]"), "{text}");
+    assert!(!text.contains("s3cret"), "{text}");
+}
+
+#[test]
+fn database_url_env_names_the_variable_holding_the_url() {
+    let p = project("database_url_env = \"APP_DB_URL\"\n");
+    let (code, _, err) = p.run(&["config"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cairn.toml:1") && err.contains("APP_DB_URL"), "{err}");
+    let mut cmd = p.cairn(&["config", "--format", "json"]);
+    cmd.env("APP_DB_URL", "sqlite:other.db");
+    let doc = json(&String::from_utf8(cmd.output().unwrap().stdout).unwrap());
+    assert_eq!(setting(&doc, "database_url")["value"], "sqlite:other.db");
+    assert_eq!(setting(&doc, "database_url")["origin"]["var"], "APP_DB_URL");
+}
+
+#[test]
+fn a_mistake_in_the_file_exits_2_naming_file_and_line() {
+    let p = project("history_table = \"h\"\nlock_timout = 5\n");
+    let (code, out, err) = p.run(&["migrate", "status"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(err.contains("cairn.toml:2") && err.contains("lock_timout"), "{err}");
+    // The same with --format json: the error is JSON.
+    let (code, out, _) = p.run(&["migrate", "status", "--format", "json"]);
+    assert_eq!(code, 2);
+    assert!(json(&out)["error"].to_string().contains("lock_timout"), "{out}");
+}
+
+#[test]
+fn an_explicit_config_file_replaces_discovery() {
+    let p = project("history_table = \"from_discovered\"\n");
+    std::fs::write(p.path().join("other.toml"), "history_table = \"from_flag\"\n").unwrap();
+    let (_, out, _) = p.run(&["config", "--format", "json", "--config", "other.toml"]);
+    assert_eq!(setting(&json(&out), "history_table")["value"], "from_flag");
+    let (_, out, _) = p.run(&["config", "--format", "json", "--history-table", "h2"]);
+    assert_eq!(setting(&json(&out), "history_table")["origin"]["flag"], "--history-table");
+}
