@@ -144,7 +144,7 @@ pub trait Backend {
     }
 
     /// Refreshes planner statistics of every table and, with `vacuum`, compacts them; returns
-    /// what was done per table. See [`crate::ops::optimize`].
+    /// what was done per table. See [`crate::ops::optimize()`].
     fn optimize(&mut self, vacuum: bool) -> Result<Vec<crate::ops::TableAction>, BackendError> {
         let _ = vacuum;
         Err(BackendError::Other(format!(
@@ -280,7 +280,11 @@ impl Registry {
 
     /// Opens `url` with the backend registered for its scheme, running `options.init_sql` on
     /// the new connection and using `options.history_table`.
-    pub fn connect_with(&self, url: &str, options: &ConnectOptions) -> Result<Box<dyn Backend>, Error> {
+    pub fn connect_with(
+        &self,
+        url: &str,
+        options: &ConnectOptions,
+    ) -> Result<Box<dyn Backend>, Error> {
         let (_, connector) = self.entry(url)?;
         options.validate()?;
         Ok(connector(url, options)?)

@@ -74,7 +74,8 @@ pub(crate) fn changed_repeatables(
         .filter(|h| h.status == crate::history::HistoryStatus::Applied)
         .filter(|h| {
             set.get(&h.id).is_some_and(|m| {
-                m.foreign.as_ref().is_some_and(|f| f.repeatable) && m.checksum.to_hex() != h.checksum
+                m.foreign.as_ref().is_some_and(|f| f.repeatable)
+                    && m.checksum.to_hex() != h.checksum
             })
         })
         .map(|h| h.id.clone())

@@ -43,7 +43,7 @@ fn migrated_by(db: &TestDb, tool: Layout) -> MigrationSet {
 }
 
 fn adopt(db: &TestDb, set: &MigrationSet, from: Option<Layout>) -> AdoptReport {
-    cairn::adopt::adopt(connect(db).as_mut(), set, from, &Options::default()).unwrap()
+    cairn::adopt::adopt(connect(db).as_mut(), set, from, None, &Options::default()).unwrap()
 }
 
 fn items(db: &TestDb) -> i64 {
@@ -195,6 +195,92 @@ fn a_changed_file_and_a_stray_row_are_reported(db: &TestDb) {
     assert_eq!(db.history_ids(), [set.iter().next().unwrap().id.clone()]);
 }
 
+/// A Flyway repeatable (`R__`) is adopted when Flyway ran this very file, and left pending for
+/// `up` to run again when the file changed since, as Flyway would.
+fn flyway_repeatables_follow_their_checksum(db: &TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(Layout::Flyway), dir.path());
+    let view =
+        "DROP VIEW IF EXISTS item_names;\nCREATE VIEW item_names AS SELECT name FROM items;\n";
+    fs::write(dir.path().join("R__item_names.sql"), view).unwrap();
+    let set = load(db, dir.path(), Layout::Flyway);
+    for m in set.iter() {
+        db.execute(&m.up.sql);
+    }
+    db.execute(tables::ddl(Layout::Flyway, db.kind));
+    db.execute(&tables::rows(Layout::Flyway, db.kind));
+    // Flyway ran an older version of the view.
+    let old = cairn::adopt::flyway_checksum("CREATE VIEW item_names AS SELECT 'x' AS name;\n");
+    db.execute(&format!(
+        "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) \
+         VALUES (3, NULL, 'item names', 'SQL', 'R__item_names.sql', {old}, 'app', 2, TRUE)"
+    ));
+    let report = adopt(db, &set, None);
+    assert!(report.is_clean(), "{report:#?}");
+    let outcomes: Vec<AdoptOutcome> = report.migrations.iter().map(|e| e.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [
+            AdoptOutcome::Adopted,
+            AdoptOutcome::Adopted,
+            AdoptOutcome::Pending
+        ]
+    );
+    let run = cairn::up(
+        connect(db).as_mut(),
+        &set,
+        &UpTarget::All,
+        &Options::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(run.migrations.len(), 1, "only the changed repeatable runs");
+    assert_eq!(db.scalar_i64("SELECT COUNT(*) FROM item_names"), 1);
+
+    // Flyway ran this very file: adopted, nothing to run.
+    let fresh = cairn_tests::TestDb::new(db.kind).unwrap();
+    for m in set.iter() {
+        fresh.execute(&m.up.sql);
+    }
+    fresh.execute(tables::ddl(Layout::Flyway, fresh.kind));
+    fresh.execute(&tables::rows(Layout::Flyway, fresh.kind));
+    let crc = cairn::adopt::flyway_checksum(view);
+    fresh.execute(&format!(
+        "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) \
+         VALUES (3, NULL, 'item names', 'SQL', 'R__item_names.sql', {crc}, 'app', 2, TRUE)"
+    ));
+    let report = adopt(&fresh, &set, None);
+    assert_eq!(report.adopted().count(), 3, "{report:#?}");
+}
+
+/// A renamed history table (goose `-table`, golang-migrate `x-migrations-table`, ...) is read
+/// with `--from TOOL --table NAME`.
+fn a_renamed_table_is_read_with_from_and_table(db: &TestDb) {
+    let set = load(db, &fixture(Layout::Goose), Layout::Goose);
+    for m in set.iter() {
+        db.execute(&m.up.sql);
+    }
+    db.execute(&tables::ddl(Layout::Goose, db.kind).replace("goose_db_version", "app_versions"));
+    db.execute(&tables::rows(Layout::Goose, db.kind).replace("goose_db_version", "app_versions"));
+    let opts = Options::default();
+    let err = cairn::adopt::adopt(connect(db).as_mut(), &set, None, None, &opts).unwrap_err();
+    assert!(
+        err.to_string().contains("none of the history tables"),
+        "{err}"
+    );
+    let report = cairn::adopt::adopt(
+        connect(db).as_mut(),
+        &set,
+        Some(Layout::Goose),
+        Some("app_versions"),
+        &opts,
+    )
+    .unwrap();
+    assert_eq!(report.table, "app_versions");
+    assert_eq!(report.adopted().count(), 2, "{report:#?}");
+    assert_eq!(db.history_ids().len(), 2);
+}
+
 fn stamp_records_ancestors_without_running_sql(db: &TestDb) {
     let set = load(db, &fixture(Layout::Sqlx), Layout::Sqlx);
     let last = set.iter().last().unwrap().id.clone();
@@ -243,7 +329,7 @@ fn baseline_checks_the_schema_first(db: &TestDb) {
     )
     .unwrap();
     assert!(report.differences.is_empty(), "{:?}", report.differences);
-    assert_eq!(report.stamped, [first.clone()]);
+    assert_eq!(report.stamped, std::slice::from_ref(&first));
     assert_eq!(db.history_ids(), [first]);
 
     // With history present, baseline refuses (stamp is for that).
@@ -274,6 +360,8 @@ cairn_tests::on_every_backend!(
     dirty_golang_migrate_is_refused,
     failed_sqlx_row_is_refused,
     a_changed_file_and_a_stray_row_are_reported,
+    flyway_repeatables_follow_their_checksum,
+    a_renamed_table_is_read_with_from_and_table,
     stamp_records_ancestors_without_running_sql,
     baseline_checks_the_schema_first,
 );

@@ -28,7 +28,10 @@ fn up(db: &mut dyn Backend, set: &MigrationSet) -> Result<cairn::RunReport, cair
 }
 
 const TWO: &[(&str, &str)] = &[
-    ("0001_a", "up: CREATE TABLE a (id INTEGER PRIMARY KEY);\ndown: DROP TABLE a;\n"),
+    (
+        "0001_a",
+        "up: CREATE TABLE a (id INTEGER PRIMARY KEY);\ndown: DROP TABLE a;\n",
+    ),
     (
         "0002_b",
         "depends_on: [0001_a]\nup: CREATE TABLE b (id INTEGER PRIMARY KEY);\ndown: DROP TABLE b;\n",
@@ -55,14 +58,26 @@ fn history_table_name_is_honoured(db: &TestDb) {
         db.kind.name()
     );
     // The live schema leaves the configured history table out, as it does the default one.
-    let live: Vec<String> = conn.introspect().unwrap().tables.into_iter().map(|t| t.name).collect();
+    let live: Vec<String> = conn
+        .introspect()
+        .unwrap()
+        .tables
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
     assert!(!live.contains(&"schema_history".to_string()), "{live:?}");
 
     // A second runner with the same options sees everything applied; one with the default
     // name sees its own (absent) table and nothing applied.
     let again = up(open(db, &options).unwrap().as_mut(), &set).unwrap();
     assert!(again.migrations.is_empty());
-    assert!(open(db, &ConnectOptions::default()).unwrap().history().unwrap().is_empty());
+    assert!(
+        open(db, &ConnectOptions::default())
+            .unwrap()
+            .history()
+            .unwrap()
+            .is_empty()
+    );
 }
 
 fn init_sql_runs_on_every_connection(db: &TestDb) {
@@ -118,7 +133,12 @@ fn init_sql_runs_on_every_connection(db: &TestDb) {
             );
             assert_eq!(in_app, 2);
         }
-        _ => assert_eq!(db.scalar_i64("SELECT COUNT(*) FROM c"), 1, "{}", db.kind.name()),
+        _ => assert_eq!(
+            db.scalar_i64("SELECT COUNT(*) FROM c"),
+            1,
+            "{}",
+            db.kind.name()
+        ),
     }
 }
 
@@ -127,8 +147,15 @@ fn a_failing_init_statement_is_named(db: &TestDb) {
         init_sql: "SELECT 1; SELEC 2".into(),
         ..ConnectOptions::default()
     };
-    let err = open(db, &options).err().expect("init_sql must fail").to_string();
-    assert!(err.contains("init_sql statement 2"), "{}: {err}", db.kind.name());
+    let err = open(db, &options)
+        .err()
+        .expect("init_sql must fail")
+        .to_string();
+    assert!(
+        err.contains("init_sql statement 2"),
+        "{}: {err}",
+        db.kind.name()
+    );
     assert!(err.contains("SELEC 2"), "{err}");
 }
 

@@ -217,6 +217,10 @@ fn vacuum_reclaims_bytes_after_a_big_delete(db: &TestDb) {
     });
     db.execute("DELETE FROM big");
     let report = cairn::ops::optimize(connect(db).as_mut(), true).unwrap();
+    eprintln!(
+        "{}: {} -> {} bytes ({} reclaimed) in {} ms",
+        db.kind, report.bytes_before, report.bytes_after, report.bytes_reclaimed, report.elapsed_ms
+    );
     assert!(report.vacuum);
     assert!(
         report.bytes_reclaimed > 2_000_000,
@@ -283,4 +287,47 @@ fn postgres_key_with_disabled_triggers_is_checked() {
     let h = health(&db, None);
     assert_eq!(h.foreign_keys.violations.len(), 1, "{h:#?}");
     assert_eq!(h.foreign_keys.violations[0].rows, 1);
+}
+
+/// A corrupt index (its root pointed at an empty b-tree through `writable_schema`, so its
+/// entries are missing) is reported by `PRAGMA integrity_check` with SQLite's own words.
+#[test]
+fn sqlite_corrupt_index_is_an_integrity_problem() {
+    let db = TestDb::new(Kind::Sqlite).unwrap();
+    db.execute(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER);
+         CREATE INDEX t_v ON t (v);
+         CREATE TABLE e (v INTEGER);
+         CREATE INDEX e_v ON e (v);
+         INSERT INTO t (id, v) VALUES (1, 10), (2, 20), (3, 30);",
+    );
+    assert!(health(&db, None).healthy);
+    db.execute(
+        "PRAGMA writable_schema = ON;
+         UPDATE sqlite_schema SET rootpage = (SELECT rootpage FROM sqlite_schema WHERE name = 'e_v')
+         WHERE name = 't_v';",
+    );
+    let h = health(&db, None);
+    assert!(!h.healthy && !h.integrity.ok, "{h:#?}");
+    assert!(
+        h.integrity.problems.iter().any(|p| p.contains("t_v")),
+        "{h:#?}"
+    );
+}
+
+/// Row counts are exact for more tables than one SQLite compound SELECT may hold (500).
+#[test]
+fn row_counts_cover_more_tables_than_one_compound_select_holds() {
+    let db = TestDb::new(Kind::Sqlite).unwrap();
+    let mut sql = String::new();
+    for i in 0..620 {
+        sql.push_str(&format!("CREATE TABLE t{i:03} (id INTEGER PRIMARY KEY);\n"));
+    }
+    sql.push_str("INSERT INTO t000 VALUES (1), (2); INSERT INTO t619 VALUES (1);");
+    db.execute(&sql);
+    let counts = cairn::ops::row_counts(connect(&db).as_mut()).unwrap();
+    assert_eq!(counts.len(), 620);
+    let rows = |name: &str| counts.iter().find(|c| c.table == name).unwrap().rows;
+    assert_eq!((rows("t000"), rows("t001"), rows("t619")), (2, 0, 1));
+    assert!(health(&db, None).healthy);
 }

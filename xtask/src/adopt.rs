@@ -9,12 +9,18 @@ use serde_json::json;
 use crate::cli::{Format, Out};
 use crate::{Context, Outcome};
 
-/// `migrate adopt [--from TOOL] [--dry-run]`: exit 1 when anything did not match or was
-/// refused.
-pub fn adopt(ctx: &Context, from: Option<Layout>, dry_run: bool, out: Out) -> Result<Outcome> {
+/// `migrate adopt [--from TOOL [--table NAME]] [--dry-run]`: exit 1 when anything did not
+/// match or was refused.
+pub fn adopt(
+    ctx: &Context,
+    from: Option<Layout>,
+    table: Option<&str>,
+    dry_run: bool,
+    out: Out,
+) -> Result<Outcome> {
     let set = ctx.load()?;
     let mut db = ctx.connect()?;
-    let report = cairn::adopt::adopt(db.as_mut(), &set, from, &ctx.options(dry_run))?;
+    let report = cairn::adopt::adopt(db.as_mut(), &set, from, table, &ctx.options(dry_run))?;
     if out.format == Format::Json {
         println!(
             "{:#}",
@@ -121,16 +127,16 @@ pub fn baseline(
     Ok(outcome(report.differences.is_empty()))
 }
 
-/// An empty database to replay into: `--scratch-url`, else in memory (SQLite) or a temporary
-/// database on the live server.
+/// An empty database to replay into: `--scratch-url` (or `scratch_url` of cairn.toml), else
+/// in memory (SQLite) or a temporary database on the live server.
 fn scratch(
     ctx: &Context,
     live: &mut dyn Backend,
     scratch_url: Option<&str>,
 ) -> Result<Box<dyn Backend>> {
-    Ok(match (scratch_url, live.dialect()) {
-        (Some(u), _) => ctx.registry.connect(u)?,
-        (None, Dialect::Sqlite) => ctx.registry.connect("sqlite::memory:")?,
+    Ok(match (ctx.scratch_url(scratch_url), live.dialect()) {
+        (Some(u), _) => ctx.connect_url(u)?,
+        (None, Dialect::Sqlite) => ctx.connect_url("sqlite::memory:")?,
         (None, _) => live.scratch()?,
     })
 }

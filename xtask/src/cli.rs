@@ -231,6 +231,9 @@ pub enum Migrate {
         /// the folder's layout).
         #[arg(long, value_name = "TOOL")]
         from: Option<cairn::layout::Layout>,
+        /// The tool's history table, when it was renamed (needs --from).
+        #[arg(long, value_name = "NAME", requires = "from")]
+        table: Option<String>,
         /// Report what would be recorded; change nothing.
         #[arg(long)]
         dry_run: bool,
@@ -275,7 +278,8 @@ pub enum Migrate {
         #[arg(long, value_name = "LAYOUT", default_value = "auto")]
         from: LayoutChoice,
         /// The folder to convert.
-        dir: PathBuf,
+        #[arg(value_name = "DIR")]
+        source: PathBuf,
         /// Where to write the Cairn files (created if missing; existing files are never
         /// overwritten).
         #[arg(long, value_name = "DIR")]

@@ -40,8 +40,9 @@ pub struct Context {
     registry: Registry,
     style: Style,
     linter: Linter,
-    /// The layout `--layout auto` detected for `--dir`, once found.
-    detected: std::cell::OnceCell<Layout>,
+    /// The layouts `--layout auto` detected, per folder, so each is detected and announced
+    /// once per run.
+    detected: std::cell::RefCell<std::collections::BTreeMap<std::path::PathBuf, Layout>>,
 }
 
 impl Context {
@@ -58,7 +59,8 @@ impl Context {
             match self.layout_of(dir, self.global.layout)? {
                 Layout::Cairn => files.extend(cairn::read_dir(dir).map_err(cairn::Error::Load)?),
                 layout => {
-                    imported = cairn::layout::read(dir, layout, dialect).map_err(cairn::Error::Load)?;
+                    imported =
+                        cairn::layout::read(dir, layout, dialect).map_err(cairn::Error::Load)?;
                 }
             }
         }
@@ -71,7 +73,7 @@ impl Context {
         if let LayoutChoice::Fixed(layout) = choice {
             return Ok(layout);
         }
-        if let Some(layout) = self.detected.get() {
+        if let Some(layout) = self.detected.borrow().get(dir) {
             return Ok(*layout);
         }
         let found = cairn::layout::detect_explained(dir).map_err(cairn::Error::Load)?;
@@ -83,7 +85,10 @@ impl Context {
                 found.evidence
             );
         }
-        Ok(*self.detected.get_or_init(|| found.layout))
+        self.detected
+            .borrow_mut()
+            .insert(dir.to_path_buf(), found.layout);
+        Ok(found.layout)
     }
 
     fn connect(&self) -> Result<Box<dyn Backend>> {
@@ -162,7 +167,7 @@ pub fn main_with(linter: Linter) -> ExitCode {
         registry: registry(),
         style,
         linter,
-        detected: std::cell::OnceCell::new(),
+        detected: std::cell::RefCell::default(),
     };
     match dispatch(&ctx, &cli.command) {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

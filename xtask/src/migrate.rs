@@ -72,7 +72,12 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
             out,
         } => crate::lint::run(ctx, *dialect, *rules, *out),
         Migrate::New { name, json } => new(ctx, name, *json),
-        Migrate::Adopt { from, dry_run, out } => crate::adopt::adopt(ctx, *from, *dry_run, *out),
+        Migrate::Adopt {
+            from,
+            table,
+            dry_run,
+            out,
+        } => crate::adopt::adopt(ctx, *from, table.as_deref(), *dry_run, *out),
         Migrate::Stamp { id, dry_run, out } => crate::adopt::stamp(ctx, id, *dry_run, *out),
         Migrate::Baseline {
             to,
@@ -88,7 +93,12 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
             *dry_run,
             *out,
         ),
-        Migrate::Import { from, dir, to, out } => crate::import::run(ctx, *from, dir, to, *out),
+        Migrate::Import {
+            from,
+            source,
+            to,
+            out,
+        } => crate::import::run(ctx, *from, source, to, *out),
         Migrate::Repair { id, out } => {
             let mut db = ctx.connect()?;
             let row = cairn::repair(db.as_mut(), id, &ctx.options(false))?;

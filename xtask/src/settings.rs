@@ -114,7 +114,10 @@ impl Settings {
                     var: "DATABASE_URL".into(),
                 },
             },
-            _ => match (&cfg.database_url_env, file(config.as_ref(), cfg.database_url.clone())) {
+            _ => match (
+                &cfg.database_url_env,
+                file(config.as_ref(), cfg.database_url.clone()),
+            ) {
                 (Some(var), _) => match std::env::var(&var.value) {
                     Ok(url) if !url.is_empty() => Sourced {
                         value: url,
@@ -137,7 +140,10 @@ impl Settings {
             },
         };
 
-        let history_table = match (&global.history_table, file(config.as_ref(), cfg.history_table.clone())) {
+        let history_table = match (
+            &global.history_table,
+            file(config.as_ref(), cfg.history_table.clone()),
+        ) {
             (Some(t), _) => Sourced {
                 value: t.clone(),
                 origin: flag("history-table"),
@@ -256,11 +262,7 @@ fn entries(s: &Settings) -> Vec<Entry> {
             s.history_table.value.clone().into(),
             &s.history_table.origin,
         ),
-        entry(
-            "builtin",
-            s.builtin.value.clone().into(),
-            &s.builtin.origin,
-        ),
+        entry("builtin", s.builtin.value.clone().into(), &s.builtin.origin),
         entry(
             "lock_timeout",
             s.lock_timeout.value.into(),

@@ -38,7 +38,12 @@ fn settings_apply_from_a_subdirectory_with_paths_relative_to_the_file() {
     let mut cmd = p.cairn(&["migrate", "up"]);
     cmd.current_dir(p.path().join("deep/er"));
     let out = cmd.output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let conn = rusqlite::Connection::open(p.path().join("data/app.db")).unwrap();
     let rows: i64 = conn
         .query_row("SELECT COUNT(*) FROM schema_history", [], |r| r.get(0))
@@ -75,10 +80,19 @@ fn config_shows_each_value_with_its_origin() {
     let mut cmd = p.cairn(&["config", "--format", "json", "--lock-timeout", "3"]);
     cmd.env("DATABASE_URL", "mysql://root:pw@127.0.0.1/x");
     let doc = json(&String::from_utf8(cmd.output().unwrap().stdout).unwrap());
-    assert_eq!(setting(&doc, "database_url")["value"], "mysql://root:***@127.0.0.1/x");
-    assert_eq!(setting(&doc, "database_url")["origin"]["var"], "DATABASE_URL");
+    assert_eq!(
+        setting(&doc, "database_url")["value"],
+        "mysql://root:***@127.0.0.1/x"
+    );
+    assert_eq!(
+        setting(&doc, "database_url")["origin"]["var"],
+        "DATABASE_URL"
+    );
     assert_eq!(setting(&doc, "lock_timeout")["value"], 3);
-    assert_eq!(setting(&doc, "lock_timeout")["origin"]["flag"], "--lock-timeout");
+    assert_eq!(
+        setting(&doc, "lock_timeout")["origin"]["flag"],
+        "--lock-timeout"
+    );
 
     let (code, text, _) = p.run(&["config"]);
     assert_eq!(code, 0);
@@ -91,7 +105,10 @@ fn database_url_env_names_the_variable_holding_the_url() {
     let p = project("database_url_env = \"APP_DB_URL\"\n");
     let (code, _, err) = p.run(&["config"]);
     assert_eq!(code, 2);
-    assert!(err.contains("cairn.toml:1") && err.contains("APP_DB_URL"), "{err}");
+    assert!(
+        err.contains("cairn.toml:1") && err.contains("APP_DB_URL"),
+        "{err}"
+    );
     let mut cmd = p.cairn(&["config", "--format", "json"]);
     cmd.env("APP_DB_URL", "sqlite:other.db");
     let doc = json(&String::from_utf8(cmd.output().unwrap().stdout).unwrap());
@@ -104,19 +121,32 @@ fn a_mistake_in_the_file_exits_2_naming_file_and_line() {
     let p = project("history_table = \"h\"\nlock_timout = 5\n");
     let (code, out, err) = p.run(&["migrate", "status"]);
     assert_eq!(code, 2, "{out}");
-    assert!(err.contains("cairn.toml:2") && err.contains("lock_timout"), "{err}");
+    assert!(
+        err.contains("cairn.toml:2") && err.contains("lock_timout"),
+        "{err}"
+    );
     // The same with --format json: the error is JSON.
     let (code, out, _) = p.run(&["migrate", "status", "--format", "json"]);
     assert_eq!(code, 2);
-    assert!(json(&out)["error"].to_string().contains("lock_timout"), "{out}");
+    assert!(
+        json(&out)["error"].to_string().contains("lock_timout"),
+        "{out}"
+    );
 }
 
 #[test]
 fn an_explicit_config_file_replaces_discovery() {
     let p = project("history_table = \"from_discovered\"\n");
-    std::fs::write(p.path().join("other.toml"), "history_table = \"from_flag\"\n").unwrap();
+    std::fs::write(
+        p.path().join("other.toml"),
+        "history_table = \"from_flag\"\n",
+    )
+    .unwrap();
     let (_, out, _) = p.run(&["config", "--format", "json", "--config", "other.toml"]);
     assert_eq!(setting(&json(&out), "history_table")["value"], "from_flag");
     let (_, out, _) = p.run(&["config", "--format", "json", "--history-table", "h2"]);
-    assert_eq!(setting(&json(&out), "history_table")["origin"]["flag"], "--history-table");
+    assert_eq!(
+        setting(&json(&out), "history_table")["origin"]["flag"],
+        "--history-table"
+    );
 }

@@ -49,6 +49,16 @@ fn project(db: &TestDb) -> tempfile::TempDir {
     dir
 }
 
+/// The password in the database URL, if any.
+fn password(db: &TestDb) -> Option<String> {
+    let rest = db.url.split_once("://")?.1;
+    let userinfo = rest.split_once('@')?.0;
+    userinfo
+        .split_once(':')
+        .map(|(_, p)| p.to_string())
+        .filter(|p| !p.is_empty())
+}
+
 fn items(db: &TestDb) -> i64 {
     db.scalar_i64("SELECT COUNT(*) FROM items")
 }
@@ -93,6 +103,19 @@ fn backup_verify_restore(db: &TestDb) {
         .map(|b| b["path"].as_str().unwrap())
         .collect();
     assert_eq!(paths, [pre, file.as_str()], "newest first");
+
+    // No password in any output or manifest.
+    if let Some(secret) = password(db) {
+        for text in [
+            made.to_string(),
+            checked.to_string(),
+            listed.to_string(),
+            stdout.clone(),
+            std::fs::read_to_string(cwd.join(format!("{file}.manifest.json"))).unwrap(),
+        ] {
+            assert!(!text.contains(&secret), "password in {text}");
+        }
+    }
 }
 
 /// A corrupted and a truncated backup: `verify` exits 1, `restore --yes` exits 2 with a clear
@@ -205,13 +228,37 @@ fn missing_tool_is_named(db: &TestDb) {
             );
         }
     }
-    // A failed backup leaves no file behind.
-    if db.kind != Kind::Sqlite {
-        let listed = json(db, cwd, &["db", "backups", "--format", "json"]);
-        assert_eq!(listed["backups"].as_array().unwrap().len(), 0);
-        let work = std::fs::read_dir(cwd.join("backups")).unwrap().count();
-        assert_eq!(work, 0, "no leftover temporary directory");
+    if db.kind == Kind::Sqlite {
+        return;
     }
+    // A failed backup leaves no file behind.
+    let listed = json(db, cwd, &["db", "backups", "--format", "json"]);
+    assert_eq!(listed["backups"].as_array().unwrap().len(), 0);
+    let work = std::fs::read_dir(cwd.join("backups")).unwrap().count();
+    assert_eq!(work, 0, "no leftover temporary directory");
+
+    // Restore with the dump tool but not the restore tool: the pre-restore backup is taken,
+    // the restore fails naming the missing tool and that backup, the data stays as it was.
+    let file = backup_file(&json(db, cwd, &["db", "backup", "--format", "json"]));
+    db.execute("DELETE FROM items WHERE id = 1");
+    let (dump, restore_tool) = match db.kind {
+        Kind::Postgres => ("pg_dump", "pg_restore not found on PATH"),
+        _ => ("mariadb-dump", "mariadb or mysql not found on PATH"),
+    };
+    let found = std::env::split_paths(&std::env::var_os("PATH").unwrap())
+        .map(|d| d.join(dump))
+        .find(|p| p.is_file())
+        .unwrap();
+    std::os::unix::fs::symlink(found, empty.path().join(dump)).unwrap();
+    let mut cmd = cairn(db, cwd, &["db", "restore", &file, "--yes"]);
+    cmd.env("PATH", empty.path());
+    let (code, stdout, stderr) = run(cmd);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(
+        stderr.contains(restore_tool) && stderr.contains("backed up in backups/"),
+        "{stderr}"
+    );
+    assert_eq!(items(db), 2, "the database is as it was");
 }
 
 /// `migrate up`/`down` back up first when the plan destroys data: by default on SQLite, with
@@ -260,6 +307,7 @@ fn backup_before_destructive_migrations(db: &TestDb) {
     let (code, stdout, stderr) = run(cairn(db, cwd, &["migrate", "down", "--steps", "1"]));
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert_eq!(count(), 0, "recreating a table destroys nothing: {stdout}");
+    db.execute("INSERT INTO items (id, name) VALUES (1, 'a'), (2, 'b'), (3, 'c')");
 
     // Dropping a table: a backup first, its path printed.
     let args = with_flag(&["migrate", "up"]);

@@ -96,7 +96,12 @@ pub fn read(conn: &mut Conn, table: &str) -> mysql::Result<Vec<AppliedMigration>
 }
 
 /// Inserts `row` with `status` (its `applied_at` is now, `execution_ms` 0).
-pub fn insert(conn: &mut Conn, table: &str, row: &AppliedMigration, status: HistoryStatus) -> mysql::Result<()> {
+pub fn insert(
+    conn: &mut Conn,
+    table: &str,
+    row: &AppliedMigration,
+    status: HistoryStatus,
+) -> mysql::Result<()> {
     conn.exec_drop(
         format!(
             "INSERT INTO `{table}` (id, checksum, description, applied_at, execution_ms,
@@ -142,7 +147,13 @@ pub fn mark_running(conn: &mut Conn, table: &str, id: &str) -> mysql::Result<()>
 }
 
 /// Marks `id` failed at 1-based `statement` with the server's message.
-pub fn fail(conn: &mut Conn, table: &str, id: &str, statement: usize, message: &str) -> mysql::Result<()> {
+pub fn fail(
+    conn: &mut Conn,
+    table: &str,
+    id: &str,
+    statement: usize,
+    message: &str,
+) -> mysql::Result<()> {
     conn.exec_drop(
         format!(
             "UPDATE `{table}` SET status = 'failed', failed_statement = ?, error = ?

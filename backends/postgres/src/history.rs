@@ -1,8 +1,8 @@
 //! The history table in PostgreSQL.
 
 use cairn::{
-    AppliedMigration, BackendError, HISTORY_COLUMNS, HistoryStatus,
-    decode_depends_on, encode_depends_on,
+    AppliedMigration, BackendError, HISTORY_COLUMNS, HistoryStatus, decode_depends_on,
+    encode_depends_on,
 };
 use postgres::{Error, GenericClient, Row};
 
@@ -62,10 +62,7 @@ fn create(client: &mut impl GenericClient, table: &str) -> Result<(), Error> {
 /// Whether the table exists (in the search path).
 pub fn exists(client: &mut impl GenericClient, table: &str) -> Result<bool, Error> {
     client
-        .query_one(
-            &format!("SELECT to_regclass('{table}') IS NOT NULL"),
-            &[],
-        )?
+        .query_one(&format!("SELECT to_regclass('{table}') IS NOT NULL"), &[])?
         .try_get(0)
 }
 
@@ -108,7 +105,8 @@ fn from_row(r: &Row) -> Result<AppliedMigration, Error> {
 
 /// Inserts `row` with `status` and `execution_ms`; `applied_at` is the transaction's time.
 pub fn insert(
-    client: &mut impl GenericClient, table: &str,
+    client: &mut impl GenericClient,
+    table: &str,
     row: &AppliedMigration,
     status: HistoryStatus,
     execution_ms: i64,
@@ -137,7 +135,12 @@ pub fn insert(
 }
 
 /// Marks `id` applied after a non-transactional run.
-pub fn finish(client: &mut impl GenericClient, table: &str, id: &str, execution_ms: i64) -> Result<(), Error> {
+pub fn finish(
+    client: &mut impl GenericClient,
+    table: &str,
+    id: &str,
+    execution_ms: i64,
+) -> Result<(), Error> {
     client.execute(
         &format!(
             "UPDATE {table} SET status = 'applied', execution_ms = $2, applied_at = now()
@@ -150,7 +153,11 @@ pub fn finish(client: &mut impl GenericClient, table: &str, id: &str, execution_
 
 /// Marks a failed row as running again for a resumed run, with the file's current checksum
 /// and SQL (the user may have fixed the failing statement).
-pub fn mark_running(client: &mut impl GenericClient, table: &str, row: &AppliedMigration) -> Result<(), Error> {
+pub fn mark_running(
+    client: &mut impl GenericClient,
+    table: &str,
+    row: &AppliedMigration,
+) -> Result<(), Error> {
     client.execute(
         &format!(
             "UPDATE {table} SET status = 'running', failed_statement = NULL, error = NULL,
@@ -170,7 +177,8 @@ pub fn mark_running(client: &mut impl GenericClient, table: &str, row: &AppliedM
 
 /// Marks `id` failed at 1-based `statement` with the database's message.
 pub fn fail(
-    client: &mut impl GenericClient, table: &str,
+    client: &mut impl GenericClient,
+    table: &str,
     id: &str,
     statement: usize,
     message: &str,
@@ -187,9 +195,6 @@ pub fn fail(
 
 /// Deletes `id`'s row.
 pub fn delete(client: &mut impl GenericClient, table: &str, id: &str) -> Result<(), Error> {
-    client.execute(
-        &format!("DELETE FROM {table} WHERE id = $1"),
-        &[&id],
-    )?;
+    client.execute(&format!("DELETE FROM {table} WHERE id = $1"), &[&id])?;
     Ok(())
 }

@@ -116,7 +116,13 @@ mod tests {
     fn key_is_the_first_8_bytes_of_sha256_and_never_changes() {
         // Runners of different Cairn versions must agree on the key, so this value is fixed.
         assert_eq!(key("shop", "cairn_migrations"), -4602480458381427755);
-        assert_ne!(key("shop", "cairn_migrations"), key("shop2", "cairn_migrations"));
-        assert_ne!(key("shop", "cairn_migrations"), key("shop", "other_history"));
+        assert_ne!(
+            key("shop", "cairn_migrations"),
+            key("shop2", "cairn_migrations")
+        );
+        assert_ne!(
+            key("shop", "cairn_migrations"),
+            key("shop", "other_history")
+        );
     }
 }

@@ -1,8 +1,7 @@
 //! The history table in SQLite.
 
 use cairn::{
-    AppliedMigration, HISTORY_COLUMNS, HistoryStatus, decode_depends_on,
-    encode_depends_on,
+    AppliedMigration, HISTORY_COLUMNS, HistoryStatus, decode_depends_on, encode_depends_on,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -82,7 +81,8 @@ pub fn read(conn: &Connection, table: &str) -> rusqlite::Result<Vec<AppliedMigra
 
 /// Inserts `row` with `status` and `execution_ms`.
 pub fn insert(
-    conn: &Connection, table: &str,
+    conn: &Connection,
+    table: &str,
     row: &AppliedMigration,
     status: HistoryStatus,
     execution_ms: i64,
@@ -119,7 +119,11 @@ pub fn finish(conn: &Connection, table: &str, id: &str, execution_ms: i64) -> ru
 
 /// Marks a failed row as running again for a resumed run, with the file's current checksum
 /// and SQL (the user may have fixed the failing statement).
-pub fn mark_running(conn: &Connection, table: &str, row: &AppliedMigration) -> rusqlite::Result<()> {
+pub fn mark_running(
+    conn: &Connection,
+    table: &str,
+    row: &AppliedMigration,
+) -> rusqlite::Result<()> {
     conn.execute(
         &format!(
             "UPDATE {table} SET status = 'running', failed_statement = NULL, error = NULL,
@@ -137,9 +141,17 @@ pub fn mark_running(conn: &Connection, table: &str, row: &AppliedMigration) -> r
 }
 
 /// Marks `id` failed at 1-based `statement` with the database's message.
-pub fn fail(conn: &Connection, table: &str, id: &str, statement: usize, message: &str) -> rusqlite::Result<()> {
+pub fn fail(
+    conn: &Connection,
+    table: &str,
+    id: &str,
+    statement: usize,
+    message: &str,
+) -> rusqlite::Result<()> {
     conn.execute(
-        &format!("UPDATE {table} SET status = 'failed', failed_statement = ?2, error = ?3 WHERE id = ?1"),
+        &format!(
+            "UPDATE {table} SET status = 'failed', failed_statement = ?2, error = ?3 WHERE id = ?1"
+        ),
         params![id, i64::try_from(statement).unwrap_or(i64::MAX), message],
     )?;
     Ok(())

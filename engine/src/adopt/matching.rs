@@ -183,7 +183,7 @@ impl<'a> State<'a> {
                 RowKind::Migration if row.applied => {
                     s.by_key.insert(key, row);
                 }
-                RowKind::Migration => {
+                RowKind::Migration | RowKind::Undone => {
                     s.by_key.remove(&key);
                 }
                 RowKind::Current { .. } => s.current = Some((key, row)),

@@ -184,7 +184,7 @@ fn golang_migrate_applies_everything_up_to_its_current_version() {
     let m = match_rows(
         Layout::GolangMigrate,
         &refs,
-        &[current.clone()],
+        std::slice::from_ref(&current),
         &HashSet::new(),
     );
     let got: Vec<AdoptOutcome> = m.entries.iter().map(|e| e.outcome).collect();
@@ -321,6 +321,20 @@ fn flyway_matches_dotted_versions_checksums_baselines_and_repeatables() {
         Some("at or below the Flyway baseline")
     );
     assert_eq!(m.entries[1].checksum, ChecksumCheck::Verified);
+
+    // A version Flyway undid (a later `UNDO_SQL` row) is no longer applied.
+    let undone = ForeignRow {
+        kind: RowKind::Undone,
+        ..row("2", None)
+    };
+    let rows = [
+        row("1.1", Some(&crc(&v11))),
+        row("2", Some(&crc(&v2))),
+        undone,
+    ];
+    let m = match_rows(Layout::Flyway, &[&v11, &v2], &rows, &HashSet::new());
+    let got: Vec<AdoptOutcome> = m.entries.iter().map(|e| e.outcome).collect();
+    assert_eq!(got, [AdoptOutcome::Blocked, AdoptOutcome::Pending]);
 
     // A repeatable whose file changed is left pending, for `up` to run again.
     let changed = ForeignRow {

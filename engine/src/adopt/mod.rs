@@ -3,6 +3,7 @@
 //! matches in Cairn's history as applied, without running any SQL. Also `stamp` (a migration
 //! and its ancestors) and `baseline` (a schema that exists without any history).
 
+mod catalog;
 mod checksums;
 mod matching;
 mod record;
@@ -11,10 +12,11 @@ mod stamp;
 mod tools;
 mod versions;
 
+pub use catalog::{Columns, columns, fits, present, read};
 pub use checksums::{
     flyway as flyway_checksum, refinery as refinery_checksums, sqlx as sqlx_checksum,
 };
 pub use matching::{AdoptEntry, AdoptOutcome, ChecksumCheck, Matching, match_rows};
 pub use run::{AdoptReport, adopt};
 pub use stamp::{StampReport, baseline, stamp};
-pub use tools::{ForeignRow, RowKind, TOOL_TABLES, ToolTable, present, read, table_of};
+pub use tools::{ForeignRow, RowKind, TOOL_TABLES, ToolTable, table_of};

@@ -4,9 +4,10 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
+use super::catalog::{Columns, columns, fits, present, read};
 use super::matching::{AdoptEntry, AdoptOutcome, match_rows};
 use super::record::{locked, record};
-use super::tools::{ForeignRow, TOOL_TABLES, present, read, table_of};
+use super::tools::{ForeignRow, TOOL_TABLES, table_of};
 use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::layout::Layout;
@@ -57,21 +58,23 @@ impl AdoptReport {
 }
 
 /// Adopts what `from` (default: the tool whose history table is present, preferring the
-/// folder's layout when several are) applied to `backend`: matched migrations are recorded as
-/// applied without running their SQL; the report says what did not match. When the tool's
-/// history shows a half-applied migration (golang-migrate `dirty`, sqlx or Flyway
+/// folder's layout when several are) applied to `backend`, reading its history from `table`
+/// (default: the tool's own table name; a custom name needs `from`): matched migrations are
+/// recorded as applied without running their SQL; the report says what did not match. When
+/// the tool's history shows a half-applied migration (golang-migrate `dirty`, sqlx or Flyway
 /// `success = false`), nothing is recorded and `refused` says why. Running it again records
 /// nothing twice.
 pub fn adopt(
     backend: &mut dyn Backend,
     set: &MigrationSet,
     from: Option<Layout>,
+    table: Option<&str>,
     opts: &Options,
 ) -> Result<AdoptReport> {
     locked(backend, opts, |backend| {
-        let found = present(backend)?;
-        let tool = choose(from, &found, set, &backend.describe())?;
-        let rows = read(backend, tool)?;
+        let columns = columns(backend, table)?;
+        let (tool, table) = choose(from, table, &columns, set, &backend.describe())?;
+        let rows = read(backend, tool, &table)?;
         let history = backend.history()?;
         let recorded: HashSet<String> = history.iter().map(|h| h.id.clone()).collect();
         let migrations: Vec<&Migration> = set.iter().collect();
@@ -79,7 +82,7 @@ pub fn adopt(
         let report = AdoptReport {
             database: backend.describe(),
             tool,
-            table: table_of(tool).map_or_else(String::new, |t| t.table.to_string()),
+            table,
             dry_run: opts.dry_run,
             migrations: matching.entries,
             unmatched: matching.unmatched,
@@ -93,38 +96,45 @@ pub fn adopt(
     })
 }
 
-/// The tool to adopt from: the one asked for (its table must exist), else the only one whose
-/// table exists, else among several the folder's own layout.
+/// The tool to adopt from and its table: the one asked for (its table must exist), else the
+/// only one whose table exists, else among several the folder's own layout.
 fn choose(
     from: Option<Layout>,
-    found: &[Layout],
+    table: Option<&str>,
+    columns: &Columns,
     set: &MigrationSet,
     database: &str,
-) -> Result<Layout> {
+) -> Result<(Layout, String)> {
     if let Some(tool) = from {
-        let table = table_of(tool).ok_or_else(|| {
+        let spec = table_of(tool).ok_or_else(|| {
             Error::Plan(format!(
                 "`{tool}` is not another tool: adopt reads diesel, sqlx, flyway, refinery, golang-migrate, goose, dbmate or pop history"
             ))
         })?;
-        if !found.contains(&tool) {
+        let name = table.unwrap_or(spec.table);
+        if !fits(spec, name, columns) {
             return Err(Error::Plan(format!(
-                "{database} has no {} table ({tool}'s history{}): nothing to adopt from {tool}",
-                table.table,
-                match table.marker {
+                "{database} has no {name} table ({tool}'s history{}): nothing to adopt from {tool}",
+                match spec.marker {
                     Some((col, true)) => format!(", with a `{col}` column"),
                     Some((col, false)) => format!(", without a `{col}` column"),
                     None => String::new(),
                 }
             )));
         }
-        return Ok(tool);
+        return Ok((tool, name.to_string()));
     }
+    if let Some(name) = table {
+        return Err(Error::Plan(format!(
+            "a history table named `{name}` could be any tool's: say which with --from"
+        )));
+    }
+    let found = present(columns);
     let folder: HashSet<Layout> = set
         .iter()
         .filter_map(|m| m.foreign.as_ref().map(|f| f.layout))
         .collect();
-    match found {
+    let tool = match found.as_slice() {
         [] => Err(Error::Plan(format!(
             "{database} has none of the history tables adopt reads ({}); for a database whose \
              schema exists without any history, use `migrate baseline`",
@@ -145,5 +155,7 @@ fn choose(
                         .join(", ")
                 ))
             }),
-    }
+    }?;
+    let name = table_of(tool).map_or("", |t| t.table).to_string();
+    Ok((tool, name))
 }

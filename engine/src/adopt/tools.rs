@@ -1,13 +1,9 @@
 //! Each tool's history table: its name, the query that reads it on each dialect, and how a
 //! row becomes a [`ForeignRow`]. One table of facts, one reader.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use serde::Serialize;
 
-use crate::Dialect;
-use crate::backend::{Backend, Rows};
-use crate::error::{BackendError, Error, Result};
+use crate::backend::Rows;
 use crate::layout::Layout;
 
 /// One row of another tool's history, reduced to what matching needs.
@@ -42,6 +38,8 @@ pub enum RowKind {
     Baseline,
     /// Flyway repeatable (`R__`): `name` is its script file name.
     Repeatable,
+    /// Flyway `UNDO_*`: the version was undone, so it is no longer applied.
+    Undone,
     /// Bookkeeping with no migration (Flyway `SCHEMA`, goose's version 0).
     Ignored,
 }
@@ -105,82 +103,6 @@ pub const TOOL_TABLES: [ToolTable; 8] = [
 /// The history table of `tool`.
 pub fn table_of(tool: Layout) -> Option<&'static ToolTable> {
     TOOL_TABLES.iter().find(|t| t.tool == tool)
-}
-
-/// Which tools' history tables exist, in one catalog query.
-pub fn present(backend: &mut dyn Backend) -> Result<Vec<Layout>> {
-    let names: BTreeSet<&str> = TOOL_TABLES.iter().map(|t| t.table).collect();
-    let list = names
-        .iter()
-        .map(|n| format!("'{n}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = match backend.dialect() {
-        Dialect::Sqlite => format!(
-            "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-             WHERE m.type = 'table' AND m.name IN ({list})"
-        ),
-        Dialect::Postgres => format!(
-            "SELECT table_name, column_name FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND table_name IN ({list})"
-        ),
-        Dialect::Mysql => format!(
-            "SELECT table_name, column_name FROM information_schema.columns \
-             WHERE table_schema = DATABASE() AND table_name IN ({list})"
-        ),
-    };
-    let mut columns: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for row in backend.query(&sql)? {
-        if let [Some(table), Some(column)] = row.as_slice() {
-            columns
-                .entry(table.to_ascii_lowercase())
-                .or_default()
-                .insert(column.to_ascii_lowercase());
-        }
-    }
-    Ok(TOOL_TABLES
-        .iter()
-        .filter(|t| {
-            columns.get(t.table).is_some_and(|cols| {
-                t.marker
-                    .is_none_or(|(col, wanted)| cols.contains(col) == wanted)
-            })
-        })
-        .map(|t| t.tool)
-        .collect())
-}
-
-/// Reads `tool`'s history rows (one query).
-pub fn read(backend: &mut dyn Backend, tool: Layout) -> Result<Vec<ForeignRow>> {
-    let dialect = backend.dialect();
-    let hex = |col: &str| match dialect {
-        Dialect::Postgres => format!("encode({col}, 'hex')"),
-        Dialect::Sqlite | Dialect::Mysql => format!("hex({col})"),
-    };
-    let sql = match tool {
-        Layout::Diesel => "SELECT version FROM __diesel_schema_migrations".to_string(),
-        Layout::Sqlx => format!(
-            "SELECT version, description, success, {} FROM _sqlx_migrations ORDER BY version",
-            hex("checksum")
-        ),
-        Layout::Refinery => {
-            "SELECT version, name, checksum FROM refinery_schema_history ORDER BY version".into()
-        }
-        Layout::Flyway => "SELECT version, script, checksum, success, type \
-                           FROM flyway_schema_history ORDER BY installed_rank"
-            .into(),
-        Layout::GolangMigrate => "SELECT version, dirty FROM schema_migrations".into(),
-        Layout::Dbmate => "SELECT version FROM schema_migrations".into(),
-        Layout::Goose => "SELECT version_id, is_applied FROM goose_db_version ORDER BY id".into(),
-        Layout::Pop => "SELECT version FROM schema_migration".into(),
-        Layout::Cairn => {
-            return Err(Error::Plan(
-                "cairn is not another tool: there is nothing to adopt from it".into(),
-            ));
-        }
-    };
-    let rows = backend.query(&sql)?;
-    parse(tool, &rows).map_err(|e| Error::Backend(BackendError::Other(e)))
 }
 
 /// Turns query rows into [`ForeignRow`]s (pure, so it is unit-tested).
@@ -248,6 +170,7 @@ fn flyway_row(version: String, cell: &dyn Fn(usize) -> Option<String>) -> Foreig
     let kind = match cell(4).unwrap_or_default().to_ascii_uppercase().as_str() {
         "BASELINE" => RowKind::Baseline,
         "SCHEMA" | "DELETE" => RowKind::Ignored,
+        t if t.starts_with("UNDO") => RowKind::Undone,
         _ if version.is_empty() => RowKind::Repeatable,
         _ => RowKind::Migration,
     };
@@ -335,6 +258,18 @@ mod tests {
         .unwrap();
         assert_eq!(flyway[0].kind, RowKind::Baseline);
         assert_eq!(flyway[1].kind, RowKind::Repeatable);
+        let undo = parse(
+            Layout::Flyway,
+            &rows(&[&[
+                Some("2"),
+                Some("U2__x.sql"),
+                None,
+                Some("1"),
+                Some("UNDO_SQL"),
+            ]]),
+        )
+        .unwrap();
+        assert_eq!(undo[0].kind, RowKind::Undone);
         assert!(flyway[1].applied);
 
         assert!(parse(Layout::Pop, &rows(&[&[None]])).is_err());

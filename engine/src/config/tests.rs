@@ -38,12 +38,18 @@ drop_table = "deny"
     assert_eq!(c.lock_timeout.as_ref().unwrap().value, 5);
     assert_eq!(c.lock_timeout.as_ref().unwrap().line, 5);
     assert_eq!(c.migrations.len(), 2);
-    assert_eq!(c.migrations[0].value.dir, Path::new("/project/db/migrations"));
+    assert_eq!(
+        c.migrations[0].value.dir,
+        Path::new("/project/db/migrations")
+    );
     assert_eq!(c.migrations[0].value.layout, Some(Layout::Flyway));
     assert_eq!(c.migrations[0].line, 7);
     assert_eq!(c.migrations[1].value.layout, None);
     let my = c.init_sql_for(Dialect::Mysql).unwrap();
-    assert_eq!((my.value.as_str(), my.line), ("SET SESSION foreign_key_checks = 0", 15));
+    assert_eq!(
+        (my.value.as_str(), my.line),
+        ("SET SESSION foreign_key_checks = 0", 15)
+    );
     assert!(c.init_sql_for(Dialect::Sqlite).is_none());
 }
 

@@ -46,7 +46,11 @@ pub(crate) fn scan(root: &Path) -> Result<Vec<Entry>, Vec<Problem>> {
 
 /// A `-- migrate:up` / `-- migrate:down` marker line: which one, and its options.
 fn marker(line: &str) -> Option<(&str, &str)> {
-    let rest = line.trim().strip_prefix("--")?.trim_start();
+    let rest = line
+        .trim_start_matches('\u{feff}')
+        .trim()
+        .strip_prefix("--")?
+        .trim_start();
     let rest = rest.strip_prefix("migrate:")?;
     ["up", "down"].into_iter().find_map(|dir| {
         let options = rest.strip_prefix(dir)?;
@@ -105,7 +109,8 @@ pub(crate) fn parse(path: &Path, text: &Arc<str>) -> Result<(Variant, Vec<String
         Variant {
             dialect: None,
             up: Section::cut(path, text, up_start..up_end, up_line, &[]),
-            down: down.map(|(_, start, line, _)| Section::cut(path, text, start..text.len(), line, &[])),
+            down: down
+                .map(|(_, start, line, _)| Section::cut(path, text, start..text.len(), line, &[])),
             transaction: up_tx,
         },
         notes,

@@ -51,15 +51,15 @@ pub fn detect_explained(root: &Path) -> Result<Detection, LoadErrors> {
     }
     // Files in up/down pairs read the same way for golang-migrate, sqlx and pop: they only
     // count as golang-migrate when nothing points to one of the others.
-    if seen.contains_key(&Layout::Sqlx) || seen.contains_key(&Layout::Pop) {
-        if let Some(pairs) = seen.remove(&Layout::GolangMigrate) {
-            let other = if seen.contains_key(&Layout::Sqlx) {
-                Layout::Sqlx
-            } else {
-                Layout::Pop
-            };
-            seen.entry(other).or_default().extend(pairs);
-        }
+    if (seen.contains_key(&Layout::Sqlx) || seen.contains_key(&Layout::Pop))
+        && let Some(pairs) = seen.remove(&Layout::GolangMigrate)
+    {
+        let other = if seen.contains_key(&Layout::Sqlx) {
+            Layout::Sqlx
+        } else {
+            Layout::Pop
+        };
+        seen.entry(other).or_default().extend(pairs);
     }
     // `V<integer>__` files alone read the same for Flyway and refinery and count as refinery;
     // Flyway's own names (`U`, `R__`, dotted versions) make them Flyway's, unless refinery's
@@ -91,7 +91,10 @@ pub fn detect_explained(root: &Path) -> Result<Detection, LoadErrors> {
             ),
         )),
         1 => {
-            let (layout, paths) = seen.into_iter().next().unwrap_or((Layout::Cairn, Vec::new()));
+            let (layout, paths) = seen
+                .into_iter()
+                .next()
+                .unwrap_or((Layout::Cairn, Vec::new()));
             Ok(Detection {
                 layout,
                 evidence: evidence(layout, &paths),
@@ -199,6 +202,13 @@ fn evidence(layout: Layout, paths: &[PathBuf]) -> String {
         Layout::Goose => "files with `-- +goose` annotations",
         Layout::Dbmate => "files with `-- migrate:up` markers",
         Layout::Pop => "files <version>_<name>[.<dialect>][.autocommit].(up|down).sql",
+    };
+    let what = if n == 1 {
+        what.replacen("files", "file", 1)
+            .replacen("folders", "folder", 1)
+            .replacen("migrations", "migration", 1)
+    } else {
+        what.to_string()
     };
     format!("{n} {what}, e.g. {}", sample(&paths[..n.min(1)]))
 }

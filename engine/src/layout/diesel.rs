@@ -76,8 +76,7 @@ fn metadata(path: &Path, notes: &mut Vec<String>) -> Result<bool, Problem> {
     let text = files::read(path)?;
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
         let line = e.span().map_or(0, |s| {
-            u32::try_from(text[..s.start.min(text.len())].matches('\n').count() + 1)
-                .unwrap_or(0)
+            u32::try_from(text[..s.start.min(text.len())].matches('\n').count() + 1).unwrap_or(0)
         });
         problem(
             ProblemKind::Syntax,

@@ -68,12 +68,13 @@ impl Section {
 
 /// Lines of `text` with their byte offset and 1-based line number, line endings included.
 pub(crate) fn lines(text: &str) -> impl Iterator<Item = (usize, u32, &str)> {
-    text.split_inclusive('\n').scan((0usize, 0u32), |(at, n), line| {
-        let item = (*at, *n + 1, line);
-        *at += line.len();
-        *n += 1;
-        Some(item)
-    })
+    text.split_inclusive('\n')
+        .scan((0usize, 0u32), |(at, n), line| {
+            let item = (*at, *n + 1, line);
+            *at += line.len();
+            *n += 1;
+            Some(item)
+        })
 }
 
 /// One migration's SQL for one dialect (pop has per-dialect files), or for every dialect.
@@ -177,7 +178,11 @@ pub(crate) fn migrations(
             continue;
         };
         let up = script(&variant.up, dialect);
-        let down = variant.down.as_ref().map(|d| script(d, dialect)).transpose();
+        let down = variant
+            .down
+            .as_ref()
+            .map(|d| script(d, dialect))
+            .transpose();
         let (up, down) = match (up, down) {
             (Ok(up), Ok(down)) => (up, down),
             (up, down) => {
@@ -242,7 +247,9 @@ pub(crate) fn manages_own_transaction(sql: &str) -> bool {
 fn script(section: &Section, dialect: Dialect) -> Result<Script, Problem> {
     let sql = section.sql.as_str();
     let mut statements = Vec::new();
-    let mut at = 0;
+    // A byte-order mark stays in the SQL (tools checksum the file as it is) but is no part of
+    // the first statement.
+    let mut at = if sql.starts_with('\u{feff}') { 3 } else { 0 };
     let end = sql.len()..sql.len();
     for block in section.blocks.iter().chain(std::iter::once(&end)) {
         split_part(section, at..block.start, dialect, &mut statements)?;
@@ -341,7 +348,9 @@ mod tests {
 
     #[test]
     fn own_transactions_are_recognised_on_their_own_lines_only() {
-        assert!(manages_own_transaction("BEGIN;\nCREATE TABLE t (a int);\nCOMMIT;\n"));
+        assert!(manages_own_transaction(
+            "BEGIN;\nCREATE TABLE t (a int);\nCOMMIT;\n"
+        ));
         assert!(manages_own_transaction("start transaction;\n"));
         assert!(!manages_own_transaction(
             "CREATE TRIGGER tr AFTER INSERT ON t\nBEGIN\n  SELECT 1;\nEND;\n"
@@ -350,6 +359,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::single_range_in_vec_init)] // one block: a list of ranges, not a range
     fn blocks_stay_whole_and_lines_map_to_the_file() {
         let sql = "CREATE TABLE a (x int);\n-- +goose StatementBegin\nCREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\n-- +goose StatementEnd\nCREATE TABLE b (y int);\n";
         let begin = sql.find("CREATE FUNCTION").unwrap();

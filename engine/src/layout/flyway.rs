@@ -68,7 +68,10 @@ pub(crate) fn scan(root: &Path, refinery: bool) -> Result<Vec<Entry>, Vec<Proble
             continue;
         };
         if p.prefix == 'R' && refinery {
-            problems.push(files::unrecognised(path, "V<version>__<name>.sql (refinery)"));
+            problems.push(files::unrecognised(
+                path,
+                "V<version>__<name>.sql (refinery)",
+            ));
             continue;
         }
         if p.prefix == 'U' && !refinery {
@@ -82,7 +85,18 @@ pub(crate) fn scan(root: &Path, refinery: bool) -> Result<Vec<Entry>, Vec<Proble
                 } else {
                     e.id.clone()
                 };
-                entries.insert(key, e);
+                if let Some(first) = entries.get(&key) {
+                    let other = first.path().map(Path::to_path_buf).unwrap_or_default();
+                    problems.push(problem(
+                        ProblemKind::DuplicateId,
+                        path,
+                        0,
+                        format!("same name as {}", other.display()),
+                        None,
+                    ));
+                } else {
+                    entries.insert(key, e);
+                }
             }
             Err(e) => problems.push(e),
         }
@@ -90,9 +104,7 @@ pub(crate) fn scan(root: &Path, refinery: bool) -> Result<Vec<Entry>, Vec<Proble
     let mut entries: Vec<Entry> = entries.into_values().collect();
     for (version, path) in undo {
         let key = VersionKey::dotted(&version);
-        let target = entries
-            .iter_mut()
-            .find(|e| !e.repeatable && e.key == key);
+        let target = entries.iter_mut().find(|e| !e.repeatable && e.key == key);
         match (target, files::read(&path)) {
             (Some(e), Ok(text)) => {
                 if let Some(v) = e.variants.first_mut() {

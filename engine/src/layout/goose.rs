@@ -75,20 +75,18 @@ struct Marks {
 /// does differently.
 pub(crate) fn parse(path: &Path, text: &Arc<str>) -> Result<(Variant, Vec<String>), Problem> {
     let fail = |line: u32, msg: &str| {
-        problem(
-            ProblemKind::Format,
-            path,
-            line,
-            msg.to_string(),
-            Some(text),
-        )
+        problem(ProblemKind::Format, path, line, msg.to_string(), Some(text))
     };
     let mut m = Marks {
         transaction: true,
         ..Marks::default()
     };
     for (at, n, line) in lines(text) {
-        let Some(cmd) = line.trim().strip_prefix("-- +goose") else {
+        let Some(cmd) = line
+            .trim_start_matches('\u{feff}')
+            .trim()
+            .strip_prefix("-- +goose")
+        else {
             continue;
         };
         let next = at + line.len();
@@ -178,6 +176,9 @@ mod tests {
         assert_eq!(read("SELECT 1;\n").unwrap_err().line, 1);
         let open = read("-- +goose Up\n-- +goose StatementBegin\nSELECT 1;\n").unwrap_err();
         assert_eq!(open.line, 2);
-        assert_eq!(read("-- +goose Up\n-- +goose Sideways\n").unwrap_err().line, 2);
+        assert_eq!(
+            read("-- +goose Up\n-- +goose Sideways\n").unwrap_err().line,
+            2
+        );
     }
 }

@@ -97,7 +97,9 @@ fn file(entry: &Entry, layout: Layout, previous: Option<&str>) -> ImportedFile {
             source.display()
         ));
     }
-    yaml.push_str(&sql_field("up", &entry.variants, |v| Some(v.up.sql.as_str())));
+    yaml.push_str(&sql_field("up", &entry.variants, |v| {
+        Some(v.up.sql.as_str())
+    }));
     let has_down = entry.variants.iter().any(|v| v.down.is_some());
     if has_down {
         if entry.variants.iter().any(|v| v.down.is_none()) && entry.variants.len() > 1 {
@@ -126,10 +128,7 @@ fn sql_field(key: &str, variants: &[Variant], sql: impl Fn(&Variant) -> Option<&
             format!("{key}: {}", scalar(sql(only).unwrap_or_default(), 2))
         }
         _ => {
-            let default = variants
-                .iter()
-                .find(|v| v.dialect.is_none())
-                .and_then(&sql);
+            let default = variants.iter().find(|v| v.dialect.is_none()).and_then(&sql);
             let mut out = format!("{key}:\n");
             for v in variants {
                 let Some(text) = sql(v) else { continue };

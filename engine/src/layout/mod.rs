@@ -169,3 +169,6 @@ pub struct Foreign {
     /// A Flyway repeatable `R__` migration: applied again whenever its checksum changes.
     pub repeatable: bool,
 }
+
+#[cfg(test)]
+mod tests;

@@ -38,8 +38,7 @@ fn parse(file_name: &str) -> Option<Parsed<'_>> {
     };
     let dialect_ok = dialect.is_none_or(|d| {
         !d.is_empty()
-            && d
-                .bytes()
+            && d.bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
     });
     (dialect_ok && split_version(stem).is_some()).then_some(Parsed {

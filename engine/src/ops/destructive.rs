@@ -58,3 +58,58 @@ pub fn destructive_findings<'a>(
     }
     findings
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn set(text: &str) -> crate::MigrationSet {
+        let file = crate::SourceFile {
+            path: "m/0001_a.yaml".into(),
+            default_id: "0001_a".into(),
+            text: text.into(),
+        };
+        crate::load_files(vec![file], Dialect::Sqlite).unwrap()
+    }
+
+    fn rules(text: &str, direction: Direction) -> Vec<String> {
+        let set = set(text);
+        destructive_findings(&Linter::new(), set.iter(), Dialect::Sqlite, direction)
+            .into_iter()
+            .map(|f| f.rule)
+            .collect()
+    }
+
+    #[test]
+    fn dropping_an_existing_table_is_destructive_even_when_allowed() {
+        let text = "allow:\n  - {rule: drop_table, reason: gone}\nup: DROP TABLE t;\ndown: CREATE TABLE t (id INTEGER);\n";
+        assert_eq!(rules(text, Direction::Up), ["drop_table"]);
+        assert!(rules(text, Direction::Down).is_empty());
+    }
+
+    #[test]
+    fn reverting_a_create_table_is_destructive() {
+        let text = "up: CREATE TABLE t (id INTEGER);\ndown: DROP TABLE t;\n";
+        assert!(rules(text, Direction::Up).is_empty());
+        let set = set(text);
+        let found =
+            destructive_findings(&Linter::new(), set.iter(), Dialect::Sqlite, Direction::Down);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].rule, "drop_table");
+        assert_eq!(found[0].direction, Direction::Down);
+    }
+
+    #[test]
+    fn lint_off_does_not_hide_data_loss() {
+        let text = "lint: off\nup: DELETE FROM t;\n";
+        assert_eq!(rules(text, Direction::Up), ["delete_without_where"]);
+    }
+
+    #[test]
+    fn only_the_listed_rules_count() {
+        assert!(is_destructive("drop_column"));
+        assert!(!is_destructive("create_index_without_concurrently"));
+        assert!(!is_destructive("syntax"));
+    }
+}

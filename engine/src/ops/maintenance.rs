@@ -1,6 +1,6 @@
-//! What a backend reports to [`super::health`] and [`super::optimize`]: foreign-key
-//! violations, storage sizes, per-table maintenance actions; and the one-query orphan-row count
-//! the server backends share.
+//! What a backend reports to [`crate::ops::health()`] and [`crate::ops::optimize()`]:
+//! foreign-key violations, storage sizes, per-table maintenance actions; and the one-query
+//! orphan-row count the server backends share.
 
 use serde::Serialize;
 

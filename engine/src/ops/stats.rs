@@ -15,8 +15,13 @@ pub struct TableRows {
     pub rows: u64,
 }
 
+/// Tables counted per query: SQLite refuses a compound SELECT of more than 500 terms
+/// (SQLITE_MAX_COMPOUND_SELECT), and one limit for every dialect keeps the code one path.
+const TABLES_PER_QUERY: usize = 400;
+
 /// The exact row count of every table the backend introspects (every table but Cairn's
-/// history) plus the history table when present: one catalog read and one `UNION ALL` query.
+/// history) plus the history table when present: one catalog read and one `UNION ALL` query
+/// per 400 tables.
 pub fn row_counts(db: &mut dyn Backend) -> Result<Vec<TableRows>, BackendError> {
     let dialect = db.dialect();
     let mut tables: Vec<String> = db
@@ -33,14 +38,18 @@ pub fn row_counts(db: &mut dyn Backend) -> Result<Vec<TableRows>, BackendError> 
     if tables.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = tables
-        .iter()
-        .enumerate()
-        .map(|(i, t)| format!("SELECT {i}, COUNT(*) FROM {}", ident(t, dialect)))
-        .collect::<Vec<_>>()
-        .join(" UNION ALL ");
     let mut counts = vec![0u64; tables.len()];
-    for row in db.query(&sql)? {
+    let indexed: Vec<(usize, &String)> = tables.iter().enumerate().collect();
+    let mut rows = Vec::new();
+    for chunk in indexed.chunks(TABLES_PER_QUERY) {
+        let sql = chunk
+            .iter()
+            .map(|(i, t)| format!("SELECT {i}, COUNT(*) FROM {}", ident(t, dialect)))
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        rows.extend(db.query(&sql)?);
+    }
+    for row in rows {
         let index = row
             .first()
             .cloned()

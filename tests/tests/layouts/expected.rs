@@ -29,8 +29,8 @@ pub struct Step {
     pub up: &'static str,
     /// pop: the file that replaces `up` on one backend.
     pub up_on: &'static [(Kind, &'static str)],
-    /// Whether it runs in a transaction (false: a no-transaction marker, metadata.toml, or a
-    /// pop `.autocommit.` file).
+    /// Whether it runs in a transaction (false: a no-transaction marker, diesel
+    /// `metadata.toml`, Flyway `.sql.conf`, or a pop `.autocommit.` file).
     pub transaction: bool,
 }
 
@@ -126,7 +126,8 @@ pub const SQLX_REVERSIBLE: Fixture = Fixture {
     ],
 };
 
-/// Flyway versions compared part by part (`1_10` after `1_9`), `U` undo files as downs.
+/// Flyway versions compared part by part (`1_10` after `1_9`), `U` undo files as downs, a
+/// script configuration file with `executeInTransaction=false`.
 pub const FLYWAY: Fixture = Fixture {
     dir: "flyway",
     layout: Layout::Flyway,
@@ -136,7 +137,7 @@ pub const FLYWAY: Fixture = Fixture {
         tx("1.2", "add_customer_name", "V1.2__add_customer_name.sql"),
         tx("1_9", "create_orders", "V1_9__create_orders.sql"),
         tx("1_10", "add_order_total", "V1_10__add_order_total.sql"),
-        tx("2.0.3", "seed", "V2.0.3__seed.sql"),
+        no_tx("2.0.3", "seed", "V2.0.3__seed.sql"),
     ],
 };
 

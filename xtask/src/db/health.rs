@@ -101,6 +101,7 @@ fn print_health(ctx: &Context, h: &Health) {
         );
     }
     match &h.migrations {
+        None if !c.ok => println!("  migrations    -         not checked: no connection"),
         None => println!("  migrations    -         not checked (no migrations folder)"),
         Some(m) => {
             println!(

@@ -1,0 +1,143 @@
+//! The database side of adoption: which tools' history tables exist (one catalog query) and
+//! reading one of them (one query).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::tools::{ForeignRow, TOOL_TABLES, ToolTable, parse};
+use crate::Dialect;
+use crate::backend::Backend;
+use crate::error::{BackendError, Error, Result};
+use crate::layout::Layout;
+
+/// Each table's columns (lower-case), for those of `tables` that exist.
+pub type Columns = BTreeMap<String, BTreeSet<String>>;
+
+/// The columns of every known history table that exists, plus of `extra` (a table name
+/// given with `--table`), in one catalog query.
+pub fn columns(backend: &mut dyn Backend, extra: Option<&str>) -> Result<Columns> {
+    let mut names: BTreeSet<&str> = TOOL_TABLES.iter().map(|t| t.table).collect();
+    if let Some(table) = extra {
+        names.insert(checked_name(table)?);
+    }
+    let list = names
+        .iter()
+        .map(|n| format!("'{n}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = match backend.dialect() {
+        Dialect::Sqlite => format!(
+            "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name IN ({list})"
+        ),
+        Dialect::Postgres => format!(
+            "SELECT table_name, column_name FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name IN ({list})"
+        ),
+        Dialect::Mysql => format!(
+            "SELECT table_name, column_name FROM information_schema.columns \
+             WHERE table_schema = DATABASE() AND table_name IN ({list})"
+        ),
+    };
+    let mut columns = Columns::new();
+    for row in backend.query(&sql)? {
+        if let [Some(table), Some(column)] = row.as_slice() {
+            columns
+                .entry(table.to_ascii_lowercase())
+                .or_default()
+                .insert(column.to_ascii_lowercase());
+        }
+    }
+    Ok(columns)
+}
+
+/// Whether `table` exists and can be `spec`'s history (it has, or lacks, the marker column).
+pub fn fits(spec: &ToolTable, table: &str, columns: &Columns) -> bool {
+    columns
+        .get(&table.to_ascii_lowercase())
+        .is_some_and(|cols| {
+            spec.marker
+                .is_none_or(|(col, wanted)| cols.contains(col) == wanted)
+        })
+}
+
+/// The tools whose history table exists under its default name.
+pub fn present(columns: &Columns) -> Vec<Layout> {
+    TOOL_TABLES
+        .iter()
+        .filter(|t| fits(t, t.table, columns))
+        .map(|t| t.tool)
+        .collect()
+}
+
+/// Reads `tool`'s history rows from `table` (one query).
+pub fn read(backend: &mut dyn Backend, tool: Layout, table: &str) -> Result<Vec<ForeignRow>> {
+    let table = checked_name(table)?;
+    let hex = match backend.dialect() {
+        Dialect::Postgres => "encode(checksum, 'hex')",
+        Dialect::Sqlite | Dialect::Mysql => "hex(checksum)",
+    };
+    let sql = match tool {
+        Layout::Diesel | Layout::Dbmate | Layout::Pop => format!("SELECT version FROM {table}"),
+        Layout::Sqlx => {
+            format!("SELECT version, description, success, {hex} FROM {table} ORDER BY version")
+        }
+        Layout::Refinery => {
+            format!("SELECT version, name, checksum FROM {table} ORDER BY version")
+        }
+        Layout::Flyway => format!(
+            "SELECT version, script, checksum, success, type FROM {table} ORDER BY installed_rank"
+        ),
+        Layout::GolangMigrate => format!("SELECT version, dirty FROM {table}"),
+        Layout::Goose => format!("SELECT version_id, is_applied FROM {table} ORDER BY id"),
+        Layout::Cairn => {
+            return Err(Error::Plan(
+                "cairn is not another tool: there is nothing to adopt from it".into(),
+            ));
+        }
+    };
+    let rows = backend.query(&sql)?;
+    parse(tool, &rows).map_err(|e| Error::Backend(BackendError::Other(e)))
+}
+
+/// A table name as `--table` may give it: letters, digits and `_` only, so it goes into SQL
+/// as it is.
+fn checked_name(table: &str) -> Result<&str> {
+    let mut chars = table.chars();
+    let ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
+        Ok(table)
+    } else {
+        Err(Error::Plan(format!(
+            "history table name `{table}`: only letters, digits and `_` are accepted"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adopt::tools::table_of;
+
+    #[test]
+    fn tools_are_told_apart_by_their_columns_and_names_are_checked() {
+        let mut columns = Columns::new();
+        columns.insert(
+            "schema_migrations".into(),
+            ["version".to_string()].into_iter().collect(),
+        );
+        assert_eq!(present(&columns), [Layout::Dbmate]);
+        columns
+            .get_mut("schema_migrations")
+            .unwrap()
+            .insert("dirty".into());
+        assert_eq!(present(&columns), [Layout::GolangMigrate]);
+        let goose = table_of(Layout::Goose).unwrap();
+        assert!(!fits(goose, "my_goose", &columns));
+        assert!(checked_name("my_history_2").is_ok());
+        assert!(checked_name("x; DROP TABLE y").is_err());
+        assert!(checked_name("").is_err());
+    }
+}

@@ -1,0 +1,246 @@
+//! Folders of each tool on disk: detection, order, markers, foreign versions, problems.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::fs;
+use std::path::Path;
+
+use super::*;
+use crate::MigrationSet;
+
+fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (rel, text) in files {
+        let path = dir.path().join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+fn ids(set: &MigrationSet) -> Vec<&str> {
+    set.iter().map(|m| m.id.as_str()).collect()
+}
+
+fn loaded(dir: &Path, layout: Layout) -> MigrationSet {
+    assert_eq!(detect(dir).unwrap(), layout);
+    load(dir, layout, Dialect::Sqlite).unwrap()
+}
+
+#[test]
+fn diesel_orders_mixed_timestamps_by_time_and_reads_metadata() {
+    let dir = folder(&[
+        ("2019_01_03_000000_c/up.sql", "SELECT 3;\n"),
+        ("20190102000000_b/up.sql", ""),
+        (
+            "20190102000000_b/metadata.toml",
+            "run_in_transaction = false\n",
+        ),
+        ("2019-01-01-000000_a/up.sql", "SELECT 1;\n"),
+        ("2019-01-01-000000_a/down.sql", "SELECT -1;\n"),
+        (".keep", ""),
+    ]);
+    let set = loaded(dir.path(), Layout::Diesel);
+    assert_eq!(
+        ids(&set),
+        [
+            "2019-01-01-000000_a",
+            "20190102000000_b",
+            "2019_01_03_000000_c"
+        ]
+    );
+    let a = set.get("2019-01-01-000000_a").unwrap();
+    let foreign = a.foreign.as_ref().unwrap();
+    assert_eq!(
+        (foreign.version.as_str(), foreign.name.as_str()),
+        ("2019-01-01-000000", "a")
+    );
+    assert_eq!(a.down.as_ref().unwrap().sql, "SELECT -1;\n");
+    let b = set.get("20190102000000_b").unwrap();
+    assert!(!b.transaction && b.up.statements.is_empty());
+    assert_eq!(b.depends_on, ["2019-01-01-000000_a"]);
+}
+
+#[test]
+fn sqlx_no_transaction_marker_and_twenty_digit_versions() {
+    let dir = folder(&[
+        ("10000000000000000001_big.sql", "SELECT 2;\n"),
+        ("9_small.sql", "-- no-transaction\nSELECT 1;\n"),
+    ]);
+    let set = loaded(dir.path(), Layout::Sqlx);
+    assert_eq!(ids(&set), ["9_small", "10000000000000000001_big"]);
+    assert!(!set.get("9_small").unwrap().transaction);
+    assert!(set.get("10000000000000000001_big").unwrap().transaction);
+    // The whole file, marker included, is the up SQL (what sqlx checksums).
+    assert_eq!(
+        set.get("9_small").unwrap().up.sql,
+        "-- no-transaction\nSELECT 1;\n"
+    );
+}
+
+#[test]
+fn a_byte_order_mark_stays_in_the_sql_but_not_in_the_statement() {
+    let dir = folder(&[
+        ("1_a.sql", "\u{feff}SELECT 1;\n"),
+        ("2_b.sql", "\u{feff}-- +goose Up\nSELECT 2;\n"),
+    ]);
+    let set = load(dir.path(), Layout::Sqlx, Dialect::Postgres).unwrap();
+    let a = set.get("1_a").unwrap();
+    assert_eq!(a.up.sql, "\u{feff}SELECT 1;\n");
+    assert_eq!(a.up.statements[0].sql, "SELECT 1");
+    let set = load(dir.path(), Layout::Goose, Dialect::Postgres);
+    assert!(set.is_err(), "1_a.sql has no goose annotation");
+    fs::remove_file(dir.path().join("1_a.sql")).unwrap();
+    let set = load(dir.path(), Layout::Goose, Dialect::Postgres).unwrap();
+    assert_eq!(set.get("2_b").unwrap().up.sql, "SELECT 2;\n");
+}
+
+#[test]
+fn golang_migrate_pairs_and_missing_up() {
+    let dir = folder(&[
+        ("2_b.up.sql", "SELECT 2;\n"),
+        ("2_b.down.sql", ""),
+        ("10_c.up.sql", "BEGIN;\nSELECT 3;\nCOMMIT;\n"),
+        ("1_a.up.sql", "SELECT 1;\n"),
+    ]);
+    let set = loaded(dir.path(), Layout::GolangMigrate);
+    assert_eq!(ids(&set), ["1_a", "2_b", "10_c"]);
+    assert_eq!(set.get("2_b").unwrap().down.as_ref().unwrap().sql, "");
+    assert!(
+        !set.get("10_c").unwrap().transaction,
+        "the file commits on its own"
+    );
+    let broken = folder(&[("1_a.down.sql", "SELECT 1;\n")]);
+    let e = load(broken.path(), Layout::GolangMigrate, Dialect::Sqlite).unwrap_err();
+    assert!(e.0[0].message.contains("no matching"), "{e}");
+}
+
+#[test]
+fn flyway_undo_repeatable_and_duplicate_versions() {
+    let dir = folder(&[
+        ("V1_10__c.sql", "SELECT 3;\n"),
+        ("V1_9__b.sql", "SELECT 2;\n"),
+        ("sub/V1__a.sql", "SELECT 1;\n"),
+        ("U1__a.sql", "SELECT -1;\n"),
+        ("R__b_view.sql", "SELECT 'b';\n"),
+        ("R__a_view.sql", "SELECT 'a';\n"),
+        ("V1_9__b.sql.conf", "executeInTransaction=false\n"),
+    ]);
+    let set = loaded(dir.path(), Layout::Flyway);
+    assert_eq!(
+        ids(&set),
+        ["V1__a", "V1_9__b", "V1_10__c", "R__a_view", "R__b_view"]
+    );
+    assert_eq!(
+        set.get("V1__a").unwrap().down.as_ref().unwrap().sql,
+        "SELECT -1;\n"
+    );
+    assert!(!set.get("V1_9__b").unwrap().transaction);
+    let r = set.get("R__a_view").unwrap().foreign.clone().unwrap();
+    assert!(r.repeatable && r.version.is_empty());
+
+    let dup = folder(&[("V1__a.sql", ""), ("V1.0__b.sql", "")]);
+    let e = load(dup.path(), Layout::Flyway, Dialect::Sqlite).unwrap_err();
+    assert!(e.0[0].message.contains("used twice"), "{e}");
+    let twice = folder(&[("a/V1__x.sql", ""), ("b/V1__x.sql", "")]);
+    let e = load(twice.path(), Layout::Flyway, Dialect::Sqlite).unwrap_err();
+    assert!(e.0[0].message.contains("same name as"), "{e}");
+}
+
+#[test]
+fn refinery_is_detected_from_integer_versions_only() {
+    let dir = folder(&[("V2__b.sql", ""), ("V10__c.sql", ""), ("V1__a.sql", "")]);
+    let set = loaded(dir.path(), Layout::Refinery);
+    assert_eq!(ids(&set), ["V1__a", "V2__b", "V10__c"]);
+}
+
+#[test]
+fn goose_and_dbmate_sections_map_statements_to_file_lines() {
+    let dir = folder(&[(
+        "1_a.sql",
+        "-- comment\n-- +goose Up\nCREATE TABLE a (x int);\nCREATE TABLE b (x int);\n-- +goose Down\nDROP TABLE b;\n",
+    )]);
+    let set = loaded(dir.path(), Layout::Goose);
+    let a = set.get("1_a").unwrap();
+    let lines: Vec<u32> = a.up.statements.iter().map(|s| a.up.file_line(s)).collect();
+    assert_eq!(lines, [3, 4]);
+    let down = a.down.as_ref().unwrap();
+    assert_eq!(down.file_line(&down.statements[0]), 6);
+
+    let dir = folder(&[(
+        "20200101000000_a.sql",
+        "-- migrate:up\n\nCREATE TABLE a (x int);\n-- migrate:down\nDROP TABLE a;\n",
+    )]);
+    let set = loaded(dir.path(), Layout::Dbmate);
+    let a = set.get("20200101000000_a").unwrap();
+    assert_eq!(a.up.file_line(&a.up.statements[0]), 3);
+}
+
+#[test]
+fn pop_overrides_each_direction_per_dialect() {
+    let dir = folder(&[
+        ("1_a.up.sql", "SELECT 'generic';\n"),
+        ("1_a.down.sql", "SELECT 'generic down';\n"),
+        ("1_a.postgres.autocommit.up.sql", "SELECT 'pg';\n"),
+        ("1_a.mysql.down.sql", "SELECT 'my down';\n"),
+        ("2_b.sqlite3.up.sql", "SELECT 'lite only';\n"),
+    ]);
+    assert_eq!(detect(dir.path()).unwrap(), Layout::Pop);
+    let on = |d| load(dir.path(), Layout::Pop, d).unwrap();
+    let pg = on(Dialect::Postgres);
+    assert_eq!(ids(&pg), ["1_a"], "2_b has no file for PostgreSQL");
+    let a = pg.get("1_a").unwrap();
+    assert_eq!(a.up.sql, "SELECT 'pg';\n");
+    assert!(!a.transaction);
+    assert_eq!(a.down.as_ref().unwrap().sql, "SELECT 'generic down';\n");
+    let my = on(Dialect::Mysql);
+    let a = my.get("1_a").unwrap();
+    assert_eq!(
+        (a.up.sql.as_str(), a.down.as_ref().unwrap().sql.as_str()),
+        ("SELECT 'generic';\n", "SELECT 'my down';\n")
+    );
+    assert_eq!(ids(&on(Dialect::Sqlite)), ["1_a", "2_b"]);
+}
+
+#[test]
+fn detection_reports_mixed_and_unknown_folders() {
+    let mixed = folder(&[
+        ("1_a.sql", "-- +goose Up\nSELECT 1;\n"),
+        ("2_b.sql", "-- migrate:up\nSELECT 1;\n"),
+    ]);
+    let e = detect(mixed.path()).unwrap_err().to_string();
+    assert!(
+        e.contains("more than one layout") && e.contains("goose") && e.contains("dbmate"),
+        "{e}"
+    );
+    let unknown = folder(&[("schema.sql", "SELECT 1;\n")]);
+    let e = detect(unknown.path()).unwrap_err().to_string();
+    assert!(e.contains("schema.sql"), "{e}");
+    let empty = folder(&[]);
+    assert_eq!(detect(empty.path()).unwrap(), Layout::Cairn);
+    let cairn = folder(&[("0001_a.yaml", "up: SELECT 1;\n")]);
+    assert_eq!(detect(cairn.path()).unwrap(), Layout::Cairn);
+    let pairs = folder(&[("1_a.up.sql", ""), ("1_a.down.sql", "")]);
+    assert_eq!(detect(pairs.path()).unwrap(), Layout::GolangMigrate);
+}
+
+#[test]
+fn imported_and_cairn_files_load_together() {
+    let dir = folder(&[("1_a.up.sql", "CREATE TABLE a (x int);\n")]);
+    let imported = read(dir.path(), Layout::GolangMigrate, Dialect::Sqlite).unwrap();
+    let file = crate::SourceFile {
+        path: "m/2_b.yaml".into(),
+        default_id: "2_b".to_string(),
+        text: "depends_on: [1_a]\nup: CREATE TABLE b (x int);\n".to_string(),
+    };
+    let set = crate::load_sources(vec![file.clone()], imported.clone(), Dialect::Sqlite).unwrap();
+    assert_eq!(ids(&set), ["1_a", "2_b"]);
+    let clash = crate::SourceFile {
+        default_id: "1_a".to_string(),
+        ..file
+    };
+    let e = crate::load_sources(vec![clash], imported, Dialect::Sqlite).unwrap_err();
+    assert!(
+        e.0[0].message.contains("duplicate migration id `1_a`"),
+        "{e}"
+    );
+}
