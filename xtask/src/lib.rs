@@ -53,15 +53,20 @@ impl Context {
     fn load_for(&self, dialect: Dialect) -> Result<MigrationSet> {
         let mut files = cairn::builtin_files(&self.global.builtin)?;
         let mut imported = Vec::new();
-        // With built-ins, a project without its own migrations folder is fine.
-        if self.global.builtin.is_empty() || self.global.dir.exists() {
-            let dir = &self.global.dir;
-            match self.layout_of(dir, self.global.layout)? {
+        for source in &self.settings.dirs {
+            let dir = &source.value.dir;
+            // With built-ins, a project without its own migrations folder is fine.
+            if !self.global.builtin.is_empty() && !dir.exists() {
+                continue;
+            }
+            let choice = source
+                .value
+                .layout
+                .map_or(LayoutChoice::Auto, LayoutChoice::Fixed);
+            match self.layout_of(dir, choice)? {
                 Layout::Cairn => files.extend(cairn::read_dir(dir).map_err(cairn::Error::Load)?),
-                layout => {
-                    imported =
-                        cairn::layout::read(dir, layout, dialect).map_err(cairn::Error::Load)?;
-                }
+                layout => imported
+                    .extend(cairn::layout::read(dir, layout, dialect).map_err(cairn::Error::Load)?),
             }
         }
         Ok(cairn::load_sources(files, imported, dialect).map_err(cairn::Error::Load)?)

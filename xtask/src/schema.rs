@@ -198,10 +198,10 @@ fn scratch(
     server: Option<&str>,
 ) -> Result<Box<dyn Backend>> {
     if let Some(u) = scratch_url {
-        return Ok(ctx.connect_url(u)?);
+        return ctx.connect_url(u);
     }
     match (dialect, server) {
-        (Dialect::Sqlite, _) => Ok(ctx.connect_url("sqlite::memory:")?),
+        (Dialect::Sqlite, _) => ctx.connect_url("sqlite::memory:"),
         (_, Some(u)) => Ok(ctx.connect_url(u)?.scratch()?),
         (d, None) => anyhow::bail!(
             "replaying migrations for {d} needs a server: pass --scratch-url, or a database URL as the other side"

@@ -179,7 +179,7 @@ impl Settings {
             })
         };
 
-        let dirs = if given("dir") || cfg.migrations.is_empty() {
+        let mut dirs = if given("dir") || cfg.migrations.is_empty() {
             vec![Sourced {
                 value: cairn::config::Source {
                     dir: global.dir.clone(),
@@ -198,6 +198,17 @@ impl Settings {
                 .filter_map(|s| file(config.as_ref(), Some(s)))
                 .collect()
         };
+
+        // `--layout` on the command line applies to every folder.
+        if given("layout") {
+            let layout = match global.layout {
+                crate::cli::LayoutChoice::Auto => None,
+                crate::cli::LayoutChoice::Fixed(l) => Some(l),
+            };
+            for d in &mut dirs {
+                d.value.layout = layout;
+            }
+        }
 
         let init_sql = cfg
             .init_sql

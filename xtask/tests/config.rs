@@ -150,3 +150,53 @@ fn an_explicit_config_file_replaces_discovery() {
         "--history-table"
     );
 }
+
+#[test]
+fn several_folders_with_their_layouts_load_together() {
+    let p = project(
+        "[[migrations]]\ndir = \"migrations\"\n\n[[migrations]]\ndir = \"legacy\"\nlayout = \"golang-migrate\"\n",
+    );
+    let legacy = p.path().join("legacy");
+    std::fs::create_dir_all(&legacy).unwrap();
+    std::fs::write(
+        legacy.join("1_users.up.sql"),
+        "CREATE TABLE users (id INTEGER PRIMARY KEY);\n",
+    )
+    .unwrap();
+    std::fs::write(legacy.join("1_users.down.sql"), "DROP TABLE users;\n").unwrap();
+    std::fs::write(
+        legacy.join("2_email.up.sql"),
+        "ALTER TABLE users ADD COLUMN email TEXT;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        legacy.join("2_email.down.sql"),
+        "ALTER TABLE users DROP COLUMN email;\n",
+    )
+    .unwrap();
+
+    let (code, out, err) = p.run(&["config", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let dirs: Vec<_> = json(&out)["settings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["key"] == "migrations")
+        .map(|s| s["value"]["layout"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(dirs, ["auto", "golang-migrate"]);
+
+    let (code, _, err) = p.run(&["migrate", "up"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(p.tables(), ["t", "users"]);
+    let (code, out, _) = p.run(&["migrate", "status", "--format", "json"]);
+    assert_eq!(code, 0);
+    for id in ["0001_t", "1_users", "2_email"] {
+        assert!(out.contains(&format!("\"{id}\"")), "{id} in {out}");
+    }
+    // --layout on the command line overrides the file for every folder: legacy/ read as Cairn
+    // files holds no migration, so its two applied ones show as missing files.
+    let (code, out, err) = p.run(&["migrate", "status", "--layout", "cairn", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.matches("\"state\": \"missing\"").count(), 2, "{out}");
+}

@@ -177,6 +177,9 @@ fn keep_prunes_older_backups(db: &TestDb) {
         c
     });
     assert_eq!(code, 0, "{out}{err}");
+    let (code, _, stderr) = run(cairn(db, cwd, &["db", "backup", "--keep", "0"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--keep 0"), "{stderr}");
     let v = json(
         db,
         cwd,

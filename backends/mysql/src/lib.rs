@@ -169,8 +169,14 @@ impl Mysql {
             // A script's own open transaction is rolled back, as the mysql client does when a
             // script fails; statements it committed (all DDL, all autocommit DML) stay.
             let recorded = self.settle("ROLLBACK").and_then(|()| {
-                history::fail(&mut self.conn, &self.options.history_table, id, index + 1, &message)
-                    .map_err(|e| self.db_error(&e))
+                history::fail(
+                    &mut self.conn,
+                    &self.options.history_table,
+                    id,
+                    index + 1,
+                    &message,
+                )
+                .map_err(|e| self.db_error(&e))
             });
             match recorded {
                 Ok(()) => {
@@ -253,7 +259,8 @@ impl Backend for Mysql {
     }
 
     fn ensure_history(&mut self) -> Result<(), BackendError> {
-        let missing = history::ensure(&mut self.conn, &self.options.history_table).map_err(|e| self.db_error(&e))?;
+        let missing = history::ensure(&mut self.conn, &self.options.history_table)
+            .map_err(|e| self.db_error(&e))?;
         if missing.is_empty() {
             Ok(())
         } else {
@@ -275,9 +282,12 @@ impl Backend for Mysql {
         // Written (and committed) before any statement: whatever happens next, the database
         // says this migration was started.
         match (step.direction, step.resume) {
-            (Direction::Up, false) => {
-                history::insert(&mut self.conn, &self.options.history_table, step.record, HistoryStatus::Running)
-            }
+            (Direction::Up, false) => history::insert(
+                &mut self.conn,
+                &self.options.history_table,
+                step.record,
+                HistoryStatus::Running,
+            ),
             _ => history::mark_running(&mut self.conn, &self.options.history_table, id),
         }
         .map_err(|e| self.db_error(&e))?;
@@ -295,9 +305,12 @@ impl Backend for Mysql {
         let ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
         self.settle("COMMIT")?;
         match step.direction {
-            Direction::Up => {
-                history::finish(&mut self.conn, &self.options.history_table, id, i64::try_from(ms).unwrap_or(i64::MAX))
-            }
+            Direction::Up => history::finish(
+                &mut self.conn,
+                &self.options.history_table,
+                id,
+                i64::try_from(ms).unwrap_or(i64::MAX),
+            ),
             Direction::Down => history::delete(&mut self.conn, &self.options.history_table, id),
         }
         .map_err(|e| self.db_error(&e))?;
@@ -305,7 +318,8 @@ impl Backend for Mysql {
     }
 
     fn forget(&mut self, id: &str) -> Result<(), BackendError> {
-        history::delete(&mut self.conn, &self.options.history_table, id).map_err(|e| self.db_error(&e))
+        history::delete(&mut self.conn, &self.options.history_table, id)
+            .map_err(|e| self.db_error(&e))
     }
 
     fn query(&mut self, sql: &str) -> Result<cairn::Rows, BackendError> {
@@ -362,7 +376,9 @@ impl Backend for Mysql {
     fn introspect(&mut self) -> Result<Schema, BackendError> {
         let mut schema = introspect::read(&mut self.conn, &mut self.introspection_queries)
             .map_err(|e| self.db_error(&e))?;
-        schema.tables.retain(|t| t.name != self.options.history_table);
+        schema
+            .tables
+            .retain(|t| t.name != self.options.history_table);
         Ok(schema)
     }
 

@@ -39,7 +39,8 @@ use std::time::{Duration, Instant};
 
 use cairn::schema::Schema;
 use cairn::{
-    AppliedMigration, Backend, BackendError, ConnectOptions, Dialect, Direction, HistoryStatus, Registry, Step,
+    AppliedMigration, Backend, BackendError, ConnectOptions, Dialect, Direction, HistoryStatus,
+    Registry, Step,
 };
 use postgres::{Client, GenericClient, NoTls};
 
@@ -106,7 +107,11 @@ impl Postgres {
         }
         .map_err(|e| errors::connect(&target, &e))?;
         let mut client = client;
-        for (i, sql) in options.init_statements(Dialect::Postgres).iter().enumerate() {
+        for (i, sql) in options
+            .init_statements(Dialect::Postgres)
+            .iter()
+            .enumerate()
+        {
             client.batch_execute(sql).map_err(|e| {
                 BackendError::Connection(format!(
                     "init_sql statement {} (`{}`) failed: {}",
@@ -148,10 +153,16 @@ impl Postgres {
         run_statements(&mut tx, target, step)?;
         let ms = elapsed_ms(start);
         match step.direction {
-            Direction::Up => {
-                history::insert(&mut tx, &self.options.history_table, step.record, HistoryStatus::Applied, ms_i64(ms))
+            Direction::Up => history::insert(
+                &mut tx,
+                &self.options.history_table,
+                step.record,
+                HistoryStatus::Applied,
+                ms_i64(ms),
+            ),
+            Direction::Down => {
+                history::delete(&mut tx, &self.options.history_table, &step.record.id)
             }
-            Direction::Down => history::delete(&mut tx, &self.options.history_table, &step.record.id),
         }
         .map_err(fail)?;
         tx.commit().map_err(fail)?;
@@ -164,23 +175,43 @@ impl Postgres {
         let fail = |e: postgres::Error| errors::other(target, &e);
         let start = Instant::now();
         match (step.direction, step.resume) {
-            (Direction::Up, false) => {
-                history::insert(client, &self.options.history_table, step.record, HistoryStatus::Running, 0).map_err(fail)?
-            }
-            (_, true) => history::mark_running(client, &self.options.history_table, step.record).map_err(fail)?,
+            (Direction::Up, false) => history::insert(
+                client,
+                &self.options.history_table,
+                step.record,
+                HistoryStatus::Running,
+                0,
+            )
+            .map_err(fail)?,
+            (_, true) => history::mark_running(client, &self.options.history_table, step.record)
+                .map_err(fail)?,
             (Direction::Down, false) => {}
         }
         if let Err(e) = run_statements(client, target, step) {
             // A lost connection leaves the row `running`, which the next run reports.
             if let BackendError::Statement { index, message, .. } = &e {
-                history::fail(client, &self.options.history_table, &step.record.id, index + 1, message).map_err(fail)?;
+                history::fail(
+                    client,
+                    &self.options.history_table,
+                    &step.record.id,
+                    index + 1,
+                    message,
+                )
+                .map_err(fail)?;
             }
             return Err(e);
         }
         let ms = elapsed_ms(start);
         match step.direction {
-            Direction::Up => history::finish(client, &self.options.history_table, &step.record.id, ms_i64(ms)),
-            Direction::Down => history::delete(client, &self.options.history_table, &step.record.id),
+            Direction::Up => history::finish(
+                client,
+                &self.options.history_table,
+                &step.record.id,
+                ms_i64(ms),
+            ),
+            Direction::Down => {
+                history::delete(client, &self.options.history_table, &step.record.id)
+            }
         }
         .map_err(fail)?;
         Ok(ms)
@@ -240,8 +271,8 @@ impl Backend for Postgres {
     }
 
     fn ensure_history(&mut self) -> Result<(), BackendError> {
-        let missing =
-            history::ensure(&mut self.client, &self.options.history_table).map_err(|e| errors::other(&self.target, &e))?;
+        let missing = history::ensure(&mut self.client, &self.options.history_table)
+            .map_err(|e| errors::other(&self.target, &e))?;
         if !missing.is_empty() {
             return Err(history::incompatible(&missing, &self.options.history_table));
         }
@@ -252,7 +283,9 @@ impl Backend for Postgres {
     fn history(&mut self) -> Result<Vec<AppliedMigration>, BackendError> {
         let target = &self.target;
         let fail = |e: postgres::Error| errors::other(target, &e);
-        if !self.history_ready && !history::exists(&mut self.client, &self.options.history_table).map_err(fail)? {
+        if !self.history_ready
+            && !history::exists(&mut self.client, &self.options.history_table).map_err(fail)?
+        {
             return Ok(Vec::new());
         }
         history::read(&mut self.client, &self.options.history_table).map_err(fail)
@@ -267,7 +300,8 @@ impl Backend for Postgres {
     }
 
     fn forget(&mut self, id: &str) -> Result<(), BackendError> {
-        history::delete(&mut self.client, &self.options.history_table, id).map_err(|e| errors::other(&self.target, &e))
+        history::delete(&mut self.client, &self.options.history_table, id)
+            .map_err(|e| errors::other(&self.target, &e))
     }
 
     fn query(&mut self, sql: &str) -> Result<cairn::Rows, BackendError> {
@@ -292,7 +326,8 @@ impl Backend for Postgres {
         let admin = self.target.clone();
         let drop_it = move || {
             // Best effort: what could be left behind is an empty cairn_scratch_* database.
-            if let Ok(mut a) = Postgres::connect_to(admin, String::new(), ConnectOptions::default()) {
+            if let Ok(mut a) = Postgres::connect_to(admin, String::new(), ConnectOptions::default())
+            {
                 let _ = a
                     .client
                     .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
@@ -317,7 +352,9 @@ impl Backend for Postgres {
     fn introspect(&mut self) -> Result<Schema, BackendError> {
         let mut schema = introspect::read(&mut self.client, &mut self.introspection_queries)
             .map_err(|e| errors::other(&self.target, &e))?;
-        schema.tables.retain(|t| t.name != self.options.history_table);
+        schema
+            .tables
+            .retain(|t| t.name != self.options.history_table);
         Ok(schema)
     }
 

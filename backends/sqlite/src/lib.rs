@@ -25,7 +25,8 @@ use std::time::{Duration, Instant};
 
 use cairn::schema::Schema;
 use cairn::{
-    AppliedMigration, Backend, BackendError, ConnectOptions, Dialect, Direction, HistoryStatus, Registry, Step,
+    AppliedMigration, Backend, BackendError, ConnectOptions, Dialect, Direction, HistoryStatus,
+    Registry, Step,
 };
 use rusqlite::Connection;
 
@@ -133,8 +134,16 @@ impl Sqlite {
 
     fn record(&self, step: &Step<'_>, ms: i64) -> rusqlite::Result<()> {
         match step.direction {
-            Direction::Up => history::insert(&self.conn, &self.options.history_table, step.record, HistoryStatus::Applied, ms),
-            Direction::Down => history::delete(&self.conn, &self.options.history_table, &step.record.id),
+            Direction::Up => history::insert(
+                &self.conn,
+                &self.options.history_table,
+                step.record,
+                HistoryStatus::Applied,
+                ms,
+            ),
+            Direction::Down => {
+                history::delete(&self.conn, &self.options.history_table, &step.record.id)
+            }
         }
     }
 
@@ -227,27 +236,44 @@ impl Sqlite {
         }
         let start = Instant::now();
         match (step.direction, step.resume) {
-            (Direction::Up, false) => {
-                history::insert(&self.conn, &self.options.history_table, step.record, HistoryStatus::Running, 0)
+            (Direction::Up, false) => history::insert(
+                &self.conn,
+                &self.options.history_table,
+                step.record,
+                HistoryStatus::Running,
+                0,
+            )
+            .map_err(other)?,
+            (_, true) => {
+                history::mark_running(&self.conn, &self.options.history_table, step.record)
                     .map_err(other)?
             }
-            (_, true) => history::mark_running(&self.conn, &self.options.history_table, step.record).map_err(other)?,
             (Direction::Down, false) => {}
         }
         if let Err(e) = self.run_statements(step) {
             if let BackendError::Statement { index, message, .. } = &e {
-                history::fail(&self.conn, &self.options.history_table, &step.record.id, index + 1, message).map_err(other)?;
+                history::fail(
+                    &self.conn,
+                    &self.options.history_table,
+                    &step.record.id,
+                    index + 1,
+                    message,
+                )
+                .map_err(other)?;
             }
             return Err(e);
         }
         let ms = elapsed_ms(start);
         match step.direction {
             Direction::Up => history::finish(
-                &self.conn, &self.options.history_table,
+                &self.conn,
+                &self.options.history_table,
                 &step.record.id,
                 i64::try_from(ms).unwrap_or(i64::MAX),
             ),
-            Direction::Down => history::delete(&self.conn, &self.options.history_table, &step.record.id),
+            Direction::Down => {
+                history::delete(&self.conn, &self.options.history_table, &step.record.id)
+            }
         }
         .map_err(other)?;
         Ok(ms)
@@ -290,7 +316,8 @@ impl Backend for Sqlite {
 
     fn ensure_history(&mut self) -> Result<(), BackendError> {
         history::ensure(&self.conn, &self.options.history_table).map_err(other)?;
-        let missing = history::missing_columns(&self.conn, &self.options.history_table).map_err(other)?;
+        let missing =
+            history::missing_columns(&self.conn, &self.options.history_table).map_err(other)?;
         if missing.is_empty() {
             Ok(())
         } else {
@@ -331,13 +358,18 @@ impl Backend for Sqlite {
     }
 
     fn scratch(&mut self) -> Result<Box<dyn Backend>, BackendError> {
-        Ok(Box::new(Sqlite::open_with("sqlite::memory:", &self.options)?))
+        Ok(Box::new(Sqlite::open_with(
+            "sqlite::memory:",
+            &self.options,
+        )?))
     }
 
     fn introspect(&mut self) -> Result<Schema, BackendError> {
         let mut schema =
             introspect::read(&self.conn, &mut self.introspection_queries).map_err(other)?;
-        schema.tables.retain(|t| t.name != self.options.history_table);
+        schema
+            .tables
+            .retain(|t| t.name != self.options.history_table);
         Ok(schema)
     }
 

@@ -47,6 +47,9 @@ fn backup(
     keep: Option<usize>,
     out: Out,
 ) -> Result<Outcome> {
+    if keep == Some(0) {
+        anyhow::bail!("--keep 0 would delete the backup just made: keep 1 or more");
+    }
     let mut db = ctx.connect()?;
     let made = ops::backup(db.as_mut(), dir, compression(compress))?;
     let pruned = match keep {
