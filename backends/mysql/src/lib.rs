@@ -34,6 +34,7 @@
 //! ```
 
 mod backup;
+mod connect;
 mod errors;
 mod history;
 mod introspect;
@@ -51,8 +52,10 @@ use cairn::{
     AppliedMigration, Backend, BackendError, ConnectOptions, Dialect, Direction, HistoryStatus,
     Registry, Step, scrub,
 };
+use mysql::Conn;
 use mysql::prelude::Queryable;
-use mysql::{Conn, DriverError, OptsBuilder, SslOpts};
+
+use connect::{init_session, open_conn};
 
 pub use lock::name as lock_name;
 pub use url::{DEFAULT_PORT, MysqlUrl, SslMode, parse as parse_url};
@@ -399,64 +402,4 @@ impl Backend for Mysql {
     fn optimize(&mut self, vacuum: bool) -> Result<Vec<cairn::ops::TableAction>, BackendError> {
         maintenance::optimize(self, vacuum)
     }
-}
-
-/// Runs `options.init_sql` on a new session.
-fn init_session(conn: &mut Conn, options: &ConnectOptions) -> Result<(), BackendError> {
-    for (i, sql) in options.init_statements(Dialect::Mysql).iter().enumerate() {
-        conn.query_drop(sql).map_err(|e| {
-            BackendError::Connection(format!(
-                "init_sql statement {} (`{}`) failed: {}",
-                i + 1,
-                sql.trim(),
-                errors::cause(&e)
-            ))
-        })?;
-    }
-    Ok(())
-}
-
-/// Connects, trying each TLS setting of the URL's `ssl-mode` in turn.
-fn open_conn(url: &MysqlUrl) -> Result<Conn, BackendError> {
-    let fail = |cause: String| {
-        BackendError::Connection(scrub(
-            &format!(
-                "cannot connect to MySQL at {} (database {}, user {}): {cause}",
-                url.address(),
-                url.database,
-                url.user
-            ),
-            url.password.as_deref().unwrap_or(""),
-        ))
-    };
-    if let Some(ca) = &url.ssl_ca
-        && let Err(e) = std::fs::metadata(ca)
-    {
-        return Err(fail(format!("cannot read ssl-ca {}: {e}", ca.display())));
-    }
-    let mut attempts = tls::attempts(url).into_iter().peekable();
-    while let Some(ssl) = attempts.next() {
-        match mysql::Conn::new(opts(url, ssl)) {
-            Ok(conn) => return Ok(conn),
-            Err(mysql::Error::DriverError(DriverError::TlsNotSupported))
-                if attempts.peek().is_some() => {}
-            Err(e) => return Err(fail(errors::cause(&e))),
-        }
-    }
-    Err(fail("no connection attempt was made".to_string()))
-}
-
-fn opts(url: &MysqlUrl, ssl: Option<SslOpts>) -> OptsBuilder {
-    OptsBuilder::new()
-        .ip_or_hostname(Some(url.host.clone()))
-        .tcp_port(url.port)
-        .socket(url.socket.as_ref().map(|s| s.display().to_string()))
-        // The driver would otherwise switch a loopback TCP connection to the server's socket,
-        // which can log in as a different account ('u'@'localhost' rather than 'u'@'%').
-        .prefer_socket(false)
-        .user(Some(url.user.clone()))
-        .pass(url.password.clone())
-        .db_name(Some(url.database.clone()))
-        .tcp_connect_timeout(url.connect_timeout)
-        .ssl_opts(ssl)
 }

@@ -164,13 +164,20 @@ fn state_name(state: MigrationState) -> &'static str {
     }
 }
 
-/// A sample value: integers without a fraction, others as Rust prints them (never exponent
-/// notation, which Prometheus would accept anyway).
+/// A sample value: integers without a fraction, others to the microsecond (the finest
+/// resolution Cairn measures) without trailing zeros, so float noise such as
+/// `0.00023558600000000003` never reaches the output.
 fn number(value: f64) -> String {
     if value.fract() == 0.0 && value.abs() < 1e15 {
         format!("{}", value as i64)
     } else {
-        format!("{value}")
+        let fixed = format!("{value:.6}");
+        let trimmed = fixed.trim_end_matches('0').trim_end_matches('.');
+        if trimmed.is_empty() || trimmed == "-" || trimmed == "-0" {
+            "0".to_string()
+        } else {
+            trimmed.to_string()
+        }
     }
 }
 

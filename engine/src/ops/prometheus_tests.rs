@@ -254,3 +254,12 @@ fn metric_names_carry_base_units() {
         }
     }
 }
+
+#[test]
+fn values_print_without_float_noise() {
+    assert_eq!(super::number(0.000_235_586_000_000_000_03), "0.000236");
+    assert_eq!(super::number(0.25), "0.25");
+    assert_eq!(super::number(3.0), "3");
+    assert_eq!(super::number(0.000_000_1), "0");
+    assert_eq!(super::number(-1.5), "-1.5");
+}
