@@ -255,7 +255,9 @@ pub fn repair(backend: &mut dyn Backend, id: &str, opts: &Options) -> Result<App
     )
 }
 
-fn locked<T>(
+/// Runs `f` holding the migration lock with the history table present (no lock and no table
+/// in a dry run, which changes nothing); the lock is released on every path.
+pub(crate) fn locked<T>(
     backend: &mut dyn Backend,
     opts: &Options,
     f: impl FnOnce(&mut dyn Backend) -> Result<T>,

@@ -5,30 +5,8 @@ use crate::backend::{Backend, Step};
 use crate::error::{Direction, Error, Result};
 use crate::history::AppliedMigration;
 use crate::load::MigrationSet;
+pub(crate) use crate::run::locked;
 use crate::run::{Options, record_for};
-
-/// Runs `f` holding the migration lock with the history table present (no lock and no table
-/// in a dry run, which changes nothing); the lock is released on every path.
-pub(crate) fn locked<T>(
-    backend: &mut dyn Backend,
-    opts: &Options,
-    f: impl FnOnce(&mut dyn Backend) -> Result<T>,
-) -> Result<T> {
-    if opts.dry_run {
-        return f(backend);
-    }
-    backend.lock(opts.lock_timeout)?;
-    let result = backend
-        .ensure_history()
-        .map_err(Error::from)
-        .and_then(|()| f(backend));
-    let released = backend.unlock();
-    match (result, released) {
-        (Ok(v), Ok(())) => Ok(v),
-        (Ok(_), Err(e)) => Err(e.into()),
-        (Err(e), _) => Err(e),
-    }
-}
 
 /// Records `ids` (in this order) as applied after the last row of `history`, each with its
 /// file's checksum, SQL and dependencies, and runs none of their SQL. Nothing in a dry run.

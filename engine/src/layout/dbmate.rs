@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use super::entry::{Entry, Section, Variant, lines, problem};
 use super::files;
-use super::version::{VersionKey, split_version};
 use crate::error::{Problem, ProblemKind};
 
 const EXPECTED: &str = "<version>_<name>.sql (dbmate)";
@@ -17,31 +16,12 @@ pub(crate) fn scan(root: &Path) -> Result<Vec<Entry>, Vec<Problem>> {
     let mut entries = Vec::new();
     let mut problems = Vec::new();
     for path in listing.files.iter().filter(|p| files::is_sql(p)) {
-        let parsed = files::name(path)
-            .strip_suffix(".sql")
-            .and_then(|stem| split_version(stem).map(|(v, n)| (stem, v, n)));
-        let Some((stem, version, name)) = parsed else {
-            problems.push(files::unrecognised(path, EXPECTED));
-            continue;
-        };
-        match files::read(path).and_then(|text| parse(path, &text)) {
-            Ok((variant, notes)) => entries.push(Entry {
-                id: stem.to_string(),
-                version: version.to_string(),
-                key: VersionKey::number(version),
-                name: name.to_string(),
-                repeatable: false,
-                variants: vec![variant],
-                notes,
-            }),
+        match files::sectioned(path, EXPECTED, parse) {
+            Ok(entry) => entries.push(entry),
             Err(p) => problems.push(p),
         }
     }
-    if problems.is_empty() {
-        Ok(entries)
-    } else {
-        Err(problems)
-    }
+    files::all_or_problems(entries, problems)
 }
 
 /// A `-- migrate:up` / `-- migrate:down` marker line: which one, and its options.

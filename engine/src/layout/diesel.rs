@@ -19,11 +19,7 @@ pub(crate) fn scan(root: &Path) -> Result<Vec<Entry>, Vec<Problem>> {
             Err(p) => problems.push(p),
         }
     }
-    if problems.is_empty() {
-        Ok(entries)
-    } else {
-        Err(problems)
-    }
+    files::all_or_problems(entries, problems)
 }
 
 fn entry(dir: &Path) -> Result<Entry, Problem> {

@@ -156,11 +156,7 @@ pub(crate) fn order(mut entries: Vec<Entry>) -> Result<Vec<Entry>, Vec<Problem>>
             ));
         }
     }
-    if problems.is_empty() {
-        Ok(entries)
-    } else {
-        Err(problems)
-    }
+    super::files::all_or_problems(entries, problems)
 }
 
 /// Cairn migrations of ordered `entries` for `dialect`, each depending on the one before it.

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::entry::problem;
+use super::version::{VersionKey, split_version};
 use crate::error::{LoadErrors, Problem, ProblemKind};
 
 /// What a folder holds, sorted by path.
@@ -83,6 +84,58 @@ pub(crate) fn unrecognised(path: &Path, expected: &str) -> Problem {
         path,
         0,
         format!("file name does not match {expected}"),
+        None,
+    )
+}
+
+/// How a layout reads the up and down sections of one file.
+pub(crate) type SectionParser =
+    fn(&Path, &Arc<str>) -> Result<(super::entry::Variant, Vec<String>), Problem>;
+
+/// A `<version>_<name>.sql` file holding both directions in marked sections (goose, dbmate).
+pub(crate) fn sectioned(
+    path: &Path,
+    expected: &str,
+    parse: SectionParser,
+) -> Result<super::entry::Entry, Problem> {
+    let parsed = name(path)
+        .strip_suffix(".sql")
+        .and_then(|stem| split_version(stem).map(|(v, n)| (stem, v, n)));
+    let Some((stem, version, migration_name)) = parsed else {
+        return Err(unrecognised(path, expected));
+    };
+    let (variant, notes) = read(path).and_then(|text| parse(path, &text))?;
+    Ok(super::entry::Entry {
+        id: stem.to_string(),
+        version: version.to_string(),
+        key: VersionKey::number(version),
+        name: migration_name.to_string(),
+        repeatable: false,
+        variants: vec![variant],
+        notes,
+    })
+}
+
+/// Every entry, or every problem when there is any.
+pub(crate) fn all_or_problems<T>(
+    items: Vec<T>,
+    problems: Vec<Problem>,
+) -> Result<Vec<T>, Vec<Problem>> {
+    if problems.is_empty() {
+        Ok(items)
+    } else {
+        Err(problems)
+    }
+}
+
+/// A migration written in a programming language (refinery `.rs`, pop `.fizz`, goose `.go`):
+/// reported, since Cairn runs SQL only and skipping it would leave out a migration.
+pub(crate) fn not_sql(path: &Path, what: &str) -> Problem {
+    problem(
+        ProblemKind::Format,
+        path,
+        0,
+        format!("{what} cannot be read: only .sql migrations can"),
         None,
     )
 }

@@ -51,13 +51,7 @@ pub(crate) fn scan(root: &Path, refinery: bool) -> Result<Vec<Entry>, Vec<Proble
     for path in &listing.files {
         let file_name = files::name(path);
         if refinery && file_name.ends_with(".rs") {
-            problems.push(problem(
-                ProblemKind::Format,
-                path,
-                0,
-                "refinery Rust migrations cannot be read: only .sql migrations can".to_string(),
-                None,
-            ));
+            problems.push(files::not_sql(path, "refinery Rust migrations"));
             continue;
         }
         if !files::is_sql(path) {
@@ -121,11 +115,7 @@ pub(crate) fn scan(root: &Path, refinery: bool) -> Result<Vec<Entry>, Vec<Proble
             (_, Err(e)) => problems.push(e),
         }
     }
-    if problems.is_empty() {
-        Ok(entries)
-    } else {
-        Err(problems)
-    }
+    files::all_or_problems(entries, problems)
 }
 
 fn entry(path: &Path, p: &Parsed<'_>, refinery: bool) -> Result<Entry, Problem> {

@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use super::entry::{Entry, Section, Variant, lines, problem};
 use super::files;
-use super::version::{VersionKey, split_version};
 use crate::error::{Problem, ProblemKind};
 
 const EXPECTED: &str = "<version>_<name>.sql (goose)";
@@ -21,43 +20,18 @@ pub(crate) fn scan(root: &Path) -> Result<Vec<Entry>, Vec<Problem>> {
     for path in &listing.files {
         let file_name = files::name(path);
         if file_name.ends_with(".go") {
-            problems.push(problem(
-                ProblemKind::Format,
-                path,
-                0,
-                "goose Go migrations cannot be read: only .sql migrations can".to_string(),
-                None,
-            ));
+            problems.push(files::not_sql(path, "goose Go migrations"));
             continue;
         }
         if !files::is_sql(path) {
             continue;
         }
-        let parsed = file_name
-            .strip_suffix(".sql")
-            .and_then(|stem| split_version(stem).map(|(v, n)| (stem, v, n)));
-        let Some((stem, version, name)) = parsed else {
-            problems.push(files::unrecognised(path, EXPECTED));
-            continue;
-        };
-        match files::read(path).and_then(|text| parse(path, &text)) {
-            Ok((variant, notes)) => entries.push(Entry {
-                id: stem.to_string(),
-                version: version.to_string(),
-                key: VersionKey::number(version),
-                name: name.to_string(),
-                repeatable: false,
-                variants: vec![variant],
-                notes,
-            }),
+        match files::sectioned(path, EXPECTED, parse) {
+            Ok(entry) => entries.push(entry),
             Err(p) => problems.push(p),
         }
     }
-    if problems.is_empty() {
-        Ok(entries)
-    } else {
-        Err(problems)
-    }
+    files::all_or_problems(entries, problems)
 }
 
 /// Where the sections of a goose file are.

@@ -77,13 +77,7 @@ pub(crate) fn scan(root: &Path) -> Result<Vec<Entry>, Vec<Problem>> {
     for path in &listing.files {
         let file_name = files::name(path);
         if file_name.ends_with(".fizz") {
-            problems.push(problem(
-                ProblemKind::Format,
-                path,
-                0,
-                "pop fizz migrations cannot be read: only .sql migrations can".to_string(),
-                None,
-            ));
+            problems.push(files::not_sql(path, "pop fizz migrations"));
             continue;
         }
         if !files::is_sql(path) {
@@ -120,11 +114,7 @@ pub(crate) fn scan(root: &Path) -> Result<Vec<Entry>, Vec<Problem>> {
             Err(p) => problems.push(p),
         }
     }
-    if problems.is_empty() {
-        Ok(entries)
-    } else {
-        Err(problems)
-    }
+    files::all_or_problems(entries, problems)
 }
 
 fn entry(

@@ -61,11 +61,7 @@ pub(crate) fn scan(root: &Path, sqlx: bool) -> Result<Vec<Entry>, Vec<Problem>> 
             Err(p) => problems.push(p),
         }
     }
-    if problems.is_empty() {
-        Ok(entries)
-    } else {
-        Err(problems)
-    }
+    files::all_or_problems(entries, problems)
 }
 
 fn entry(stem: &str, found: Files, sqlx: bool) -> Result<Option<Entry>, Problem> {
