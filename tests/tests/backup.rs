@@ -41,7 +41,13 @@ fn take(db: &TestDb, dir: &Path, compression: Compression) -> ops::BackupFile {
 fn restore(db: &TestDb, file: &Path, dir: &Path) -> Result<ops::Restored, cairn::Error> {
     let registry = cairn_tests::registry();
     let mut conn = registry.connect(&db.url).unwrap();
-    ops::restore(conn.as_mut(), file, &registry, dir)
+    ops::restore(
+        conn.as_mut(),
+        file,
+        &registry,
+        dir,
+        cairn::DEFAULT_LOCK_TIMEOUT,
+    )
 }
 
 fn round_trip_restores_what_was_backed_up(db: &TestDb) {
@@ -206,6 +212,38 @@ fn keep_prunes_only_older_backups_of_this_database(db: &TestDb) {
     assert_eq!(left, [made[2].manifest.name.clone(), "someone_else".into()]);
 }
 
+/// A restore waits for the migration lock: while another runner holds it, the restore times
+/// out with the lock error and the database keeps its rows (no pre-restore backup either).
+fn restore_waits_for_a_running_migration(db: &TestDb) {
+    seed(db);
+    let dir = tempfile::tempdir().unwrap();
+    let made = take(db, dir.path(), Compression::Gzip);
+    db.execute("INSERT INTO items (id, name) VALUES (10, 'x')");
+    let registry = cairn_tests::registry();
+    let mut runner = registry.connect(&db.url).unwrap();
+    runner.lock(std::time::Duration::from_secs(5)).unwrap();
+    let mut conn = registry.connect(&db.url).unwrap();
+    let pre_dir = tempfile::tempdir().unwrap();
+    let err = ops::restore(
+        conn.as_mut(),
+        &made.path,
+        &registry,
+        pre_dir.path(),
+        std::time::Duration::from_millis(300),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("lock"),
+        "{}: {err}",
+        db.kind.name()
+    );
+    assert_eq!(items(db), 4, "{}", db.kind.name());
+    assert_eq!(std::fs::read_dir(pre_dir.path()).unwrap().count(), 0);
+    runner.unlock().unwrap();
+    restore(db, &made.path, dir.path()).unwrap();
+    assert_eq!(items(db), 3, "{}", db.kind.name());
+}
+
 fn sha256_and_size(path: &Path) -> (String, u64) {
     ops::sha256_file(path).unwrap()
 }
@@ -215,6 +253,7 @@ cairn_tests::on_every_backend!(
     corrupted_or_truncated_backup_is_refused,
     truncation_is_caught_without_the_manifest,
     keep_prunes_only_older_backups_of_this_database,
+    restore_waits_for_a_running_migration,
 );
 
 /// Backups taken while another connection inserts into two tables in one transaction per

@@ -16,7 +16,7 @@
 //! println!("{} ({} bytes, head {:?})", made.path.display(), made.manifest.size, made.manifest.head);
 //! assert!(ops::verify(&made.path, &registry)?.ok());
 //! ops::prune("backups".as_ref(), &made.manifest, 7)?;
-//! let restored = ops::restore(db.as_mut(), &made.path, &registry, "backups".as_ref())?;
+//! let restored = ops::restore(db.as_mut(), &made.path, &registry, "backups".as_ref(), cairn::DEFAULT_LOCK_TIMEOUT)?;
 //! println!("previous contents saved in {}", restored.pre_restore.path.display());
 //! # Ok(()) }
 //! ```

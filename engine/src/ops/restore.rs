@@ -1,6 +1,7 @@
 //! Restoring a backup: verify it, back up the current database, then replace it.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -25,12 +26,14 @@ pub struct Restored {
 /// [`verify::verify`]) and refused, with the database untouched, when any check fails or it
 /// is of another dialect; then the current database is backed up into `pre_restore_dir`, and
 /// only then restored ([`Backend::restore`]: atomic on SQLite and PostgreSQL). When the
-/// restore itself fails, the error names the pre-restore backup.
+/// restore itself fails, the error names the pre-restore backup. Both happen under the
+/// migration lock (waiting at most `lock_timeout`), so no `migrate up` runs in between.
 pub fn restore(
     db: &mut dyn Backend,
     file: &Path,
     registry: &Registry,
     pre_restore_dir: &Path,
+    lock_timeout: Duration,
 ) -> Result<Restored, Error> {
     let work = tempfile::Builder::new()
         .prefix("cairn-restore-")
@@ -57,14 +60,20 @@ pub fn restore(
             ),
         });
     }
-    let pre_restore = backup(db, pre_restore_dir, Compression::Gzip)?;
-    db.restore(&raw).map_err(|e| Error::Backup {
-        path: file.to_path_buf(),
-        message: format!(
-            "restore failed: {e}; the database as it was before is backed up in {}",
-            pre_restore.path.display()
-        ),
-    })?;
+    db.lock(lock_timeout)?;
+    let result = backup(db, pre_restore_dir, Compression::Gzip).and_then(|pre_restore| {
+        db.restore(&raw).map_err(|e| Error::Backup {
+            path: file.to_path_buf(),
+            message: format!(
+                "restore failed: {e}; the database as it was before is backed up in {}",
+                pre_restore.path.display()
+            ),
+        })?;
+        Ok(pre_restore)
+    });
+    let released = db.unlock();
+    let pre_restore = result?;
+    released?;
     Ok(Restored {
         file: file.to_path_buf(),
         manifest,

@@ -145,7 +145,13 @@ fn restore(ctx: &Context, file: &Path, yes: bool, dir: &Path, out: Out) -> Resul
         );
     }
     let mut db = ctx.connect()?;
-    let done = ops::restore(db.as_mut(), file, &ctx.registry, dir)?;
+    let done = ops::restore(
+        db.as_mut(),
+        file,
+        &ctx.registry,
+        dir,
+        crate::migrate::seconds(ctx.global.lock_timeout),
+    )?;
     if out.format == Format::Json {
         println!("{:#}", json!({"restored": done}));
         return Ok(Outcome::Clean);
