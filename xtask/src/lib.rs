@@ -150,6 +150,7 @@ pub fn main() -> ExitCode {
 /// `xtask::main_with(Linter::new().with_rule(Box::new(MyRule)))`, and `migrate lint`,
 /// `validate` and the check before `up` run its rules too.
 pub fn main_with(linter: Linter) -> ExitCode {
+    quiet_on_closed_pipe();
     let matches = <Cli as clap::CommandFactory>::command().get_matches();
     let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
         Ok(cli) => cli,
@@ -182,6 +183,27 @@ pub fn main_with(linter: Linter) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `cairn migrate status | head -3`: when the reader goes away, stop as Unix tools do (exit
+/// 141, as if killed by SIGPIPE) instead of printing a panic. Rust ignores SIGPIPE, so every
+/// `println!` after the reader left would panic; restoring the signal needs `unsafe`, which
+/// this workspace forbids. Open database work is rolled back by the server when the process
+/// ends, as on any interruption.
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
 }
 
 /// The nearest cairn.toml (or --config), resolved under the flags.

@@ -200,3 +200,36 @@ fn several_folders_with_their_layouts_load_together() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.matches("\"state\": \"missing\"").count(), 2, "{out}");
 }
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::io::Read;
+    let p = Project::new();
+    // More output than a pipe buffers (64 KiB), so the writer must meet the closed pipe.
+    let description = "d".repeat(120);
+    for i in 0..1000 {
+        p.write(
+            &format!("{i:04}_t.yaml"),
+            &format!(
+                "description: {description}\nup: CREATE TABLE t{i} (id INTEGER PRIMARY KEY);\n"
+            ),
+        );
+    }
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cairn"))
+        .current_dir(p.path())
+        .env_remove("DATABASE_URL")
+        .args(["migrate", "status"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one byte, then close the pipe as `head -c 1` would.
+    let mut out = child.stdout.take().unwrap();
+    let mut first = [0u8; 1];
+    out.read_exact(&mut first).unwrap();
+    drop(out);
+    let result = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(result.status.code(), Some(141), "{stderr}");
+}
