@@ -33,6 +33,12 @@ pub struct Step<'a> {
     pub resume: bool,
     /// 0-based index of the first statement to run (non-zero only when resuming).
     pub first_statement: usize,
+    /// For `up` of a changed repeatable migration: its current history row (same `id`), which
+    /// `record` replaces. The backend deletes it and inserts `record` in the step's own
+    /// transaction, so a failing re-run leaves it untouched; where the step cannot be atomic
+    /// (MySQL, `transaction: false`), it swaps the rows before the statements and puts this
+    /// row back, unchanged, when a statement fails.
+    pub replaces: Option<&'a AppliedMigration>,
 }
 
 impl<'a> Step<'a> {
@@ -50,6 +56,7 @@ impl<'a> Step<'a> {
             record,
             resume: false,
             first_statement: 0,
+            replaces: None,
         }
     }
 }
@@ -97,6 +104,19 @@ pub trait Backend {
     /// Deletes the history row of `id` (for `repair` of a failed migration).
     fn forget(&mut self, id: &str) -> Result<(), BackendError>;
 
+    /// Records `rows` as applied without running any SQL (what adoption, `stamp` and
+    /// `baseline` write), in order, each with `applied_at` now and `execution_ms` 0. The
+    /// default runs one [`Backend::execute`] of an empty step per row; the backends override
+    /// it with one transaction for all rows and one `INSERT` per [`insert_batches`] slice, so
+    /// adopting a thousand migrations takes a handful of round trips, not thousands, and a
+    /// failure records none of them.
+    fn record_applied(&mut self, rows: &[AppliedMigration]) -> Result<(), BackendError> {
+        for row in rows {
+            self.execute(&Step::new(Direction::Up, &[], true, row))?;
+        }
+        Ok(())
+    }
+
     /// Runs one query and returns its rows, every value as text (NULL as `None`): for reading
     /// tables the engine does not own, such as another tool's history table, or small
     /// catalog and maintenance queries.
@@ -119,6 +139,14 @@ pub trait Backend {
             "{} has no integrity check",
             self.describe()
         )))
+    }
+
+    /// [`Backend::integrity_check`] for a caller that has just listed the base tables (the
+    /// names [`Backend::table_sizes`] returned), so a check that names every table (MySQL's
+    /// `CHECK TABLE`) need not list them again. The default ignores `tables`.
+    fn integrity_check_of(&mut self, tables: &[String]) -> Result<Vec<String>, BackendError> {
+        let _ = tables;
+        self.integrity_check()
     }
 
     /// Rows whose foreign key references a missing row, per key, for the keys the database
@@ -188,6 +216,30 @@ pub trait Backend {
     }
 }
 
+/// `rows` cut into slices small enough for one multi-row `INSERT` each: at most 500 rows (well
+/// under the 65,535 parameters PostgreSQL and MySQL allow in one statement) and, past the
+/// first row, about 4 MB of stored SQL (under MySQL's default `max_allowed_packet`).
+pub fn insert_batches(rows: &[AppliedMigration]) -> Vec<&[AppliedMigration]> {
+    const MAX_ROWS: usize = 500;
+    const MAX_BYTES: usize = 4 << 20;
+    let mut batches = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, row) in rows.iter().enumerate() {
+        let size = row.up_sql.as_ref().map_or(0, String::len)
+            + row.down_sql.as_ref().map_or(0, String::len)
+            + row.description.len();
+        if i > start && (i - start == MAX_ROWS || bytes + size > MAX_BYTES) {
+            batches.push(&rows[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+    }
+    if start < rows.len() {
+        batches.push(&rows[start..]);
+    }
+    batches
+}
+
 /// Opens a backend for a URL it registered for, with the given options.
 pub type Connector = fn(&str, &ConnectOptions) -> Result<Box<dyn Backend>, BackendError>;
 
@@ -212,21 +264,29 @@ impl Default for ConnectOptions {
 }
 
 impl ConnectOptions {
-    /// Checks that `history_table` is a plain identifier (letters, digits, `_`, not starting
-    /// with a digit, at most 63 characters), since it is spliced into SQL unquoted.
+    /// Checks that `history_table` is a plain identifier: lower-case letters, digits and `_`,
+    /// not starting with a digit, not a reserved word, at most 63 characters. It is spliced
+    /// into SQL unquoted, and only such a name means the same table on every database
+    /// (PostgreSQL folds unquoted names to lower case; `order` is a syntax error everywhere).
     pub fn validate(&self) -> Result<(), BackendError> {
         let t = &self.history_table;
-        let ok = !t.is_empty()
-            && t.len() <= 63
-            && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            && !t.starts_with(|c: char| c.is_ascii_digit());
-        if ok {
+        if t.len() <= 63 && crate::schema::ident(t, crate::Dialect::Postgres) == *t {
             Ok(())
         } else {
-            Err(BackendError::Url(format!(
-                "history table name `{t}` is not a plain identifier (letters, digits and _, not starting with a digit, at most 63 characters)"
+            Err(BackendError::Options(format!(
+                "history table name `{t}` must be a plain lower-case identifier (a-z, 0-9 and _, not starting with a digit, not a reserved word, at most 63 characters)"
             )))
         }
+    }
+
+    /// The error for `init_sql` statement `index` (0-based) failing with `message`, quoting
+    /// the statement so the user finds it in `cairn.toml`.
+    pub fn init_failed(&self, index: usize, sql: &str, message: &str) -> BackendError {
+        BackendError::Connection(format!(
+            "init_sql statement {} (`{}`) failed: {message}",
+            index + 1,
+            sql.trim()
+        ))
     }
 
     /// `init_sql` split into statements for `dialect`: what a backend runs after connecting.
@@ -309,3 +369,42 @@ impl Registry {
 
 /// How long to wait for the lock when a caller does not say.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
+
+#[cfg(test)]
+mod tests {
+    use super::insert_batches;
+    use crate::history::{AppliedMigration, HistoryStatus};
+
+    fn row(sql_bytes: usize) -> AppliedMigration {
+        AppliedMigration {
+            id: "1".into(),
+            checksum: String::new(),
+            description: String::new(),
+            applied_at: String::new(),
+            execution_ms: 0,
+            applied_by: String::new(),
+            engine_version: String::new(),
+            up_sql: Some("x".repeat(sql_bytes)),
+            down_sql: None,
+            depends_on: Vec::new(),
+            status: HistoryStatus::Applied,
+            rank: 1,
+            failed_statement: None,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn batches_are_cut_by_rows_and_by_size_and_keep_every_row_in_order() {
+        let sizes = |rows: &[AppliedMigration]| -> Vec<usize> {
+            insert_batches(rows).iter().map(|b| b.len()).collect()
+        };
+        assert!(insert_batches(&[]).is_empty());
+        assert_eq!(sizes(&vec![row(10); 1001]), [500, 500, 1]);
+        // 3 MB each: one row per batch, since two would pass 4 MB.
+        assert_eq!(sizes(&vec![row(3 << 20); 3]), [1, 1, 1]);
+        // A row larger than the limit still gets a batch of its own.
+        assert_eq!(sizes(&[row(10), row(5 << 20), row(10)]), [1, 1, 1]);
+        assert_eq!(sizes(&vec![row(1 << 20); 9]), [4, 4, 1]);
+    }
+}

@@ -121,6 +121,9 @@ pub struct StatementFailure {
     pub message: String,
     /// Whether everything the migration did was rolled back (it ran in a transaction).
     pub rolled_back: bool,
+    /// Whether a changed repeatable migration, re-applied outside a transaction, had its
+    /// previous history row put back after the failure (so the next `up` runs it again).
+    pub previous_row_kept: bool,
 }
 
 impl fmt::Display for StatementFailure {
@@ -152,7 +155,14 @@ impl fmt::Display for StatementFailure {
                 f,
                 "\n  the migration ran outside a transaction: statements 1-{} took effect",
                 self.statement.saturating_sub(1)
-            )
+            )?;
+            if self.previous_row_kept {
+                write!(
+                    f,
+                    "\n  its history row is still the previous run's, so the next `migrate up` runs it again"
+                )?;
+            }
+            Ok(())
         }
     }
 }
@@ -185,6 +195,9 @@ pub enum BackendError {
     /// The URL is malformed or names an unsupported option.
     #[error("invalid database URL: {0}")]
     Url(String),
+    /// A connection option (`ConnectOptions`) is invalid.
+    #[error("{0}")]
+    Options(String),
     /// Any other database error.
     #[error("{0}")]
     Other(String),

@@ -59,7 +59,9 @@ mod split;
 mod status;
 mod validate;
 
-pub use backend::{Backend, ConnectOptions, Connector, DEFAULT_LOCK_TIMEOUT, Registry, Rows, Step};
+pub use backend::{
+    Backend, ConnectOptions, Connector, DEFAULT_LOCK_TIMEOUT, Registry, Rows, Step, insert_batches,
+};
 pub use builtin::{builtin_files, builtin_modules};
 pub use changes::{Change, render as render_changes, reverse as reverse_changes};
 pub use checksum::{Checksum, normalize};

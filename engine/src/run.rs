@@ -151,12 +151,17 @@ pub fn up(
             on_event(Event::Started { id, index });
             let rank = last_rank + 1 + i64::try_from(index).unwrap_or(i64::MAX - last_rank - 1);
             let record = record_for(m, opts, rank);
-            if rerun.contains(id) && !opts.dry_run {
-                // Re-applied like a new migration, with a new row at a new rank (as Flyway
-                // does); if its SQL then fails, it is simply pending again.
-                backend.forget(id)?;
-            }
-            let step = Step::new(Direction::Up, &m.up.statements, m.transaction, &record);
+            // A changed repeatable is re-applied like a new migration, with a new row at a new
+            // rank (as Flyway does). Its old row is replaced by the backend in the step's own
+            // transaction, so if the new SQL fails the history still holds the previous run.
+            let previous = history
+                .iter()
+                .find(|h| h.id == *id)
+                .filter(|_| rerun.contains(id));
+            let step = Step {
+                replaces: previous,
+                ..Step::new(Direction::Up, &m.up.statements, m.transaction, &record)
+            };
             let ms = run_step(backend, opts, &step, &m.up, Some(&m.file))?;
             on_event(Event::Finished {
                 id,
@@ -292,6 +297,7 @@ pub(crate) fn run_step(
     }
     let (direction, record) = (step.direction, step.record);
     let atomic = step.transaction && backend.atomic_migrations();
+    let replaces = step.replaces.is_some();
     backend.execute(step).map_err(|e| match e {
         BackendError::Statement {
             index,
@@ -319,6 +325,7 @@ pub(crate) fn run_step(
                 sql: stmt.map(|s| s.sql.clone()).unwrap_or_default(),
                 message,
                 rolled_back: atomic,
+                previous_row_kept: !atomic && replaces,
             }))
         }
         other => Error::Backend(other),

@@ -281,6 +281,39 @@ fn a_renamed_table_is_read_with_from_and_table(db: &TestDb) {
     assert_eq!(db.history_ids().len(), 2);
 }
 
+/// `--table` names that need quoting in SQL, a reserved word and a mixed-case name, are read
+/// on every backend; a name that differs only in case finds the table as the database
+/// stores it, and the report names it so.
+fn a_reserved_or_mixed_case_table_is_read(db: &TestDb) {
+    let set = load(db, &fixture(Layout::Goose), Layout::Goose);
+    for m in set.iter() {
+        db.execute(&m.up.sql);
+    }
+    let dialect = cairn_tests::registry().dialect(&db.url).unwrap();
+    for (stored, given) in [("order", "order"), ("AppVersions", "appversions")] {
+        let quoted = cairn::schema::ident(stored, dialect);
+        assert_ne!(quoted, stored, "{stored} must need quoting");
+        db.execute(&tables::ddl(Layout::Goose, db.kind).replace("goose_db_version", &quoted));
+        db.execute(&tables::rows(Layout::Goose, db.kind).replace("goose_db_version", &quoted));
+        let opts = Options {
+            dry_run: true,
+            ..Options::default()
+        };
+        let report = cairn::adopt::adopt(
+            connect(db).as_mut(),
+            &set,
+            Some(Layout::Goose),
+            Some(given),
+            &opts,
+        )
+        .unwrap_or_else(|e| panic!("{} --table {given}: {e}", db.kind));
+        assert_eq!(report.table, stored, "{}", db.kind);
+        assert_eq!(report.adopted().count(), 2, "{report:#?}");
+        db.execute(&format!("DROP TABLE {quoted}"));
+    }
+    assert!(db.history_ids().is_empty(), "a dry run records nothing");
+}
+
 fn stamp_records_ancestors_without_running_sql(db: &TestDb) {
     let set = load(db, &fixture(Layout::Sqlx), Layout::Sqlx);
     let last = set.iter().last().unwrap().id.clone();
@@ -301,7 +334,7 @@ fn baseline_checks_the_schema_first(db: &TestDb) {
     // A schema that is not what the migrations produce: refused, nothing recorded.
     db.execute("CREATE TABLE items (name VARCHAR(50) NOT NULL, extra INTEGER)");
     let mut live = connect(db);
-    let scratch = scratch_for(db, live.as_mut());
+    let scratch = live.scratch().unwrap();
     let report = cairn::adopt::baseline(
         live.as_mut(),
         &set,
@@ -319,7 +352,7 @@ fn baseline_checks_the_schema_first(db: &TestDb) {
     db.execute("DROP TABLE items");
     db.execute("CREATE TABLE items (name VARCHAR(50) NOT NULL)");
     db.execute(tables::ddl(Layout::Dbmate, db.kind));
-    let scratch = scratch_for(db, live.as_mut());
+    let scratch = live.scratch().unwrap();
     let report = cairn::adopt::baseline(
         live.as_mut(),
         &set,
@@ -341,13 +374,6 @@ fn baseline_checks_the_schema_first(db: &TestDb) {
     );
 }
 
-fn scratch_for(db: &TestDb, live: &mut dyn Backend) -> Box<dyn Backend> {
-    match db.kind {
-        cairn_tests::Kind::Sqlite => cairn_tests::registry().connect("sqlite::memory:").unwrap(),
-        _ => live.scratch().unwrap(),
-    }
-}
-
 cairn_tests::on_every_backend!(
     diesel,
     sqlx,
@@ -362,6 +388,7 @@ cairn_tests::on_every_backend!(
     a_changed_file_and_a_stray_row_are_reported,
     flyway_repeatables_follow_their_checksum,
     a_renamed_table_is_read_with_from_and_table,
+    a_reserved_or_mixed_case_table_is_read,
     stamp_records_ancestors_without_running_sql,
     baseline_checks_the_schema_first,
 );

@@ -161,16 +161,24 @@ fn a_failing_init_statement_is_named(db: &TestDb) {
 
 #[test]
 fn a_history_table_name_that_is_not_an_identifier_is_refused() {
-    let options = ConnectOptions {
-        history_table: "h; DROP TABLE users".into(),
-        ..ConnectOptions::default()
-    };
-    let err = cairn_tests::registry()
-        .connect_with("sqlite::memory:", &options)
-        .err()
-        .expect("refused")
-        .to_string();
-    assert!(err.contains("not a plain identifier"), "{err}");
+    for bad in ["h; DROP TABLE users", "SchemaHistory", "order"] {
+        let options = ConnectOptions {
+            history_table: bad.into(),
+            ..ConnectOptions::default()
+        };
+        let err = cairn_tests::registry()
+            .connect_with("sqlite::memory:", &options)
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(err.contains("plain lower-case identifier"), "{err}");
+        // The backend's own constructor checks too, for library callers that skip the registry.
+        let err = cairn_sqlite::Sqlite::open_with("sqlite::memory:", &options).unwrap_err();
+        assert!(
+            err.to_string().contains("plain lower-case identifier"),
+            "{err}"
+        );
+    }
 }
 
 cairn_tests::on_every_backend!(

@@ -1,9 +1,9 @@
 //! `migrate adopt`, `migrate stamp`, `migrate baseline`: thin shells over `cairn::adopt`.
 
 use anyhow::Result;
+use cairn::Backend;
 use cairn::adopt::{AdoptOutcome, AdoptReport, ChecksumCheck, StampReport};
 use cairn::layout::Layout;
-use cairn::{Backend, Dialect};
 use serde_json::json;
 
 use crate::cli::{Format, Out};
@@ -134,10 +134,9 @@ fn scratch(
     live: &mut dyn Backend,
     scratch_url: Option<&str>,
 ) -> Result<Box<dyn Backend>> {
-    Ok(match (ctx.scratch_url(scratch_url), live.dialect()) {
-        (Some(u), _) => ctx.connect_url(u)?,
-        (None, Dialect::Sqlite) => ctx.connect_url("sqlite::memory:")?,
-        (None, _) => live.scratch()?,
+    Ok(match ctx.scratch_url(scratch_url) {
+        Some(u) => ctx.connect_url(u)?,
+        None => live.scratch()?,
     })
 }
 

@@ -186,6 +186,15 @@ pub struct BenchArgs {
     /// the three dialects), in memory; no database.
     #[arg(long, value_name = "N")]
     pub lint_statements: Option<usize>,
+    /// Time `db backup` (uncompressed and gzip), `db verify` and `db health` on a database of
+    /// --rows rows against the raw copy (SQLite online backup, `pg_dump -Fc`, `mariadb-dump`)
+    /// instead of applying migrations. (With the global `--layout LAYOUT`, bench writes the
+    /// generated migrations in that tool's folder convention and loads them from there.)
+    #[arg(long)]
+    pub backup: bool,
+    /// Rows filled in before --backup, spread over 4 tables.
+    #[arg(long, default_value_t = 200_000)]
+    pub rows: usize,
 }
 
 impl Command {

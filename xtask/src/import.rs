@@ -4,7 +4,6 @@ use std::fs;
 use std::path::Path;
 
 use anyhow::{Context as _, Result, bail};
-use cairn::layout::Layout;
 use serde_json::json;
 
 use crate::cli::{Format, LayoutChoice, Out};
@@ -13,21 +12,12 @@ use crate::{Context, Outcome};
 /// Reads `dir` as `from` (or the layout detected there), writes one YAML file per migration
 /// into `to`, and reports what could not be carried over (exit 1 when anything).
 pub fn run(ctx: &Context, from: LayoutChoice, dir: &Path, to: &Path, out: Out) -> Result<Outcome> {
-    let layout = match from {
-        LayoutChoice::Fixed(l) => l,
-        LayoutChoice::Auto => {
-            let found = cairn::layout::detect_explained(dir).map_err(cairn::Error::Load)?;
-            if found.layout != Layout::Cairn {
-                eprintln!(
-                    "cairn: {} holds {} migrations ({})",
-                    dir.display(),
-                    found.layout,
-                    found.evidence
-                );
-            }
-            found.layout
-        }
+    // The global `--layout` works here too, so the detection notice's advice holds.
+    let choice = match from {
+        LayoutChoice::Auto => ctx.global.layout,
+        fixed => fixed,
     };
+    let layout = ctx.layout_of(dir, choice)?;
     let files = cairn::layout::import(dir, layout).map_err(cairn::Error::Load)?;
     let existing: Vec<String> = files
         .iter()

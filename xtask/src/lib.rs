@@ -47,7 +47,7 @@ pub struct Context {
 
 impl Context {
     fn load(&self) -> Result<MigrationSet> {
-        self.load_for(self.registry.dialect(&self.global.database_url)?)
+        self.load_for(self.registry.dialect(self.settings.database_url()?)?)
     }
 
     fn load_for(&self, dialect: Dialect) -> Result<MigrationSet> {
@@ -97,13 +97,22 @@ impl Context {
     }
 
     fn connect(&self) -> Result<Box<dyn Backend>> {
-        self.connect_url(&self.global.database_url)
+        self.connect_url(self.settings.database_url()?)
     }
 
     /// Opens `url` with this project's connection options (init_sql, history table).
     fn connect_url(&self, url: &str) -> Result<Box<dyn Backend>> {
-        let options = self.settings.connect_options(self.registry.dialect(url)?);
-        Ok(self.registry.connect_with(url, &options)?)
+        let dialect = self.registry.dialect(url)?;
+        let options = self.settings.connect_options(dialect);
+        self.registry.connect_with(url, &options).map_err(|e| {
+            // Point at the setting a failing init_sql statement came from.
+            match self.settings.init_sql.iter().find(|(d, _)| *d == dialect) {
+                Some((_, sql)) if e.to_string().starts_with("init_sql statement") => {
+                    anyhow::anyhow!("{e} (init_sql.{} from {})", dialect.name(), sql.origin)
+                }
+                _ => e.into(),
+            }
+        })
     }
 
     /// `--scratch-url` when given, else `scratch_url` of cairn.toml.

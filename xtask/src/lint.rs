@@ -2,12 +2,11 @@
 //! `migrate up` makes before running anything. Findings print as text (the file line
 //! underlined), JSON, or GitHub Actions annotations.
 
-use std::collections::HashSet;
 use std::fmt;
 
 use anyhow::Result;
 use cairn::lint::{LintFinding, LintReport, Policy, Severity};
-use cairn::{Backend, Dialect, Error, Finding, HistoryStatus, LoadErrors, MigrationSet, UpTarget};
+use cairn::{Dialect, Error, Finding, LoadErrors, MigrationSet};
 use serde_json::{Value, json};
 
 use crate::cli::{DialectArg, LintFormat, LintOut};
@@ -51,27 +50,14 @@ fn policy(ctx: &Context) -> Result<Policy> {
     Ok(policy)
 }
 
-/// Lints what `up` to `target` would apply and refuses on a deny-level finding. Applied
-/// migrations are not linted again: a policy made stricter later must not block deploys.
-pub fn gate(
-    ctx: &Context,
-    db: &mut dyn Backend,
-    set: &MigrationSet,
-    target: &UpTarget,
-) -> Result<()> {
+/// Lints `planned`, the migrations `up` would apply (planned by the caller from its history
+/// read, or from an empty history when it could not be read: a fresh database must never skip
+/// the check), and refuses on a deny-level finding. Applied migrations are not linted again: a
+/// policy made stricter later must not block deploys. `None` (a plan error, e.g. an unknown
+/// `--to`) lints nothing: `up` reports the error itself.
+pub fn gate(ctx: &Context, set: &MigrationSet, planned: Option<&[String]>) -> Result<()> {
     let policy = policy(ctx)?;
-    // When the history cannot be read (e.g. a foreign `cairn_migrations` table), lint every
-    // migration: `up` reports the history problem itself, and a fresh database must never skip
-    // the check.
-    let applied: HashSet<String> = db
-        .history()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|h| h.status == HistoryStatus::Applied)
-        .map(|h| h.id)
-        .collect();
-    // A plan error (unknown --to) is reported by `up` itself.
-    let Ok(ids) = cairn::plan_up(set.graph(), &applied, target) else {
+    let Some(ids) = planned else {
         return Ok(());
     };
     let report = ctx.linter.lint(
@@ -101,7 +87,7 @@ pub fn run(
     }
     let dialect = match dialect {
         Some(d) => d.into(),
-        None => ctx.registry.dialect(&ctx.global.database_url)?,
+        None => ctx.registry.dialect(ctx.settings.database_url()?)?,
     };
     let Some(set) = load(
         ctx,
@@ -140,7 +126,7 @@ pub fn run(
 /// migrations' checksums and failures.
 pub fn validate(ctx: &Context, out: LintOut) -> Result<Outcome> {
     let policy = policy(ctx)?;
-    let dialect = ctx.registry.dialect(&ctx.global.database_url)?;
+    let dialect = ctx.registry.dialect(ctx.settings.database_url()?)?;
     let Some(set) = load(
         ctx,
         dialect,

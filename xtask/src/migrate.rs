@@ -24,12 +24,13 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
         } => {
             let target = to.clone().map_or(UpTarget::All, UpTarget::To);
             apply(ctx, *out, *dry_run, |db, set, opts, ev| {
+                // One history read and plan, before the lock, for the gate and the backup.
+                let plan = crate::db::auto_backup::Planned::up(db, set, &target);
                 // Before anything runs: a deny-level lint finding refuses the whole run.
-                crate::lint::gate(ctx, db, set, &target)?;
+                crate::lint::gate(ctx, set, plan.ids.as_deref())?;
                 if !opts.dry_run {
-                    let plan = crate::db::auto_backup::Plan::Up(&target);
                     let json = out.format == Format::Json;
-                    crate::db::auto_backup::before_migrate(ctx, db, set, plan, backup, json)?;
+                    crate::db::auto_backup::before_migrate(ctx, db, set, &plan, backup, json)?;
                 }
                 let opts = Options {
                     resume: *resume,
@@ -56,9 +57,9 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
             };
             apply(ctx, *out, *dry_run, |db, set, opts, ev| {
                 if !opts.dry_run {
-                    let plan = crate::db::auto_backup::Plan::Down(&target);
+                    let plan = crate::db::auto_backup::Planned::down(db, set, &target);
                     let json = out.format == Format::Json;
-                    crate::db::auto_backup::before_migrate(ctx, db, set, plan, backup, json)?;
+                    crate::db::auto_backup::before_migrate(ctx, db, set, &plan, backup, json)?;
                 }
                 Ok(cairn::down(db, set, &target, opts, ev)?)
             })

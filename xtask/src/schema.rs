@@ -144,7 +144,7 @@ fn diff(
     });
     let dialect = match dialect.or(url_dialect) {
         Some(d) => d,
-        None => ctx.registry.dialect(&ctx.global.database_url)?,
+        None => ctx.registry.dialect(ctx.settings.database_url()?)?,
     };
     let url_side = [&a, &b].into_iter().find_map(|s| {
         if let Side::Url(u) = s {

@@ -35,6 +35,16 @@ pub enum Origin {
     },
     /// Cairn's default.
     Default,
+    /// `database_url_env` of `cairn.toml` names a variable that is not set: an error only for
+    /// commands that need the database.
+    Unset {
+        /// The variable.
+        var: String,
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: u32,
+    },
 }
 
 impl std::fmt::Display for Origin {
@@ -44,6 +54,9 @@ impl std::fmt::Display for Origin {
             Origin::Env { var } => write!(f, "environment {var}"),
             Origin::File { path, line } => write!(f, "{}:{line}", path.display()),
             Origin::Default => f.write_str("default"),
+            Origin::Unset { var, path, line } => {
+                write!(f, "{}:{line}: {var} is not set", path.display())
+            }
         }
     }
 }
@@ -125,12 +138,14 @@ impl Settings {
                             var: var.value.clone(),
                         },
                     },
-                    _ => bail!(
-                        "{}:{}: database_url_env names `{}`, which is not set",
-                        cfg.path.display(),
-                        var.line,
-                        var.value
-                    ),
+                    _ => Sourced {
+                        value: String::new(),
+                        origin: Origin::Unset {
+                            var: var.value.clone(),
+                            path: cfg.path.clone(),
+                            line: var.line,
+                        },
+                    },
                 },
                 (None, Some(url)) => url,
                 (None, None) => Sourced {
@@ -144,10 +159,19 @@ impl Settings {
             &global.history_table,
             file(config.as_ref(), cfg.history_table.clone()),
         ) {
-            (Some(t), _) => Sourced {
-                value: t.clone(),
-                origin: flag("history-table"),
-            },
+            (Some(t), _) => {
+                let options = ConnectOptions {
+                    history_table: t.clone(),
+                    ..ConnectOptions::default()
+                };
+                if let Err(e) = options.validate() {
+                    bail!("--history-table: {e}");
+                }
+                Sourced {
+                    value: t.clone(),
+                    origin: flag("history-table"),
+                }
+            }
             (None, Some(t)) => t,
             (None, None) => Sourced {
                 value: HISTORY_TABLE.to_string(),
@@ -239,6 +263,17 @@ impl Settings {
                 .map(|(_, s)| s.value.clone())
                 .unwrap_or_default(),
             history_table: self.history_table.value.clone(),
+        }
+    }
+
+    /// The database URL, or why there is none (`database_url_env` names an unset variable).
+    pub fn database_url(&self) -> Result<&str> {
+        match &self.database_url.origin {
+            Origin::Unset { var, path, line } => bail!(
+                "{}:{line}: database_url_env names `{var}`, which is not set; set it or pass --database-url",
+                path.display()
+            ),
+            _ => Ok(&self.database_url.value),
         }
     }
 

@@ -103,7 +103,16 @@ fn config_shows_each_value_with_its_origin() {
 #[test]
 fn database_url_env_names_the_variable_holding_the_url() {
     let p = project("database_url_env = \"APP_DB_URL\"\n");
-    let (code, _, err) = p.run(&["config"]);
+    // Unset: `config` still shows everything (the URL as unset), commands without a database
+    // work, and those that need one exit 2 naming the variable and the line.
+    let (code, out, err) = p.run(&["config", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let url = setting(&json(&out), "database_url").clone();
+    assert_eq!(url["origin"]["kind"], "unset", "{url}");
+    assert_eq!(url["origin"]["var"], "APP_DB_URL");
+    let (code, _, err) = p.run(&["migrate", "lint", "--dialect", "sqlite"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = p.run(&["migrate", "status"]);
     assert_eq!(code, 2);
     assert!(
         err.contains("cairn.toml:1") && err.contains("APP_DB_URL"),
@@ -232,4 +241,40 @@ fn a_closed_pipe_ends_quietly() {
     let stderr = String::from_utf8_lossy(&result.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(result.status.code(), Some(141), "{stderr}");
+}
+
+#[test]
+fn a_history_table_name_that_would_break_sql_is_refused_naming_its_source() {
+    let p = project("");
+    for bad in ["Order", "order", "my-history"] {
+        let (code, _, err) = p.run(&["migrate", "status", "--history-table", bad]);
+        assert_eq!(code, 2, "{bad}");
+        assert!(
+            err.contains("--history-table") && err.contains("lower-case"),
+            "{err}"
+        );
+    }
+    std::fs::write(
+        p.path().join("cairn.toml"),
+        "\nhistory_table = \"SchemaHistory\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = p.run(&["migrate", "status"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cairn.toml:2"), "{err}");
+}
+
+#[test]
+fn a_failing_init_statement_names_its_line_in_cairn_toml() {
+    let p = project("[init_sql]\nsqlite = \"PRAGMA foreign_keys = ON; SELEC 1\"\n");
+    let (code, _, err) = p.run(&["migrate", "up"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("init_sql statement 2 (`SELEC 1`) failed"),
+        "{err}"
+    );
+    assert!(
+        err.contains("init_sql.sqlite from") && err.contains("cairn.toml:2"),
+        "{err}"
+    );
 }

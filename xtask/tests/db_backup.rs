@@ -203,6 +203,69 @@ fn keep_prunes_older_backups(db: &TestDb) {
     assert_eq!(names.iter().filter(|n| **n == "other").count(), 1);
 }
 
+/// `db backup --keep` spares the pre-restore backup `db restore` leaves and the automatic one
+/// `migrate up` takes in the same folder; manifests say which kind each is.
+fn keep_spares_pre_restore_and_automatic_backups(db: &TestDb) {
+    let p = project(db);
+    let cwd = p.path();
+    let first = backup_file(&json(db, cwd, &["db", "backup", "--format", "json"]));
+    let (code, stdout, stderr) = run(cairn(db, cwd, &["db", "restore", &first, "--yes"]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    std::fs::write(
+        cwd.join("migrations/0002_drop.yaml"),
+        "depends_on: [0001_items]\nallow:\n  - {rule: drop_table, reason: test}\nup: DROP TABLE items;\ndown: CREATE TABLE items (id INTEGER PRIMARY KEY, name VARCHAR(20));\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = run(cairn(db, cwd, &["migrate", "up", "--backup"]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let second = backup_file(&json(db, cwd, &["db", "backup", "--format", "json"]));
+    let v = json(
+        db,
+        cwd,
+        &["db", "backup", "--keep", "1", "--format", "json"],
+    );
+    let pruned: Vec<&str> = v["pruned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        pruned,
+        [second.as_str(), first.as_str()],
+        "{}",
+        db.kind.name()
+    );
+    let listed = json(db, cwd, &["db", "backups", "--format", "json"]);
+    let mut kinds: Vec<&str> = listed["backups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["manifest"]["kind"].as_str().unwrap())
+        .collect();
+    kinds.sort_unstable();
+    assert_eq!(kinds, ["auto", "backup", "pre_restore"], "{listed:#}");
+}
+
+/// The help of `db optimize --vacuum` says what it does on each database, including the
+/// table locks PostgreSQL's VACUUM FULL takes.
+#[test]
+fn vacuum_help_names_each_dialect() {
+    let out = Command::new(assert_cmd::cargo::cargo_bin("cairn"))
+        .args(["db", "optimize", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for words in [
+        "VACUUM (FULL, ANALYZE)",
+        "ACCESS EXCLUSIVE",
+        "OPTIMIZE TABLE",
+        "SQLite",
+    ] {
+        assert!(help.contains(words), "{words} missing from {help}");
+    }
+}
+
 /// With a PATH that lacks the dump tools, server backups fail naming the tool and the
 /// package; SQLite needs no tool.
 fn missing_tool_is_named(db: &TestDb) {
@@ -355,6 +418,7 @@ cairn_tests::on_every_backend!(
     backup_verify_restore,
     damaged_backup_is_refused,
     keep_prunes_older_backups,
+    keep_spares_pre_restore_and_automatic_backups,
     missing_tool_is_named,
     backup_before_destructive_migrations,
 );

@@ -5,7 +5,7 @@
 //! afterwards) named by `--defaults-extra-file`, never on the command line, where any user of
 //! the machine could read the password in the process list.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 use std::process::Command;
 
@@ -37,19 +37,37 @@ pub fn backup(url: &MysqlUrl, path: &Path) -> Result<(), BackendError> {
     run_tool(cmd, None, &|t| scrub(url, t))
 }
 
-/// Runs the dump at `path` on the database `url` names with the `mariadb` / `mysql` client.
-/// Each table in the dump is dropped and recreated; MySQL commits DDL statement by statement,
-/// so a failure part-way leaves the tables restored so far.
+/// Drops every table, sequence and view the database has before the dump is loaded, so that
+/// tables created after the backup do not survive the restore (the dump drops and recreates
+/// only its own). Prepared statements, because the names are only known on the server.
+const DROP_EVERYTHING: &str = "\
+SET FOREIGN_KEY_CHECKS = 0;
+SET SESSION group_concat_max_len = 1073741824;
+SELECT IFNULL(CONCAT('DROP TABLE IF EXISTS ', GROUP_CONCAT(CONCAT('`', REPLACE(table_name, '`', '``'), '`'))), 'DO 0')
+  INTO @cairn_drop FROM information_schema.tables
+  WHERE table_schema = DATABASE() AND table_type <> 'VIEW';
+PREPARE cairn_drop FROM @cairn_drop; EXECUTE cairn_drop; DEALLOCATE PREPARE cairn_drop;
+SELECT IFNULL(CONCAT('DROP VIEW IF EXISTS ', GROUP_CONCAT(CONCAT('`', REPLACE(table_name, '`', '``'), '`'))), 'DO 0')
+  INTO @cairn_drop FROM information_schema.tables
+  WHERE table_schema = DATABASE() AND table_type = 'VIEW';
+PREPARE cairn_drop FROM @cairn_drop; EXECUTE cairn_drop; DEALLOCATE PREPARE cairn_drop;
+";
+
+/// Replaces the contents of the database `url` names with the dump at `path`: every table and
+/// view is dropped, then the dump is run with the `mariadb` / `mysql` client. MySQL commits
+/// DDL statement by statement, so a failure part-way leaves the tables restored so far
+/// (stored routines and events not in the dump are left as they are).
 pub fn restore(url: &MysqlUrl, path: &Path) -> Result<(), BackendError> {
     let tool = find_tool(&["mariadb", "mysql"], INSTALL)?;
     let options = option_file(url, &tool)?;
-    let input = std::fs::File::open(path)
+    let dump = std::fs::File::open(path)
         .map_err(|e| BackendError::Other(format!("cannot read {}: {e}", path.display())))?;
+    let input = std::io::Cursor::new(DROP_EVERYTHING).chain(dump);
     let mut cmd = Command::new(&tool);
     cmd.arg(defaults_arg(&options))
         .args(["--batch", "--default-character-set=utf8mb4"])
         .arg(&url.database);
-    run_tool(cmd, Some(input), &|t| scrub(url, t))
+    run_tool(cmd, Some(Box::new(input)), &|t| scrub(url, t))
 }
 
 /// `--defaults-extra-file=...`, which the tools require as their first argument.

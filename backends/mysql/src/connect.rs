@@ -11,14 +11,8 @@ use crate::{errors, tls};
 /// Runs `options.init_sql` on a new session.
 pub fn init_session(conn: &mut Conn, options: &ConnectOptions) -> Result<(), BackendError> {
     for (i, sql) in options.init_statements(Dialect::Mysql).iter().enumerate() {
-        conn.query_drop(sql).map_err(|e| {
-            BackendError::Connection(format!(
-                "init_sql statement {} (`{}`) failed: {}",
-                i + 1,
-                sql.trim(),
-                errors::cause(&e)
-            ))
-        })?;
+        conn.query_drop(sql)
+            .map_err(|e| options.init_failed(i, sql, &errors::cause(&e)))?;
     }
     Ok(())
 }

@@ -6,7 +6,7 @@
 
 use cairn::{AppliedMigration, HistoryStatus, decode_depends_on, encode_depends_on};
 use mysql::prelude::{FromValue, Queryable};
-use mysql::{Conn, FromValueError, Params, Row, Value};
+use mysql::{Conn, FromValueError, Params, Row, TxOpts, Value};
 
 /// Every column with its type, in table order.
 const COLUMNS: &[(&str, &str)] = &[
@@ -97,7 +97,7 @@ pub fn read(conn: &mut Conn, table: &str) -> mysql::Result<Vec<AppliedMigration>
 
 /// Inserts `row` with `status` (its `applied_at` is now, `execution_ms` 0).
 pub fn insert(
-    conn: &mut Conn,
+    conn: &mut impl Queryable,
     table: &str,
     row: &AppliedMigration,
     status: HistoryStatus,
@@ -121,6 +121,45 @@ pub fn insert(
             row.rank.into(),
         ]),
     )
+}
+
+/// Inserts `rows` as applied now (adoption), one multi-row `INSERT` per
+/// [`cairn::insert_batches`] slice, in one transaction: every row or none.
+pub fn insert_applied(
+    conn: &mut Conn,
+    table: &str,
+    rows: &[AppliedMigration],
+) -> mysql::Result<()> {
+    let mut tx = conn.start_transaction(TxOpts::default())?;
+    for batch in cairn::insert_batches(rows) {
+        let tuples = vec![format!("(?, ?, ?, {NOW}, 0, ?, ?, ?, ?, ?, ?, ?)"); batch.len()];
+        let mut params: Vec<Value> = Vec::with_capacity(batch.len() * 10);
+        for row in batch {
+            params.extend([
+                row.id.as_str().into(),
+                row.checksum.as_str().into(),
+                row.description.as_str().into(),
+                row.applied_by.as_str().into(),
+                row.engine_version.as_str().into(),
+                row.up_sql.as_deref().into(),
+                row.down_sql.as_deref().into(),
+                encode_depends_on(&row.depends_on).into(),
+                HistoryStatus::Applied.as_str().into(),
+                row.rank.into(),
+            ]);
+        }
+        tx.exec_drop(
+            format!(
+                "INSERT INTO `{table}` (id, checksum, description, applied_at, execution_ms,
+                     applied_by, engine_version, up_sql, down_sql, depends_on, status,
+                     installed_rank)
+                 VALUES {}",
+                tuples.join(", ")
+            ),
+            Params::Positional(params),
+        )?;
+    }
+    tx.commit()
 }
 
 /// Marks `id` applied now, with its run time.
@@ -164,8 +203,60 @@ pub fn fail(
 }
 
 /// Deletes `id`'s row.
-pub fn delete(conn: &mut Conn, table: &str, id: &str) -> mysql::Result<()> {
+pub fn delete(conn: &mut impl Queryable, table: &str, id: &str) -> mysql::Result<()> {
     conn.exec_drop(format!("DELETE FROM `{table}` WHERE id = ?"), (id,))
+}
+
+/// Replaces the row of `row.id` (a changed repeatable's previous run) with `row`, as
+/// [`insert`] writes it, in one transaction (the history table is InnoDB).
+pub fn replace(
+    conn: &mut Conn,
+    table: &str,
+    row: &AppliedMigration,
+    status: HistoryStatus,
+) -> mysql::Result<()> {
+    let mut tx = conn.start_transaction(TxOpts::default())?;
+    delete(&mut tx, table, &row.id)?;
+    insert(&mut tx, table, row, status)?;
+    tx.commit()
+}
+
+/// Puts `previous` back exactly as it was read (time to the millisecond, status, rank and all)
+/// in place of the row a failed re-run of the same repeatable migration wrote, in one
+/// transaction.
+pub fn put_back(conn: &mut Conn, table: &str, previous: &AppliedMigration) -> mysql::Result<()> {
+    // Read back as `YYYY-MM-DDTHH:MM:SS.mmmZ`; a DATETIME takes it without the T and the Z.
+    let applied_at = previous
+        .applied_at
+        .trim_end_matches('Z')
+        .replacen('T', " ", 1);
+    let mut tx = conn.start_transaction(TxOpts::default())?;
+    delete(&mut tx, table, &previous.id)?;
+    tx.exec_drop(
+        format!(
+            "INSERT INTO `{table}` (id, checksum, description, applied_at, execution_ms,
+                 applied_by, engine_version, up_sql, down_sql, depends_on, status, installed_rank,
+                 failed_statement, error)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ),
+        Params::Positional(vec![
+            previous.id.as_str().into(),
+            previous.checksum.as_str().into(),
+            previous.description.as_str().into(),
+            applied_at.into(),
+            previous.execution_ms.into(),
+            previous.applied_by.as_str().into(),
+            previous.engine_version.as_str().into(),
+            previous.up_sql.as_deref().into(),
+            previous.down_sql.as_deref().into(),
+            encode_depends_on(&previous.depends_on).into(),
+            previous.status.as_str().into(),
+            previous.rank.into(),
+            previous.failed_statement.into(),
+            previous.error.as_deref().into(),
+        ]),
+    )?;
+    tx.commit()
 }
 
 /// Column `index` of `row` as `T` (use `Option<T>` for nullable columns). Unlike the driver's

@@ -82,6 +82,8 @@ pub struct Mysql {
     locked: bool,
     /// Catalog queries run by [`Backend::introspect`] on this session so far.
     introspection_queries: usize,
+    /// Which query gives table sizes here, once a health or optimize call has found out.
+    size_source: maintenance::SizeSource,
 }
 
 impl fmt::Debug for Mysql {
@@ -101,6 +103,7 @@ impl Mysql {
 
     /// Connects to the database `url` names and runs `options.init_sql` on the session.
     pub fn open_with(url: &str, options: &ConnectOptions) -> Result<Mysql, BackendError> {
+        options.validate()?;
         let url = url::parse(url)?;
         let mut conn = open_conn(&url)?;
         init_session(&mut conn, options)?;
@@ -111,6 +114,7 @@ impl Mysql {
             url,
             locked: false,
             introspection_queries: 0,
+            size_source: maintenance::SizeSource::default(),
         })
     }
 
@@ -172,13 +176,20 @@ impl Mysql {
             // A script's own open transaction is rolled back, as the mysql client does when a
             // script fails; statements it committed (all DDL, all autocommit DML) stay.
             let recorded = self.settle("ROLLBACK").and_then(|()| {
-                history::fail(
-                    &mut self.conn,
-                    &self.options.history_table,
-                    id,
-                    index + 1,
-                    &message,
-                )
+                match step.replaces {
+                    // A repeatable's re-run: the next `up` runs it again from the start, so its
+                    // previous row is the truth, not a `failed` row to repair or resume.
+                    Some(previous) => {
+                        history::put_back(&mut self.conn, &self.options.history_table, previous)
+                    }
+                    None => history::fail(
+                        &mut self.conn,
+                        &self.options.history_table,
+                        id,
+                        index + 1,
+                        &message,
+                    ),
+                }
                 .map_err(|e| self.db_error(&e))
             });
             match recorded {
@@ -190,6 +201,12 @@ impl Mysql {
                     };
                 }
                 Err(BackendError::Connection(_)) => {}
+                Err(other) if step.replaces.is_some() => {
+                    return BackendError::Other(format!(
+                        "statement {} of migration {id} failed: {message}; putting back its previous history row failed too: {other}; the row stays `running`, so the next run stops until `migrate repair {id}`",
+                        index + 1
+                    ));
+                }
                 Err(other) => {
                     return BackendError::Statement {
                         index,
@@ -285,6 +302,12 @@ impl Backend for Mysql {
         // Written (and committed) before any statement: whatever happens next, the database
         // says this migration was started.
         match (step.direction, step.resume) {
+            (Direction::Up, false) if step.replaces.is_some() => history::replace(
+                &mut self.conn,
+                &self.options.history_table,
+                step.record,
+                HistoryStatus::Running,
+            ),
             (Direction::Up, false) => history::insert(
                 &mut self.conn,
                 &self.options.history_table,
@@ -322,6 +345,11 @@ impl Backend for Mysql {
 
     fn forget(&mut self, id: &str) -> Result<(), BackendError> {
         history::delete(&mut self.conn, &self.options.history_table, id)
+            .map_err(|e| self.db_error(&e))
+    }
+
+    fn record_applied(&mut self, rows: &[AppliedMigration]) -> Result<(), BackendError> {
+        history::insert_applied(&mut self.conn, &self.options.history_table, rows)
             .map_err(|e| self.db_error(&e))
     }
 
@@ -363,6 +391,7 @@ impl Backend for Mysql {
                     url,
                     locked: false,
                     introspection_queries: 0,
+                    size_source: maintenance::SizeSource::default(),
                 };
                 Ok(Box::new(cairn::Scratch::new(
                     Box::new(db),
@@ -387,6 +416,10 @@ impl Backend for Mysql {
 
     fn integrity_check(&mut self) -> Result<Vec<String>, BackendError> {
         maintenance::integrity_check(self)
+    }
+
+    fn integrity_check_of(&mut self, tables: &[String]) -> Result<Vec<String>, BackendError> {
+        maintenance::integrity_check_of(self, tables)
     }
 
     fn foreign_key_violations(

@@ -1,9 +1,11 @@
 //! Health checks and maintenance on MySQL/MariaDB: `CHECK TABLE ... QUICK`, orphan rows of
 //! every declared key, sizes from `information_schema.TABLES`, `ANALYZE TABLE` and
-//! `OPTIMIZE TABLE`. Each is one statement over all tables, whatever their number.
+//! `OPTIMIZE TABLE`. Each is one statement over all tables, whatever their number, and the
+//! table list costs one query per call (the session remembers which size view works).
 
 use cairn::ops::{
-    DeclaredForeignKey, ForeignKeyViolation, StorageSizes, TableAction, TableSize, orphan_rows,
+    ForeignKeyViolation, StorageSizes, TableAction, TableSize, number_cell, orphan_rows_of_catalog,
+    text_cell,
 };
 use cairn::schema::ident;
 use cairn::{Backend, BackendError, Dialect, Rows};
@@ -27,26 +29,59 @@ const FILE_SIZES: &str = "SELECT t.TABLE_NAME, COALESCE(s.FILE_SIZE,
     WHERE t.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE = 'BASE TABLE'
     ORDER BY t.TABLE_NAME";
 
+/// Every column of every foreign key of the current database, in key order: the catalog
+/// [`orphan_rows_of_catalog`] reads, one query instead of an introspection of the schema.
+const KEY_COLUMNS: &str = "SELECT TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME, REFERENCED_TABLE_NAME,
+        REFERENCED_COLUMN_NAME
+    FROM information_schema.KEY_COLUMN_USAGE
+    WHERE TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_SCHEMA = DATABASE()
+    ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION";
+
+/// Which query lists the base tables with their bytes on this server: learnt on first use, so
+/// a session asks for a view the server lacks (or hides) once, not on every call.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum SizeSource {
+    /// Not tried yet on this session.
+    #[default]
+    Unknown,
+    /// [`FILE_SIZES`] over the tablespace view of this name is readable.
+    Tablespaces(&'static str),
+    /// Neither view is readable: the server's [`ESTIMATES`].
+    Estimates,
+}
+
+/// MariaDB's and MySQL 8's names for the tablespace view, in the order tried.
+const TABLESPACE_VIEWS: [&str; 2] = ["INNODB_SYS_TABLESPACES", "INNODB_TABLESPACES"];
+
 /// Base tables and their bytes: tablespace file sizes where the server shows them (MariaDB's
 /// `INNODB_SYS_TABLESPACES`, MySQL 8's `INNODB_TABLESPACES`; both need the `PROCESS`
-/// privilege), else the server's estimates. One query when the first form is readable.
+/// privilege), else the server's estimates. One query once the session knows which works.
 fn tables(db: &mut Mysql) -> Result<Vec<TableSize>, BackendError> {
-    let mut rows = None;
-    for view in ["INNODB_SYS_TABLESPACES", "INNODB_TABLESPACES"] {
-        if let Ok(r) = db.query(&FILE_SIZES.replace("{view}", view)) {
-            rows = Some(r);
-            break;
+    let rows = match db.size_source {
+        SizeSource::Tablespaces(view) => db.query(&FILE_SIZES.replace("{view}", view))?,
+        SizeSource::Estimates => db.query(ESTIMATES)?,
+        SizeSource::Unknown => {
+            let mut found = None;
+            for view in TABLESPACE_VIEWS {
+                if let Ok(rows) = db.query(&FILE_SIZES.replace("{view}", view)) {
+                    found = Some((SizeSource::Tablespaces(view), rows));
+                    break;
+                }
+            }
+            // Remembered only once a query succeeded: a lost connection teaches nothing.
+            let (source, rows) = match found {
+                Some(f) => f,
+                None => (SizeSource::Estimates, db.query(ESTIMATES)?),
+            };
+            db.size_source = source;
+            rows
         }
-    }
-    let rows = match rows {
-        Some(r) => r,
-        None => db.query(ESTIMATES)?,
     };
     Ok(rows
         .iter()
         .map(|row| TableSize {
-            table: text(row, 0),
-            bytes: text(row, 1).parse().unwrap_or(0),
+            table: text_cell(row, 0).to_string(),
+            bytes: number_cell(row, 1).unwrap_or(0),
         })
         .collect())
 }
@@ -56,56 +91,56 @@ fn tables(db: &mut Mysql) -> Result<Vec<TableSize>, BackendError> {
 fn over_all_tables(
     db: &mut Mysql,
     op: &str,
-    names: &[TableSize],
+    names: &[String],
     suffix: &str,
 ) -> Result<Rows, BackendError> {
     if names.is_empty() {
         return Ok(Vec::new());
     }
-    let list: Vec<String> = names
-        .iter()
-        .map(|t| ident(&t.table, Dialect::Mysql))
-        .collect();
+    let list: Vec<String> = names.iter().map(|t| ident(t, Dialect::Mysql)).collect();
     db.query(&format!("{op} {}{suffix}", list.join(", ")))
 }
 
 /// `CHECK TABLE ... QUICK` (no row scan for InnoDB's deep checks, but index and page
-/// consistency): every error and warning, and every final status other than `OK`.
+/// consistency) over every base table: [`integrity_check_of`] after listing them.
 pub fn integrity_check(db: &mut Mysql) -> Result<Vec<String>, BackendError> {
-    let names = tables(db)?;
-    let rows = over_all_tables(db, "CHECK TABLE", &names, " QUICK")?;
+    let names: Vec<String> = tables(db)?.into_iter().map(|t| t.table).collect();
+    integrity_check_of(db, &names)
+}
+
+/// `CHECK TABLE ... QUICK` over `names` in one statement: every error and warning, and every
+/// final status other than `OK`.
+pub fn integrity_check_of(db: &mut Mysql, names: &[String]) -> Result<Vec<String>, BackendError> {
+    let rows = over_all_tables(db, "CHECK TABLE", names, " QUICK")?;
     Ok(rows
         .iter()
         .filter(|row| {
-            let kind = text(row, 2).to_ascii_lowercase();
-            let message = text(row, 3);
+            let kind = text_cell(row, 2).to_ascii_lowercase();
             kind == "error"
                 || kind == "warning"
-                || (kind == "status" && !message.eq_ignore_ascii_case("ok"))
+                || (kind == "status" && !text_cell(row, 3).eq_ignore_ascii_case("ok"))
         })
-        .map(|row| format!("{}: {} {}", text(row, 0), text(row, 2), text(row, 3)))
+        .map(|row| {
+            format!(
+                "{}: {} {}",
+                text_cell(row, 0),
+                text_cell(row, 2),
+                text_cell(row, 3)
+            )
+        })
         .collect())
 }
 
-/// Orphan rows of every declared key in one `UNION ALL` query. InnoDB enforces keys, but any
+/// Orphan rows of every declared key (listed by one [`KEY_COLUMNS`] query; keys to tables of
+/// other databases are left out) in one `UNION ALL` query. InnoDB enforces keys, but any
 /// session may turn `foreign_key_checks` off (dump restores and bulk loads do) and the server
 /// never re-checks rows written meanwhile, and the catalog cannot tell which keys were
 /// affected; so every key is checked, each a semi-join on the parent's key index (InnoDB
 /// requires one). Keys of non-InnoDB tables are parsed and dropped by the server, so they
 /// are not in the catalog and not checked.
 pub fn foreign_key_violations(db: &mut Mysql) -> Result<Vec<ForeignKeyViolation>, BackendError> {
-    let schema = db.introspect()?;
-    let keys: Vec<DeclaredForeignKey<'_>> = schema
-        .tables
-        .iter()
-        .flat_map(|t| {
-            t.foreign_keys.iter().map(move |key| DeclaredForeignKey {
-                table: &t.name,
-                key,
-            })
-        })
-        .collect();
-    orphan_rows(db, &keys)
+    let catalog = db.query(KEY_COLUMNS)?;
+    orphan_rows_of_catalog(db, &catalog)
 }
 
 /// Each base table's data and index bytes, and their sum for the database.
@@ -121,12 +156,12 @@ pub fn table_sizes(db: &mut Mysql) -> Result<StorageSizes, BackendError> {
 /// rebuild of each table that returns free space to the file system when it has its own
 /// tablespace, then an analyze). Each table's server messages are reported.
 pub fn optimize(db: &mut Mysql, rebuild: bool) -> Result<Vec<TableAction>, BackendError> {
-    let names = tables(db)?;
+    let names: Vec<String> = tables(db)?.into_iter().map(|t| t.table).collect();
     let schema = db.url.database.clone();
     let mut actions: Vec<TableAction> = names
         .iter()
-        .map(|t| TableAction {
-            table: t.table.clone(),
+        .map(|table| TableAction {
+            table: table.clone(),
             actions: Vec::new(),
             messages: Vec::new(),
         })
@@ -143,14 +178,10 @@ pub fn optimize(db: &mut Mysql, rebuild: bool) -> Result<Vec<TableAction>, Backe
             let qualified = format!("{schema}.{}", a.table);
             a.messages.extend(
                 rows.iter()
-                    .filter(|row| text(row, 0) == qualified)
-                    .map(|row| format!("{}: {}", text(row, 2), text(row, 3))),
+                    .filter(|row| text_cell(row, 0) == qualified)
+                    .map(|row| format!("{}: {}", text_cell(row, 2), text_cell(row, 3))),
             );
         }
     }
     Ok(actions)
-}
-
-fn text(row: &[Option<String>], i: usize) -> String {
-    row.get(i).cloned().flatten().unwrap_or_default()
 }

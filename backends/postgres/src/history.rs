@@ -4,6 +4,7 @@ use cairn::{
     AppliedMigration, BackendError, HISTORY_COLUMNS, HistoryStatus, decode_depends_on,
     encode_depends_on,
 };
+use postgres::types::ToSql;
 use postgres::{Error, GenericClient, Row};
 
 /// Creates the table in the current schema if absent; if present, returns the columns this
@@ -196,5 +197,101 @@ pub fn fail(
 /// Deletes `id`'s row.
 pub fn delete(client: &mut impl GenericClient, table: &str, id: &str) -> Result<(), Error> {
     client.execute(&format!("DELETE FROM {table} WHERE id = $1"), &[&id])?;
+    Ok(())
+}
+
+/// Replaces the row of `row.id` (a changed repeatable's previous run) with `row`, as
+/// [`insert`] writes it; inside the caller's transaction when there is one.
+pub fn replace(
+    client: &mut impl GenericClient,
+    table: &str,
+    row: &AppliedMigration,
+    status: HistoryStatus,
+    execution_ms: i64,
+) -> Result<(), Error> {
+    delete(client, table, &row.id)?;
+    insert(client, table, row, status, execution_ms)
+}
+
+/// Puts `previous` back exactly as it was read (time to the millisecond, status, rank and all)
+/// in place of the row a failed re-run of the same repeatable migration wrote.
+pub fn put_back(
+    client: &mut impl GenericClient,
+    table: &str,
+    previous: &AppliedMigration,
+) -> Result<(), Error> {
+    delete(client, table, &previous.id)?;
+    client.execute(
+        &format!(
+            "INSERT INTO {table} (id, checksum, description, applied_at, execution_ms, applied_by,
+                 engine_version, up_sql, down_sql, depends_on, status, installed_rank,
+                 failed_statement, error)
+             VALUES ($1, $2, $3, CAST($4::text AS timestamptz), $5, $6, $7, $8, $9, $10, $11,
+                     $12, $13, $14)"
+        ),
+        &[
+            &previous.id,
+            &previous.checksum,
+            &previous.description,
+            &previous.applied_at,
+            &previous.execution_ms,
+            &previous.applied_by,
+            &previous.engine_version,
+            &previous.up_sql,
+            &previous.down_sql,
+            &encode_depends_on(&previous.depends_on),
+            &previous.status.as_str(),
+            &previous.rank,
+            &previous.failed_statement,
+            &previous.error,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Inserts `rows` as applied (adoption), one multi-row `INSERT` per
+/// [`cairn::insert_batches`] slice; the caller's transaction makes it all or nothing.
+pub fn insert_applied(
+    client: &mut impl GenericClient,
+    table: &str,
+    rows: &[AppliedMigration],
+) -> Result<(), Error> {
+    let applied = HistoryStatus::Applied.as_str();
+    let zero: i64 = 0;
+    for batch in cairn::insert_batches(rows) {
+        let depends: Vec<String> = batch
+            .iter()
+            .map(|r| encode_depends_on(&r.depends_on))
+            .collect();
+        let mut params: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(batch.len() * 11);
+        let mut tuples = Vec::with_capacity(batch.len());
+        for (row, depends_on) in batch.iter().zip(&depends) {
+            let first = params.len() + 1;
+            let places: Vec<String> = (first..first + 11).map(|i| format!("${i}")).collect();
+            tuples.push(format!("({})", places.join(", ")));
+            params.extend([
+                &row.id as &(dyn ToSql + Sync),
+                &row.checksum,
+                &row.description,
+                &zero,
+                &row.applied_by,
+                &row.engine_version,
+                &row.up_sql,
+                &row.down_sql,
+                depends_on,
+                &applied,
+                &row.rank,
+            ]);
+        }
+        client.execute(
+            &format!(
+                "INSERT INTO {table} (id, checksum, description, execution_ms, applied_by,
+                     engine_version, up_sql, down_sql, depends_on, status, installed_rank)
+                 VALUES {}",
+                tuples.join(", ")
+            ),
+            &params,
+        )?;
+    }
     Ok(())
 }

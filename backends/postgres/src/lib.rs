@@ -91,6 +91,7 @@ impl Postgres {
 
     /// Connects to the database `url` names and runs `options.init_sql` on the session.
     pub fn open_with(url: &str, options: &ConnectOptions) -> Result<Postgres, BackendError> {
+        options.validate()?;
         let target = url::parse(url)?;
         Postgres::connect_to(target, cairn::redact_url(url), options.clone())
     }
@@ -113,12 +114,7 @@ impl Postgres {
             .enumerate()
         {
             client.batch_execute(sql).map_err(|e| {
-                BackendError::Connection(format!(
-                    "init_sql statement {} (`{}`) failed: {}",
-                    i + 1,
-                    sql.trim(),
-                    errors::other(&target, &e)
-                ))
+                options.init_failed(i, sql, &errors::other(&target, &e).to_string())
             })?;
         }
         Ok(Postgres {
@@ -153,6 +149,13 @@ impl Postgres {
         run_statements(&mut tx, target, step)?;
         let ms = elapsed_ms(start);
         match step.direction {
+            Direction::Up if step.replaces.is_some() => history::replace(
+                &mut tx,
+                &self.options.history_table,
+                step.record,
+                HistoryStatus::Applied,
+                ms_i64(ms),
+            ),
             Direction::Up => history::insert(
                 &mut tx,
                 &self.options.history_table,
@@ -175,6 +178,18 @@ impl Postgres {
         let fail = |e: postgres::Error| errors::other(target, &e);
         let start = Instant::now();
         match (step.direction, step.resume) {
+            (Direction::Up, false) if step.replaces.is_some() => {
+                let mut tx = client.transaction().map_err(fail)?;
+                history::replace(
+                    &mut tx,
+                    &self.options.history_table,
+                    step.record,
+                    HistoryStatus::Running,
+                    0,
+                )
+                .and_then(|()| tx.commit())
+                .map_err(fail)?
+            }
             (Direction::Up, false) => history::insert(
                 client,
                 &self.options.history_table,
@@ -189,7 +204,14 @@ impl Postgres {
         }
         if let Err(e) = run_statements(client, target, step) {
             // A lost connection leaves the row `running`, which the next run reports.
-            if let BackendError::Statement { index, message, .. } = &e {
+            if let (BackendError::Statement { .. }, Some(previous)) = (&e, step.replaces) {
+                // A repeatable's re-run: the next `up` runs it again from the start, so its
+                // previous row is the truth, not a `failed` row to repair or resume.
+                let mut tx = client.transaction().map_err(fail)?;
+                history::put_back(&mut tx, &self.options.history_table, previous)
+                    .and_then(|()| tx.commit())
+                    .map_err(|failed| not_put_back(&e, &step.record.id, &failed))?;
+            } else if let BackendError::Statement { index, message, .. } = &e {
                 history::fail(
                     client,
                     &self.options.history_table,
@@ -304,6 +326,14 @@ impl Backend for Postgres {
             .map_err(|e| errors::other(&self.target, &e))
     }
 
+    fn record_applied(&mut self, rows: &[AppliedMigration]) -> Result<(), BackendError> {
+        let target = &self.target;
+        let fail = |e: postgres::Error| errors::other(target, &e);
+        let mut tx = self.client.transaction().map_err(fail)?;
+        history::insert_applied(&mut tx, &self.options.history_table, rows).map_err(fail)?;
+        tx.commit().map_err(fail)
+    }
+
     fn query(&mut self, sql: &str) -> Result<cairn::Rows, BackendError> {
         query::rows(&mut self.client, sql).map_err(|e| errors::other(&self.target, &e))
     }
@@ -403,4 +433,11 @@ fn elapsed_ms(start: Instant) -> u64 {
 
 fn ms_i64(ms: u64) -> i64 {
     i64::try_from(ms).unwrap_or(i64::MAX)
+}
+
+/// A failed re-run of a repeatable migration whose previous history row could not be put back.
+fn not_put_back(failure: &BackendError, id: &str, cause: &dyn std::fmt::Display) -> BackendError {
+    BackendError::Other(format!(
+        "migration {id}: {failure}; putting back its previous history row failed too: {cause}; the row stays `running`, so the next run stops until `migrate repair {id}`"
+    ))
 }

@@ -1,10 +1,12 @@
 //! Health checks and maintenance on PostgreSQL, in the current schema: invalid indexes and
-//! page checksum failures, orphan rows of keys the server does not guarantee, sizes from
-//! `pg_total_relation_size`, and `VACUUM (ANALYZE)`. Every function runs a fixed number of
-//! queries whatever the number of tables.
+//! page checksum failures (one query), orphan rows of keys the server does not guarantee
+//! (one catalog query, one count), sizes from `pg_total_relation_size`, and `VACUUM
+//! (ANALYZE)`. Every function runs a fixed number of queries whatever the number of tables,
+//! and none introspects the schema.
 
 use cairn::ops::{
-    DeclaredForeignKey, ForeignKeyViolation, StorageSizes, TableAction, TableSize, orphan_rows,
+    ForeignKeyViolation, StorageSizes, TableAction, TableSize, number_cell, orphan_rows_of_catalog,
+    text_cell,
 };
 use cairn::schema::ident;
 use cairn::{Backend, BackendError, Dialect};
@@ -20,78 +22,59 @@ const TABLES: &str = "SELECT c.relname, pg_total_relation_size(c.oid), COALESCE(
     ORDER BY c.relname";
 
 /// Indexes a failed `CREATE INDEX CONCURRENTLY` (or `REINDEX CONCURRENTLY`) left invalid, and
-/// page checksum failures the server counted (NULL when data checksums are off).
+/// page checksum failures the server counted (NULL when data checksums are off): one query.
 pub fn integrity_check(db: &mut Postgres) -> Result<Vec<String>, BackendError> {
-    let mut problems: Vec<String> = db
+    Ok(db
         .query(
-            "SELECT ic.relname, tc.relname FROM pg_index i
+            "SELECT 'index', ic.relname::text, tc.relname::text FROM pg_index i
              JOIN pg_class ic ON ic.oid = i.indexrelid
              JOIN pg_class tc ON tc.oid = i.indrelid
              JOIN pg_namespace n ON n.oid = tc.relnamespace
              WHERE NOT (i.indisvalid AND i.indisready) AND n.nspname = current_schema()
-             ORDER BY ic.relname",
+             UNION ALL
+             SELECT 'checksums', checksum_failures::text, NULL FROM pg_stat_database
+             WHERE datname = current_database() AND checksum_failures > 0
+             ORDER BY 1, 2",
         )?
-        .into_iter()
-        .map(|row| {
-            format!(
+        .iter()
+        .map(|row| match text_cell(row, 0) {
+            "index" => format!(
                 "index {} on {} is invalid (left by a failed CREATE INDEX CONCURRENTLY?): the planner ignores it; drop and create it again",
-                text(&row, 0),
-                text(&row, 1)
-            )
+                text_cell(row, 1),
+                text_cell(row, 2)
+            ),
+            _ => format!(
+                "{} data page checksum failures since the statistics were reset: storage corruption",
+                text_cell(row, 1)
+            ),
         })
-        .collect();
-    let failures = db.query(
-        "SELECT checksum_failures FROM pg_stat_database WHERE datname = current_database()",
-    )?;
-    if let Some(n) = failures
-        .first()
-        .and_then(|r| r.first().cloned().flatten())
-        .and_then(|v| v.parse::<u64>().ok())
-        .filter(|n| *n > 0)
-    {
-        problems.push(format!(
-            "{n} data page checksum failures since the statistics were reset: storage corruption"
-        ));
-    }
-    Ok(problems)
+        .collect())
 }
 
-/// Orphan rows of the keys the server does not guarantee: `NOT VALID` ones (rows older than
-/// the key were never checked) and ones whose triggers were disabled (`ALTER TABLE ... DISABLE
-/// TRIGGER ALL`). A validated key with enabled triggers cannot have orphans, so it costs
-/// nothing. Two catalog queries and one `UNION ALL` count, and none when every key is sound.
+/// Every column of the foreign keys of the current schema that the server does not guarantee,
+/// in key order: `NOT VALID` ones (rows older than the key were never checked) and ones whose
+/// triggers were disabled (`ALTER TABLE ... DISABLE TRIGGER ALL`). The catalog
+/// [`orphan_rows_of_catalog`] reads.
+const UNGUARDED_KEY_COLUMNS: &str = "SELECT cl.relname::text, c.conname::text, a.attname::text,
+        r.relname::text, ra.attname::text
+    FROM pg_constraint c
+    JOIN pg_class cl ON cl.oid = c.conrelid
+    JOIN pg_namespace n ON n.oid = cl.relnamespace
+    JOIN pg_class r ON r.oid = c.confrelid
+    CROSS JOIN LATERAL unnest(c.conkey, c.confkey) WITH ORDINALITY AS k(attnum, refnum, ord)
+    JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
+    JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = k.refnum
+    WHERE c.contype = 'f' AND n.nspname = current_schema()
+      AND (NOT c.convalidated OR EXISTS (
+           SELECT 1 FROM pg_trigger t WHERE t.tgconstraint = c.oid AND t.tgenabled = 'D'))
+    ORDER BY cl.relname, c.conname, k.ord";
+
+/// Orphan rows of the keys the server does not guarantee ([`UNGUARDED_KEY_COLUMNS`]). A
+/// validated key with enabled triggers cannot have orphans, so it costs nothing. One catalog
+/// query and one `UNION ALL` count, and only the first when every key is sound.
 pub fn foreign_key_violations(db: &mut Postgres) -> Result<Vec<ForeignKeyViolation>, BackendError> {
-    let unguarded: Vec<(String, String)> = db
-        .query(
-            "SELECT cl.relname, c.conname FROM pg_constraint c
-             JOIN pg_class cl ON cl.oid = c.conrelid
-             JOIN pg_namespace n ON n.oid = cl.relnamespace
-             WHERE c.contype = 'f' AND n.nspname = current_schema()
-               AND (NOT c.convalidated OR EXISTS (
-                    SELECT 1 FROM pg_trigger t WHERE t.tgconstraint = c.oid AND t.tgenabled = 'D'))",
-        )?
-        .iter()
-        .map(|row| (text(row, 0), text(row, 1)))
-        .collect();
-    if unguarded.is_empty() {
-        return Ok(Vec::new());
-    }
-    let schema = db.introspect()?;
-    let keys: Vec<DeclaredForeignKey<'_>> = schema
-        .tables
-        .iter()
-        .flat_map(|t| t.foreign_keys.iter().map(move |k| (t, k)))
-        .filter(|(t, k)| {
-            unguarded
-                .iter()
-                .any(|(table, name)| *table == t.name && k.name.as_deref() == Some(name))
-        })
-        .map(|(t, key)| DeclaredForeignKey {
-            table: &t.name,
-            key,
-        })
-        .collect();
-    orphan_rows(db, &keys)
+    let catalog = db.query(UNGUARDED_KEY_COLUMNS)?;
+    orphan_rows_of_catalog(db, &catalog)
 }
 
 /// `pg_database_size` and each table's `pg_total_relation_size` (heap, indexes, TOAST).
@@ -99,14 +82,14 @@ pub fn table_sizes(db: &mut Postgres) -> Result<StorageSizes, BackendError> {
     let database_bytes = db
         .query("SELECT pg_database_size(current_database())")?
         .first()
-        .map(|r| number(r, 0))
+        .and_then(|r| number_cell(r, 0))
         .unwrap_or(0);
     let tables = db
         .query(TABLES)?
         .iter()
         .map(|row| TableSize {
-            table: text(row, 0),
-            bytes: number(row, 1),
+            table: text_cell(row, 0).to_string(),
+            bytes: number_cell(row, 1).unwrap_or(0),
         })
         .collect();
     Ok(StorageSizes {
@@ -122,7 +105,12 @@ pub fn optimize(db: &mut Postgres, full: bool) -> Result<Vec<TableAction>, Backe
     let tables: Vec<(String, u64)> = db
         .query(TABLES)?
         .iter()
-        .map(|row| (text(row, 0), number(row, 2)))
+        .map(|row| {
+            (
+                text_cell(row, 0).to_string(),
+                number_cell(row, 2).unwrap_or(0),
+            )
+        })
         .collect();
     if tables.is_empty() {
         return Ok(Vec::new());
@@ -146,16 +134,4 @@ pub fn optimize(db: &mut Postgres, full: bool) -> Result<Vec<TableAction>, Backe
             messages: vec![format!("{dead} dead row versions before")],
         })
         .collect())
-}
-
-fn text(row: &[Option<String>], i: usize) -> String {
-    row.get(i).cloned().flatten().unwrap_or_default()
-}
-
-fn number(row: &[Option<String>], i: usize) -> u64 {
-    row.get(i)
-        .cloned()
-        .flatten()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
 }

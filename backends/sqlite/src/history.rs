@@ -163,3 +163,66 @@ pub fn delete(conn: &Connection, table: &str, id: &str) -> rusqlite::Result<()> 
         .execute([id])?;
     Ok(())
 }
+
+/// Replaces the row of `row.id` (a changed repeatable's previous run) with `row`, as
+/// [`insert`] writes it; inside the caller's transaction when there is one.
+pub fn replace(
+    conn: &Connection,
+    table: &str,
+    row: &AppliedMigration,
+    status: HistoryStatus,
+    execution_ms: i64,
+) -> rusqlite::Result<()> {
+    delete(conn, table, &row.id)?;
+    insert(conn, table, row, status, execution_ms)
+}
+
+/// Puts `previous` back exactly as it was read (time, status, rank and all) in place of the
+/// row a failed re-run of the same repeatable migration wrote, in one transaction.
+pub fn put_back(
+    conn: &Connection,
+    table: &str,
+    previous: &AppliedMigration,
+) -> rusqlite::Result<()> {
+    let tx = conn.unchecked_transaction()?;
+    delete(&tx, table, &previous.id)?;
+    tx.execute(
+        &format!(
+            "INSERT INTO {table} (id, checksum, description, applied_at, execution_ms, applied_by,
+                 engine_version, up_sql, down_sql, depends_on, status, installed_rank,
+                 failed_statement, error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+        ),
+        params![
+            previous.id,
+            previous.checksum,
+            previous.description,
+            previous.applied_at,
+            previous.execution_ms,
+            previous.applied_by,
+            previous.engine_version,
+            previous.up_sql,
+            previous.down_sql,
+            encode_depends_on(&previous.depends_on),
+            previous.status.as_str(),
+            previous.rank,
+            previous.failed_statement,
+            previous.error,
+        ],
+    )?;
+    tx.commit()
+}
+
+/// Inserts `rows` as applied (adoption), all in one transaction: every row or none.
+pub fn insert_applied(
+    conn: &Connection,
+    table: &str,
+    rows: &[AppliedMigration],
+) -> rusqlite::Result<()> {
+    let tx = conn.unchecked_transaction()?;
+    for row in rows {
+        // One prepared statement, run per row: SQLite has no round trips to save.
+        insert(&tx, table, row, HistoryStatus::Applied, 0)?;
+    }
+    tx.commit()
+}

@@ -65,6 +65,7 @@ impl Sqlite {
 
     /// Opens (creating if absent) the database `url` names and runs `options.init_sql` on it.
     pub fn open_with(url: &str, options: &ConnectOptions) -> Result<Sqlite, BackendError> {
+        options.validate()?;
         let location = url::parse(url)?;
         let conn = match &location {
             Location::Memory => Connection::open_in_memory(),
@@ -82,7 +83,7 @@ impl Sqlite {
             .map_err(other)?;
         for (i, sql) in options.init_statements(Dialect::Sqlite).iter().enumerate() {
             conn.execute_batch(sql)
-                .map_err(|e| init_failed(i, sql, &e.to_string()))?;
+                .map_err(|e| options.init_failed(i, sql, &e.to_string()))?;
         }
         Ok(Sqlite {
             conn,
@@ -134,6 +135,13 @@ impl Sqlite {
 
     fn record(&self, step: &Step<'_>, ms: i64) -> rusqlite::Result<()> {
         match step.direction {
+            Direction::Up if step.replaces.is_some() => history::replace(
+                &self.conn,
+                &self.options.history_table,
+                step.record,
+                HistoryStatus::Applied,
+                ms,
+            ),
             Direction::Up => history::insert(
                 &self.conn,
                 &self.options.history_table,
@@ -236,6 +244,18 @@ impl Sqlite {
         }
         let start = Instant::now();
         match (step.direction, step.resume) {
+            (Direction::Up, false) if step.replaces.is_some() => {
+                let tx = self.conn.unchecked_transaction().map_err(other)?;
+                history::replace(
+                    &tx,
+                    &self.options.history_table,
+                    step.record,
+                    HistoryStatus::Running,
+                    0,
+                )
+                .and_then(|()| tx.commit())
+                .map_err(other)?
+            }
             (Direction::Up, false) => history::insert(
                 &self.conn,
                 &self.options.history_table,
@@ -251,7 +271,12 @@ impl Sqlite {
             (Direction::Down, false) => {}
         }
         if let Err(e) = self.run_statements(step) {
-            if let BackendError::Statement { index, message, .. } = &e {
+            if let (BackendError::Statement { .. }, Some(previous)) = (&e, step.replaces) {
+                // A repeatable's re-run: the next `up` runs it again from the start, so its
+                // previous row is the truth, not a `failed` row to repair or resume.
+                history::put_back(&self.conn, &self.options.history_table, previous)
+                    .map_err(|failed| not_put_back(&e, &step.record.id, &failed))?;
+            } else if let BackendError::Statement { index, message, .. } = &e {
                 history::fail(
                     &self.conn,
                     &self.options.history_table,
@@ -345,6 +370,10 @@ impl Backend for Sqlite {
         history::delete(&self.conn, &self.options.history_table, id).map_err(other)
     }
 
+    fn record_applied(&mut self, rows: &[AppliedMigration]) -> Result<(), BackendError> {
+        history::insert_applied(&self.conn, &self.options.history_table, rows).map_err(other)
+    }
+
     fn query(&mut self, sql: &str) -> Result<cairn::Rows, BackendError> {
         query::rows(&self.conn, sql).map_err(other)
     }
@@ -403,15 +432,13 @@ fn elapsed_ms(start: Instant) -> u64 {
     u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
-/// A failed `init_sql` statement (`index` 0-based), quoted so the user finds it in cairn.toml.
-fn init_failed(index: usize, sql: &str, message: &str) -> BackendError {
-    BackendError::Connection(format!(
-        "init_sql statement {} (`{}`) failed: {message}",
-        index + 1,
-        sql.trim()
-    ))
-}
-
 fn other(e: rusqlite::Error) -> BackendError {
     BackendError::Other(e.to_string())
+}
+
+/// A failed re-run of a repeatable migration whose previous history row could not be put back.
+fn not_put_back(failure: &BackendError, id: &str, cause: &dyn std::fmt::Display) -> BackendError {
+    BackendError::Other(format!(
+        "migration {id}: {failure}; putting back its previous history row failed too: {cause}; the row stays `running`, so the next run stops until `migrate repair {id}`"
+    ))
 }

@@ -8,16 +8,20 @@ use crate::Dialect;
 use crate::backend::Backend;
 use crate::error::{BackendError, Error, Result};
 use crate::layout::Layout;
+use crate::schema::ident;
 
-/// Each table's columns (lower-case), for those of `tables` that exist.
+/// Each table's columns (lower-case), for those of `tables` that exist, by the table's name
+/// as the database stores it.
 pub type Columns = BTreeMap<String, BTreeSet<String>>;
 
 /// The columns of every known history table that exists, plus of `extra` (a table name
-/// given with `--table`), in one catalog query.
+/// given with `--table`), in one catalog query. Names are matched ignoring case here, so a
+/// table is found however the database folds or keeps its name's case; [`stored_name`] then
+/// picks the one meant.
 pub fn columns(backend: &mut dyn Backend, extra: Option<&str>) -> Result<Columns> {
-    let mut names: BTreeSet<&str> = TOOL_TABLES.iter().map(|t| t.table).collect();
+    let mut names: BTreeSet<String> = TOOL_TABLES.iter().map(|t| t.table.to_string()).collect();
     if let Some(table) = extra {
-        names.insert(checked_name(table)?);
+        names.insert(checked_name(table)?.to_ascii_lowercase());
     }
     let list = names
         .iter()
@@ -27,22 +31,22 @@ pub fn columns(backend: &mut dyn Backend, extra: Option<&str>) -> Result<Columns
     let sql = match backend.dialect() {
         Dialect::Sqlite => format!(
             "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-             WHERE m.type = 'table' AND m.name IN ({list})"
+             WHERE m.type = 'table' AND lower(m.name) IN ({list})"
         ),
         Dialect::Postgres => format!(
             "SELECT table_name, column_name FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND table_name IN ({list})"
+             WHERE table_schema = current_schema() AND lower(table_name) IN ({list})"
         ),
         Dialect::Mysql => format!(
             "SELECT table_name, column_name FROM information_schema.columns \
-             WHERE table_schema = DATABASE() AND table_name IN ({list})"
+             WHERE table_schema = DATABASE() AND LOWER(table_name) IN ({list})"
         ),
     };
     let mut columns = Columns::new();
     for row in backend.query(&sql)? {
         if let [Some(table), Some(column)] = row.as_slice() {
             columns
-                .entry(table.to_ascii_lowercase())
+                .entry(table.clone())
                 .or_default()
                 .insert(column.to_ascii_lowercase());
         }
@@ -50,10 +54,27 @@ pub fn columns(backend: &mut dyn Backend, extra: Option<&str>) -> Result<Columns
     Ok(columns)
 }
 
+/// The name, as the database stores it, of the table `table` means: the table of exactly
+/// that name, else the only one whose name differs from it in case alone (SQLite and MySQL
+/// on case-insensitive file systems ignore case; PostgreSQL folds an unquoted name to lower
+/// case). `None` when there is none, or several and none exactly.
+pub fn stored_name<'a>(columns: &'a Columns, table: &str) -> Option<&'a str> {
+    if let Some((name, _)) = columns.get_key_value(table) {
+        return Some(name);
+    }
+    let mut same = columns
+        .keys()
+        .filter(|name| name.eq_ignore_ascii_case(table));
+    match (same.next(), same.next()) {
+        (Some(name), None) => Some(name),
+        _ => None,
+    }
+}
+
 /// Whether `table` exists and can be `spec`'s history (it has, or lacks, the marker column).
 pub fn fits(spec: &ToolTable, table: &str, columns: &Columns) -> bool {
-    columns
-        .get(&table.to_ascii_lowercase())
+    stored_name(columns, table)
+        .and_then(|name| columns.get(name))
         .is_some_and(|cols| {
             spec.marker
                 .is_none_or(|(col, wanted)| cols.contains(col) == wanted)
@@ -69,9 +90,11 @@ pub fn present(columns: &Columns) -> Vec<Layout> {
         .collect()
 }
 
-/// Reads `tool`'s history rows from `table` (one query).
+/// Reads `tool`'s history rows from `table` (one query), its name quoted where the dialect
+/// needs it (a reserved word, upper-case letters).
 pub fn read(backend: &mut dyn Backend, tool: Layout, table: &str) -> Result<Vec<ForeignRow>> {
-    let table = checked_name(table)?;
+    let name = table;
+    let table = ident(checked_name(table)?, backend.dialect());
     let hex = match backend.dialect() {
         Dialect::Postgres => "encode(checksum, 'hex')",
         Dialect::Sqlite | Dialect::Mysql => "hex(checksum)",
@@ -96,11 +119,12 @@ pub fn read(backend: &mut dyn Backend, tool: Layout, table: &str) -> Result<Vec<
         }
     };
     let rows = backend.query(&sql)?;
-    parse(tool, &rows).map_err(|e| Error::Backend(BackendError::Other(e)))
+    parse(tool, &rows)
+        .map_err(|e| Error::Backend(BackendError::Other(format!("table {name}: {e}"))))
 }
 
-/// A table name as `--table` may give it: letters, digits and `_` only, so it goes into SQL
-/// as it is.
+/// A table name as `--table` may give it: letters, digits and `_` only, so it can go into the
+/// catalog query as a string literal.
 fn checked_name(table: &str) -> Result<&str> {
     let mut chars = table.chars();
     let ok = chars
@@ -139,5 +163,22 @@ mod tests {
         assert!(checked_name("my_history_2").is_ok());
         assert!(checked_name("x; DROP TABLE y").is_err());
         assert!(checked_name("").is_err());
+    }
+
+    #[test]
+    fn a_table_is_found_by_its_stored_name_exactly_else_ignoring_case() {
+        let mut columns = Columns::new();
+        for name in ["AppVersions", "Log", "log", "order"] {
+            columns.insert(name.into(), BTreeSet::new());
+        }
+        assert_eq!(stored_name(&columns, "AppVersions"), Some("AppVersions"));
+        assert_eq!(stored_name(&columns, "appversions"), Some("AppVersions"));
+        assert_eq!(stored_name(&columns, "ORDER"), Some("order"));
+        assert_eq!(stored_name(&columns, "log"), Some("log"));
+        // Two tables differ from `LOG` in case alone: neither is guessed.
+        assert_eq!(stored_name(&columns, "LOG"), None);
+        assert_eq!(stored_name(&columns, "missing"), None);
+        let goose = table_of(Layout::Goose).unwrap();
+        assert!(fits(goose, "APPVERSIONS", &columns));
     }
 }

@@ -12,7 +12,7 @@ mod stamp;
 mod tools;
 mod versions;
 
-pub use catalog::{Columns, columns, fits, present, read};
+pub use catalog::{Columns, columns, fits, present, read, stored_name};
 pub use checksums::{
     flyway as flyway_checksum, refinery as refinery_checksums, sqlx as sqlx_checksum,
 };

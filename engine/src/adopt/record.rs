@@ -1,8 +1,8 @@
 //! Writing history rows without running SQL, under the migration lock: what `adopt`, `stamp`
 //! and `baseline` share.
 
-use crate::backend::{Backend, Step};
-use crate::error::{Direction, Error, Result};
+use crate::backend::Backend;
+use crate::error::{Error, Result};
 use crate::history::AppliedMigration;
 use crate::load::MigrationSet;
 pub(crate) use crate::run::locked;
@@ -21,16 +21,16 @@ pub(crate) fn record(
         return Ok(());
     }
     let mut rank = history.iter().map(|h| h.rank).max().unwrap_or(0);
+    let mut rows = Vec::with_capacity(ids.len());
     for id in ids {
         let m = set
             .get(id)
             .ok_or_else(|| Error::UnknownMigration(id.clone()))?;
         rank += 1;
-        let row = record_for(m, opts, rank);
-        // No statements: the backend only inserts the history row.
-        backend.execute(&Step::new(Direction::Up, &[], true, &row))?;
+        rows.push(record_for(m, opts, rank));
     }
-    Ok(())
+    // One batch: a few round trips whatever the number of rows, and all or nothing.
+    Ok(backend.record_applied(&rows)?)
 }
 
 /// `id` and every migration it depends on, directly or not, in apply order.

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
-use super::catalog::{Columns, columns, fits, present, read};
+use super::catalog::{Columns, columns, fits, present, read, stored_name};
 use super::matching::{AdoptEntry, AdoptOutcome, match_rows};
 use super::record::{locked, record};
 use super::tools::{ForeignRow, TOOL_TABLES, table_of};
@@ -122,7 +122,8 @@ fn choose(
                 }
             )));
         }
-        return Ok((tool, name.to_string()));
+        let stored = stored_name(columns, name).unwrap_or(name);
+        return Ok((tool, stored.to_string()));
     }
     if let Some(name) = table {
         return Err(Error::Plan(format!(
@@ -156,6 +157,7 @@ fn choose(
                 ))
             }),
     }?;
-    let name = table_of(tool).map_or("", |t| t.table).to_string();
-    Ok((tool, name))
+    let name = table_of(tool).map_or("", |t| t.table);
+    let stored = stored_name(columns, name).unwrap_or(name);
+    Ok((tool, stored.to_string()))
 }

@@ -80,7 +80,7 @@ fn bad_values_are_errors_naming_their_line() {
     assert!(e.message.contains("rails"), "{e}");
     let e = parse("history_table = \"drop table x; --\"").unwrap_err();
     assert_eq!(e.line, 1, "{e}");
-    assert!(e.message.contains("plain identifier"), "{e}");
+    assert!(e.message.contains("plain lower-case identifier"), "{e}");
     let e = parse("lock_timeout = \"soon\"").unwrap_err();
     assert_eq!(e.line, 1, "{e}");
 }

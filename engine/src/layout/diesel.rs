@@ -7,6 +7,7 @@ use super::entry::{Entry, Section, Variant, problem};
 use super::files;
 use super::version::{VersionKey, split_version};
 use crate::error::{Problem, ProblemKind};
+use crate::load::locate::line_col;
 
 /// Reads a diesel migrations folder. Files at its top level (diesel's `.keep`) are ignored.
 pub(crate) fn scan(root: &Path) -> Result<Vec<Entry>, Vec<Problem>> {
@@ -71,9 +72,7 @@ fn entry(dir: &Path) -> Result<Entry, Problem> {
 fn metadata(path: &Path, notes: &mut Vec<String>) -> Result<bool, Problem> {
     let text = files::read(path)?;
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-        let line = e.span().map_or(0, |s| {
-            u32::try_from(text[..s.start.min(text.len())].matches('\n').count() + 1).unwrap_or(0)
-        });
+        let line = e.span().map_or(0, |s| line_col(&text, s.start).0);
         problem(
             ProblemKind::Syntax,
             path,

@@ -4,15 +4,16 @@
 use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Serialize;
 
 use super::manifest::{
-    self, Compression, MANIFEST_SUFFIX, MANIFEST_VERSION, Manifest, ManifestMigration,
+    self, BackupKind, Compression, MANIFEST_SUFFIX, MANIFEST_VERSION, Manifest, ManifestMigration,
     ManifestTable,
 };
 use super::stats::row_counts;
-use crate::backend::Backend;
+use crate::backend::{Backend, DEFAULT_LOCK_TIMEOUT};
 use crate::error::Error;
 use crate::history::HistoryStatus;
 
@@ -27,22 +28,76 @@ pub struct BackupFile {
     pub manifest: Manifest,
 }
 
-/// Backs up `db` into `dir` (created if absent): the backend writes a consistent copy while
-/// the application may keep writing, then the copy is compressed, checksummed and renamed to
-/// `<name>-<yyyymmddThhmmssZ>.<ext>[.gz]`, and its manifest (history head, row counts, SHA-256)
-/// is written last. A failure leaves no file behind.
+/// How [`backup_with`] backs up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BackupOptions {
+    /// Compression of the backup file.
+    pub compression: Compression,
+    /// Why the backup is taken (recorded in the manifest; `--keep` prunes only
+    /// [`BackupKind::Backup`]).
+    pub kind: BackupKind,
+    /// How long to wait for the migration lock.
+    pub lock_timeout: Duration,
+}
+
+impl Default for BackupOptions {
+    fn default() -> Self {
+        BackupOptions {
+            compression: Compression::Gzip,
+            kind: BackupKind::Backup,
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+        }
+    }
+}
+
+/// [`backup_with`] a regular backup, waiting at most [`DEFAULT_LOCK_TIMEOUT`] for the lock.
 pub fn backup(
     db: &mut dyn Backend,
     dir: &Path,
     compression: Compression,
+) -> Result<BackupFile, Error> {
+    let opts = BackupOptions {
+        compression,
+        ..BackupOptions::default()
+    };
+    backup_with(db, dir, &opts)
+}
+
+/// Backs up `db` into `dir` (created if absent): the backend writes a consistent copy while
+/// the application may keep writing, then the copy is compressed, checksummed and renamed to
+/// `<name>-<yyyymmddThhmmssZ>.<ext>[.gz]`, and its manifest (history head, row counts, SHA-256)
+/// is written last. A failure leaves no file behind. The migration lock is held throughout, so
+/// no migration runs between the history read, the row counts and the copy: the manifest
+/// describes what the file holds.
+pub fn backup_with(
+    db: &mut dyn Backend,
+    dir: &Path,
+    opts: &BackupOptions,
+) -> Result<BackupFile, Error> {
+    db.lock(opts.lock_timeout)?;
+    let made = backup_locked(db, dir, opts.compression, opts.kind);
+    let released = db.unlock();
+    let made = made?;
+    released?;
+    Ok(made)
+}
+
+/// [`backup_with`] for a caller that already holds the migration lock.
+pub(super) fn backup_locked(
+    db: &mut dyn Backend,
+    dir: &Path,
+    compression: Compression,
+    kind: BackupKind,
 ) -> Result<BackupFile, Error> {
     fs::create_dir_all(dir).map_err(io_at(dir))?;
     let (stamp, created_at) = manifest::utc_now();
     let dialect = db.dialect();
     let database = db.describe();
     let name = manifest::database_name(&database);
-    let history: Vec<ManifestMigration> = db
-        .history()?
+    let rows = db.history()?;
+    // An empty history table counts nothing worth a line.
+    let include_history = !rows.is_empty();
+    let history: Vec<ManifestMigration> = rows
         .into_iter()
         .filter(|h| h.status == HistoryStatus::Applied)
         .map(|h| ManifestMigration {
@@ -50,7 +105,8 @@ pub fn backup(
             checksum: h.checksum,
         })
         .collect();
-    let tables = row_counts(db)?
+    // Only an applied row makes the history table worth a line in the manifest.
+    let tables = row_counts(db, include_history)?
         .into_iter()
         .map(|t| ManifestTable {
             table: t.table,
@@ -75,13 +131,14 @@ pub fn backup(
         }
         Compression::None => (raw, ""),
     };
+    // Checksummed before the rename: a failure here leaves nothing in `dir`.
+    let (sha256, size) = manifest::sha256_file(&stored)?;
     let path = free_name(dir, &format!("{name}-{stamp}"), &format!(".{ext}{suffix}"));
-    fs::rename(&stored, &path).map_err(io_at(&path))?;
-    let (sha256, size) = manifest::sha256_file(&path)?;
     let manifest = Manifest {
         manifest_version: MANIFEST_VERSION,
         database,
         name,
+        kind,
         dialect,
         created_at,
         file: file_name(&path),
@@ -93,6 +150,7 @@ pub fn backup(
         tables,
         engine_version: crate::ENGINE_VERSION.to_string(),
     };
+    fs::rename(&stored, &path).map_err(io_at(&path))?;
     let manifest_path = manifest::manifest_path(&path);
     if let Err(e) = manifest.write(&manifest_path) {
         // Without its manifest the file could never be verified or restored: don't keep it.
@@ -117,16 +175,25 @@ pub fn list_backups(dir: &Path) -> Result<Vec<BackupFile>, Error> {
     let mut found = Vec::new();
     for entry in entries {
         let manifest_path = entry.map_err(io_at(dir))?.path();
-        if !file_name(&manifest_path).ends_with(MANIFEST_SUFFIX) {
+        let manifest_name = file_name(&manifest_path);
+        let Some(backup_name) = manifest_name
+            .strip_suffix(MANIFEST_SUFFIX)
+            .filter(|n| !n.is_empty())
+        else {
             continue;
-        }
+        };
         // A manifest that cannot be read belongs to no usable backup; `verify` names the
         // problem when asked about that file.
         let Ok(manifest) = Manifest::read(&manifest_path) else {
             continue;
         };
+        // The file is named by the manifest's own name, never by its contents: a manifest
+        // saying `"file": "../x"` must not make `prune` delete `x`.
+        if manifest.file != backup_name {
+            continue;
+        }
         found.push(BackupFile {
-            path: dir.join(&manifest.file),
+            path: dir.join(backup_name),
             manifest_path,
             manifest,
         });
@@ -137,13 +204,21 @@ pub fn list_backups(dir: &Path) -> Result<Vec<BackupFile>, Error> {
     Ok(found)
 }
 
-/// Deletes all but the newest `keep` backups in `dir` of the database `of` names (same short
-/// name and dialect; other databases' backups are never touched). Returns the deleted files.
+/// Deletes all but the newest `keep` backups in `dir` of the database `of` describes, of the
+/// same kind (same [`Manifest::database`], dialect and [`BackupKind`]; other databases' backups
+/// are never touched, even with the same short name). Pre-restore backups are never pruned:
+/// they are the way back from a mistaken restore. Returns the deleted files.
 pub fn prune(dir: &Path, of: &Manifest, keep: usize) -> Result<Vec<PathBuf>, Error> {
+    if of.kind == BackupKind::PreRestore {
+        return Ok(Vec::new());
+    }
     let mut deleted = Vec::new();
     for old in list_backups(dir)?
         .into_iter()
-        .filter(|b| b.manifest.name == of.name && b.manifest.dialect == of.dialect)
+        .filter(|b| {
+            let m = &b.manifest;
+            m.database == of.database && m.dialect == of.dialect && m.kind == of.kind
+        })
         .skip(keep)
     {
         // The manifest goes last: if deleting stops half-way, the leftover is still listed.

@@ -6,8 +6,9 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::maintenance::ForeignKeyViolation;
+use super::maintenance::{ForeignKeyViolation, StorageSizes};
 use crate::backend::Backend;
+use crate::error::BackendError;
 use crate::load::MigrationSet;
 use crate::status::{MigrationState, status};
 
@@ -160,7 +161,9 @@ impl Health {
 /// Checks `db`: connection (and its latency), integrity, foreign-key violations, migration
 /// state against `migrations` (skipped when `None`), size and row count per table. Never
 /// fails: a check that cannot run is reported unhealthy with its error. Every check runs a
-/// fixed number of queries, whatever the number of tables.
+/// fixed number of queries, whatever the number of tables (row counts: one per 400 tables);
+/// the history is read once, only for the migration check, and the schema is never
+/// introspected: table names come from [`Backend::table_sizes`].
 pub fn health(db: &mut dyn Backend, migrations: Option<&MigrationSet>) -> Health {
     let started = Instant::now();
     let ping = Instant::now();
@@ -174,7 +177,18 @@ pub fn health(db: &mut dyn Backend, migrations: Option<&MigrationSet>) -> Health
         latency_ms: ping.elapsed().as_secs_f64() * 1000.0,
         error: None,
     };
-    let integrity = match db.integrity_check() {
+    // Sizes first: their table names feed the integrity check and the row counts, so no
+    // check lists the tables again; the history is read once, by the migration check.
+    let sizes = db.table_sizes();
+    let names: Option<Vec<String>> = sizes
+        .as_ref()
+        .ok()
+        .map(|s| s.tables.iter().map(|t| t.table.clone()).collect());
+    let checked = match &names {
+        Some(names) => db.integrity_check_of(names),
+        None => db.integrity_check(),
+    };
+    let integrity = match checked {
         Ok(problems) => IntegrityHealth {
             ok: problems.is_empty(),
             problems,
@@ -199,7 +213,7 @@ pub fn health(db: &mut dyn Backend, migrations: Option<&MigrationSet>) -> Health
         },
     };
     let migrations = migrations.map(|set| migration_health(db, set));
-    let storage = storage_health(db);
+    let storage = storage_health(db, sizes);
     let healthy = connection.ok
         && integrity.ok
         && foreign_keys.ok
@@ -259,10 +273,19 @@ fn migration_health(db: &mut dyn Backend, set: &MigrationSet) -> MigrationHealth
     }
 }
 
-fn storage_health(db: &mut dyn Backend) -> StorageHealth {
-    let (sizes, counts) = match (db.table_sizes(), super::row_counts(db)) {
-        (Ok(s), Ok(c)) => (s, c),
-        (Err(e), _) | (_, Err(e)) => {
+/// Sizes merged with exact row counts of the same tables (the history table among them when
+/// it exists, so an empty one counts 0 rows).
+fn storage_health(
+    db: &mut dyn Backend,
+    sizes: Result<StorageSizes, BackendError>,
+) -> StorageHealth {
+    let counted = sizes.and_then(|s| {
+        let names: Vec<String> = s.tables.iter().map(|t| t.table.clone()).collect();
+        super::row_counts_of(db, &names).map(|c| (s, c))
+    });
+    let (sizes, counts) = match counted {
+        Ok(both) => both,
+        Err(e) => {
             return StorageHealth {
                 ok: false,
                 database_bytes: None,

@@ -1,12 +1,13 @@
 //! What a backend reports to [`crate::ops::health()`] and [`crate::ops::optimize()`]:
 //! foreign-key violations, storage sizes, per-table maintenance actions; and the one-query
-//! orphan-row count the server backends share.
+//! orphan-row count the server backends share, fed from their key catalog.
 
 use serde::Serialize;
 
-use crate::backend::Backend;
+use super::cells::{number_cell, text_cell};
+use crate::backend::{Backend, Rows};
 use crate::error::BackendError;
-use crate::schema::{ForeignKey, ident};
+use crate::schema::{Action, ForeignKey, Reference, ident};
 
 /// Rows of one foreign key whose referenced row does not exist.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -76,11 +77,12 @@ pub fn orphan_rows(
     let sql = orphan_sql(keys, db.dialect());
     let mut found = Vec::new();
     for row in db.query(&sql)? {
-        let number = |i: usize| row.get(i).cloned().flatten().and_then(|v| v.parse().ok());
-        let (Some(index), Some(rows)) = (number(0), number(1)) else {
+        let (Some(index), Some(rows)) =
+            (number_cell::<usize>(&row, 0), number_cell::<u64>(&row, 1))
+        else {
             continue;
         };
-        if let Some(k) = keys.get(usize::try_from(index).unwrap_or(usize::MAX))
+        if let Some(k) = keys.get(index)
             && rows > 0
         {
             found.push(ForeignKeyViolation {
@@ -93,6 +95,46 @@ pub fn orphan_rows(
         }
     }
     Ok(found)
+}
+
+/// [`orphan_rows`] of the foreign keys in `catalog`: rows of (table, constraint, column,
+/// referenced table, referenced column), one per key column in key order, the rows of one key
+/// adjacent. Lets a server backend read its keys in one catalog query instead of
+/// introspecting the whole schema, then count their orphans in one more.
+pub fn orphan_rows_of_catalog(
+    db: &mut dyn Backend,
+    catalog: &Rows,
+) -> Result<Vec<ForeignKeyViolation>, BackendError> {
+    let mut keys: Vec<(String, ForeignKey)> = Vec::new();
+    for row in catalog {
+        let (table, name) = (text_cell(row, 0), text_cell(row, 1));
+        let column = text_cell(row, 2).to_string();
+        let referenced = text_cell(row, 4).to_string();
+        match keys.last_mut() {
+            Some((t, k)) if t == table && k.name.as_deref() == Some(name) => {
+                k.columns.push(column);
+                k.references.columns.push(referenced);
+            }
+            _ => keys.push((
+                table.to_string(),
+                ForeignKey {
+                    name: Some(name.to_string()),
+                    columns: vec![column],
+                    references: Reference {
+                        table: text_cell(row, 3).to_string(),
+                        columns: vec![referenced],
+                    },
+                    on_delete: Action::default(),
+                    on_update: Action::default(),
+                },
+            )),
+        }
+    }
+    let declared: Vec<DeclaredForeignKey<'_>> = keys
+        .iter()
+        .map(|(table, key)| DeclaredForeignKey { table, key })
+        .collect();
+    orphan_rows(db, &declared)
 }
 
 /// `SELECT i, COUNT(*) FROM child c WHERE <all key columns set> AND NOT EXISTS (<parent>)`
@@ -130,7 +172,6 @@ fn orphan_sql(keys: &[DeclaredForeignKey<'_>], dialect: crate::Dialect) -> Strin
 mod tests {
     use super::*;
     use crate::Dialect;
-    use crate::schema::Reference;
 
     #[test]
     fn one_select_per_key_with_null_columns_excluded() {

@@ -31,6 +31,19 @@ pub enum Compression {
     None,
 }
 
+/// Why a backup was taken; `--keep` prunes only regular backups.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackupKind {
+    /// `db backup` (and manifests written before kinds existed).
+    #[default]
+    Backup,
+    /// Taken by `db restore` just before replacing the database; never pruned.
+    PreRestore,
+    /// Taken by `migrate up`/`down` before a destructive migration.
+    Auto,
+}
+
 /// One applied migration at the time of the backup.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ManifestMigration {
@@ -56,8 +69,11 @@ pub struct Manifest {
     pub manifest_version: u32,
     /// The database, as [`crate::Backend::describe`] names it (no password).
     pub database: String,
-    /// Short name of the database used in file names; `--keep` prunes per name and dialect.
+    /// Short name of the database, used in file names.
     pub name: String,
+    /// Why the backup was taken.
+    #[serde(default)]
+    pub kind: BackupKind,
     /// Its dialect.
     pub dialect: Dialect,
     /// When the backup started, UTC, RFC 3339 with milliseconds.

@@ -24,6 +24,7 @@
 //! [`Backend`]: crate::Backend
 
 mod backup;
+mod cells;
 mod destructive;
 mod health;
 mod maintenance;
@@ -35,7 +36,8 @@ mod stats;
 mod tool;
 mod verify;
 
-pub use backup::{BackupFile, backup, list_backups, prune};
+pub use backup::{BackupFile, BackupOptions, backup, backup_with, list_backups, prune};
+pub use cells::{number_cell, text_cell};
 pub use destructive::{DESTRUCTIVE_RULES, destructive_findings, is_destructive};
 pub use health::{
     ConnectionHealth, ForeignKeyHealth, Health, IntegrityHealth, MigrationHealth, MigrationIssue,
@@ -43,13 +45,14 @@ pub use health::{
 };
 pub use maintenance::{
     DeclaredForeignKey, ForeignKeyViolation, StorageSizes, TableAction, TableSize, orphan_rows,
+    orphan_rows_of_catalog,
 };
 pub use manifest::{
-    Compression, MANIFEST_SUFFIX, MANIFEST_VERSION, Manifest, ManifestMigration, ManifestTable,
-    manifest_path, sha256_file,
+    BackupKind, Compression, MANIFEST_SUFFIX, MANIFEST_VERSION, Manifest, ManifestMigration,
+    ManifestTable, manifest_path, sha256_file,
 };
 pub use optimize::{Optimization, optimize};
 pub use restore::{Restored, restore};
-pub use stats::{TableRows, row_counts};
+pub use stats::{TableRows, row_counts, row_counts_of};
 pub use tool::{find_tool, run_tool};
 pub use verify::{Verification, VerifyCheck, verify};

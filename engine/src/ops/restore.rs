@@ -1,12 +1,13 @@
 //! Restoring a backup: verify it, back up the current database, then replace it.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Serialize;
 
-use super::backup::{BackupFile, backup, io_at};
-use super::manifest::{Compression, Manifest};
+use super::backup::{BackupFile, backup_locked, io_at};
+use super::manifest::{BackupKind, Compression, Manifest};
 use super::verify;
 use crate::backend::{Backend, Registry};
 use crate::error::Error;
@@ -25,7 +26,8 @@ pub struct Restored {
 /// Replaces the contents of `db` with the backup `file`. The backup is verified first (see
 /// [`verify::verify`]) and refused, with the database untouched, when any check fails or it
 /// is of another dialect; then the current database is backed up into `pre_restore_dir`, and
-/// only then restored ([`Backend::restore`]: atomic on SQLite and PostgreSQL). When the
+/// only then restored ([`Backend::restore`]: atomic on SQLite and PostgreSQL; tables created
+/// after the backup are dropped) and the tables compared with the manifest's. When the
 /// restore itself fails, the error names the pre-restore backup. Both happen under the
 /// migration lock (waiting at most `lock_timeout`), so no `migrate up` runs in between.
 pub fn restore(
@@ -61,14 +63,29 @@ pub fn restore(
         });
     }
     db.lock(lock_timeout)?;
-    let result = backup(db, pre_restore_dir, Compression::Gzip).and_then(|pre_restore| {
-        db.restore(&raw).map_err(|e| Error::Backup {
+    let result = backup_locked(
+        db,
+        pre_restore_dir,
+        Compression::Gzip,
+        BackupKind::PreRestore,
+    )
+    .and_then(|pre_restore| {
+        let failed = |message: String| Error::Backup {
             path: file.to_path_buf(),
             message: format!(
-                "restore failed: {e}; the database as it was before is backed up in {}",
+                "{message}; the database as it was before is backed up in {}",
                 pre_restore.path.display()
             ),
-        })?;
+        };
+        db.restore(&raw)
+            .map_err(|e| failed(format!("restore failed: {e}")))?;
+        let extra = tables_not_in(db, &manifest)?;
+        if !extra.is_empty() {
+            return Err(failed(format!(
+                "after the restore the database has tables the backup does not: {}",
+                extra.join(", ")
+            )));
+        }
         Ok(pre_restore)
     });
     let released = db.unlock();
@@ -79,4 +96,17 @@ pub fn restore(
         manifest,
         pre_restore,
     })
+}
+
+/// Tables `db` has that `manifest` does not list: a restore must leave none, or the history
+/// it brought back would not match the schema (`migrate up` would fail on them).
+fn tables_not_in(db: &mut dyn Backend, manifest: &Manifest) -> Result<Vec<String>, Error> {
+    let listed: HashSet<&str> = manifest.tables.iter().map(|t| t.table.as_str()).collect();
+    Ok(db
+        .introspect()?
+        .tables
+        .into_iter()
+        .map(|t| t.name)
+        .filter(|name| !listed.contains(name.as_str()))
+        .collect())
 }

@@ -1,7 +1,8 @@
-//! Row counts per table, in one query whatever the number of tables.
+//! Row counts per table, in one query per 400 tables whatever their number.
 
 use serde::Serialize;
 
+use super::cells::number_cell;
 use crate::backend::Backend;
 use crate::error::BackendError;
 use crate::schema::ident;
@@ -20,50 +21,50 @@ pub struct TableRows {
 const TABLES_PER_QUERY: usize = 400;
 
 /// The exact row count of every table the backend introspects (every table but Cairn's
-/// history) plus the history table when present: one catalog read and one `UNION ALL` query
-/// per 400 tables.
-pub fn row_counts(db: &mut dyn Backend) -> Result<Vec<TableRows>, BackendError> {
-    let dialect = db.dialect();
+/// history), plus the history table when `include_history` (pass whether the caller's own
+/// history read found rows: the history is never read here). One introspection and one
+/// `UNION ALL` query per 400 tables. A caller that already knows the table names (e.g. from
+/// [`Backend::table_sizes`]) should use [`row_counts_of`] and skip the introspection.
+pub fn row_counts(
+    db: &mut dyn Backend,
+    include_history: bool,
+) -> Result<Vec<TableRows>, BackendError> {
     let mut tables: Vec<String> = db
         .introspect()?
         .tables
         .into_iter()
         .map(|t| t.name)
         .collect();
-    // An empty history table counts nothing worth a line; `history()` is empty for both.
-    if !db.history()?.is_empty() {
+    if include_history {
         tables.push(db.history_table().to_string());
     }
+    row_counts_of(db, &tables)
+}
+
+/// The exact row count of each of `tables` (which must exist), sorted by name: one `UNION
+/// ALL` query per 400 tables and nothing else, none for no table.
+pub fn row_counts_of(
+    db: &mut dyn Backend,
+    tables: &[String],
+) -> Result<Vec<TableRows>, BackendError> {
+    let dialect = db.dialect();
+    let mut tables = tables.to_vec();
     tables.sort();
-    if tables.is_empty() {
-        return Ok(Vec::new());
-    }
+    tables.dedup();
     let mut counts = vec![0u64; tables.len()];
     let indexed: Vec<(usize, &String)> = tables.iter().enumerate().collect();
-    let mut rows = Vec::new();
     for chunk in indexed.chunks(TABLES_PER_QUERY) {
         let sql = chunk
             .iter()
             .map(|(i, t)| format!("SELECT {i}, COUNT(*) FROM {}", ident(t, dialect)))
             .collect::<Vec<_>>()
             .join(" UNION ALL ");
-        rows.extend(db.query(&sql)?);
-    }
-    for row in rows {
-        let index = row
-            .first()
-            .cloned()
-            .flatten()
-            .and_then(|v| v.parse::<usize>().ok());
-        let count = row
-            .get(1)
-            .cloned()
-            .flatten()
-            .and_then(|v| v.parse::<u64>().ok());
-        if let (Some(i), Some(n)) = (index, count)
-            && let Some(slot) = counts.get_mut(i)
-        {
-            *slot = n;
+        for row in db.query(&sql)? {
+            if let (Some(i), Some(n)) = (number_cell::<usize>(&row, 0), number_cell(&row, 1))
+                && let Some(slot) = counts.get_mut(i)
+            {
+                *slot = n;
+            }
         }
     }
     Ok(tables

@@ -1,8 +1,14 @@
 //! `bench`: applies generated migrations through the engine and, in the same run, the same SQL
 //! through a baseline (rusqlite for SQLite, `psql` for PostgreSQL, the `mariadb` client for
 //! MariaDB/MySQL), one transaction per migration, and reports the ratio.
+//!
+//! With `--backup`, times backups, verification and health instead (`backup`); with the global
+//! `--layout LAYOUT`, writes the generated migrations in that tool's folder convention and
+//! loads them from there (`layout`).
 
+mod backup;
 mod drift;
+mod layout;
 mod lint;
 mod server;
 mod sqlite;
@@ -10,6 +16,7 @@ mod sqlite;
 use std::fs;
 use std::path::Path;
 use std::process::Command;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
@@ -61,6 +68,20 @@ pub fn run(args: &BenchArgs) -> Result<Outcome> {
                     .map(|n| vec!["--lint-statements".to_string(), n.to_string()])
                     .unwrap_or_default(),
             )
+            .args(if args.backup {
+                vec![
+                    "--backup".to_string(),
+                    "--rows".to_string(),
+                    args.rows.to_string(),
+                ]
+            } else {
+                Vec::new()
+            })
+            .args(
+                layout::requested()
+                    .map(|l| vec!["--layout".to_string(), l.name().to_string()])
+                    .unwrap_or_default(),
+            )
             .status()
             .context("cannot run cargo")?;
         anyhow::ensure!(status.success(), "release benchmark failed ({status})");
@@ -68,6 +89,14 @@ pub fn run(args: &BenchArgs) -> Result<Outcome> {
     }
     if let Some(n) = args.lint_statements {
         lint::run(n, args.runs)?;
+        return Ok(Outcome::Clean);
+    }
+    if args.backup {
+        backup::run(args)?;
+        return Ok(Outcome::Clean);
+    }
+    if let Some(l) = layout::requested() {
+        layout::run(args, l)?;
         return Ok(Outcome::Clean);
     }
     let work = tempfile::tempdir()?;
@@ -195,11 +224,20 @@ fn generate(dir: &Path, n: usize) -> Result<Vec<String>> {
     Ok(scripts)
 }
 
-/// Loads `dir` and applies it to `url` through the engine: (apply time, total time).
+/// The folder convention [`engine`] reads migration folders as: set once by the `--layout`
+/// benchmark; Cairn's own files otherwise.
+static ENGINE_LAYOUT: OnceLock<cairn::layout::Layout> = OnceLock::new();
+
+/// Loads `dir` (as [`ENGINE_LAYOUT`]) and applies it to `url` through the engine: (apply time,
+/// total time).
 pub(crate) fn engine(url: &str, dir: &Path) -> Result<(Duration, Duration)> {
     let start = Instant::now();
     let registry = crate::registry();
-    let set = cairn::load_dir(dir, registry.dialect(url)?)?;
+    let layout = ENGINE_LAYOUT
+        .get()
+        .copied()
+        .unwrap_or(cairn::layout::Layout::Cairn);
+    let set = cairn::layout::load(dir, layout, registry.dialect(url)?)?;
     let applying = Instant::now();
     let mut db = registry.connect(url)?;
     let report = cairn::up(

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use anyhow::Result;
-use cairn::ops::{self, BackupFile, Compression};
+use cairn::ops::{self, BackupFile, BackupKind, BackupOptions, Compression};
 use cairn::{Backend, Dialect, Direction, DownTarget, HistoryStatus, MigrationSet, UpTarget};
 use clap::Args;
 
@@ -40,12 +40,55 @@ impl AutoBackup {
     }
 }
 
-/// What the plan would run, in terms of migrations.
-pub enum Plan<'a> {
-    /// `migrate up` to this target.
-    Up(&'a UpTarget),
-    /// `migrate down` to this target.
-    Down(&'a DownTarget),
+/// What `migrate up`/`down` would run, from one history read before the lock, shared by the
+/// lint gate and the automatic backup (the run itself reads the history again under the lock,
+/// which is what decides).
+pub struct Planned {
+    /// Up or down.
+    pub direction: Direction,
+    /// Whether the history could be read (a foreign history table cannot).
+    pub history_read: bool,
+    /// The migrations the plan runs, in order; `None` when the plan fails (unknown target),
+    /// which the run reports itself. Planned from an empty history when it could not be read.
+    pub ids: Option<Vec<String>>,
+}
+
+impl Planned {
+    /// What `migrate up` to `target` would apply.
+    pub fn up(db: &mut dyn Backend, set: &MigrationSet, target: &UpTarget) -> Planned {
+        let history = db.history();
+        let history_read = history.is_ok();
+        let applied: HashSet<String> = history
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|h| h.status == HistoryStatus::Applied)
+            .map(|h| h.id)
+            .collect();
+        Planned {
+            direction: Direction::Up,
+            history_read,
+            ids: cairn::plan_up(set.graph(), &applied, target).ok(),
+        }
+    }
+
+    /// What `migrate down` to `target` would revert.
+    pub fn down(db: &mut dyn Backend, set: &MigrationSet, target: &DownTarget) -> Planned {
+        let history = db.history();
+        let history_read = history.is_ok();
+        let applied: HashMap<String, i64> = history
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|h| h.status == HistoryStatus::Applied)
+            .map(|h| (h.id, h.rank))
+            .collect();
+        Planned {
+            direction: Direction::Down,
+            history_read,
+            ids: cairn::plan_down(set.graph(), &applied, target)
+                .ok()
+                .map(|steps| steps.into_iter().map(|s| s.id).collect()),
+        }
+    }
 }
 
 /// Backs up `db` when `flags` allow and `plan` runs a migration with a destructive lint
@@ -54,7 +97,7 @@ pub fn before_migrate(
     ctx: &Context,
     db: &mut dyn Backend,
     set: &MigrationSet,
-    plan: Plan<'_>,
+    plan: &Planned,
     flags: &AutoBackup,
     json: bool,
 ) -> Result<Option<BackupFile>> {
@@ -62,38 +105,24 @@ pub fn before_migrate(
         return Ok(None);
     }
     // History or plan errors are reported by the run itself, which comes next.
-    let Ok(history) = db.history() else {
+    let (true, Some(ids)) = (plan.history_read, &plan.ids) else {
         return Ok(None);
-    };
-    let applied = history
-        .into_iter()
-        .filter(|h| h.status == HistoryStatus::Applied);
-    let (direction, ids) = match plan {
-        Plan::Up(target) => {
-            let applied: HashSet<String> = applied.map(|h| h.id).collect();
-            let Ok(ids) = cairn::plan_up(set.graph(), &applied, target) else {
-                return Ok(None);
-            };
-            (Direction::Up, ids)
-        }
-        Plan::Down(target) => {
-            let applied: HashMap<String, i64> = applied.map(|h| (h.id, h.rank)).collect();
-            let Ok(steps) = cairn::plan_down(set.graph(), &applied, target) else {
-                return Ok(None);
-            };
-            (Direction::Down, steps.into_iter().map(|s| s.id).collect())
-        }
     };
     let findings = ops::destructive_findings(
         &ctx.linter,
         ids.iter().filter_map(|id| set.get(id)),
         set.dialect(),
-        direction,
+        plan.direction,
     );
     if findings.is_empty() {
         return Ok(None);
     }
-    let made = ops::backup(db, &flags.backup_dir, Compression::Gzip)?;
+    let opts = BackupOptions {
+        compression: Compression::Gzip,
+        kind: BackupKind::Auto,
+        lock_timeout: crate::migrate::seconds(ctx.global.lock_timeout),
+    };
+    let made = ops::backup_with(db, &flags.backup_dir, &opts)?;
     let mut why: Vec<String> = findings
         .iter()
         .map(|f| format!("{} ({})", f.migration, f.rule))

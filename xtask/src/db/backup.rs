@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::Result;
-use cairn::ops::{self, BackupFile, Compression};
+use cairn::ops::{self, BackupFile, BackupKind, BackupOptions, Compression};
 use serde_json::json;
 
 use super::{Compress, DbCmd};
@@ -51,7 +51,12 @@ fn backup(
         anyhow::bail!("--keep 0 would delete the backup just made: keep 1 or more");
     }
     let mut db = ctx.connect()?;
-    let made = ops::backup(db.as_mut(), dir, compression(compress))?;
+    let opts = BackupOptions {
+        compression: compression(compress),
+        kind: BackupKind::Backup,
+        lock_timeout: crate::migrate::seconds(ctx.global.lock_timeout),
+    };
+    let made = ops::backup_with(db.as_mut(), dir, &opts)?;
     let pruned = match keep {
         Some(n) => ops::prune(dir, &made.manifest, n)?,
         None => Vec::new(),

@@ -65,7 +65,11 @@ pub enum DbCmd {
     },
     /// Refresh planner statistics and compact tables; report what was done per table.
     Optimize {
-        /// SQLite: also VACUUM and report the bytes reclaimed.
+        /// Also rewrite tables to reclaim space, and report the bytes reclaimed. SQLite: VACUUM
+        /// (rewrites the whole file; needs free disk space as large as the database).
+        /// PostgreSQL: VACUUM (FULL, ANALYZE) per table, which holds an ACCESS EXCLUSIVE lock on
+        /// each table while it is rewritten (reads and writes wait). MySQL: OPTIMIZE TABLE per
+        /// table (InnoDB rebuilds the table; brief metadata locks).
         #[arg(long)]
         vacuum: bool,
         #[command(flatten)]

@@ -1,0 +1,227 @@
+//! How many round trips `ops::health` costs, counted three ways: the engine's calls into the
+//! [`Backend`] trait (through [`Counted`]), each backend's own introspection counter
+//! (`introspection_queries()`), and on MySQL the server's own statement counter (`Questions`).
+//! The counts must not change when the database gains tables, the history must be read at
+//! most once, and nothing may introspect the schema. No timing is asserted.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use cairn::ops::{ForeignKeyViolation, StorageSizes, TableAction};
+use cairn::schema::Schema;
+use cairn::{AppliedMigration, Backend, BackendError, Dialect, MigrationSet, Rows, Step};
+use cairn_tests::{Kind, TestDb};
+
+/// Forwards every call to `inner` and counts them by method name.
+struct Counted<'a> {
+    inner: &'a mut dyn Backend,
+    calls: BTreeMap<&'static str, usize>,
+}
+
+impl Counted<'_> {
+    fn count(&mut self, method: &'static str) {
+        *self.calls.entry(method).or_default() += 1;
+    }
+}
+
+impl Backend for Counted<'_> {
+    fn dialect(&self) -> Dialect {
+        self.inner.dialect()
+    }
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+    fn history_table(&self) -> &str {
+        self.inner.history_table()
+    }
+    fn lock(&mut self, timeout: Duration) -> Result<(), BackendError> {
+        self.count("lock");
+        self.inner.lock(timeout)
+    }
+    fn unlock(&mut self) -> Result<(), BackendError> {
+        self.count("unlock");
+        self.inner.unlock()
+    }
+    fn ensure_history(&mut self) -> Result<(), BackendError> {
+        self.count("ensure_history");
+        self.inner.ensure_history()
+    }
+    fn history(&mut self) -> Result<Vec<AppliedMigration>, BackendError> {
+        self.count("history");
+        self.inner.history()
+    }
+    fn execute(&mut self, step: &Step<'_>) -> Result<u64, BackendError> {
+        self.count("execute");
+        self.inner.execute(step)
+    }
+    fn forget(&mut self, id: &str) -> Result<(), BackendError> {
+        self.count("forget");
+        self.inner.forget(id)
+    }
+    fn query(&mut self, sql: &str) -> Result<Rows, BackendError> {
+        self.count("query");
+        self.inner.query(sql)
+    }
+    fn introspect(&mut self) -> Result<Schema, BackendError> {
+        self.count("introspect");
+        self.inner.introspect()
+    }
+    fn integrity_check(&mut self) -> Result<Vec<String>, BackendError> {
+        self.count("integrity_check");
+        self.inner.integrity_check()
+    }
+    fn integrity_check_of(&mut self, tables: &[String]) -> Result<Vec<String>, BackendError> {
+        self.count("integrity_check_of");
+        self.inner.integrity_check_of(tables)
+    }
+    fn foreign_key_violations(&mut self) -> Result<Vec<ForeignKeyViolation>, BackendError> {
+        self.count("foreign_key_violations");
+        self.inner.foreign_key_violations()
+    }
+    fn table_sizes(&mut self) -> Result<StorageSizes, BackendError> {
+        self.count("table_sizes");
+        self.inner.table_sizes()
+    }
+    fn optimize(&mut self, vacuum: bool) -> Result<Vec<TableAction>, BackendError> {
+        self.count("optimize");
+        self.inner.optimize(vacuum)
+    }
+}
+
+/// What one `health` call cost.
+#[derive(Debug, PartialEq, Eq)]
+struct Cost {
+    /// The engine's calls into the backend, by method.
+    calls: BTreeMap<&'static str, usize>,
+    /// Catalog queries the backend's introspection ran.
+    introspection_queries: usize,
+    /// Statements the MySQL server executed for this session (`Questions`), else `None`.
+    server_statements: Option<u64>,
+}
+
+/// MySQL's count of statements this session sent (the `SHOW` itself included).
+fn questions(db: &mut dyn Backend) -> u64 {
+    let rows = db.query("SHOW SESSION STATUS LIKE 'Questions'").unwrap();
+    rows[0][1].as_deref().unwrap().parse().unwrap()
+}
+
+fn measure<B: Backend>(
+    db: &mut B,
+    introspections: fn(&B) -> usize,
+    set: Option<&MigrationSet>,
+) -> Cost {
+    let mysql = db.dialect() == Dialect::Mysql;
+    let introspected = introspections(db);
+    // Two `SHOW`s in a row differ by the `SHOW` alone: that is subtracted.
+    let baseline = mysql.then(|| {
+        let a = questions(db);
+        questions(db) - a
+    });
+    let before = mysql.then(|| questions(db));
+    let mut counted = Counted {
+        inner: db,
+        calls: BTreeMap::new(),
+    };
+    let report = cairn::ops::health(&mut counted, set);
+    assert!(report.healthy, "{report:#?}");
+    let calls = counted.calls;
+    let server_statements = before.map(|b| questions(db) - b - baseline.unwrap_or(0));
+    Cost {
+        calls,
+        introspection_queries: introspections(db) - introspected,
+        server_statements,
+    }
+}
+
+fn cost(db: &TestDb, set: Option<&MigrationSet>) -> Cost {
+    match db.kind {
+        Kind::Sqlite => measure(
+            &mut cairn_sqlite::Sqlite::open(&db.url).unwrap(),
+            cairn_sqlite::Sqlite::introspection_queries,
+            set,
+        ),
+        Kind::Postgres => measure(
+            &mut cairn_postgres::Postgres::open(&db.url).unwrap(),
+            cairn_postgres::Postgres::introspection_queries,
+            set,
+        ),
+        Kind::Mysql => measure(
+            &mut cairn_mysql::Mysql::open(&db.url).unwrap(),
+            cairn_mysql::Mysql::introspection_queries,
+            set,
+        ),
+    }
+}
+
+/// Adds `n` child tables, each with a foreign key to `parent` that the database does not
+/// guarantee on PostgreSQL (`NOT VALID`), so every backend's orphan check has keys to count.
+fn add_children(db: &TestDb, from: usize, n: usize) {
+    let mut sql = String::new();
+    for i in from..from + n {
+        let key = if db.kind == Kind::Postgres {
+            format!(
+                "CREATE TABLE c{i} (id INTEGER PRIMARY KEY, parent_id INTEGER);
+                 ALTER TABLE c{i} ADD CONSTRAINT c{i}_fk FOREIGN KEY (parent_id) REFERENCES parent (id) NOT VALID;"
+            )
+        } else {
+            format!(
+                "CREATE TABLE c{i} (id INTEGER PRIMARY KEY, parent_id INTEGER, CONSTRAINT c{i}_fk FOREIGN KEY (parent_id) REFERENCES parent (id));"
+            )
+        };
+        sql.push_str(&key);
+        sql.push_str(&format!(
+            "INSERT INTO c{i} (id, parent_id) VALUES (1, 1);\n"
+        ));
+    }
+    db.execute(&sql);
+}
+
+/// `db health` costs the same round trips for 2 tables as for 42, reads the history once
+/// (and only when given migrations), and never introspects.
+pub fn health_round_trips_do_not_grow_with_tables(db: &TestDb) {
+    let set = super::set(db, super::SHOP);
+    super::apply(db, &set);
+    db.execute("INSERT INTO parent (id, name) VALUES (1, 'a')");
+    add_children(db, 0, 2);
+    let small = cost(db, Some(&set));
+    let small_without_set = cost(db, None);
+    add_children(db, 2, 40);
+    let large = cost(db, Some(&set));
+    let large_without_set = cost(db, None);
+    eprintln!(
+        "{}: with migrations {small:?}\n{}: without {small_without_set:?}",
+        db.kind, db.kind
+    );
+    assert_eq!(small, large, "{}: cost grew with the tables", db.kind);
+    assert_eq!(small_without_set, large_without_set, "{}", db.kind);
+    // SELECT 1 and the row counts are the engine's own queries; each check is one call.
+    let expected = |history: bool| {
+        let mut calls = BTreeMap::from([
+            ("query", 2),
+            ("table_sizes", 1),
+            ("integrity_check_of", 1),
+            ("foreign_key_violations", 1),
+        ]);
+        if history {
+            calls.insert("history", 1);
+        }
+        calls
+    };
+    assert_eq!(small.calls, expected(true), "{}", db.kind);
+    assert_eq!(small_without_set.calls, expected(false), "{}", db.kind);
+    assert_eq!(small.introspection_queries, 0, "{small:?}");
+    assert_eq!(small_without_set.introspection_queries, 0, "{small:?}");
+    if let (Some(without), Some(with)) =
+        (small_without_set.server_statements, small.server_statements)
+    {
+        // SELECT 1, sizes, CHECK TABLE, key catalog, orphan count, row counts; and the history.
+        assert!(
+            without <= 6,
+            "MySQL ran {without} statements: {small_without_set:?}"
+        );
+        assert!(
+            with <= without + 2,
+            "MySQL ran {with} statements: {small:?}"
+        );
+    }
+}
