@@ -107,7 +107,7 @@ pub trait Backend {
     /// Records `rows` as applied without running any SQL (what adoption, `stamp` and
     /// `baseline` write), in order, each with `applied_at` now and `execution_ms` 0. The
     /// default runs one [`Backend::execute`] of an empty step per row; the backends override
-    /// it with one transaction for all rows and one `INSERT` per [`insert_batches`] slice, so
+    /// it with one transaction for all rows and one `INSERT` per [`crate::insert_batches`] slice, so
     /// adopting a thousand migrations takes a handful of round trips, not thousands, and a
     /// failure records none of them.
     fn record_applied(&mut self, rows: &[AppliedMigration]) -> Result<(), BackendError> {
@@ -214,30 +214,6 @@ pub trait Backend {
             self.describe()
         )))
     }
-}
-
-/// `rows` cut into slices small enough for one multi-row `INSERT` each: at most 500 rows (well
-/// under the 65,535 parameters PostgreSQL and MySQL allow in one statement) and, past the
-/// first row, about 4 MB of stored SQL (under MySQL's default `max_allowed_packet`).
-pub fn insert_batches(rows: &[AppliedMigration]) -> Vec<&[AppliedMigration]> {
-    const MAX_ROWS: usize = 500;
-    const MAX_BYTES: usize = 4 << 20;
-    let mut batches = Vec::new();
-    let (mut start, mut bytes) = (0, 0);
-    for (i, row) in rows.iter().enumerate() {
-        let size = row.up_sql.as_ref().map_or(0, String::len)
-            + row.down_sql.as_ref().map_or(0, String::len)
-            + row.description.len();
-        if i > start && (i - start == MAX_ROWS || bytes + size > MAX_BYTES) {
-            batches.push(&rows[start..i]);
-            (start, bytes) = (i, 0);
-        }
-        bytes += size;
-    }
-    if start < rows.len() {
-        batches.push(&rows[start..]);
-    }
-    batches
 }
 
 /// Opens a backend for a URL it registered for, with the given options.
@@ -369,42 +345,3 @@ impl Registry {
 
 /// How long to wait for the lock when a caller does not say.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
-
-#[cfg(test)]
-mod tests {
-    use super::insert_batches;
-    use crate::history::{AppliedMigration, HistoryStatus};
-
-    fn row(sql_bytes: usize) -> AppliedMigration {
-        AppliedMigration {
-            id: "1".into(),
-            checksum: String::new(),
-            description: String::new(),
-            applied_at: String::new(),
-            execution_ms: 0,
-            applied_by: String::new(),
-            engine_version: String::new(),
-            up_sql: Some("x".repeat(sql_bytes)),
-            down_sql: None,
-            depends_on: Vec::new(),
-            status: HistoryStatus::Applied,
-            rank: 1,
-            failed_statement: None,
-            error: None,
-        }
-    }
-
-    #[test]
-    fn batches_are_cut_by_rows_and_by_size_and_keep_every_row_in_order() {
-        let sizes = |rows: &[AppliedMigration]| -> Vec<usize> {
-            insert_batches(rows).iter().map(|b| b.len()).collect()
-        };
-        assert!(insert_batches(&[]).is_empty());
-        assert_eq!(sizes(&vec![row(10); 1001]), [500, 500, 1]);
-        // 3 MB each: one row per batch, since two would pass 4 MB.
-        assert_eq!(sizes(&vec![row(3 << 20); 3]), [1, 1, 1]);
-        // A row larger than the limit still gets a batch of its own.
-        assert_eq!(sizes(&[row(10), row(5 << 20), row(10)]), [1, 1, 1]);
-        assert_eq!(sizes(&vec![row(1 << 20); 9]), [4, 4, 1]);
-    }
-}

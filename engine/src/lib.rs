@@ -43,6 +43,7 @@ mod drift;
 mod error;
 mod graph;
 mod history;
+mod history_batch;
 pub mod layout;
 pub mod lint;
 mod load;
@@ -59,9 +60,7 @@ mod split;
 mod status;
 mod validate;
 
-pub use backend::{
-    Backend, ConnectOptions, Connector, DEFAULT_LOCK_TIMEOUT, Registry, Rows, Step, insert_batches,
-};
+pub use backend::{Backend, ConnectOptions, Connector, DEFAULT_LOCK_TIMEOUT, Registry, Rows, Step};
 pub use builtin::{builtin_files, builtin_modules};
 pub use changes::{Change, render as render_changes, reverse as reverse_changes};
 pub use checksum::{Checksum, normalize};
@@ -75,6 +74,7 @@ pub use history::{
     AppliedMigration, HISTORY_COLUMNS, HISTORY_TABLE, HistoryStatus, decode_depends_on,
     encode_depends_on,
 };
+pub use history_batch::{insert_batches, put_back_failed};
 pub use load::{MigrationSet, SourceFile, load_dir, load_files, load_sources, read_dir};
 pub use model::{Allow, LintSettings, Migration, Origin, Script};
 pub use plan::{DownTarget, PlanError, RevertStep, UpTarget, plan_down, plan_up};

@@ -242,7 +242,7 @@ fn dispatch(ctx: &Context, command: &Command) -> Result<Outcome> {
         Command::Drift(args) => schema::drift(ctx, args),
         Command::Config(out) => settings::print(ctx, *out),
         Command::Db(cmd) => db::run(ctx, cmd),
-        Command::Bench(args) => bench::run(args),
+        Command::Bench(args) => bench::run(args, ctx.global.layout),
         Command::Test(args) => testenv::run(args),
     }
 }

@@ -124,42 +124,56 @@ pub fn insert(
 }
 
 /// Inserts `rows` as applied now (adoption), one multi-row `INSERT` per
-/// [`cairn::insert_batches`] slice, in one transaction: every row or none.
+/// [`cairn::insert_batches`] slice, in one transaction: every row or none. The values are
+/// written into the statement as literals (text as `_utf8mb4 X'<hex>'`, which no `sql_mode`
+/// or escaping rule can change): a server-side prepared statement with thousands of
+/// parameters costs more than the round trips it saves.
 pub fn insert_applied(
     conn: &mut Conn,
     table: &str,
     rows: &[AppliedMigration],
 ) -> mysql::Result<()> {
     let mut tx = conn.start_transaction(TxOpts::default())?;
+    let applied = text(HistoryStatus::Applied.as_str());
     for batch in cairn::insert_batches(rows) {
-        let tuples = vec![format!("(?, ?, ?, {NOW}, 0, ?, ?, ?, ?, ?, ?, ?)"); batch.len()];
-        let mut params: Vec<Value> = Vec::with_capacity(batch.len() * 10);
-        for row in batch {
-            params.extend([
-                row.id.as_str().into(),
-                row.checksum.as_str().into(),
-                row.description.as_str().into(),
-                row.applied_by.as_str().into(),
-                row.engine_version.as_str().into(),
-                row.up_sql.as_deref().into(),
-                row.down_sql.as_deref().into(),
-                encode_depends_on(&row.depends_on).into(),
-                HistoryStatus::Applied.as_str().into(),
-                row.rank.into(),
-            ]);
-        }
-        tx.exec_drop(
-            format!(
-                "INSERT INTO `{table}` (id, checksum, description, applied_at, execution_ms,
-                     applied_by, engine_version, up_sql, down_sql, depends_on, status,
-                     installed_rank)
-                 VALUES {}",
-                tuples.join(", ")
-            ),
-            Params::Positional(params),
-        )?;
+        let tuples: Vec<String> = batch
+            .iter()
+            .map(|row| {
+                format!(
+                    "({}, {}, {}, {NOW}, 0, {}, {}, {}, {}, {}, {applied}, {})",
+                    text(&row.id),
+                    text(&row.checksum),
+                    text(&row.description),
+                    text(&row.applied_by),
+                    text(&row.engine_version),
+                    row.up_sql.as_deref().map_or_else(|| "NULL".into(), text),
+                    row.down_sql.as_deref().map_or_else(|| "NULL".into(), text),
+                    text(&encode_depends_on(&row.depends_on)),
+                    row.rank,
+                )
+            })
+            .collect();
+        tx.query_drop(format!(
+            "INSERT INTO `{table}` (id, checksum, description, applied_at, execution_ms,
+                 applied_by, engine_version, up_sql, down_sql, depends_on, status, installed_rank)
+             VALUES {}",
+            tuples.join(", ")
+        ))?;
     }
     tx.commit()
+}
+
+/// `value` as a utf8mb4 string literal spelled in hex.
+fn text(value: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(value.len() * 2 + 12);
+    out.push_str("_utf8mb4 X'");
+    for b in value.bytes() {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    out.push('\'');
+    out
 }
 
 /// Marks `id` applied now, with its run time.

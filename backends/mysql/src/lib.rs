@@ -202,10 +202,8 @@ impl Mysql {
                 }
                 Err(BackendError::Connection(_)) => {}
                 Err(other) if step.replaces.is_some() => {
-                    return BackendError::Other(format!(
-                        "statement {} of migration {id} failed: {message}; putting back its previous history row failed too: {other}; the row stays `running`, so the next run stops until `migrate repair {id}`",
-                        index + 1
-                    ));
+                    let failure = format!("statement {} failed: {message}", index + 1);
+                    return cairn::put_back_failed(id, &failure, &other);
                 }
                 Err(other) => {
                     return BackendError::Statement {

@@ -210,7 +210,7 @@ impl Postgres {
                 let mut tx = client.transaction().map_err(fail)?;
                 history::put_back(&mut tx, &self.options.history_table, previous)
                     .and_then(|()| tx.commit())
-                    .map_err(|failed| not_put_back(&e, &step.record.id, &failed))?;
+                    .map_err(|failed| cairn::put_back_failed(&step.record.id, &e, &failed))?;
             } else if let BackendError::Statement { index, message, .. } = &e {
                 history::fail(
                     client,
@@ -433,11 +433,4 @@ fn elapsed_ms(start: Instant) -> u64 {
 
 fn ms_i64(ms: u64) -> i64 {
     i64::try_from(ms).unwrap_or(i64::MAX)
-}
-
-/// A failed re-run of a repeatable migration whose previous history row could not be put back.
-fn not_put_back(failure: &BackendError, id: &str, cause: &dyn std::fmt::Display) -> BackendError {
-    BackendError::Other(format!(
-        "migration {id}: {failure}; putting back its previous history row failed too: {cause}; the row stays `running`, so the next run stops until `migrate repair {id}`"
-    ))
 }

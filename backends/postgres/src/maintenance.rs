@@ -51,16 +51,16 @@ pub fn integrity_check(db: &mut Postgres) -> Result<Vec<String>, BackendError> {
         .collect())
 }
 
-/// Every column of the foreign keys of the current schema that the server does not guarantee,
-/// in key order: `NOT VALID` ones (rows older than the key were never checked) and ones whose
-/// triggers were disabled (`ALTER TABLE ... DISABLE TRIGGER ALL`). The catalog
+/// Every column of the foreign keys within the current schema that the server does not
+/// guarantee, in key order: `NOT VALID` ones (rows older than the key were never checked) and
+/// ones whose triggers were disabled (`ALTER TABLE ... DISABLE TRIGGER ALL`). The catalog
 /// [`orphan_rows_of_catalog`] reads.
 const UNGUARDED_KEY_COLUMNS: &str = "SELECT cl.relname::text, c.conname::text, a.attname::text,
         r.relname::text, ra.attname::text
     FROM pg_constraint c
     JOIN pg_class cl ON cl.oid = c.conrelid
     JOIN pg_namespace n ON n.oid = cl.relnamespace
-    JOIN pg_class r ON r.oid = c.confrelid
+    JOIN pg_class r ON r.oid = c.confrelid AND r.relnamespace = n.oid
     CROSS JOIN LATERAL unnest(c.conkey, c.confkey) WITH ORDINALITY AS k(attnum, refnum, ord)
     JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
     JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = k.refnum

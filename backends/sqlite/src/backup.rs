@@ -6,19 +6,19 @@
 //!
 //! Restore does not rename a file over the database: another connection (the application)
 //! would keep the old file open, and a leftover `-wal` file of the old database would be
-//! replayed onto the new one and corrupt it. Instead the backup is staged in a temporary file
-//! beside the database, synced and checked with `PRAGMA integrity_check`, then copied into the
-//! live database with the backup API in one step: SQLite writes all pages in a single write
-//! transaction through its journal or WAL, so an error or a crash rolls back to the old
-//! contents, and every connection sees either the old database or the new one, never a mix.
+//! replayed onto the new one and corrupt it. Instead the backup is opened read-only, checked
+//! with `PRAGMA integrity_check`, then copied into the live database with the backup API in
+//! one step: SQLite writes all pages in a single write transaction through its journal or WAL,
+//! so an error or a crash rolls back to the old contents, and every connection sees either the
+//! old database or the new one, never a mix.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use cairn::BackendError;
-use rusqlite::Connection;
 use rusqlite::backup::{Backup, StepResult};
+use rusqlite::{Connection, OpenFlags};
 
 /// How long to keep retrying while another connection holds a lock the copy needs.
 const BUSY_LIMIT: Duration = Duration::from_secs(60);
@@ -37,56 +37,20 @@ pub fn backup(conn: &Connection, path: &Path) -> Result<(), BackendError> {
     sync(path)
 }
 
-/// Replaces the contents of the database `conn` is open on with the SQLite file at `source`.
+/// Replaces the contents of the database `conn` is open on with the SQLite file at `source`,
+/// opened read-only (so nothing is written to the backup, and no copy of it is made) and
+/// checked with `PRAGMA integrity_check` first.
 pub fn restore(conn: &mut Connection, source: &Path) -> Result<(), BackendError> {
-    let staged = stage(conn, source)?;
-    let result = (|| {
-        let from = Connection::open(&staged.0).map_err(|e| {
-            BackendError::Other(format!("cannot open the staged copy of the backup: {e}"))
+    let from =
+        Connection::open_with_flags(source, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|e| {
+            BackendError::Other(format!("cannot open the backup {}: {e}", source.display()))
         })?;
-        check_integrity(&from)?;
-        copy_all(&from, conn).map_err(|e| {
-            BackendError::Other(format!(
-                "restore failed and was rolled back, the database is unchanged: {e}"
-            ))
-        })
-    })();
-    drop(staged);
-    result
-}
-
-/// A temporary copy of the backup in the database's directory (or the system's for an
-/// in-memory database), removed on drop.
-struct Staged(PathBuf);
-
-impl Drop for Staged {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.0);
-    }
-}
-
-fn stage(conn: &Connection, source: &Path) -> Result<Staged, BackendError> {
-    let dir = conn
-        .path()
-        .filter(|p| !p.is_empty())
-        .and_then(|p| Path::new(p).parent().map(Path::to_path_buf))
-        .unwrap_or_else(std::env::temp_dir);
-    let staged = Staged(dir.join(format!(
-        ".cairn-restore-{}-{}.db",
-        std::process::id(),
-        source
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    )));
-    fs::copy(source, &staged.0).map_err(|e| {
+    check_integrity(&from)?;
+    copy_all(&from, conn).map_err(|e| {
         BackendError::Other(format!(
-            "cannot stage the backup in {}: {e}",
-            staged.0.display()
+            "restore failed and was rolled back, the database is unchanged: {e}"
         ))
-    })?;
-    sync(&staged.0)?;
-    Ok(staged)
+    })
 }
 
 fn check_integrity(db: &Connection) -> Result<(), BackendError> {

@@ -275,7 +275,7 @@ impl Sqlite {
                 // A repeatable's re-run: the next `up` runs it again from the start, so its
                 // previous row is the truth, not a `failed` row to repair or resume.
                 history::put_back(&self.conn, &self.options.history_table, previous)
-                    .map_err(|failed| not_put_back(&e, &step.record.id, &failed))?;
+                    .map_err(|failed| cairn::put_back_failed(&step.record.id, &e, &failed))?;
             } else if let BackendError::Statement { index, message, .. } = &e {
                 history::fail(
                     &self.conn,
@@ -434,11 +434,4 @@ fn elapsed_ms(start: Instant) -> u64 {
 
 fn other(e: rusqlite::Error) -> BackendError {
     BackendError::Other(e.to_string())
-}
-
-/// A failed re-run of a repeatable migration whose previous history row could not be put back.
-fn not_put_back(failure: &BackendError, id: &str, cause: &dyn std::fmt::Display) -> BackendError {
-    BackendError::Other(format!(
-        "migration {id}: {failure}; putting back its previous history row failed too: {cause}; the row stays `running`, so the next run stops until `migrate repair {id}`"
-    ))
 }

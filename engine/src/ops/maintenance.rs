@@ -105,6 +105,17 @@ pub fn orphan_rows_of_catalog(
     db: &mut dyn Backend,
     catalog: &Rows,
 ) -> Result<Vec<ForeignKeyViolation>, BackendError> {
+    let keys = catalog_keys(catalog);
+    let declared: Vec<DeclaredForeignKey<'_>> = keys
+        .iter()
+        .map(|(table, key)| DeclaredForeignKey { table, key })
+        .collect();
+    orphan_rows(db, &declared)
+}
+
+/// The keys of [`orphan_rows_of_catalog`]'s rows, each with its referencing table: adjacent
+/// rows of the same table and constraint are one key's columns, in order.
+fn catalog_keys(catalog: &Rows) -> Vec<(String, ForeignKey)> {
     let mut keys: Vec<(String, ForeignKey)> = Vec::new();
     for row in catalog {
         let (table, name) = (text_cell(row, 0), text_cell(row, 1));
@@ -130,11 +141,7 @@ pub fn orphan_rows_of_catalog(
             )),
         }
     }
-    let declared: Vec<DeclaredForeignKey<'_>> = keys
-        .iter()
-        .map(|(table, key)| DeclaredForeignKey { table, key })
-        .collect();
-    orphan_rows(db, &declared)
+    keys
 }
 
 /// `SELECT i, COUNT(*) FROM child c WHERE <all key columns set> AND NOT EXISTS (<parent>)`
@@ -172,6 +179,40 @@ fn orphan_sql(keys: &[DeclaredForeignKey<'_>], dialect: crate::Dialect) -> Strin
 mod tests {
     use super::*;
     use crate::Dialect;
+
+    #[test]
+    fn catalog_rows_of_one_key_become_its_columns_in_order() {
+        let cell = |v: &str| Some(v.to_string());
+        let row = |t: &str, k: &str, c: &str, p: &str, pc: &str| {
+            vec![cell(t), cell(k), cell(c), cell(p), cell(pc)]
+        };
+        let catalog = vec![
+            row("child", "fk_ab", "a", "parent", "x"),
+            row("child", "fk_ab", "b", "parent", "y"),
+            row("child", "fk_c", "c", "other", "id"),
+            row("next", "fk_ab", "a", "parent", "x"),
+        ];
+        let keys: Vec<String> = catalog_keys(&catalog)
+            .into_iter()
+            .map(|(t, k)| {
+                format!(
+                    "{t}.{}({}) -> {}({})",
+                    k.name.unwrap_or_default(),
+                    k.columns.join(", "),
+                    k.references.table,
+                    k.references.columns.join(", ")
+                )
+            })
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "child.fk_ab(a, b) -> parent(x, y)",
+                "child.fk_c(c) -> other(id)",
+                "next.fk_ab(a) -> parent(x)",
+            ]
+        );
+    }
 
     #[test]
     fn one_select_per_key_with_null_columns_excluded() {

@@ -176,7 +176,7 @@ fn add_children(db: &TestDb, from: usize, n: usize) {
     db.execute(&sql);
 }
 
-/// `db health` costs the same round trips for 2 tables as for 42, reads the history once
+/// `db health` costs the same round trips for 4 tables as for 44, reads the history once
 /// (and only when given migrations), and never introspects.
 pub fn health_round_trips_do_not_grow_with_tables(db: &TestDb) {
     let set = super::set(db, super::SHOP);

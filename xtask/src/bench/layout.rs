@@ -15,11 +15,9 @@ use super::{ENGINE_LAYOUT, median, report, server, sqlite};
 use crate::cli::{BenchArgs, BenchBackend, LayoutChoice};
 
 /// The other tool's layout the global `--layout` names for this run, if any (`auto` and
-/// `cairn` run the usual benchmark). The flag is global, so it is read from the command line.
-pub fn requested() -> Option<Layout> {
-    use clap::Parser as _;
-    let cli = crate::cli::Cli::try_parse_from(std::env::args_os()).ok()?;
-    match cli.global.layout {
+/// `cairn` run the usual benchmark).
+pub fn requested(flag: LayoutChoice) -> Option<Layout> {
+    match flag {
         LayoutChoice::Fixed(l) if l != Layout::Cairn => Some(l),
         _ => None,
     }

@@ -36,7 +36,8 @@ pub(crate) struct Sample {
 }
 
 /// Runs the benchmark (re-running itself in release mode when built for debugging).
-pub fn run(args: &BenchArgs) -> Result<Outcome> {
+pub fn run(args: &BenchArgs, layout_flag: crate::cli::LayoutChoice) -> Result<Outcome> {
+    let foreign = layout::requested(layout_flag);
     if cfg!(debug_assertions) {
         eprintln!("bench: rebuilding in release mode for meaningful figures");
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
@@ -78,7 +79,7 @@ pub fn run(args: &BenchArgs) -> Result<Outcome> {
                 Vec::new()
             })
             .args(
-                layout::requested()
+                foreign
                     .map(|l| vec!["--layout".to_string(), l.name().to_string()])
                     .unwrap_or_default(),
             )
@@ -95,7 +96,7 @@ pub fn run(args: &BenchArgs) -> Result<Outcome> {
         backup::run(args)?;
         return Ok(Outcome::Clean);
     }
-    if let Some(l) = layout::requested() {
+    if let Some(l) = foreign {
         layout::run(args, l)?;
         return Ok(Outcome::Clean);
     }
