@@ -253,67 +253,6 @@ fn flyway_repeatables_follow_their_checksum(db: &TestDb) {
     assert_eq!(report.adopted().count(), 3, "{report:#?}");
 }
 
-/// A renamed history table (goose `-table`, golang-migrate `x-migrations-table`, ...) is read
-/// with `--from TOOL --table NAME`.
-fn a_renamed_table_is_read_with_from_and_table(db: &TestDb) {
-    let set = load(db, &fixture(Layout::Goose), Layout::Goose);
-    for m in set.iter() {
-        db.execute(&m.up.sql);
-    }
-    db.execute(&tables::ddl(Layout::Goose, db.kind).replace("goose_db_version", "app_versions"));
-    db.execute(&tables::rows(Layout::Goose, db.kind).replace("goose_db_version", "app_versions"));
-    let opts = Options::default();
-    let err = cairn::adopt::adopt(connect(db).as_mut(), &set, None, None, &opts).unwrap_err();
-    assert!(
-        err.to_string().contains("none of the history tables"),
-        "{err}"
-    );
-    let report = cairn::adopt::adopt(
-        connect(db).as_mut(),
-        &set,
-        Some(Layout::Goose),
-        Some("app_versions"),
-        &opts,
-    )
-    .unwrap();
-    assert_eq!(report.table, "app_versions");
-    assert_eq!(report.adopted().count(), 2, "{report:#?}");
-    assert_eq!(db.history_ids().len(), 2);
-}
-
-/// `--table` names that need quoting in SQL, a reserved word and a mixed-case name, are read
-/// on every backend; a name that differs only in case finds the table as the database
-/// stores it, and the report names it so.
-fn a_reserved_or_mixed_case_table_is_read(db: &TestDb) {
-    let set = load(db, &fixture(Layout::Goose), Layout::Goose);
-    for m in set.iter() {
-        db.execute(&m.up.sql);
-    }
-    let dialect = cairn_tests::registry().dialect(&db.url).unwrap();
-    for (stored, given) in [("order", "order"), ("AppVersions", "appversions")] {
-        let quoted = cairn::schema::ident(stored, dialect);
-        assert_ne!(quoted, stored, "{stored} must need quoting");
-        db.execute(&tables::ddl(Layout::Goose, db.kind).replace("goose_db_version", &quoted));
-        db.execute(&tables::rows(Layout::Goose, db.kind).replace("goose_db_version", &quoted));
-        let opts = Options {
-            dry_run: true,
-            ..Options::default()
-        };
-        let report = cairn::adopt::adopt(
-            connect(db).as_mut(),
-            &set,
-            Some(Layout::Goose),
-            Some(given),
-            &opts,
-        )
-        .unwrap_or_else(|e| panic!("{} --table {given}: {e}", db.kind));
-        assert_eq!(report.table, stored, "{}", db.kind);
-        assert_eq!(report.adopted().count(), 2, "{report:#?}");
-        db.execute(&format!("DROP TABLE {quoted}"));
-    }
-    assert!(db.history_ids().is_empty(), "a dry run records nothing");
-}
-
 fn stamp_records_ancestors_without_running_sql(db: &TestDb) {
     let set = load(db, &fixture(Layout::Sqlx), Layout::Sqlx);
     let last = set.iter().last().unwrap().id.clone();
@@ -387,8 +326,6 @@ cairn_tests::on_every_backend!(
     failed_sqlx_row_is_refused,
     a_changed_file_and_a_stray_row_are_reported,
     flyway_repeatables_follow_their_checksum,
-    a_renamed_table_is_read_with_from_and_table,
-    a_reserved_or_mixed_case_table_is_read,
     stamp_records_ancestors_without_running_sql,
     baseline_checks_the_schema_first,
 );
