@@ -85,6 +85,12 @@ impl Backend for Scratch {
     fn integrity_check(&mut self) -> Result<Vec<String>, BackendError> {
         self.db()?.integrity_check()
     }
+    fn integrity_check_of(&mut self, tables: &[String]) -> Result<Vec<String>, BackendError> {
+        self.db()?.integrity_check_of(tables)
+    }
+    fn record_applied(&mut self, rows: &[AppliedMigration]) -> Result<(), BackendError> {
+        self.db()?.record_applied(rows)
+    }
     fn foreign_key_violations(
         &mut self,
     ) -> Result<Vec<crate::ops::ForeignKeyViolation>, BackendError> {
