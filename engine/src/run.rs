@@ -3,12 +3,9 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::time::Duration;
-
-use serde::Serialize;
 
 use crate::ENGINE_VERSION;
-use crate::backend::{Backend, DEFAULT_LOCK_TIMEOUT, Step};
+use crate::backend::{Backend, Step};
 use crate::error::{BackendError, Direction, Error, Result, StatementFailure};
 use crate::graph::Graph;
 use crate::history::{AppliedMigration, HistoryStatus};
@@ -19,86 +16,8 @@ use crate::resume::resume_failed;
 use crate::split::split;
 use crate::validate::{Finding, validate};
 
-/// How a run behaves.
-#[derive(Debug, Clone)]
-pub struct Options {
-    /// How long to wait for another runner's lock.
-    pub lock_timeout: Duration,
-    /// Plan and report the SQL without changing the database (no lock, no history table).
-    pub dry_run: bool,
-    /// Recorded as `applied_by`.
-    pub applied_by: String,
-    /// Before applying, resume migrations that failed part-way outside a transaction, from
-    /// the statement that failed (see `migrate up --resume`).
-    pub resume: bool,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        let user = std::env::var("USER")
-            .or_else(|_| std::env::var("USERNAME"))
-            .unwrap_or_else(|_| "unknown".to_string());
-        Options {
-            lock_timeout: DEFAULT_LOCK_TIMEOUT,
-            dry_run: false,
-            applied_by: user,
-            resume: false,
-        }
-    }
-}
-
-/// Progress of a run, for progress bars and logs.
-#[derive(Debug, Clone, Copy)]
-pub enum Event<'a> {
-    /// The plan is made: `total` migrations will run.
-    Planned {
-        /// Up or down.
-        direction: Direction,
-        /// How many.
-        total: usize,
-    },
-    /// Migration `index` (0-based) of the plan starts.
-    Started {
-        /// Migration id.
-        id: &'a str,
-        /// 0-based position in the plan.
-        index: usize,
-    },
-    /// A migration finished.
-    Finished {
-        /// Migration id.
-        id: &'a str,
-        /// Time its SQL took.
-        execution_ms: u64,
-    },
-}
-
-/// What happened to one migration in a run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct MigrationReport {
-    /// Migration id.
-    pub id: String,
-    /// Time its SQL took (0 in a dry run).
-    pub execution_ms: u64,
-    /// Number of statements.
-    pub statements: usize,
-    /// The statements, in a dry run.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub sql: Vec<String>,
-}
-
-/// The result of `up` or `down`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RunReport {
-    /// Up or down.
-    pub direction: Direction,
-    /// Whether nothing was changed.
-    pub dry_run: bool,
-    /// The migrations run (or that would run), in order.
-    pub migrations: Vec<MigrationReport>,
-    /// Findings that did not stop the run (e.g. applied migrations whose file is gone).
-    pub warnings: Vec<Finding>,
-}
+mod report;
+pub use report::{Event, MigrationReport, Options, RunReport};
 
 /// Applies what `target` needs. Refuses to start when an applied migration changed or an
 /// earlier run failed part-way; stops at the first failing migration, whose own changes are
