@@ -39,30 +39,22 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         let url = format!("sqlite:{}", file.display());
         measure(&url, &fill, runs, work.path(), &|to| sqlite_copy(&file, to))?;
     }
-    if matches!(
-        args.backend,
-        BenchBackend::Postgres | BenchBackend::Mysql | BenchBackend::All
-    ) {
-        let mut servers = crate::testenv::start_servers()?;
-        let result = (|| -> Result<()> {
-            if args.backend != BenchBackend::Mysql {
-                header("PostgreSQL (loopback)", "pg_dump -Fc");
-                let url = server::fresh_database(&servers.postgres_url, DATABASE)?;
-                measure(&url, &fill, runs, work.path(), &|to| pg_dump(&url, to))?;
-                drop_database(&servers.postgres_url, "WITH (FORCE)");
-            }
-            if args.backend != BenchBackend::Postgres {
-                header("MariaDB (loopback)", "mariadb-dump --single-transaction");
-                let url = mysql_database(&servers.mysql_url)?;
-                measure(&url, &fill, runs, work.path(), &|to| mariadb_dump(&url, to))?;
-                drop_database(&servers.mysql_url, "");
-            }
+    server::on_servers(args.backend, |kind, admin_url| match kind {
+        server::Kind::Postgres => {
+            header("PostgreSQL (loopback)", "pg_dump -Fc");
+            let url = server::fresh_database(admin_url, DATABASE)?;
+            measure(&url, &fill, runs, work.path(), &|to| pg_dump(&url, to))?;
+            drop_database(admin_url, "WITH (FORCE)");
             Ok(())
-        })();
-        servers.stop();
-        result?;
-    }
-    Ok(())
+        }
+        server::Kind::Mysql => {
+            header("MariaDB (loopback)", "mariadb-dump --single-transaction");
+            let url = mysql_database(admin_url)?;
+            measure(&url, &fill, runs, work.path(), &|to| mariadb_dump(&url, to))?;
+            drop_database(admin_url, "");
+            Ok(())
+        }
+    })
 }
 
 /// Medians of one backend's runs.

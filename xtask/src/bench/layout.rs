@@ -50,48 +50,22 @@ pub fn run(args: &BenchArgs, layout: Layout) -> Result<()> {
         report(&samples);
         loads(&foreign, &yaml, layout, Dialect::Sqlite, runs)?;
     }
-    if matches!(
-        args.backend,
-        BenchBackend::Postgres | BenchBackend::Mysql | BenchBackend::All
-    ) {
-        let mut servers = crate::testenv::start_servers()?;
-        let result = (|| -> Result<()> {
-            if args.backend != BenchBackend::Mysql {
-                header(
-                    "PostgreSQL (loopback)",
-                    "psql -f, BEGIN/COMMIT around each migration",
-                );
-                report(&server::samples(
-                    server::Kind::Postgres,
-                    &servers.postgres_url,
-                    &foreign,
-                    &scripts,
-                    runs,
-                    work.path(),
-                )?);
-                loads(&foreign, &yaml, layout, Dialect::Postgres, runs)?;
-            }
-            if args.backend != BenchBackend::Postgres {
-                header(
-                    "MariaDB (loopback)",
-                    "mariadb client, START TRANSACTION/COMMIT around each migration",
-                );
-                report(&server::samples(
-                    server::Kind::Mysql,
-                    &servers.mysql_url,
-                    &foreign,
-                    &scripts,
-                    runs,
-                    work.path(),
-                )?);
-                loads(&foreign, &yaml, layout, Dialect::Mysql, runs)?;
-            }
-            Ok(())
-        })();
-        servers.stop();
-        result?;
-    }
-    Ok(())
+    server::on_servers(args.backend, |kind, admin_url| {
+        header(kind.title(), kind.baseline());
+        report(&server::samples(
+            kind,
+            admin_url,
+            &foreign,
+            &scripts,
+            runs,
+            work.path(),
+        )?);
+        let dialect = match kind {
+            server::Kind::Postgres => Dialect::Postgres,
+            server::Kind::Mysql => Dialect::Mysql,
+        };
+        loads(&foreign, &yaml, layout, dialect, runs)
+    })
 }
 
 /// Times loading the `layout` folder against loading the same migrations as Cairn YAML.

@@ -117,63 +117,36 @@ pub fn run(args: &BenchArgs, layout_flag: crate::cli::LayoutChoice) -> Result<Ou
             .collect::<Result<Vec<_>>>()?;
         report(&samples);
     }
-    if matches!(
-        args.backend,
-        BenchBackend::Postgres | BenchBackend::Mysql | BenchBackend::All
-    ) {
-        let mut servers = crate::testenv::start_servers()?;
-        let result = (|| -> Result<()> {
-            if args.backend != BenchBackend::Mysql {
-                header(
-                    "PostgreSQL (loopback)",
-                    "psql -f, BEGIN/COMMIT around each migration",
-                );
-                report(&server::samples(
-                    server::Kind::Postgres,
-                    &servers.postgres_url,
-                    &dir,
-                    &scripts,
-                    runs,
-                    work.path(),
-                )?);
-            }
-            if args.drift_tables > 0 && args.backend != BenchBackend::Mysql {
-                let dir = work.path().join("drift");
-                drift::generate(&dir, args.drift_tables)?;
-                let url = server::fresh_database(&servers.postgres_url, "cairn_bench_drift")?;
-                let (introspect, whole, found) = drift::measure(&url, &dir)?;
-                println!(
-                    "PostgreSQL drift, {} tables (10 columns, 2 indexes, 1 foreign key each):",
-                    args.drift_tables
-                );
-                println!(
-                    "  introspection:                          {:>9.1} ms",
-                    introspect.as_secs_f64() * 1000.0
-                );
-                println!(
-                    "  whole drift check (replay + compare):   {:>9.1} ms  ({found} differences)",
-                    whole.as_secs_f64() * 1000.0
-                );
-            }
-            if args.backend != BenchBackend::Postgres {
-                header(
-                    "MariaDB (loopback)",
-                    "mariadb client, START TRANSACTION/COMMIT around each migration",
-                );
-                report(&server::samples(
-                    server::Kind::Mysql,
-                    &servers.mysql_url,
-                    &dir,
-                    &scripts,
-                    runs,
-                    work.path(),
-                )?);
-            }
-            Ok(())
-        })();
-        servers.stop();
-        result?;
-    }
+    server::on_servers(args.backend, |kind, admin_url| {
+        header(kind.title(), kind.baseline());
+        report(&server::samples(
+            kind,
+            admin_url,
+            &dir,
+            &scripts,
+            runs,
+            work.path(),
+        )?);
+        if args.drift_tables > 0 && kind == server::Kind::Postgres {
+            let dir = work.path().join("drift");
+            drift::generate(&dir, args.drift_tables)?;
+            let url = server::fresh_database(admin_url, "cairn_bench_drift")?;
+            let (introspect, whole, found) = drift::measure(&url, &dir)?;
+            println!(
+                "PostgreSQL drift, {} tables (10 columns, 2 indexes, 1 foreign key each):",
+                args.drift_tables
+            );
+            println!(
+                "  introspection:                          {:>9.1} ms",
+                introspect.as_secs_f64() * 1000.0
+            );
+            println!(
+                "  whole drift check (replay + compare):   {:>9.1} ms  ({found} differences)",
+                whole.as_secs_f64() * 1000.0
+            );
+        }
+        Ok(())
+    })?;
     Ok(Outcome::Clean)
 }
 

@@ -19,6 +19,48 @@ pub enum Kind {
     Mysql,
 }
 
+impl Kind {
+    /// The name in a report's header.
+    pub fn title(self) -> &'static str {
+        match self {
+            Kind::Postgres => "PostgreSQL (loopback)",
+            Kind::Mysql => "MariaDB (loopback)",
+        }
+    }
+
+    /// The baseline in a report's header.
+    pub fn baseline(self) -> &'static str {
+        match self {
+            Kind::Postgres => "psql -f, BEGIN/COMMIT around each migration",
+            Kind::Mysql => "mariadb client, START TRANSACTION/COMMIT around each migration",
+        }
+    }
+}
+
+/// Starts throwaway servers when `backend` names one, calls `each` with PostgreSQL's and then
+/// MariaDB's admin URL (those `backend` selects), and stops the servers on every path.
+pub fn on_servers(
+    backend: crate::cli::BenchBackend,
+    mut each: impl FnMut(Kind, &str) -> Result<()>,
+) -> Result<()> {
+    use crate::cli::BenchBackend;
+    if backend == BenchBackend::Sqlite {
+        return Ok(());
+    }
+    let mut servers = crate::testenv::start_servers()?;
+    let result = (|| -> Result<()> {
+        if backend != BenchBackend::Mysql {
+            each(Kind::Postgres, &servers.postgres_url)?;
+        }
+        if backend != BenchBackend::Postgres {
+            each(Kind::Mysql, &servers.mysql_url)?;
+        }
+        Ok(())
+    })();
+    servers.stop();
+    result
+}
+
 /// `runs` samples, each on two fresh databases created and dropped through the client.
 pub fn samples(
     kind: Kind,
