@@ -52,26 +52,42 @@ fn policy(ctx: &Context) -> Result<Policy> {
 
 /// Lints `planned`, the migrations `up` would apply (planned by the caller from its history
 /// read, or from an empty history when it could not be read: a fresh database must never skip
-/// the check), and refuses on a deny-level finding. Applied migrations are not linted again: a
-/// policy made stricter later must not block deploys. `None` (a plan error, e.g. an unknown
-/// `--to`) lints nothing: `up` reports the error itself.
-pub fn gate(ctx: &Context, set: &MigrationSet, planned: Option<&[String]>) -> Result<()> {
+/// the check), judges deny-level findings against the tables of `db` as the run starts, and
+/// refuses on a finding that still blocks. Applied migrations are not linted again: a policy
+/// made stricter later must not block deploys. `None` (a plan error, e.g. an unknown `--to`)
+/// lints nothing: `up` reports the error itself. Returns the findings the database made
+/// harmless (info, with the reason), for the report.
+pub fn gate(
+    ctx: &Context,
+    db: &mut dyn cairn::Backend,
+    set: &MigrationSet,
+    planned: Option<&[String]>,
+) -> Result<Vec<LintFinding>> {
     let policy = policy(ctx)?;
     let Some(ids) = planned else {
-        return Ok(());
+        return Ok(Vec::new());
     };
-    let report = ctx.linter.lint(
+    let mut report = ctx.linter.lint(
         ids.iter().filter_map(|id| set.get(id)),
         set.dialect(),
         &policy,
     );
+    // The catalog is read only when something would block: a clean plan costs no query.
+    if report.is_blocked() && report.blocking().any(|f| f.target.is_some()) {
+        let live = cairn::lint::live_tables(db, &report)?;
+        cairn::lint::judge(&mut report, &live);
+    }
     if report.is_blocked() {
         return Err(Refusal {
             findings: report.blocking().cloned().collect(),
         }
         .into());
     }
-    Ok(())
+    Ok(report
+        .findings
+        .into_iter()
+        .filter(|f| f.judged.is_some())
+        .collect())
 }
 
 /// `migrate lint`.
@@ -99,20 +115,31 @@ pub fn run(
         return Ok(Outcome::Finding);
     };
     let report = cairn::lint::lint(&set, &policy, &ctx.linter);
+    let live_note = judged_live_note(&report);
     match out.format {
-        LintFormat::Json => println!("{:#}", lint_json(&report, dialect, &policy)),
+        LintFormat::Json => {
+            let mut value = lint_json(&report, dialect, &policy);
+            value["note"] = json!(live_note);
+            println!("{value:#}");
+        }
         LintFormat::Text => {
             print!(
                 "{}",
                 crate::render::findings(&report.findings, ctx.style.color)
             );
             println!("{}", summary(&report, dialect));
+            if let Some(note) = &live_note {
+                println!("note: {note}");
+            }
         }
         LintFormat::Github => {
             for f in &report.findings {
                 println!("{}", annotation(f));
             }
             println!("{}", summary(&report, dialect));
+            if let Some(note) = &live_note {
+                println!("note: {note}");
+            }
         }
     }
     Ok(if report.is_blocked() {
@@ -235,6 +262,18 @@ fn load(
         }
     }
     Ok(None)
+}
+
+/// Said when blocking findings are about tables: `lint` judges without a database, `up` with
+/// the one in front of it.
+fn judged_live_note(report: &LintReport) -> Option<String> {
+    let n = report.blocking().filter(|f| f.target.is_some()).count();
+    (n > 0).then(|| {
+        format!(
+            "judged without a database; `migrate up` judges {} against the live database and does not block on a table that does not exist or holds no rows when the run starts",
+            if n == 1 { "this finding" } else { "these findings" }
+        )
+    })
 }
 
 fn lint_json(report: &LintReport, dialect: Dialect, policy: &Policy) -> Value {

@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
+use cairn::lint::LintFinding;
 use cairn::{DownTarget, Event, MigrationState, Options, RunReport, UpTarget};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
@@ -27,7 +28,7 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
                 // One history read and plan, before the lock, for the gate and the backup.
                 let plan = crate::db::auto_backup::Planned::up(db, set, &target);
                 // Before anything runs: a deny-level lint finding refuses the whole run.
-                crate::lint::gate(ctx, set, plan.ids.as_deref())?;
+                let judged = crate::lint::gate(ctx, db, set, plan.ids.as_deref())?;
                 if !opts.dry_run {
                     let json = out.format == Format::Json;
                     crate::db::auto_backup::before_migrate(ctx, db, set, &plan, backup, json)?;
@@ -36,7 +37,7 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
                     resume: *resume,
                     ..opts.clone()
                 };
-                Ok(cairn::up(db, set, &target, &opts, ev)?)
+                Ok((cairn::up(db, set, &target, &opts, ev)?, judged))
             })
         }
         Migrate::Down {
@@ -61,7 +62,7 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
                     let json = out.format == Format::Json;
                     crate::db::auto_backup::before_migrate(ctx, db, set, &plan, backup, json)?;
                 }
-                Ok(cairn::down(db, set, &target, opts, ev)?)
+                Ok((cairn::down(db, set, &target, opts, ev)?, Vec::new()))
             })
         }
         Migrate::Status(out) => status(ctx, *out),
@@ -124,7 +125,7 @@ fn apply(
         &cairn::MigrationSet,
         &Options,
         &mut dyn FnMut(Event<'_>),
-    ) -> Result<RunReport>,
+    ) -> Result<(RunReport, Vec<LintFinding>)>,
 ) -> Result<Outcome> {
     let set = ctx.load()?;
     let mut db = ctx.connect()?;
@@ -134,14 +135,35 @@ fn apply(
         progress.event(e)
     });
     progress.finish();
-    let report = result?;
+    let (report, judged) = result?;
     let target = db.describe();
     if out.format == Format::Json {
         println!(
             "{:#}",
-            json!({"database": target, "report": report, "elapsed_ms": started.elapsed().as_millis() as u64})
+            json!({"database": target, "report": report, "not_blocking": judged,
+                   "elapsed_ms": started.elapsed().as_millis() as u64})
         );
         return Ok(Outcome::Clean);
+    }
+    // A fresh database can make dozens of findings harmless: show some, count the rest.
+    const SHOWN: usize = 10;
+    if judged.len() > SHOWN {
+        eprintln!(
+            "{} {} deny-level lint findings do not block on this database (the first {SHOWN} below; `--format json` lists all)",
+            ctx.style_err("info:"),
+            judged.len()
+        );
+    }
+    for f in judged.iter().take(SHOWN) {
+        eprintln!(
+            "{} {} in {} ({}:{}) does not block: {}",
+            ctx.style_err("info:"),
+            f.rule,
+            f.migration,
+            f.file.display(),
+            f.line,
+            f.judged.as_deref().unwrap_or_default()
+        );
     }
     for w in &report.warnings {
         eprintln!("{} {}", ctx.style_err("warning:"), w.headline());

@@ -35,8 +35,9 @@ pub fn detect_explained(root: &Path) -> Result<Detection, LoadErrors> {
     let mut note = |layout: Layout, path: &Path| {
         seen.entry(layout).or_default().push(path.to_path_buf());
     };
+    // diesel takes any folder holding an up.sql (its version is the name up to the first `_`).
     for dir in &listing.dirs {
-        if split_version(files::name(dir)).is_some() && dir.join("up.sql").is_file() {
+        if !files::name(dir).starts_with('.') && dir.join("up.sql").is_file() {
             note(Layout::Diesel, dir);
         }
     }

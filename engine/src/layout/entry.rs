@@ -125,8 +125,12 @@ impl Entry {
 }
 
 /// Sorts entries into the tool's order (versioned by version, then repeatable ones by name) and
-/// reports versions that two files share.
-pub(crate) fn order(mut entries: Vec<Entry>) -> Result<Vec<Entry>, Vec<Problem>> {
+/// reports versions that two files share, unless `shared_versions` (then the names and ids
+/// order them).
+pub(crate) fn order(
+    mut entries: Vec<Entry>,
+    shared_versions: bool,
+) -> Result<Vec<Entry>, Vec<Problem>> {
     entries.sort_by(|a, b| {
         (a.repeatable, &a.key, &a.name, &a.id).cmp(&(b.repeatable, &b.key, &b.name, &b.id))
     });
@@ -136,7 +140,7 @@ pub(crate) fn order(mut entries: Vec<Entry>) -> Result<Vec<Entry>, Vec<Problem>>
         let clash = if a.repeatable {
             b.repeatable && a.name == b.name
         } else {
-            !b.repeatable && a.key == b.key
+            !b.repeatable && a.key == b.key && !shared_versions
         };
         if clash {
             let what = if a.repeatable {

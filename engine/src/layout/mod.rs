@@ -69,10 +69,14 @@ fn entries(root: &Path, layout: Layout) -> Result<Vec<entry::Entry>, LoadErrors>
         Layout::Dbmate => dbmate::scan(root),
         Layout::Pop => pop::scan(root),
     };
-    scanned.and_then(entry::order).map_err(|mut problems| {
-        problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-        LoadErrors(problems)
-    })
+    // diesel runs folders of one version too (see `diesel::scan`); every other tool refuses.
+    let shared_versions = layout == Layout::Diesel;
+    scanned
+        .and_then(|e| entry::order(e, shared_versions))
+        .map_err(|mut problems| {
+            problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+            LoadErrors(problems)
+        })
 }
 
 /// A folder convention: Cairn's own YAML/JSON files or another tool's SQL files.

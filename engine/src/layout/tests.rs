@@ -27,8 +27,9 @@ fn loaded(dir: &Path, layout: Layout) -> MigrationSet {
 }
 
 #[test]
-fn diesel_orders_mixed_timestamps_by_time_and_reads_metadata() {
+fn diesel_orders_versions_as_text_and_reads_metadata() {
     let dir = folder(&[
+        // Version `2019`: as text it sorts first, as diesel runs it.
         ("2019_01_03_000000_c/up.sql", "SELECT 3;\n"),
         ("20190102000000_b/up.sql", ""),
         (
@@ -37,15 +38,19 @@ fn diesel_orders_mixed_timestamps_by_time_and_reads_metadata() {
         ),
         ("2019-01-01-000000_a/up.sql", "SELECT 1;\n"),
         ("2019-01-01-000000_a/down.sql", "SELECT -1;\n"),
+        ("no underscore/up.sql", "SELECT 4;\n"),
+        (".hidden/up.sql", "not SQL"),
         (".keep", ""),
     ]);
+    fs::create_dir(dir.path().join("empty")).unwrap();
     let set = loaded(dir.path(), Layout::Diesel);
     assert_eq!(
         ids(&set),
         [
+            "2019_01_03_000000_c",
             "2019-01-01-000000_a",
             "20190102000000_b",
-            "2019_01_03_000000_c"
+            "no underscore",
         ]
     );
     let a = set.get("2019-01-01-000000_a").unwrap();
@@ -58,6 +63,53 @@ fn diesel_orders_mixed_timestamps_by_time_and_reads_metadata() {
     let b = set.get("20190102000000_b").unwrap();
     assert!(!b.transaction && b.up.statements.is_empty());
     assert_eq!(b.depends_on, ["2019-01-01-000000_a"]);
+}
+
+#[test]
+fn diesel_metadata_is_read_as_diesel_reads_it() {
+    let dir = folder(&[
+        ("1_keyless/up.sql", "SELECT 1;\n"),
+        ("1_keyless/metadata.toml", "other = 1\n"),
+        ("2_broken/up.sql", "SELECT 2;\n"),
+        ("2_broken/metadata.toml", "run_in_transaction = \n"),
+        ("3_not_bool/up.sql", "SELECT 3;\n"),
+        ("3_not_bool/metadata.toml", "run_in_transaction = \"no\"\n"),
+    ]);
+    let set = loaded(dir.path(), Layout::Diesel);
+    // serde's default for the missing field is false; a file diesel cannot read is ignored.
+    assert!(!set.get("1_keyless").unwrap().transaction);
+    assert!(set.get("2_broken").unwrap().transaction);
+    assert!(set.get("3_not_bool").unwrap().transaction);
+}
+
+#[test]
+fn diesel_folders_of_one_version_all_run_ordered_by_name() {
+    let dir = folder(&[
+        ("2024-03-13_170000_b/up.sql", "SELECT 2;\n"),
+        ("2024-03-13_090000_a/up.sql", "SELECT 1;\n"),
+        ("2024-03-13-120000_c/up.sql", "SELECT 3;\n"),
+    ]);
+    let set = loaded(dir.path(), Layout::Diesel);
+    // Both date-only folders are version `20240313`, before `20240313120000`.
+    assert_eq!(
+        ids(&set),
+        [
+            "2024-03-13_090000_a",
+            "2024-03-13_170000_b",
+            "2024-03-13-120000_c"
+        ]
+    );
+}
+
+#[test]
+fn a_diesel_folder_without_up_sql_is_refused_by_name() {
+    let dir = folder(&[
+        ("1_a/up.sql", "SELECT 1;\n"),
+        ("2_b/down.sql", "SELECT 2;\n"),
+    ]);
+    let err = load(dir.path(), Layout::Diesel, Dialect::Sqlite).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("2_b") && text.contains("no up.sql"), "{text}");
 }
 
 #[test]

@@ -7,10 +7,16 @@
 
 use std::cmp::Ordering;
 
-/// The order of a version: its numeric parts, each without leading zeros. Missing trailing
-/// parts count as zero (`1.0` equals `1`, as in Flyway).
+/// The order of a version. Numeric versions are compared part by part as numbers, missing
+/// trailing parts counting as zero (`1.0` equals `1`, as in Flyway); text versions (diesel's)
+/// byte by byte, as their tool compares them. A folder has versions of one kind only.
 #[derive(Debug, Clone)]
-pub(crate) struct VersionKey(Vec<String>);
+pub(crate) enum VersionKey {
+    /// Numeric parts, each without leading zeros.
+    Parts(Vec<String>),
+    /// A string compared as a string.
+    Text(String),
+}
 
 impl PartialEq for VersionKey {
     fn eq(&self, other: &Self) -> bool {
@@ -23,7 +29,7 @@ impl Eq for VersionKey {}
 impl VersionKey {
     /// One number: the digits of `spelled`, separators dropped.
     pub fn number(spelled: &str) -> VersionKey {
-        VersionKey(vec![trim_zeros(
+        VersionKey::Parts(vec![trim_zeros(
             &spelled
                 .chars()
                 .filter(char::is_ascii_digit)
@@ -33,7 +39,13 @@ impl VersionKey {
 
     /// Dotted parts (`1.2`, `1_10`, `2.0.3`): `.` and `_` both separate parts, as in Flyway.
     pub fn dotted(spelled: &str) -> VersionKey {
-        VersionKey(spelled.split(['.', '_']).map(trim_zeros).collect())
+        VersionKey::Parts(spelled.split(['.', '_']).map(trim_zeros).collect())
+    }
+
+    /// A version its tool compares as a string (diesel: `20240313` sorts after
+    /// `20240312120000`).
+    pub fn text(spelled: &str) -> VersionKey {
+        VersionKey::Text(spelled.to_string())
     }
 }
 
@@ -48,16 +60,23 @@ fn cmp_number(a: &str, b: &str) -> Ordering {
 
 impl Ord for VersionKey {
     fn cmp(&self, other: &Self) -> Ordering {
-        let n = self.0.len().max(other.0.len());
-        for i in 0..n {
-            let a = self.0.get(i).map_or("", String::as_str);
-            let b = other.0.get(i).map_or("", String::as_str);
-            match cmp_number(a, b) {
-                Ordering::Equal => {}
-                other => return other,
+        match (self, other) {
+            (VersionKey::Text(a), VersionKey::Text(b)) => a.cmp(b),
+            (VersionKey::Parts(_), VersionKey::Text(_)) => Ordering::Less,
+            (VersionKey::Text(_), VersionKey::Parts(_)) => Ordering::Greater,
+            (VersionKey::Parts(a), VersionKey::Parts(b)) => {
+                let n = a.len().max(b.len());
+                for i in 0..n {
+                    let x = a.get(i).map_or("", String::as_str);
+                    let y = b.get(i).map_or("", String::as_str);
+                    match cmp_number(x, y) {
+                        Ordering::Equal => {}
+                        other => return other,
+                    }
+                }
+                Ordering::Equal
             }
         }
-        Ordering::Equal
     }
 }
 
@@ -155,6 +174,17 @@ mod tests {
             VersionKey::number("2019-01-01-000000"),
             VersionKey::number("20190101000000")
         );
+    }
+
+    #[test]
+    fn text_versions_compare_as_strings() {
+        let mut v = ["20240313", "20240312120000", "202511190914440000", "2024"];
+        v.sort_by_key(|s| VersionKey::text(s));
+        assert_eq!(
+            v,
+            ["2024", "20240312120000", "20240313", "202511190914440000"]
+        );
+        assert_ne!(VersionKey::text("01"), VersionKey::text("1"));
     }
 
     #[test]

@@ -110,6 +110,13 @@ impl<'a> RuleContext<'a> {
         self.created.contains(&table_key(name))
     }
 
+    /// Tables this migration's up SQL creates, as [`table_key`] spells them, sorted.
+    pub(crate) fn created_tables(&self) -> Vec<String> {
+        let mut tables: Vec<String> = self.created.iter().cloned().collect();
+        tables.sort();
+        tables
+    }
+
     pub(crate) fn statement_count(&self) -> usize {
         self.up.len() + self.down.as_ref().map_or(0, Vec::len)
     }
@@ -226,6 +233,8 @@ impl<'a> RuleContext<'a> {
             direction,
             statement,
             allowed: None,
+            target: None,
+            judged: None,
         }
     }
 }

@@ -46,6 +46,8 @@
 //! ```
 
 mod context;
+mod judge;
+mod live;
 mod locate;
 mod parse;
 mod policy;
@@ -63,6 +65,8 @@ use crate::load::MigrationSet;
 use crate::model::Migration;
 
 pub use context::{ParsedStatement, RuleContext, table_key};
+pub use judge::{Created, Harmless, LiveTables, Target, judge, tables_to_count};
+pub use live::live_tables;
 pub use parse::{SyntaxError, parse_statement};
 pub use policy::{POLICY_FILE, Policy, PolicyError};
 pub use rules::builtin_rules;
@@ -146,6 +150,12 @@ pub struct LintFinding {
     pub statement: Option<usize>,
     /// The migration's `allow` reason, when it accepts this finding.
     pub allowed: Option<String>,
+    /// The tables it is about, when the rule knows them (see [`LintFinding::about`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<Target>,
+    /// Why the live database makes it harmless, when [`judge`] downgraded it to info.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub judged: Option<String>,
 }
 
 impl LintFinding {
@@ -170,6 +180,9 @@ impl fmt::Display for LintFinding {
         }
         if let Some(reason) = &self.allowed {
             write!(f, " (allowed: {reason})")?;
+        }
+        if let Some(reason) = &self.judged {
+            write!(f, " (not blocking: {reason})")?;
         }
         Ok(())
     }
@@ -269,6 +282,11 @@ impl Linter {
                 continue;
             }
             let ctx = RuleContext::new(m, dialect);
+            report.created.push(Created {
+                migration: m.id.clone(),
+                tables: ctx.created_tables(),
+                before: report.findings.len(),
+            });
             report.statements += ctx.statement_count();
             report.unparsed += ctx.unparsed_count();
             let mut found = Vec::new();
@@ -338,6 +356,9 @@ pub struct LintReport {
     pub unparsed: usize,
     /// Migrations skipped by `lint: off`.
     pub skipped: Vec<String>,
+    /// Tables each linted migration creates, in order (for [`judge`]'s reasons).
+    #[serde(skip)]
+    pub created: Vec<Created>,
 }
 
 impl LintReport {

@@ -63,7 +63,11 @@ const fn no_tx(version: &'static str, name: &'static str, up: &'static str) -> S
     }
 }
 
-/// Mixed timestamp spellings ordered by time; one folder with `run_in_transaction = false`.
+/// diesel's own rules (`migrations_internals::version_from_string`): the version is the folder
+/// name up to the first `_` without `-`, compared as text, never as a time: a `-0000` suffix,
+/// a date-only version sorting before a later time of the same day, a name with a space, an
+/// impossible date, two folders of one version (ordered by name), a hidden folder ignored;
+/// one folder with `run_in_transaction = false`.
 pub const DIESEL: Fixture = Fixture {
     dir: "diesel",
     layout: Layout::Diesel,
@@ -85,14 +89,29 @@ pub const DIESEL: Fixture = Fixture {
             "20190102000000_create_posts/up.sql",
         ),
         tx(
-            "2019_01_03_000000",
+            "2019-01-03-000000-0000",
             "add_post_title",
-            "2019_01_03_000000_add_post_title/up.sql",
+            "2019-01-03-000000-0000_add_post_title/up.sql",
         ),
         no_tx(
-            "2019-01-10-120000",
-            "seed_and_view",
-            "2019-01-10-120000_seed_and_view/up.sql",
+            "2019-01-10",
+            "120000_seed_and_view",
+            "2019-01-10_120000_seed_and_view/up.sql",
+        ),
+        tx(
+            "2019-01-10-090000",
+            "title index",
+            "2019-01-10-090000_title index/up.sql",
+        ),
+        tx(
+            "2019-02-30-250000",
+            "a_impossible_time",
+            "2019-02-30-250000_a_impossible_time/up.sql",
+        ),
+        tx(
+            "2019-02-30-250000",
+            "b_same_version",
+            "2019-02-30-250000_b_same_version/up.sql",
         ),
     ],
 };

@@ -2,7 +2,7 @@
 //! `delete_without_where`, `update_without_where`.
 
 use super::super::sql::{self, ObjectName, ObjectType, TableFactor, TableWithJoins};
-use super::{LintFinding, Rule, RuleContext, Severity, alter_ops, names};
+use super::{Harmless, LintFinding, Rule, RuleContext, Severity, alter_ops, names};
 use crate::error::Direction;
 
 /// `drop_table`: `DROP TABLE` of a table this migration did not create.
@@ -49,7 +49,7 @@ impl Rule for DropTable {
                     names(&existing)
                 ),
                 "stop using the table in a release first and back it up (or rename it aside); then drop it with `allow: [{rule: drop_table, reason: ...}]`",
-            ));
+            ).about(&existing, Harmless::Empty));
         }
     }
 }
@@ -90,7 +90,7 @@ impl Rule for DropColumn {
                     alter.name
                 ),
                 "stop reading and writing the column in a release first, then drop it in a later migration with `allow: [{rule: drop_column, reason: ...}]`",
-            ));
+            ).about([&alter.name], Harmless::Empty));
         }
     }
 }
@@ -135,7 +135,7 @@ impl Rule for Truncate {
                     names(&existing)
                 ),
                 "delete only the rows meant with DELETE ... WHERE; to empty the table on purpose, add `allow: [{rule: truncate, reason: ...}]`",
-            ));
+            ).about(&existing, Harmless::Empty));
         }
     }
 }
@@ -186,7 +186,7 @@ impl Rule for DeleteWithoutWhere {
                     names(&shown)
                 ),
                 "add a WHERE clause that selects only the rows meant; to empty the table on purpose, add `allow: [{rule: delete_without_where, reason: ...}]`",
-            ));
+            ).about(&shown, Harmless::Empty));
         }
     }
 }
@@ -230,7 +230,7 @@ impl Rule for UpdateWithoutWhere {
                     "UPDATE without WHERE rewrites every row of {table} in one transaction, locking them all until it commits (and, if the WHERE was forgotten, overwriting data for good)"
                 ),
                 "add a WHERE clause; for a deliberate backfill of a large table, update in batches outside the schema migration",
-            ));
+            ).about([table], Harmless::Empty));
         }
     }
 }

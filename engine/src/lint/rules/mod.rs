@@ -6,7 +6,7 @@ mod down;
 mod online;
 
 use super::sql::{self, ObjectName};
-use super::{LintFinding, Rule, RuleContext, Severity};
+use super::{Harmless, LintFinding, Rule, RuleContext, Severity};
 use crate::error::Direction;
 
 pub use data::{DeleteWithoutWhere, DropColumn, DropTable, Truncate, UpdateWithoutWhere};

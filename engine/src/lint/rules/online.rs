@@ -4,7 +4,7 @@
 //! `add_foreign_key_without_not_valid`.
 
 use super::super::sql::{self, AlterTableOperation as Op, ColumnOption, TableConstraint};
-use super::{LintFinding, Rule, RuleContext, Severity, alter_ops};
+use super::{Harmless, LintFinding, Rule, RuleContext, Severity, alter_ops};
 use crate::Dialect;
 use crate::error::Direction;
 
@@ -56,7 +56,7 @@ impl Rule for AlterColumnType {
                     alter.name
                 ),
                 "add a column of the new type, backfill it, move the code to it, then drop the old column; on a small table, add `allow: [{rule: alter_column_type, reason: ...}]`",
-            ));
+            ).about([&alter.name], Harmless::Empty));
         }
     }
 }
@@ -97,7 +97,7 @@ impl Rule for AddColumnNotNullWithoutDefault {
                     column_def.name, alter.name
                 ),
                 "give the column a DEFAULT, or add it nullable, backfill it, and set NOT NULL in a later migration",
-            ));
+            ).about([&alter.name], Harmless::Empty));
         }
     }
 }
@@ -164,7 +164,7 @@ impl Rule for CreateIndexWithoutConcurrently {
                     ci.table_name
                 ),
                 "use CREATE INDEX CONCURRENTLY, in a migration with `transaction: false` (it cannot run in a transaction)",
-            ));
+            ).about([&ci.table_name], Harmless::Empty));
         }
     }
 }
@@ -215,7 +215,7 @@ impl Rule for RenameTable {
                     "renaming table {from} to {to} breaks the release still running during the deploy, whose queries name {from}"
                 ),
                 "create the new table (or a view with the old name), move the code over, and drop the old name in a later migration",
-            ));
+            ).about([&from], Harmless::Absent));
         }
     }
 }
@@ -261,7 +261,7 @@ impl Rule for RenameColumn {
                     alter.name
                 ),
                 "add the new column, write both and backfill, move the reads over, then drop the old column in a later migration",
-            ));
+            ).about([&alter.name], Harmless::Absent));
         }
     }
 }
@@ -308,7 +308,7 @@ impl Rule for AddForeignKeyWithoutNotValid {
                     alter.name, alter.name, fk.foreign_table
                 ),
                 "add it with NOT VALID, then run ALTER TABLE ... VALIDATE CONSTRAINT in a later migration (which does not block writes)",
-            ));
+            ).about([&alter.name], Harmless::Empty));
         }
     }
 }

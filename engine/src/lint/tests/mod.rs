@@ -1,6 +1,7 @@
 //! Lint tests: one module per area; helpers here.
 
 mod config;
+mod judge;
 mod locate;
 mod rules;
 
