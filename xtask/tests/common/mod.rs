@@ -68,6 +68,11 @@ impl Project {
         rusqlite::Connection::open(self.db()).unwrap()
     }
 
+    /// Runs `sql` on the database, as another client would.
+    pub fn execute(&self, sql: &str) {
+        self.conn().execute_batch(sql).unwrap();
+    }
+
     /// User tables (not SQLite's, not Cairn's history), sorted.
     pub fn tables(&self) -> Vec<String> {
         if !self.db().exists() {
