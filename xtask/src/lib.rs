@@ -43,6 +43,8 @@ pub struct Context {
     /// The layouts `--layout auto` detected, per folder, so each is detected and announced
     /// once per run.
     detected: std::cell::RefCell<std::collections::BTreeMap<std::path::PathBuf, Layout>>,
+    /// Folders whose files their tool skips were already named (once per run).
+    ignored_shown: std::cell::RefCell<std::collections::BTreeSet<std::path::PathBuf>>,
 }
 
 impl Context {
@@ -65,11 +67,29 @@ impl Context {
                 .map_or(LayoutChoice::Auto, LayoutChoice::Fixed);
             match self.layout_of(dir, choice)? {
                 Layout::Cairn => files.extend(cairn::read_dir(dir).map_err(cairn::Error::Load)?),
-                layout => imported
-                    .extend(cairn::layout::read(dir, layout, dialect).map_err(cairn::Error::Load)?),
+                layout => {
+                    imported.extend(
+                        cairn::layout::read(dir, layout, dialect).map_err(cairn::Error::Load)?,
+                    );
+                    self.show_ignored(dir, layout);
+                }
             }
         }
         Ok(cairn::load_sources(files, imported, dialect).map_err(cairn::Error::Load)?)
+    }
+
+    /// Names, once per run, the files of `dir` that `layout`'s tool skips (so Cairn does too).
+    fn show_ignored(&self, dir: &std::path::Path, layout: Layout) {
+        if !self.ignored_shown.borrow_mut().insert(dir.to_path_buf()) {
+            return;
+        }
+        for skipped in cairn::layout::ignored(dir, layout) {
+            eprintln!(
+                "cairn: skipping {}: {}",
+                skipped.path.display(),
+                skipped.reason
+            );
+        }
     }
 
     /// The layout of `dir`: as chosen, or detected; a detected foreign layout is announced on
@@ -183,6 +203,7 @@ pub fn main_with(linter: Linter) -> ExitCode {
         style,
         linter,
         detected: std::cell::RefCell::default(),
+        ignored_shown: std::cell::RefCell::default(),
     };
     match dispatch(&ctx, &cli.command) {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -18,8 +18,10 @@ mod entry;
 mod files;
 mod flyway;
 mod goose;
+mod ignored;
 mod import;
 mod pop;
+mod transactions;
 mod updown;
 mod version;
 
@@ -35,6 +37,7 @@ use crate::load::{MigrationSet, load_dir, load_sources};
 use crate::model::Migration;
 
 pub use detect::{Detection, detect, detect_explained};
+pub use ignored::{Ignored, ignored};
 pub use import::{ImportedFile, import};
 
 /// Reads the folder at `root` as `layout` and loads it for `dialect` ([`Layout::Cairn`] is
