@@ -196,6 +196,11 @@ pub(crate) fn migrations(
             down,
             transaction: variant.transaction && !manages_own_transaction(&variant.up.sql),
             file: variant.up.path.clone(),
+            down_file: variant
+                .down
+                .as_ref()
+                .map(|d| d.path.clone())
+                .filter(|p| *p != variant.up.path),
             source: Arc::clone(&variant.up.source),
             lint: LintSettings::default(),
             up_origins: Vec::new(),

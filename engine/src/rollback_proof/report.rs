@@ -1,0 +1,152 @@
+//! What a rollback proof reports: one [`RollbackCheck`] per migration reached, why it stopped
+//! early if it did, and [`ProofEvent`]s while it runs.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::error::StatementFailure;
+use crate::schema::Difference;
+
+/// What proving one migration's rollback found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum RollbackOutcome {
+    /// `down` ran and the schema equals the one before `up` (canonical form), and `up` applied
+    /// again afterwards.
+    Restored,
+    /// The migration has no `down`: applied, not tested.
+    NoDown,
+    /// A `down` statement failed.
+    DownFailed {
+        /// The statement, its file and line, and the database's message.
+        failure: Box<StatementFailure>,
+    },
+    /// `down` ran but the schema differs from the one before `up`.
+    NotRestored {
+        /// From the schema before `up` to the one after `down`: `+` left behind by `down`,
+        /// `-` removed by `down` although `up` did not create it, `~` changed.
+        differences: Vec<Difference>,
+    },
+    /// `down` restored the schema as far as Cairn models it (tables, columns, keys, indexes,
+    /// checks), but `up` failed when applied again: `down` left something behind that the
+    /// model does not cover (a type, sequence, view, trigger, function...).
+    NotRepeatable {
+        /// The failure of the second `up`.
+        failure: Box<StatementFailure>,
+    },
+    /// `up` itself failed; the proof stops there since later migrations depend on it.
+    UpFailed {
+        /// The failure.
+        failure: Box<StatementFailure>,
+    },
+}
+
+impl RollbackOutcome {
+    /// Whether this is a finding: a rollback that does not work, or an `up` that failed.
+    pub fn failed(&self) -> bool {
+        !matches!(self, RollbackOutcome::Restored | RollbackOutcome::NoDown)
+    }
+
+    /// The snake_case name used in JSON (`restored`, `no_down`, `down_failed`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            RollbackOutcome::Restored => "restored",
+            RollbackOutcome::NoDown => "no_down",
+            RollbackOutcome::DownFailed { .. } => "down_failed",
+            RollbackOutcome::NotRestored { .. } => "not_restored",
+            RollbackOutcome::NotRepeatable { .. } => "not_repeatable",
+            RollbackOutcome::UpFailed { .. } => "up_failed",
+        }
+    }
+
+    /// The statement failure it carries, if any.
+    pub fn failure(&self) -> Option<&StatementFailure> {
+        match self {
+            RollbackOutcome::DownFailed { failure }
+            | RollbackOutcome::NotRepeatable { failure }
+            | RollbackOutcome::UpFailed { failure } => Some(failure),
+            RollbackOutcome::Restored
+            | RollbackOutcome::NoDown
+            | RollbackOutcome::NotRestored { .. } => None,
+        }
+    }
+}
+
+/// One migration's rollback, proved on the scratch database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RollbackCheck {
+    /// Migration id.
+    pub id: String,
+    /// The file `down` is in (the migration's file when it has no `down`).
+    pub file: PathBuf,
+    /// File line where the `down` SQL starts (0 without a `down`).
+    pub down_line: u32,
+    /// What was found.
+    #[serde(flatten)]
+    pub outcome: RollbackOutcome,
+    /// Time the first `up` took.
+    pub up_ms: u64,
+    /// Time `down` took, when it ran to the end.
+    pub down_ms: Option<u64>,
+}
+
+/// Why the proof ended before the last migration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stopped {
+    /// The migration after which nothing more could be tested.
+    pub id: String,
+    /// Why.
+    pub reason: String,
+    /// The failure of a second `up` after a `down` that did not restore the schema (the
+    /// check itself holds the differences).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Box<StatementFailure>>,
+}
+
+/// The result of [`crate::prove_rollbacks`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RollbackReport {
+    /// The scratch database the migrations ran on (password removed).
+    pub database: String,
+    /// One per migration reached, in plan order.
+    pub checks: Vec<RollbackCheck>,
+    /// Set when a failure left nothing later testable.
+    pub stopped: Option<Stopped>,
+    /// Migrations after the stop, never applied.
+    pub untested: Vec<String>,
+}
+
+impl RollbackReport {
+    /// Whether every rollback that exists was proved and nothing stopped the proof.
+    pub fn passed(&self) -> bool {
+        self.stopped.is_none() && !self.checks.iter().any(|c| c.outcome.failed())
+    }
+
+    /// How many checks have outcome `name` ([`RollbackOutcome::name`]).
+    pub fn count(&self, name: &str) -> usize {
+        self.checks
+            .iter()
+            .filter(|c| c.outcome.name() == name)
+            .count()
+    }
+}
+
+/// Progress of a proof, for progress bars and logs.
+#[derive(Debug, Clone, Copy)]
+pub enum ProofEvent<'a> {
+    /// `total` migrations will be proved.
+    Planned {
+        /// How many.
+        total: usize,
+    },
+    /// Migration `index` (0-based, plan order) starts.
+    Started {
+        /// Migration id.
+        id: &'a str,
+        /// 0-based position in the plan.
+        index: usize,
+    },
+    /// A migration was proved (or failed).
+    Checked(&'a RollbackCheck),
+}
