@@ -136,7 +136,7 @@ fn prove_one(
         Err(failure) => {
             check.file = m.file.clone();
             check.outcome = RollbackOutcome::UpFailed { failure };
-            let stopped = stop(m, "its up failed, and later migrations depend on it");
+            let stopped = stop(m, "its up failed, so later migrations were not run");
             return Ok((check, Next::Stop(stopped)));
         }
     }
