@@ -64,18 +64,13 @@ fn a_correct_set_passes(db: &TestDb) {
     let set = set(db, CORRECT);
     let mut events = Vec::new();
     let mut scratch = cairn_tests::registry().connect(&db.url).unwrap();
-    let report = cairn::prove_rollbacks(
-        scratch.as_mut(),
-        &set,
-        &Options::default(),
-        &mut |e| {
-            events.push(match e {
-                cairn::ProofEvent::Planned { total } => format!("planned {total}"),
-                cairn::ProofEvent::Started { id, .. } => format!("start {id}"),
-                cairn::ProofEvent::Checked(c) => format!("{} {}", c.id, c.outcome.name()),
-            })
-        },
-    )
+    let report = cairn::prove_rollbacks(scratch.as_mut(), &set, &Options::default(), &mut |e| {
+        events.push(match e {
+            cairn::ProofEvent::Planned { total } => format!("planned {total}"),
+            cairn::ProofEvent::Started { id, .. } => format!("start {id}"),
+            cairn::ProofEvent::Checked(c) => format!("{} {}", c.id, c.outcome.name()),
+        })
+    })
     .unwrap();
     assert!(report.passed(), "{}: {report:#?}", db.kind);
     assert_eq!(
@@ -181,7 +176,10 @@ fn a_down_that_leaves_a_table_or_column_fails_with_the_difference(db: &TestDb) {
         described[0].starts_with("+ column a.note ") && described[0].ends_with(" null"),
         "{described:?}"
     );
-    let stopped = report.stopped.as_ref().expect("the second up cannot add note");
+    let stopped = report
+        .stopped
+        .as_ref()
+        .expect("the second up cannot add note");
     assert_eq!(stopped.id, "0003_note");
     let failure = stopped.failure.as_ref().expect("the second up's failure");
     assert_eq!(failure.direction, cairn::Direction::Up);
@@ -233,7 +231,10 @@ fn a_down_the_database_refuses_names_its_file_line_and_statement(db: &TestDb) {
     }
     let f = report.checks[1].outcome.failure().unwrap();
     assert_eq!(f.direction, cairn::Direction::Down);
-    assert_eq!(f.file.as_deref(), Some(Path::new("migrations/0002_typo.yaml")));
+    assert_eq!(
+        f.file.as_deref(),
+        Some(Path::new("migrations/0002_typo.yaml"))
+    );
     assert_eq!((f.statement, f.count, f.line), (1, 1, 7));
     assert!(f.sql.contains("DROP TABEL t"), "{}", f.sql);
     assert!(!report.passed());
@@ -268,7 +269,10 @@ fn a_down_failing_part_way_outside_a_transaction_stops(db: &TestDb) {
 
 fn a_migration_without_down_is_listed_not_failed(db: &TestDb) {
     let files = [
-        ("0001_seed.yaml", "up: CREATE TABLE s (id INTEGER PRIMARY KEY);\n"),
+        (
+            "0001_seed.yaml",
+            "up: CREATE TABLE s (id INTEGER PRIMARY KEY);\n",
+        ),
         (
             "0002_b.yaml",
             "depends_on: [0001_seed]\nup: CREATE TABLE b (id INTEGER PRIMARY KEY);\ndown: DROP TABLE b;\n",
@@ -380,7 +384,11 @@ fn a_separate_down_file_is_named_in_the_failure(db: &TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let m = dir.path().join("2024-01-01-000000_create_t");
     std::fs::create_dir_all(&m).unwrap();
-    std::fs::write(m.join("up.sql"), "CREATE TABLE t (id INTEGER PRIMARY KEY);\n").unwrap();
+    std::fs::write(
+        m.join("up.sql"),
+        "CREATE TABLE t (id INTEGER PRIMARY KEY);\n",
+    )
+    .unwrap();
     std::fs::write(m.join("down.sql"), "-- undo\n\nDROP TABLE missing;\n").unwrap();
     let dialect = cairn_tests::registry().dialect(&db.url).unwrap();
     let set = cairn::layout::load(dir.path(), cairn::layout::Layout::Diesel, dialect).unwrap();
@@ -405,7 +413,10 @@ fn concurrently_inside_a_transaction_fails_on_postgres() {
     )];
     let report = prove(db, &set(db, &files));
     let f = report.checks[0].outcome.failure().unwrap();
-    assert_eq!((f.direction, f.statement, f.line), (cairn::Direction::Down, 1, 5));
+    assert_eq!(
+        (f.direction, f.statement, f.line),
+        (cairn::Direction::Down, 1, 5)
+    );
     assert!(f.message.contains("transaction block"), "{}", f.message);
 }
 

@@ -189,7 +189,12 @@ fn errors_exit_2() {
     ]);
     assert_eq!(code, 2);
     let v: Value = serde_json::from_str(&out).unwrap();
-    assert!(v["error"]["message"].as_str().unwrap().contains("127.0.0.1:9"));
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("127.0.0.1:9")
+    );
     // A scratch database that is not empty is refused before anything runs.
     let scratch = p.path().join("scratch.db");
     let url = format!("sqlite:{}", scratch.display());
@@ -199,7 +204,10 @@ fn errors_exit_2() {
     drop(conn);
     let (code, out, err) = p.run(&["migrate", "test", "--scratch-url", &url]);
     assert_eq!(code, 2, "{out}{err}");
-    assert!(err.contains("is not empty (1 tables, 0 history rows)"), "{err}");
+    assert!(
+        err.contains("is not empty (1 tables, 0 history rows)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -259,7 +267,10 @@ fn on_a_server(kind: cairn_tests::Kind) {
     let (code, out, err) = p.run(&["--database-url", url, "migrate", "test"]);
     assert_eq!(code, 0, "{kind}: {out}{err}");
     assert!(out.contains("4 migrations: 4 restored"), "{out}");
-    assert!(out.contains("(on a scratch database") || out.contains("cairn_scratch_"), "{out}");
+    assert!(
+        out.contains("(on a scratch database") || out.contains("cairn_scratch_"),
+        "{out}"
+    );
     assert!(db.tables().is_empty(), "{:?}", db.tables());
 
     p.write(
