@@ -192,6 +192,10 @@ pub struct BenchArgs {
     /// generated migrations in that tool's folder convention and loads them from there.)
     #[arg(long)]
     pub backup: bool,
+    /// Time `migrate test` (every rollback proved on an in-memory SQLite scratch database)
+    /// beside a plain `migrate up` of the same --migrations generated migrations.
+    #[arg(long)]
+    pub rollbacks: bool,
     /// Rows filled in before --backup, spread over 4 tables.
     #[arg(long, default_value_t = 200_000)]
     pub rows: usize,
