@@ -120,7 +120,10 @@ fn details(ctx: &Context, report: &RollbackReport) -> String {
             headline(&check.outcome)
         ));
         match &check.outcome {
-            RollbackOutcome::NotRestored { differences } => {
+            RollbackOutcome::NotRestored {
+                differences,
+                up_again,
+            } => {
                 for line in render_text(differences).lines() {
                     s.push_str(&format!("  {line}\n"));
                 }
@@ -129,6 +132,10 @@ fn details(ctx: &Context, report: &RollbackReport) -> String {
                     check.file.display(),
                     line_suffix(check.down_line)
                 ));
+                if let Some(f) = up_again {
+                    s.push_str("  then up, applied again, failed:\n");
+                    s.push_str(&failure_text(f));
+                }
             }
             other => {
                 if let Some(f) = other.failure() {
@@ -144,9 +151,6 @@ fn details(ctx: &Context, report: &RollbackReport) -> String {
             stopped.id,
             stopped.reason
         ));
-        if let Some(f) = &stopped.failure {
-            s.push_str(&failure_text(f));
-        }
         s.push_str(&format!("  not tested: {}\n", untested_text(report)));
     }
     if !s.is_empty() {
@@ -213,17 +217,24 @@ fn annotation(check: &RollbackCheck) -> Option<String> {
         RollbackOutcome::UpFailed { .. } => ("error", format!("up of {id} fails")),
     };
     let (file, line, message) = match &check.outcome {
-        RollbackOutcome::NotRestored { differences } => (
+        RollbackOutcome::NotRestored {
+            differences,
+            up_again,
+        } => (
             check.file.display().to_string(),
             check.down_line,
             format!(
-                "{}\n{}",
+                "{}\n{}{}",
                 headline(&check.outcome),
                 differences
                     .iter()
                     .map(|d| d.describe())
                     .collect::<Vec<_>>()
-                    .join("\n")
+                    .join("\n"),
+                up_again.as_ref().map_or_else(String::new, |f| format!(
+                    "\nthen up, applied again, failed at statement {}: {}",
+                    f.statement, f.message
+                ))
             ),
         ),
         outcome => match outcome.failure() {

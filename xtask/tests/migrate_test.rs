@@ -248,10 +248,14 @@ fn other_tools_folders_name_their_down_file() {
         out.contains("✗ 3_email: down does not restore the schema (+ left behind by down, - removed by down, ~ changed)\n  table accounts:\n    + column accounts.email text null\n  (down in migrations/3_email.down.sql, line 1)"),
         "{out}"
     );
-    // The second up cannot add the column the empty down left: reported, nothing after it.
+    // The second up cannot add the column the empty down left: reported with the difference.
     assert!(
-        out.contains("! stopped after 3_email: its up failed when applied again after a down that did not restore the schema, so later migrations cannot run\n  migrations/3_email.up.sql:1: up statement 1 of 1 failed: duplicate column name: email"),
+        out.contains("line 1)\n  then up, applied again, failed:\n  migrations/3_email.up.sql:1: up statement 1 of 1 failed: duplicate column name: email"),
         "{out}"
+    );
+    assert!(
+        !out.contains("stopped"),
+        "nothing came after 3_email: {out}"
     );
 }
 

@@ -136,8 +136,8 @@ fn prove_one(
         Err(failure) => {
             check.file = m.file.clone();
             check.outcome = RollbackOutcome::UpFailed { failure };
-            let stopped = stop(m, "its up failed, so later migrations were not run");
-            return Ok((check, Next::Stop(stopped)));
+            let next = stop(m, last, "its up failed, so later migrations were not run");
+            return Ok((check, next));
         }
     }
     let after = |db: &mut dyn Backend| -> Result<Schema> {
@@ -160,44 +160,45 @@ fn prove_one(
             let next = if untouched {
                 Next::Continue(after(db)?)
             } else {
-                Next::Stop(stop(
+                stop(
                     m,
+                    last,
                     &format!(
                         "its down failed outside a transaction after statements 1-{} took effect, so the scratch database is in no known state",
                         failure.statement - 1
                     ),
-                ))
+                )
             };
             check.outcome = RollbackOutcome::DownFailed { failure };
             return Ok((check, next));
         }
     }
     let differences = diff(before, &db.introspect()?, db.dialect());
-    let restored = differences.is_empty();
-    check.outcome = if restored {
-        RollbackOutcome::Restored
-    } else {
-        RollbackOutcome::NotRestored { differences }
+    let again = attempt(db, options, &up, &m.up, &m.file)?;
+    check.outcome = match (differences.is_empty(), again) {
+        (true, Ok(_)) => RollbackOutcome::Restored,
+        (false, Ok(_)) => RollbackOutcome::NotRestored {
+            differences,
+            up_again: None,
+        },
+        (true, Err(failure)) => RollbackOutcome::NotRepeatable { failure },
+        (false, Err(failure)) => RollbackOutcome::NotRestored {
+            differences,
+            up_again: Some(failure),
+        },
     };
-    match attempt(db, options, &up, &m.up, &m.file)? {
-        Ok(_) => Ok((check, Next::Continue(after(db)?))),
-        Err(failure) if restored => {
-            check.outcome = RollbackOutcome::NotRepeatable { failure };
-            let stopped = stop(
-                m,
-                "its up failed when applied again after its down, so later migrations cannot run",
-            );
-            Ok((check, Next::Stop(stopped)))
-        }
-        Err(failure) => {
-            let mut stopped = stop(
-                m,
-                "its up failed when applied again after a down that did not restore the schema, so later migrations cannot run",
-            );
-            stopped.failure = Some(failure);
-            Ok((check, Next::Stop(stopped)))
-        }
-    }
+    let next = match &check.outcome {
+        RollbackOutcome::NotRepeatable { .. }
+        | RollbackOutcome::NotRestored {
+            up_again: Some(_), ..
+        } => stop(
+            m,
+            last,
+            "its up failed when applied again after its down, so later migrations cannot run",
+        ),
+        _ => Next::Continue(after(db)?),
+    };
+    Ok((check, next))
 }
 
 /// Runs `step`: `Ok(Ok(ms))` when it ran, `Ok(Err(failure))` when one of its statements failed
@@ -216,10 +217,13 @@ fn attempt(
     }
 }
 
-fn stop(m: &Migration, reason: &str) -> Stopped {
-    Stopped {
+/// The end of the proof after `m`; after the last migration there is nothing left to stop.
+fn stop(m: &Migration, last: bool, reason: &str) -> Next {
+    if last {
+        return Next::Continue(Schema::default());
+    }
+    Next::Stop(Stopped {
         id: m.id.clone(),
         reason: reason.to_string(),
-        failure: None,
-    }
+    })
 }

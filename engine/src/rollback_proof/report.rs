@@ -27,6 +27,10 @@ pub enum RollbackOutcome {
         /// From the schema before `up` to the one after `down`: `+` left behind by `down`,
         /// `-` removed by `down` although `up` did not create it, `~` changed.
         differences: Vec<Difference>,
+        /// How `up` failed when applied again on what `down` left (usually "already exists"),
+        /// which ends the proof.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        up_again: Option<Box<StatementFailure>>,
     },
     /// `down` restored the schema as far as Cairn models it (tables, columns, keys, indexes,
     /// checks), but `up` failed when applied again: `down` left something behind that the
@@ -60,15 +64,15 @@ impl RollbackOutcome {
         }
     }
 
-    /// The statement failure it carries, if any.
+    /// The statement failure it carries, if any (for a schema difference, that of `up`
+    /// applied again).
     pub fn failure(&self) -> Option<&StatementFailure> {
         match self {
             RollbackOutcome::DownFailed { failure }
             | RollbackOutcome::NotRepeatable { failure }
             | RollbackOutcome::UpFailed { failure } => Some(failure),
-            RollbackOutcome::Restored
-            | RollbackOutcome::NoDown
-            | RollbackOutcome::NotRestored { .. } => None,
+            RollbackOutcome::NotRestored { up_again, .. } => up_again.as_deref(),
+            RollbackOutcome::Restored | RollbackOutcome::NoDown => None,
         }
     }
 }
@@ -91,17 +95,13 @@ pub struct RollbackCheck {
     pub down_ms: Option<u64>,
 }
 
-/// Why the proof ended before the last migration.
+/// Why the proof ended before the last migration (the last check says what failed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Stopped {
     /// The migration after which nothing more could be tested.
     pub id: String,
     /// Why.
     pub reason: String,
-    /// The failure of a second `up` after a `down` that did not restore the schema (the
-    /// check itself holds the differences).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub failure: Option<Box<StatementFailure>>,
 }
 
 /// The result of [`crate::prove_rollbacks`].
