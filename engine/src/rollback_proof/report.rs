@@ -150,3 +150,90 @@ pub enum ProofEvent<'a> {
     /// A migration was proved (or failed).
     Checked(&'a RollbackCheck),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Direction;
+
+    fn check(id: &str, outcome: RollbackOutcome) -> RollbackCheck {
+        RollbackCheck {
+            id: id.into(),
+            file: PathBuf::from(format!("migrations/{id}.yaml")),
+            down_line: 4,
+            outcome,
+            up_ms: 1,
+            down_ms: Some(2),
+        }
+    }
+
+    fn failure() -> Box<StatementFailure> {
+        Box::new(StatementFailure {
+            id: "b".into(),
+            direction: Direction::Down,
+            file: Some(PathBuf::from("migrations/b.yaml")),
+            statement: 1,
+            count: 1,
+            line: 5,
+            sql: "DROP TABLE bb".into(),
+            message: "no such table: bb".into(),
+            rolled_back: true,
+            previous_row_kept: false,
+        })
+    }
+
+    #[test]
+    fn the_json_shape_is_flat_with_a_result_tag() {
+        let v = serde_json::to_value(check(
+            "b",
+            RollbackOutcome::DownFailed { failure: failure() },
+        ))
+        .unwrap();
+        let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            ["down_line", "down_ms", "failure", "file", "id", "result", "up_ms"]
+        );
+        assert_eq!(v["result"], "down_failed");
+        assert_eq!(v["failure"]["line"], 5);
+        let v = serde_json::to_value(check(
+            "c",
+            RollbackOutcome::NotRestored {
+                differences: Vec::new(),
+                up_again: None,
+            },
+        ))
+        .unwrap();
+        assert_eq!(v["result"], "not_restored");
+        assert!(v.get("up_again").is_none());
+        assert_eq!(v["differences"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn no_down_passes_and_any_failure_or_stop_does_not() {
+        let mut report = RollbackReport {
+            database: "sqlite::memory:".into(),
+            checks: vec![
+                check("a", RollbackOutcome::Restored),
+                check("n", RollbackOutcome::NoDown),
+            ],
+            stopped: None,
+            untested: Vec::new(),
+        };
+        assert!(report.passed());
+        assert_eq!((report.count("restored"), report.count("no_down")), (1, 1));
+        report.stopped = Some(Stopped {
+            id: "n".into(),
+            reason: "r".into(),
+        });
+        assert!(!report.passed());
+        report.stopped = None;
+        report.checks.push(check(
+            "u",
+            RollbackOutcome::NotRepeatable { failure: failure() },
+        ));
+        assert!(!report.passed());
+        assert_eq!(report.checks[2].outcome.failure().map(|f| f.line), Some(5));
+    }
+}
