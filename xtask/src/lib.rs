@@ -9,6 +9,7 @@ mod graph;
 mod import;
 mod lint;
 mod migrate;
+mod migrate_test;
 mod render;
 mod schema;
 mod settings;

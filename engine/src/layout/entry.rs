@@ -207,6 +207,11 @@ pub(crate) fn migrations(
             down,
             transaction,
             file: variant.up.path.clone(),
+            down_file: variant
+                .down
+                .as_ref()
+                .map(|d| d.path.clone())
+                .filter(|p| *p != variant.up.path),
             source: Arc::clone(&variant.up.source),
             lint: LintSettings::default(),
             up_origins: Vec::new(),
