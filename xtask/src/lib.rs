@@ -44,6 +44,10 @@ pub struct Context {
     /// The layouts `--layout auto` detected, per folder, so each is detected and announced
     /// once per run.
     detected: std::cell::RefCell<std::collections::BTreeMap<std::path::PathBuf, Layout>>,
+    /// The note on SQLite foreign keys was printed.
+    fk_note_shown: std::cell::Cell<bool>,
+    /// The other tools' layouts loaded in this run (their SQLite foreign-key mode applies).
+    layouts: std::cell::RefCell<std::collections::BTreeSet<Layout>>,
     /// Folders whose files their tool skips were already named (once per run).
     ignored_shown: std::cell::RefCell<std::collections::BTreeSet<std::path::PathBuf>>,
 }
@@ -73,6 +77,7 @@ impl Context {
                         cairn::layout::read(dir, layout, dialect).map_err(cairn::Error::Load)?,
                     );
                     self.show_ignored(dir, layout);
+                    self.layouts.borrow_mut().insert(layout);
                 }
             }
         }
@@ -124,7 +129,8 @@ impl Context {
     /// Opens `url` with this project's connection options (init_sql, history table).
     fn connect_url(&self, url: &str) -> Result<Box<dyn Backend>> {
         let dialect = self.registry.dialect(url)?;
-        let options = self.settings.connect_options(dialect);
+        let mut options = self.settings.connect_options(dialect);
+        self.foreign_keys_as_the_tool(dialect, &mut options);
         self.registry.connect_with(url, &options).map_err(|e| {
             // Point at the setting a failing init_sql statement came from.
             match self.settings.init_sql.iter().find(|(d, _)| *d == dialect) {
@@ -134,6 +140,36 @@ impl Context {
                 _ => e.into(),
             }
         })
+    }
+
+    /// On SQLite, runs another tool's migrations with foreign keys as that tool's driver does
+    /// (`Layout::sqlite_foreign_keys`): with them on, a table rebuild written for a tool that
+    /// runs with them off cascades its DROP into child tables. An `init_sql` that sets
+    /// `foreign_keys` itself decides instead.
+    fn foreign_keys_as_the_tool(&self, dialect: Dialect, options: &mut cairn::ConnectOptions) {
+        let off = self
+            .layouts
+            .borrow()
+            .iter()
+            .find(|l| !l.sqlite_foreign_keys())
+            .copied();
+        let Some(layout) = off else { return };
+        if dialect != Dialect::Sqlite || options.init_sql.to_lowercase().contains("foreign_keys") {
+            return;
+        }
+        if options.init_sql.trim().is_empty() {
+            options.init_sql = "PRAGMA foreign_keys = OFF".to_string();
+        } else {
+            options.init_sql = format!(
+                "{};\nPRAGMA foreign_keys = OFF",
+                options.init_sql.trim_end().trim_end_matches(';')
+            );
+        }
+        if !self.fk_note_shown.replace(true) {
+            eprintln!(
+                "cairn: SQLite foreign keys are off for this run, as {layout} runs its migrations (set `init_sql.sqlite` to choose)"
+            );
+        }
     }
 
     /// `--scratch-url` when given, else `scratch_url` of cairn.toml.
@@ -205,6 +241,8 @@ pub fn main_with(linter: Linter) -> ExitCode {
         linter,
         detected: std::cell::RefCell::default(),
         ignored_shown: std::cell::RefCell::default(),
+        layouts: std::cell::RefCell::default(),
+        fk_note_shown: std::cell::Cell::default(),
     };
     match dispatch(&ctx, &cli.command) {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -175,7 +175,27 @@ fn classify(path: &Path, top: bool) -> Option<Layout> {
                 None => (base, None),
             };
             split_version(version_name)?;
-            if autocommit || dialect.is_some() {
+            // Only a dialect pop knows makes a pop file: golang-migrate names may hold dots
+            // (`0002_1.7.0_schema.up.sql`).
+            let pop_dialect = dialect.is_some_and(|d| {
+                matches!(
+                    d,
+                    "postgres"
+                        | "postgresql"
+                        | "pg"
+                        | "pgx"
+                        | "mysql"
+                        | "mariadb"
+                        | "sqlite"
+                        | "sqlite3"
+                        | "cockroach"
+                        | "cockroachdb"
+                        | "crdb"
+                        | "mssql"
+                        | "sqlserver"
+                )
+            });
+            if autocommit || pop_dialect {
                 Some(Layout::Pop)
             } else if text.starts_with("-- no-transaction") {
                 Some(Layout::Sqlx)

@@ -136,6 +136,25 @@ impl Layout {
     }
 }
 
+impl Layout {
+    /// Whether the tool's SQLite driver enforces foreign keys while migrating. diesel and
+    /// sqlx turn them on, as Cairn does; popx turns them off, and golang-migrate, goose,
+    /// dbmate, Flyway and refinery keep SQLite's default, off. A table rebuild written for a
+    /// tool that runs with them off (copy, `DROP TABLE`, rename) would, with them on, cascade
+    /// the drop into child tables or fail with "foreign key mismatch".
+    pub fn sqlite_foreign_keys(self) -> bool {
+        !matches!(
+            self,
+            Layout::Pop
+                | Layout::GolangMigrate
+                | Layout::Goose
+                | Layout::Dbmate
+                | Layout::Flyway
+                | Layout::Refinery
+        )
+    }
+}
+
 impl fmt::Display for Layout {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

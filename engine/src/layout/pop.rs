@@ -186,15 +186,10 @@ fn entry(
             up: pair.up.or_else(|| generic_up.clone()),
             down: pair.down.or_else(|| generic_down.clone()),
         };
+        // A down without an up for this dialect runs nothing (popx checks only that every up
+        // has a down): a generic down often serves dialect-specific ups alone.
         let Some((up_path, autocommit)) = pair.up else {
-            let down = pair.down.map_or_else(|| PathBuf::from(stem), |(p, _)| p);
-            return Err(problem(
-                ProblemKind::MissingSql,
-                &down,
-                0,
-                format!("`{}` has no matching up file", files::name(&down)),
-                None,
-            ));
+            continue;
         };
         let down = match &pair.down {
             Some((p, _)) => Some(Section::whole(p, &files::read(p)?)),

@@ -442,3 +442,33 @@ fn pop_orders_versions_as_strings_reads_sub_folders_and_refuses_templates() {
     assert_eq!(e.0[0].line, 2, "{e}");
     assert!(e.0[0].message.contains("Go template"), "{e}");
 }
+
+#[test]
+fn a_pop_generic_down_serves_dialect_ups_alone() {
+    let dir = folder(&[
+        ("1_a.postgres.up.sql", "SELECT 1;\n"),
+        ("1_a.sqlite3.up.sql", "SELECT 2;\n"),
+        ("1_a.down.sql", "SELECT -1;\n"),
+    ]);
+    let set = load(dir.path(), Layout::Pop, Dialect::Sqlite).unwrap();
+    let a = set.get("1_a").unwrap();
+    assert_eq!(a.up.sql, "SELECT 2;\n");
+    assert_eq!(a.down.as_ref().unwrap().sql, "SELECT -1;\n");
+    // No up for MySQL: nothing runs there, as with popx.
+    assert!(
+        load(dir.path(), Layout::Pop, Dialect::Mysql)
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn dots_in_a_golang_migrate_name_are_no_pop_dialect() {
+    let dir = folder(&[
+        ("0001_1.6.0_schema.up.sql", "SELECT 1;\n"),
+        ("0001_1.6.0_schema.down.sql", "SELECT -1;\n"),
+        ("0002_1.7.0_schema.up.sql", "SELECT 2;\n"),
+    ]);
+    let set = loaded(dir.path(), Layout::GolangMigrate);
+    assert_eq!(ids(&set), ["0001_1.6.0_schema", "0002_1.7.0_schema"]);
+}
