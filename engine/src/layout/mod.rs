@@ -18,6 +18,7 @@ mod entry;
 mod files;
 mod flyway;
 mod goose;
+mod ignored;
 mod import;
 mod pop;
 mod updown;
@@ -35,6 +36,7 @@ use crate::load::{MigrationSet, load_dir, load_sources};
 use crate::model::Migration;
 
 pub use detect::{Detection, detect, detect_explained};
+pub use ignored::{Ignored, ignored};
 pub use import::{ImportedFile, import};
 
 /// Reads the folder at `root` as `layout` and loads it for `dialect` ([`Layout::Cairn`] is
