@@ -53,6 +53,7 @@ mod plan;
 mod rebuild;
 mod redact;
 mod resume;
+mod rollback_proof;
 mod run;
 pub mod schema;
 mod scratch;
@@ -80,6 +81,9 @@ pub use model::{Allow, LintSettings, Migration, Origin, Script};
 pub use plan::{DownTarget, PlanError, RevertStep, UpTarget, plan_down, plan_up};
 pub use rebuild::{Rebuild, RebuildEdit};
 pub use redact::{redact_url, scrub};
+pub use rollback_proof::{
+    ProofEvent, RollbackCheck, RollbackOutcome, RollbackReport, Stopped, prove_rollbacks,
+};
 pub use run::{Event, MigrationReport, Options, RunReport, down, repair, up};
 pub use scratch::{Scratch, scratch_name};
 pub use split::{SplitError, Statement, split};

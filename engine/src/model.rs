@@ -22,6 +22,13 @@ pub struct Script {
     pub lines_match: bool,
 }
 
+impl Migration {
+    /// The file a user opens to fix `down`: [`Migration::down_file`], else [`Migration::file`].
+    pub fn down_path(&self) -> &PathBuf {
+        self.down_file.as_ref().unwrap_or(&self.file)
+    }
+}
+
 impl Script {
     /// The file line where `statement` starts.
     pub fn file_line(&self, statement: &Statement) -> u32 {
@@ -52,6 +59,10 @@ pub struct Migration {
     pub checksum: Checksum,
     /// The file it came from, as a path a user can open.
     pub file: PathBuf,
+    /// The file `down` is in when it is not `file`: other tools keep it in a file of its own
+    /// (diesel's `down.sql`, sqlx's `.down.sql`, Flyway's `U` files), and a failing rollback
+    /// statement must name that file. `None` when `down` is in `file` (or absent).
+    pub down_file: Option<PathBuf>,
     /// The file's text, so lint findings can quote and underline the line they concern (built-in
     /// migrations have no file on disk to read it back from).
     #[serde(skip)]

@@ -292,7 +292,7 @@ fn down_script(
     if let Some(m) = set.get(&row.id)
         && let Some(d) = &m.down
     {
-        return Ok((d.clone(), m.transaction, Some(m.file.clone())));
+        return Ok((d.clone(), m.transaction, Some(m.down_path().clone())));
     }
     let transaction = set.get(&row.id).is_none_or(|m| m.transaction);
     let Some(sql) = &row.down_sql else {

@@ -95,7 +95,7 @@ pub enum Format {
     Json,
 }
 
-/// `--format` of `migrate lint` and `migrate validate`.
+/// `--format` of `migrate lint`, `migrate validate` and `migrate test`.
 #[derive(Debug, Clone, Copy, Args)]
 pub struct LintOut {
     /// Output format: `github` prints GitHub Actions annotations (`::error file=...`), so a CI
@@ -104,7 +104,7 @@ pub struct LintOut {
     pub format: LintFormat,
 }
 
-/// How `lint` and `validate` print.
+/// How `lint`, `validate` and `migrate test` print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LintFormat {
     /// For people: each finding with its file line underlined.
@@ -192,6 +192,10 @@ pub struct BenchArgs {
     /// generated migrations in that tool's folder convention and loads them from there.)
     #[arg(long)]
     pub backup: bool,
+    /// Time `migrate test` (every rollback proved on an in-memory SQLite scratch database)
+    /// beside a plain `migrate up` of the same --migrations generated migrations.
+    #[arg(long)]
+    pub rollbacks: bool,
     /// Rows filled in before --backup, spread over 4 tables.
     #[arg(long, default_value_t = 200_000)]
     pub rows: usize,
@@ -212,7 +216,9 @@ impl Command {
                 | Migrate::Baseline { out, .. }
                 | Migrate::Import { out, .. },
             ) => Some(out),
-            Command::Migrate(Migrate::Validate(out) | Migrate::Lint { out, .. }) => {
+            Command::Migrate(
+                Migrate::Validate(out) | Migrate::Lint { out, .. } | Migrate::Test { out, .. },
+            ) => {
                 return out.format == LintFormat::Json;
             }
             Command::Graph { format } => return *format == GraphFormat::Json,

@@ -9,6 +9,7 @@ mod graph;
 mod import;
 mod lint;
 mod migrate;
+mod migrate_test;
 mod render;
 mod schema;
 mod settings;
@@ -43,9 +44,8 @@ pub struct Context {
     /// The layouts `--layout auto` detected, per folder, so each is detected and announced
     /// once per run.
     detected: std::cell::RefCell<std::collections::BTreeMap<std::path::PathBuf, Layout>>,
-    /// Folders whose files the tool skips (goose `embed.go`, dbmate `schema.sql`) were listed,
-    /// so each is listed once per run.
-    skipped_told: std::cell::RefCell<std::collections::BTreeSet<std::path::PathBuf>>,
+    /// Folders whose files their tool skips were already named (once per run).
+    ignored_shown: std::cell::RefCell<std::collections::BTreeSet<std::path::PathBuf>>,
 }
 
 impl Context {
@@ -68,32 +68,34 @@ impl Context {
                 .map_or(LayoutChoice::Auto, LayoutChoice::Fixed);
             match self.layout_of(dir, choice)? {
                 Layout::Cairn => files.extend(cairn::read_dir(dir).map_err(cairn::Error::Load)?),
-                layout => imported
-                    .extend(cairn::layout::read(dir, layout, dialect).map_err(cairn::Error::Load)?),
+                layout => {
+                    imported.extend(
+                        cairn::layout::read(dir, layout, dialect).map_err(cairn::Error::Load)?,
+                    );
+                    self.show_ignored(dir, layout);
+                }
             }
         }
         Ok(cairn::load_sources(files, imported, dialect).map_err(cairn::Error::Load)?)
     }
 
-    /// The layout of `dir`: as chosen, or detected; a detected foreign layout, and the files
-    /// its tool skips, are announced on stderr once per run (commands load the folder more
-    /// than once).
-    fn layout_of(&self, dir: &std::path::Path, choice: LayoutChoice) -> Result<Layout> {
-        let layout = self.chosen_layout(dir, choice)?;
-        if self.skipped_told.borrow_mut().insert(dir.to_path_buf()) {
-            // A folder that cannot be listed is reported by the reader that follows.
-            for file in cairn::layout::ignored(dir, layout).unwrap_or_default() {
-                eprintln!(
-                    "cairn: {} is left out, as {layout} does: {}",
-                    file.path.display(),
-                    file.reason
-                );
-            }
+    /// Names, once per run, the files of `dir` that `layout`'s tool skips (so Cairn does too).
+    fn show_ignored(&self, dir: &std::path::Path, layout: Layout) {
+        if !self.ignored_shown.borrow_mut().insert(dir.to_path_buf()) {
+            return;
         }
-        Ok(layout)
+        for skipped in cairn::layout::ignored(dir, layout) {
+            eprintln!(
+                "cairn: skipping {}: {}",
+                skipped.path.display(),
+                skipped.reason
+            );
+        }
     }
 
-    fn chosen_layout(&self, dir: &std::path::Path, choice: LayoutChoice) -> Result<Layout> {
+    /// The layout of `dir`: as chosen, or detected; a detected foreign layout is announced on
+    /// stderr once per run (commands load the folder more than once).
+    fn layout_of(&self, dir: &std::path::Path, choice: LayoutChoice) -> Result<Layout> {
         if let LayoutChoice::Fixed(layout) = choice {
             return Ok(layout);
         }
@@ -202,7 +204,7 @@ pub fn main_with(linter: Linter) -> ExitCode {
         style,
         linter,
         detected: std::cell::RefCell::default(),
-        skipped_told: std::cell::RefCell::default(),
+        ignored_shown: std::cell::RefCell::default(),
     };
     match dispatch(&ctx, &cli.command) {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -342,7 +342,7 @@ pub fn annotation(f: &LintFinding) -> String {
 }
 
 /// `::level file=F,line=L,col=C,title=T::message`, escaped as the Actions toolkit does.
-fn command(
+pub(crate) fn command(
     level: &str,
     file: Option<&str>,
     line: u32,

@@ -101,6 +101,9 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
             to,
             out,
         } => crate::import::run(ctx, *from, source, to, *out),
+        Migrate::Test { scratch_url, out } => {
+            crate::migrate_test::run(ctx, scratch_url.as_deref(), *out)
+        }
         Migrate::Repair { id, out } => {
             let mut db = ctx.connect()?;
             let row = cairn::repair(db.as_mut(), id, &ctx.options(false))?;

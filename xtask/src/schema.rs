@@ -190,8 +190,9 @@ fn diff(
     })
 }
 
-/// An empty database of `dialect` to replay migrations into.
-fn scratch(
+/// An empty database of `dialect` to replay migrations into: `scratch_url`, else in memory for
+/// SQLite, else a temporary database on `server`.
+pub(crate) fn scratch(
     ctx: &Context,
     dialect: Dialect,
     scratch_url: Option<&str>,

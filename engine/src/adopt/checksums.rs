@@ -107,12 +107,19 @@ mod tests {
             narrow,
             refinery("initia", 1, "lCREATE TABLE t (id INT);")[0]
         );
-        // The same calls refinery makes, spelled out.
-        let mut h = SipHasher13::new();
-        "initial".hash(&mut h);
-        1_i32.hash(&mut h);
-        "CREATE TABLE t (id INT);".hash(&mut h);
-        assert_eq!(narrow, h.finish());
+        // Produced by refinery itself: `refinery_core::Migration::unapplied(stem, sql)
+        // .checksum()` from refinery-core 0.9.0 with default features off (i32 versions), and
+        // again with `int8-versions` (i64), in a throwaway crate outside this repository.
+        let products = "CREATE TABLE products (id INTEGER PRIMARY KEY);\n";
+        assert_eq!(
+            refinery("create_products", 1, products),
+            [6_048_486_197_374_249_047, 13_896_214_513_995_945_605]
+        );
+        let stock = "-- stock\nCREATE TABLE stock (product_id INTEGER NOT NULL);\n";
+        assert_eq!(
+            refinery("create_stock", 10, stock),
+            [7_250_162_843_916_709_657, 7_152_062_209_373_695_250]
+        );
         // Computed independently (a Python SipHash-1-3 over `name 0xff`, the i32 little-endian,
         // `sql 0xff`) for tests/fixtures/adopt/refinery/V1__create_items.sql.
         let sql = "CREATE TABLE items (name VARCHAR(50) NOT NULL);\n";

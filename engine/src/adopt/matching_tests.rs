@@ -32,6 +32,7 @@ fn migration(
         transaction: true,
         checksum: Checksum::of_sql(sql),
         file: PathBuf::from("migrations").join(file),
+        down_file: None,
         source: Arc::from(sql),
         lint: LintSettings::default(),
         up_origins: Vec::new(),

@@ -6,6 +6,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::transactions::cannot_run_in_transaction;
 use super::version::VersionKey;
 use super::{Foreign, Layout};
 use crate::error::{LoadErrors, Problem, ProblemKind};
@@ -191,6 +192,12 @@ pub(crate) fn migrations(
                 continue;
             }
         };
+        let transaction = variant.transaction
+            && !manages_own_transaction(&variant.up.sql)
+            && !up
+                .statements
+                .iter()
+                .any(|s| cannot_run_in_transaction(&s.sql, dialect));
         out.push(Migration {
             id: entry.id.clone(),
             description: entry.name.replace('_', " "),
@@ -198,8 +205,13 @@ pub(crate) fn migrations(
             checksum: Checksum::of_sql(&up.sql),
             up,
             down,
-            transaction: variant.transaction && !manages_own_transaction(&variant.up.sql),
+            transaction,
             file: variant.up.path.clone(),
+            down_file: variant
+                .down
+                .as_ref()
+                .map(|d| d.path.clone())
+                .filter(|p| *p != variant.up.path),
             source: Arc::clone(&variant.up.source),
             lint: LintSettings::default(),
             up_origins: Vec::new(),

@@ -43,7 +43,8 @@ fn walk(dir: &Path, recursive: bool, top: bool, out: &mut Listing) -> std::io::R
             if top {
                 out.dirs.push(path.clone());
             }
-            if recursive {
+            // Flyway skips hidden folders (`.git`, an editor's `.idea`); so do the others here.
+            if recursive && !name(&path).starts_with('.') {
                 walk(&path, recursive, false, out)?;
             }
         } else {

@@ -11,8 +11,6 @@ use super::files;
 use super::version::VersionKey;
 use crate::error::{Problem, ProblemKind};
 
-const EXPECTED: &str = "V<version>__<name>.sql, U<version>__<name>.sql or R__<name>.sql";
-
 /// One file name, taken apart.
 struct Parsed<'a> {
     prefix: char,
@@ -21,8 +19,11 @@ struct Parsed<'a> {
     stem: &'a str,
 }
 
+/// Flyway's names (`ResourceNameParser`): a case-sensitive prefix, the version up to the first
+/// `__` (digits in parts separated by `.` or `_`; none for `R`), and a `.sql` suffix in any
+/// case.
 fn parse(file_name: &str) -> Option<Parsed<'_>> {
-    let stem = file_name.strip_suffix(".sql")?;
+    let stem = strip_sql_suffix(file_name)?;
     let prefix = stem.chars().next()?;
     let (version, name) = stem.get(1..)?.split_once("__")?;
     let versioned = !version.is_empty()
@@ -42,32 +43,150 @@ fn parse(file_name: &str) -> Option<Parsed<'_>> {
     })
 }
 
-/// Reads a Flyway folder (`refinery == false`) or a refinery one, sub-folders included.
+fn strip_sql_suffix(file_name: &str) -> Option<&str> {
+    let cut = file_name.len().checked_sub(4)?;
+    file_name
+        .get(cut..)
+        .filter(|s| s.eq_ignore_ascii_case(".sql"))
+        .and_then(|_| file_name.get(..cut))
+}
+
+/// Flyway's callback events (`org.flywaydb.core.api.callback.Event`): `<event>.sql` and
+/// `<event>__<description>.sql` run at that event, not as migrations.
+const CALLBACKS: &[&str] = &[
+    "beforeMigrate",
+    "beforeRepeatables",
+    "beforeEachMigrate",
+    "beforeEachMigrateStatement",
+    "afterEachMigrateStatement",
+    "afterEachMigrateStatementError",
+    "afterEachMigrate",
+    "afterEachMigrateError",
+    "afterMigrate",
+    "afterMigrateApplied",
+    "afterVersioned",
+    "afterMigrateError",
+    "beforeUndo",
+    "beforeEachUndo",
+    "beforeEachUndoStatement",
+    "afterEachUndoStatement",
+    "afterEachUndoStatementError",
+    "afterEachUndo",
+    "afterEachUndoError",
+    "afterUndo",
+    "afterUndoError",
+    "beforeClean",
+    "afterClean",
+    "afterCleanError",
+    "beforeInfo",
+    "afterInfo",
+    "afterInfoError",
+    "beforeValidate",
+    "afterValidate",
+    "afterValidateError",
+    "beforeBaseline",
+    "afterBaseline",
+    "afterBaselineError",
+    "beforeRepair",
+    "afterRepair",
+    "afterRepairError",
+    "createSchema",
+    "beforeConnect",
+    "afterConnect",
+    "beforeEachConnect",
+    "afterEachConnect",
+];
+
+/// Why Flyway does not run `file_name` as a migration, when it does not.
+pub(crate) fn flyway_ignores(file_name: &str) -> Option<String> {
+    let stem = strip_sql_suffix(file_name)?;
+    let event = stem.split_once("__").map_or(stem, |(e, _)| e);
+    if CALLBACKS.contains(&event) {
+        return Some(format!(
+            "a Flyway callback (runs at the `{event}` event, not as a migration); Cairn does not run callbacks"
+        ));
+    }
+    if let Some(rest) = stem.strip_prefix('B')
+        && rest.split_once("__").is_some_and(|(v, _)| !v.is_empty())
+    {
+        return Some(
+            "a Flyway baseline migration (used only to start an empty database from it); Cairn applies the versioned migrations instead"
+                .to_string(),
+        );
+    }
+    parse(file_name).is_none().then(|| {
+        "not a Flyway migration name (V<version>__<name>.sql, U..., R__...); Flyway skips it (validateMigrationNaming=false)".to_string()
+    })
+}
+
+/// refinery's names (`refinery_core::util`, `STEM_RE`): `^([UV])(\d+(?:\.\d+)?)__(\w+)`
+/// followed by `.sql`. Anything else is skipped by refinery (`None` here); a dotted version
+/// matches the pattern but refinery refuses it (`Err`).
+fn parse_refinery(file_name: &str) -> Option<Result<Parsed<'_>, String>> {
+    let stem = file_name.strip_suffix(".sql")?;
+    let prefix = stem.chars().next().filter(|c| matches!(c, 'U' | 'V'))?;
+    let (version, name) = stem.get(1..)?.split_once("__")?;
+    let (whole, fraction) = version.split_once('.').unwrap_or((version, ""));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || (version.contains('.') && !digits(fraction)) {
+        return None;
+    }
+    if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        return None;
+    }
+    let parsed = Parsed {
+        prefix,
+        version,
+        name,
+        stem,
+    };
+    if !fraction.is_empty() || whole.parse::<i64>().is_err() {
+        return Some(Err(format!(
+            "refinery refuses version `{version}` (InvalidVersion): versions are integers"
+        )));
+    }
+    Some(Ok(parsed))
+}
+
+/// Why refinery does not run `file_name`, when it does not (`find_migration_files` skips names
+/// that do not match its pattern, with a warning).
+pub(crate) fn refinery_ignores(file_name: &str) -> Option<String> {
+    (file_name.ends_with(".sql") && parse_refinery(file_name).is_none()).then(|| {
+        "not a refinery migration name (^[UV]<integer>__<word characters>.sql); refinery skips it".to_string()
+    })
+}
+
+/// Reads a Flyway folder (`refinery == false`) or a refinery one, sub-folders included (both
+/// tools walk them; hidden folders are skipped).
 pub(crate) fn scan(root: &Path, refinery: bool) -> Result<Vec<Entry>, Vec<Problem>> {
-    let listing = files::list(root, !refinery).map_err(|e| e.0)?;
+    let listing = files::list(root, true).map_err(|e| e.0)?;
     let mut problems = Vec::new();
     let mut entries: BTreeMap<String, Entry> = BTreeMap::new();
     let mut undo: Vec<(String, PathBuf)> = Vec::new();
     for path in &listing.files {
         let file_name = files::name(path);
-        if refinery && file_name.ends_with(".rs") {
-            problems.push(files::not_sql(path, "refinery Rust migrations"));
-            continue;
-        }
-        if !files::is_sql(path) {
-            continue;
-        }
-        let Some(p) = parse(file_name) else {
-            problems.push(files::unrecognised(path, EXPECTED));
-            continue;
+        let parsed = if refinery {
+            if file_name.ends_with(".rs")
+                && parse_refinery(&file_name.replace(".rs", ".sql")).is_some()
+            {
+                problems.push(files::not_sql(path, "refinery Rust migrations"));
+                continue;
+            }
+            match parse_refinery(file_name) {
+                None => continue,
+                Some(Err(message)) => {
+                    problems.push(problem(ProblemKind::Format, path, 0, message, None));
+                    continue;
+                }
+                Some(Ok(p)) => p,
+            }
+        } else {
+            match parse(file_name) {
+                Some(p) if flyway_ignores(file_name).is_none() => p,
+                _ => continue,
+            }
         };
-        if p.prefix == 'R' && refinery {
-            problems.push(files::unrecognised(
-                path,
-                "V<version>__<name>.sql (refinery)",
-            ));
-            continue;
-        }
+        let p = parsed;
         if p.prefix == 'U' && !refinery {
             undo.push((p.version.to_string(), path.clone()));
             continue;
@@ -75,7 +194,7 @@ pub(crate) fn scan(root: &Path, refinery: bool) -> Result<Vec<Entry>, Vec<Proble
         match entry(path, &p, refinery) {
             Ok(e) => {
                 let key = if e.repeatable {
-                    format!("R {}", e.name)
+                    format!("R {}", e.name.replace('_', " "))
                 } else {
                     e.id.clone()
                 };

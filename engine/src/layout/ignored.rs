@@ -1,39 +1,49 @@
-//! Files in another tool's folder that the tool itself skips (goose's `embed.go`, dbmate's
-//! `schema.sql`): no migrations, but listed so that the CLI can say once that they were left
-//! out, instead of their vanishing silently.
+//! Files in another tool's folder that the tool itself skips, so Cairn skips them too: listed
+//! so the CLI can say so once, instead of leaving them out silently.
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::{Layout, dbmate, files, goose};
-use crate::error::LoadErrors;
+use super::{Layout, dbmate, files, flyway, goose, pop, updown};
 
-/// A file of the folder that its tool does not read, and why.
+/// A file the layout's tool does not run, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Ignored {
     /// The file.
     pub path: PathBuf,
-    /// Why the tool skips it, in a few words.
+    /// Why the tool skips it.
     pub reason: String,
 }
 
-/// Files in the folder at `root` that `layout`'s tool skips although they could be taken for
-/// migrations, in path order. Files of no possible use (a `README.md`) are not listed, and
-/// layouts whose readers refuse every such file list nothing.
-pub fn ignored(root: &Path, layout: Layout) -> Result<Vec<Ignored>, LoadErrors> {
-    let skipped: fn(&str) -> Option<&'static str> = match layout {
-        Layout::Goose => goose::skipped,
-        Layout::Dbmate => dbmate::skipped,
-        _ => return Ok(Vec::new()),
+/// The files under `root` that `layout`'s tool skips, by path. Readers skip exactly these; an
+/// unreadable folder lists nothing (loading it reports the error).
+pub fn ignored(root: &Path, layout: Layout) -> Vec<Ignored> {
+    let recursive = matches!(layout, Layout::Flyway | Layout::Refinery | Layout::Pop);
+    let Ok(listing) = files::list(root, recursive) else {
+        return Vec::new();
     };
-    let listing = files::list(root, false)?;
-    Ok(listing
+    listing
         .files
-        .into_iter()
+        .iter()
         .filter_map(|path| {
-            let reason = skipped(files::name(&path))?.to_string();
-            Some(Ignored { path, reason })
+            let name = files::name(path);
+            let reason = match layout {
+                // goose's skipped files include `.go` ones (`embed.go`).
+                Layout::Goose => goose::skipped(name).map(str::to_string),
+                Layout::Dbmate => dbmate::skipped(name).map(str::to_string),
+                _ if !name.to_ascii_lowercase().ends_with(".sql") => None,
+                Layout::Flyway => flyway::flyway_ignores(name),
+                Layout::Refinery => flyway::refinery_ignores(name),
+                Layout::Pop => pop::pop_ignores(name),
+                Layout::Sqlx => updown::ignores(name, true),
+                Layout::GolangMigrate => updown::ignores(name, false),
+                _ => None,
+            }?;
+            Some(Ignored {
+                path: path.clone(),
+                reason,
+            })
         })
-        .collect())
+        .collect()
 }

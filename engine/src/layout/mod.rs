@@ -21,6 +21,7 @@ mod goose;
 mod ignored;
 mod import;
 mod pop;
+mod transactions;
 mod updown;
 mod version;
 

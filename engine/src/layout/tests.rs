@@ -113,20 +113,45 @@ fn a_diesel_folder_without_up_sql_is_refused_by_name() {
 }
 
 #[test]
-fn sqlx_no_transaction_marker_and_twenty_digit_versions() {
+fn sqlx_no_transaction_marker_and_versions_as_sqlx_reads_them() {
     let dir = folder(&[
-        ("10000000000000000001_big.sql", "SELECT 2;\n"),
+        ("9223372036854775807_big.sql", "SELECT 2;\n"),
         ("9_small.sql", "-- no-transaction\nSELECT 1;\n"),
+        // sqlx skips names without `_` and files that are not .sql.
+        ("schema.sql", "CREATE TABLE not_a_migration (x INTEGER);\n"),
+        ("1_notes.txt", "not SQL"),
+        // Version 2019 (the first `_` ends it), description `01 02 000000 dated`.
+        ("2019_01_02_000000_dated.sql", "SELECT 3;\n"),
     ]);
     let set = loaded(dir.path(), Layout::Sqlx);
-    assert_eq!(ids(&set), ["9_small", "10000000000000000001_big"]);
+    assert_eq!(
+        ids(&set),
+        [
+            "9_small",
+            "2019_01_02_000000_dated",
+            "9223372036854775807_big"
+        ]
+    );
     assert!(!set.get("9_small").unwrap().transaction);
-    assert!(set.get("10000000000000000001_big").unwrap().transaction);
+    assert!(set.get("9223372036854775807_big").unwrap().transaction);
     // The whole file, marker included, is the up SQL (what sqlx checksums).
     assert_eq!(
         set.get("9_small").unwrap().up.sql,
         "-- no-transaction\nSELECT 1;\n"
     );
+    let skipped: Vec<String> = ignored(dir.path(), Layout::Sqlx)
+        .into_iter()
+        .map(|i| files::name(&i.path).to_string())
+        .collect();
+    assert_eq!(skipped, ["schema.sql"]);
+    // Past i64, sqlx refuses the name: so does Cairn, naming the file.
+    let big = folder(&[("10000000000000000001_big.sql", "SELECT 2;\n")]);
+    let e = load(big.path(), Layout::Sqlx, Dialect::Sqlite).unwrap_err();
+    assert!(
+        e.0[0].message.contains("not an integer version prefix"),
+        "{e}"
+    );
+    assert!(e.0[0].file.ends_with("10000000000000000001_big.sql"));
 }
 
 #[test]
@@ -161,9 +186,27 @@ fn golang_migrate_pairs_and_missing_up() {
         !set.get("10_c").unwrap().transaction,
         "the file commits on its own"
     );
-    let broken = folder(&[("1_a.down.sql", "SELECT 1;\n")]);
-    let e = load(broken.path(), Layout::GolangMigrate, Dialect::Sqlite).unwrap_err();
-    assert!(e.0[0].message.contains("no matching"), "{e}");
+    // golang-migrate pairs by version, whatever the names; a version with only a down file
+    // is applied with no SQL; files without a direction are skipped.
+    let odd = folder(&[
+        ("1_create.up.sql", "SELECT 1;\n"),
+        ("1_drop.down.sql", "SELECT -1;\n"),
+        ("2_only_down.down.sql", "SELECT -2;\n"),
+        ("3_init.sql", "SELECT 3;\n"),
+        ("README.md", "notes"),
+    ]);
+    let set = load(odd.path(), Layout::GolangMigrate, Dialect::Sqlite).unwrap();
+    assert_eq!(ids(&set), ["1_create", "2_only_down"]);
+    assert_eq!(
+        set.get("1_create").unwrap().down.as_ref().unwrap().sql,
+        "SELECT -1;\n"
+    );
+    assert!(set.get("2_only_down").unwrap().up.statements.is_empty());
+    let skipped: Vec<String> = ignored(odd.path(), Layout::GolangMigrate)
+        .into_iter()
+        .map(|i| files::name(&i.path).to_string())
+        .collect();
+    assert_eq!(skipped, ["3_init.sql"]);
 }
 
 #[test]
@@ -295,4 +338,107 @@ fn imported_and_cairn_files_load_together() {
         e.0[0].message.contains("duplicate migration id `1_a`"),
         "{e}"
     );
+}
+
+#[test]
+fn refinery_reads_sub_folders_and_skips_names_it_does_not_match() {
+    let dir = folder(&[
+        ("V1__init.sql", "SELECT 1;\n"),
+        ("2024/V2__more.sql", "SELECT 2;\n"),
+        ("V3__add-index.sql", "NOT SQL;\n"),
+        ("V4_1__x.sql", "NOT SQL;\n"),
+        ("mod.rs", "// not a migration\n"),
+    ]);
+    let set = load(dir.path(), Layout::Refinery, Dialect::Sqlite).unwrap();
+    assert_eq!(ids(&set), ["V1__init", "V2__more"]);
+    let skipped: Vec<String> = ignored(dir.path(), Layout::Refinery)
+        .into_iter()
+        .map(|i| files::name(&i.path).to_string())
+        .collect();
+    assert_eq!(skipped, ["V3__add-index.sql", "V4_1__x.sql"]);
+    // A dotted version matches refinery's pattern, and refinery refuses it.
+    let dotted = folder(&[("V1.2__x.sql", "SELECT 1;\n")]);
+    let e = load(dotted.path(), Layout::Refinery, Dialect::Sqlite).unwrap_err();
+    assert!(e.0[0].message.contains("InvalidVersion"), "{e}");
+    assert!(e.0[0].file.ends_with("V1.2__x.sql"));
+    let rust = folder(&[("V1__init.rs", "fn migration() {}\n")]);
+    let e = load(rust.path(), Layout::Refinery, Dialect::Sqlite).unwrap_err();
+    assert!(e.0[0].message.contains("only .sql migrations"), "{e}");
+}
+
+#[test]
+fn flyway_skips_callbacks_baselines_and_invalid_names_and_hidden_folders() {
+    let dir = folder(&[
+        ("V1__init.sql", "SELECT 1;\n"),
+        ("V2__upper.SQL", "SELECT 2;\n"),
+        ("afterMigrate.sql", "NOT SQL;\n"),
+        ("beforeEachMigrate__log.sql", "NOT SQL;\n"),
+        ("B5__baseline.sql", "NOT SQL;\n"),
+        ("V1a__typo.sql", "NOT SQL;\n"),
+        (".idea/V9__hidden.sql", "NOT SQL;\n"),
+    ]);
+    let set = load(dir.path(), Layout::Flyway, Dialect::Sqlite).unwrap();
+    assert_eq!(ids(&set), ["V1__init", "V2__upper"]);
+    let reasons: Vec<String> = ignored(dir.path(), Layout::Flyway)
+        .into_iter()
+        .map(|i| format!("{}: {}", files::name(&i.path), i.reason))
+        .collect();
+    assert_eq!(reasons.len(), 4, "{reasons:#?}");
+    assert!(
+        reasons[0].starts_with("B5__baseline.sql: a Flyway baseline migration"),
+        "{reasons:#?}"
+    );
+    assert!(
+        reasons[1].starts_with("V1a__typo.sql: not a Flyway migration name"),
+        "{reasons:#?}"
+    );
+    assert!(reasons[2].contains("`afterMigrate` event"), "{reasons:#?}");
+    assert!(
+        reasons[3].contains("`beforeEachMigrate` event"),
+        "{reasons:#?}"
+    );
+}
+
+#[test]
+fn statements_refused_in_a_transaction_run_outside_one() {
+    let dir = folder(&[
+        ("V1__table.sql", "CREATE TABLE t (a INTEGER);\n"),
+        (
+            "V2__index.sql",
+            "-- online\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n",
+        ),
+    ]);
+    let set = load(dir.path(), Layout::Flyway, Dialect::Postgres).unwrap();
+    assert!(set.get("V1__table").unwrap().transaction);
+    assert!(!set.get("V2__index").unwrap().transaction);
+    // The same file on MySQL has nothing to avoid.
+    let set = load(dir.path(), Layout::Flyway, Dialect::Mysql).unwrap();
+    assert!(set.get("V2__index").unwrap().transaction);
+}
+
+#[test]
+fn pop_orders_versions_as_strings_reads_sub_folders_and_refuses_templates() {
+    let dir = folder(&[
+        ("9_a.up.sql", "SELECT 9;\n"),
+        ("10_b.up.sql", "SELECT 10;\n"),
+        ("deep/8_c.up.sql", "SELECT 8;\n"),
+        ("1_d.all.up.sql", "NOT SQL;\n"),
+        ("1_e.pgx.up.sql", "SELECT 1;\n"),
+    ]);
+    let set = load(dir.path(), Layout::Pop, Dialect::Sqlite).unwrap();
+    assert_eq!(ids(&set), ["10_b", "8_c", "9_a"]);
+    let set = load(dir.path(), Layout::Pop, Dialect::Postgres).unwrap();
+    assert_eq!(ids(&set), ["1_e", "10_b", "8_c", "9_a"]);
+    let skipped: Vec<String> = ignored(dir.path(), Layout::Pop)
+        .into_iter()
+        .map(|i| files::name(&i.path).to_string())
+        .collect();
+    assert_eq!(skipped, ["1_d.all.up.sql"]);
+    let templated = folder(&[(
+        "1_t.up.sql",
+        "-- comment\nCREATE TABLE {{ identifier \"t\" }} (id INTEGER);\n",
+    )]);
+    let e = load(templated.path(), Layout::Pop, Dialect::Sqlite).unwrap_err();
+    assert_eq!(e.0[0].line, 2, "{e}");
+    assert!(e.0[0].message.contains("Go template"), "{e}");
 }

@@ -112,6 +112,7 @@ pub(super) fn resolve(
             down,
             transaction: raw.transaction,
             file: file.path.clone(),
+            down_file: None,
             source: std::sync::Arc::from(file.text.as_str()),
             lint,
             up_origins: raw

@@ -185,6 +185,7 @@ pub const REFINERY: Fixture = Fixture {
         tx("3", "nothing_yet", "V3__nothing_yet.sql"),
         tx("10", "create_stock", "V10__create_stock.sql"),
         tx("11", "seed", "V11__seed.sql"),
+        tx("12", "from_subfolder", "2024/V12__from_subfolder.sql"),
     ],
 };
 
@@ -288,7 +289,8 @@ pub const DBMATE: Fixture = Fixture {
 };
 
 /// pop: dialect files overriding the generic one (a `.cockroach.` file no backend here may
-/// pick), a MySQL-only down, empty files, `.autocommit.`.
+/// pick, and a version with only a `.cockroach.` file), a MySQL-only down, empty files,
+/// `.autocommit.`, a sub-folder, versions compared as strings.
 pub const POP: Fixture = Fixture {
     dir: "pop",
     layout: Layout::Pop,
@@ -325,6 +327,11 @@ pub const POP: Fixture = Fixture {
             "20240105000000",
             "create_rich_users",
             "20240105000000_create_rich_users.up.sql",
+        ),
+        tx(
+            "2024010600",
+            "nested_view",
+            "nested/2024010600_nested_view.up.sql",
         ),
     ],
 };

@@ -4,12 +4,14 @@
 //!
 //! With `--backup`, times backups, verification and health instead (`backup`); with the global
 //! `--layout LAYOUT`, writes the generated migrations in that tool's folder convention and
-//! loads them from there (`layout`).
+//! loads them from there (`layout`). With `--rollbacks`, times `migrate test` beside `migrate up`
+//! (`rollbacks`).
 
 mod backup;
 mod drift;
 mod layout;
 mod lint;
+mod rollbacks;
 mod server;
 mod sqlite;
 
@@ -69,6 +71,11 @@ pub fn run(args: &BenchArgs, layout_flag: crate::cli::LayoutChoice) -> Result<Ou
                     .map(|n| vec!["--lint-statements".to_string(), n.to_string()])
                     .unwrap_or_default(),
             )
+            .args(if args.rollbacks {
+                vec!["--rollbacks".to_string()]
+            } else {
+                Vec::new()
+            })
             .args(if args.backup {
                 vec![
                     "--backup".to_string(),
@@ -90,6 +97,10 @@ pub fn run(args: &BenchArgs, layout_flag: crate::cli::LayoutChoice) -> Result<Ou
     }
     if let Some(n) = args.lint_statements {
         lint::run(n, args.runs)?;
+        return Ok(Outcome::Clean);
+    }
+    if args.rollbacks {
+        rollbacks::run(args.migrations, args.runs)?;
         return Ok(Outcome::Clean);
     }
     if args.backup {

@@ -140,6 +140,17 @@ pub enum Migrate {
         #[command(flatten)]
         out: Out,
     },
+    /// Prove every rollback on a scratch database: for each migration in order, apply up,
+    /// apply down, check the schema is the one before up, apply up again. Exit 1 when a down
+    /// fails or does not restore the schema (migrations without down are listed, not failed).
+    Test {
+        /// Empty database to run the migrations on (default: in memory for SQLite, a temporary
+        /// database created and dropped on the server otherwise).
+        #[arg(long)]
+        scratch_url: Option<String>,
+        #[command(flatten)]
+        out: LintOut,
+    },
     /// Clear a failed migration's history row after fixing the database by hand.
     Repair {
         /// The failed migration.
