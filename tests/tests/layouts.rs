@@ -194,32 +194,56 @@ fn apply_natively(fixture: &Fixture, db: &TestDb, what: &str) -> bool {
 }
 
 /// The up SQL of one file as the tool sends it, written for the native client: goose's and
-/// dbmate's up section; goose `StatementBegin`/`StatementEnd` blocks as one statement each
+/// dbmate's up sections; goose `StatementBegin`/`StatementEnd` blocks as one statement each
 /// (for the MySQL client, which splits at `;`, between `DELIMITER` lines).
 fn native_up_sql(layout: Layout, kind: Kind, text: &str) -> String {
-    let (up, down) = match layout {
-        Layout::Goose => ("-- +goose Up", "-- +goose Down"),
-        Layout::Dbmate => ("-- migrate:up", "-- migrate:down"),
+    let marker: fn(&str) -> Option<String> = match layout {
+        Layout::Goose => goose_annotation,
+        Layout::Dbmate => dbmate_marker,
         _ => return text.to_string(),
     };
     let mut out = String::new();
     let mut inside = false;
     for line in text.lines() {
-        if line.starts_with(up) {
-            inside = true;
-        } else if line.starts_with(down) {
-            inside = false;
-        } else if inside {
-            let line = match (kind, line.trim_end()) {
-                (Kind::Mysql, "-- +goose StatementBegin") => "DELIMITER $$",
-                (Kind::Mysql, "-- +goose StatementEnd") => "$$\nDELIMITER ;",
-                _ => line,
-            };
+        let line = match (marker(line).as_deref(), kind) {
+            (Some("up"), _) => {
+                inside = true;
+                continue;
+            }
+            (Some("down"), _) => {
+                inside = false;
+                continue;
+            }
+            (Some("statementbegin"), Kind::Mysql) => "DELIMITER $$",
+            (Some("statementend"), Kind::Mysql) => "$$\nDELIMITER ;",
+            _ => line,
+        };
+        if inside {
             out.push_str(line);
             out.push('\n');
         }
     }
     out
+}
+
+/// A goose annotation as goose's `extractAnnotation` reads it (`--+goose Up`, `-- +goose
+/// down`), lower-cased.
+fn goose_annotation(line: &str) -> Option<String> {
+    (line.trim().starts_with("--") && line.contains("+goose")).then(|| {
+        line.replace("--", "")
+            .replacen("+goose", "", 1)
+            .trim()
+            .to_ascii_lowercase()
+    })
+}
+
+/// A dbmate `-- migrate:up` / `-- migrate:down` marker at the start of a line (every section
+/// of a file of several).
+fn dbmate_marker(line: &str) -> Option<String> {
+    ["up", "down"]
+        .into_iter()
+        .find(|dir| line.starts_with(&format!("-- migrate:{dir}")))
+        .map(str::to_string)
 }
 
 fn diesel(db: &TestDb) {

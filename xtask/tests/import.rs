@@ -32,11 +32,21 @@ fn goose(p: &Project) {
 fn auto_detection_is_announced_once_and_the_folder_applies() {
     let p = Project::new();
     goose(&p);
+    // goose skips a .go file without a version prefix; Cairn says so, once.
+    p.write(
+        "embed.go",
+        "package migrations\n\nimport \"embed\"\n\n//go:embed *.sql\nvar FS embed.FS\n",
+    );
     let (code, out, err) = p.run(&["migrate", "up"]);
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(
         err.matches("holds goose migrations").count(),
         1,
+        "stderr: {err}"
+    );
+    assert_eq!(err.matches("skipping").count(), 1, "stderr: {err}");
+    assert!(
+        err.contains("embed.go: a .go file without"),
         "stderr: {err}"
     );
     assert_eq!(p.history_ids(), ["1_create_items", "2_trigger", "10_seed"]);

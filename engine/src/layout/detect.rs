@@ -152,7 +152,8 @@ fn classify(path: &Path, top: bool) -> Option<Layout> {
     }
     let text = fs::read_to_string(path).unwrap_or_default();
     let has_line = |pred: &dyn Fn(&str) -> bool| text.lines().any(|l| pred(l.trim()));
-    if has_line(&|l| l.starts_with("-- +goose")) {
+    // goose's own test for an annotation (`--+goose Up` is one too).
+    if has_line(&|l| l.starts_with("--") && l.contains("+goose")) {
         return Some(Layout::Goose);
     }
     if has_line(&|l| {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::entry::problem;
-use super::version::{VersionKey, split_version};
+use super::version::VersionKey;
 use crate::error::{LoadErrors, Problem, ProblemKind};
 
 /// What a folder holds, sorted by path.
@@ -93,23 +93,21 @@ pub(crate) fn unrecognised(path: &Path, expected: &str) -> Problem {
 pub(crate) type SectionParser =
     fn(&Path, &Arc<str>) -> Result<(super::entry::Variant, Vec<String>), Problem>;
 
-/// A `<version>_<name>.sql` file holding both directions in marked sections (goose, dbmate).
+/// A `.sql` file holding both directions in marked sections (goose, dbmate), whose version,
+/// order and name the layout has read from the file name by its tool's own rule.
 pub(crate) fn sectioned(
     path: &Path,
-    expected: &str,
+    version: &str,
+    key: VersionKey,
+    migration_name: &str,
     parse: SectionParser,
 ) -> Result<super::entry::Entry, Problem> {
-    let parsed = name(path)
-        .strip_suffix(".sql")
-        .and_then(|stem| split_version(stem).map(|(v, n)| (stem, v, n)));
-    let Some((stem, version, migration_name)) = parsed else {
-        return Err(unrecognised(path, expected));
-    };
+    let stem = name(path).strip_suffix(".sql").unwrap_or(name(path));
     let (variant, notes) = read(path).and_then(|text| parse(path, &text))?;
     Ok(super::entry::Entry {
         id: stem.to_string(),
         version: version.to_string(),
-        key: VersionKey::number(version),
+        key,
         name: migration_name.to_string(),
         repeatable: false,
         variants: vec![variant],

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::{Layout, files, flyway, pop, updown};
+use super::{Layout, dbmate, files, flyway, goose, pop, updown};
 
 /// A file the layout's tool does not run, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -26,10 +26,13 @@ pub fn ignored(root: &Path, layout: Layout) -> Vec<Ignored> {
     listing
         .files
         .iter()
-        .filter(|path| files::name(path).to_ascii_lowercase().ends_with(".sql"))
         .filter_map(|path| {
             let name = files::name(path);
             let reason = match layout {
+                // goose's skipped files include `.go` ones (`embed.go`).
+                Layout::Goose => goose::skipped(name).map(str::to_string),
+                Layout::Dbmate => dbmate::skipped(name).map(str::to_string),
+                _ if !name.to_ascii_lowercase().ends_with(".sql") => None,
                 Layout::Flyway => flyway::flyway_ignores(name),
                 Layout::Refinery => flyway::refinery_ignores(name),
                 Layout::Pop => pop::pop_ignores(name),

@@ -208,7 +208,9 @@ pub const GOLANG_MIGRATE: Fixture = Fixture {
 };
 
 /// goose on every backend: sequential and timestamp versions in one folder,
-/// `StatementBegin`/`StatementEnd`, `NO TRANSACTION`.
+/// `StatementBegin`/`StatementEnd`, `NO TRANSACTION`; goose's `NumericComponent` reads
+/// `2025_01_01_000000_...` as version 2025 (before the 2024 timestamp), annotations spelled
+/// `--+goose Up` / `--   +goose down`, and an `embed.go` goose skips.
 pub const GOOSE: Fixture = Fixture {
     dir: "goose",
     layout: Layout::Goose,
@@ -217,6 +219,11 @@ pub const GOOSE: Fixture = Fixture {
         tx("1", "create_projects", "1_create_projects.sql"),
         tx("2", "create_tasks", "2_create_tasks.sql"),
         no_tx("10", "seed", "10_seed.sql"),
+        tx(
+            "2025",
+            "01_01_000000_add_task_priority",
+            "2025_01_01_000000_add_task_priority.sql",
+        ),
         tx(
             "20240301120000",
             "add_task_status",
@@ -249,7 +256,8 @@ const GOOSE_BLOCK_STEPS: &[Step] = &[
 ];
 
 /// dbmate: `-- migrate:up` / `-- migrate:down` sections, an empty migration,
-/// `transaction:false`.
+/// `transaction:false`; file name order (`2024010600_...` after `20240105000000_...`), a file
+/// of two up/down sections with an option dbmate ignores, and a `schema.sql` dbmate skips.
 pub const DBMATE: Fixture = Fixture {
     dir: "dbmate",
     layout: Layout::Dbmate,
@@ -272,6 +280,11 @@ pub const DBMATE: Fixture = Fixture {
         ),
         tx("20240104000000", "nothing", "20240104000000_nothing.sql"),
         no_tx("20240105000000", "seed", "20240105000000_seed.sql"),
+        tx(
+            "2024010600",
+            "isbn_and_publishers",
+            "2024010600_isbn_and_publishers.sql",
+        ),
     ],
 };
 
