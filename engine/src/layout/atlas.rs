@@ -154,7 +154,7 @@ fn entry(path: &Path, text: &Arc<str>, position: usize) -> Result<Entry, Problem
     if split::delimited(text).is_some() {
         // Atlas cuts this file at its own delimiter (`atlas::migrations` does the same); the
         // whole text is one block so that Cairn's splitter does not cut it first.
-        up.blocks = vec![0..text.len()];
+        up.blocks = std::iter::once(0..text.len()).collect();
         notes.push(format!(
             "{}: statements end at the delimiter the file sets (`-- atlas:delimiter` or DELIMITER); an imported file is cut by Cairn's splitter instead",
             path.display()

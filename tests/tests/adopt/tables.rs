@@ -18,6 +18,19 @@ const FLYWAY_CHECKSUMS: [i32; 2] = [-167_830_843, 1_750_912_333];
 /// Python SipHash-1-3 over `name 0xff`, the i32 version, `sql 0xff`).
 const REFINERY_CHECKSUMS: [u64; 2] = [10_767_414_848_179_088_473, 8_001_045_070_091_099_102];
 
+/// SHA-256 of the two Prisma fixture scripts (`sha256sum tests/fixtures/adopt/prisma/*/migration.sql`).
+const PRISMA_CHECKSUMS: [&str; 2] = [
+    "f82f2288e6550883ca302cdffa87cbd7f648cdaa38d90310142373c45234f759",
+    "ea4c223fb78a1e82f001accf867a898e78d2da522c26b77566011cc6a2f529b6",
+];
+
+/// The two files' lines of `tests/fixtures/adopt/atlas/atlas.sum` (computed by an independent
+/// Python implementation of Atlas's `NewHashFile`), which Atlas stores as `hash`.
+const ATLAS_HASHES: [&str; 2] = [
+    "x2RBjAJFNtnGW36S6gZ6nVqIbPe+eXwsJ0Fbt+5Z9EU=",
+    "QYlAsT55bB/R2gQkblVVFpKExVd13M532TmSzOe6UyI=",
+];
+
 /// The table `tool` creates on `kind`, exactly as the tool creates it.
 pub fn ddl(tool: Layout, kind: Kind) -> &'static str {
     match (tool, kind) {
@@ -258,7 +271,19 @@ pub fn rows(tool: Layout, kind: Kind) -> String {
         Layout::Dbmate => "INSERT INTO schema_migrations (version) VALUES ('20190101000000'), ('20190102000000')".into(),
         Layout::Pop => "INSERT INTO schema_migration (version) VALUES ('20190101000000'), ('20190102000000')".into(),
         Layout::Cairn | Layout::JsonDocs => unreachable!("no foreign history table"),
-        Layout::Prisma | Layout::Atlas | Layout::Tern => unreachable!("not yet"),
+        Layout::Prisma => format!(
+            "INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count) VALUES \
+             ('3a55cba8-6288-46c2-9e2a-2d127b060141', '{}', '2019-01-01 00:00:01', '20190101000000_create_items', NULL, NULL, '2019-01-01 00:00:00', 1), \
+             ('4e19a6fb-9435-4857-835b-23d8a9dbad6e', '{}', '2019-01-02 00:00:01', '20190102000000_seed_items', NULL, NULL, '2019-01-02 00:00:00', 1)",
+            PRISMA_CHECKSUMS[0], PRISMA_CHECKSUMS[1]
+        ),
+        Layout::Atlas => format!(
+            "INSERT INTO atlas_schema_revisions (version, description, type, applied, total, executed_at, execution_time, hash, operator_version) VALUES \
+             ('20190101000000', 'create_items', 2, 1, 1, '2019-01-01 00:00:00', 1000, '{}', 'Atlas CLI v0.30.0'), \
+             ('20190102000000', 'seed_items', 2, 1, 1, '2019-01-02 00:00:00', 1000, '{}', 'Atlas CLI v0.30.0')",
+            ATLAS_HASHES[0], ATLAS_HASHES[1]
+        ),
+        Layout::Tern => "UPDATE schema_version SET version = 2".into(),
     }
 }
 
@@ -281,6 +306,11 @@ pub fn new_migration(tool: Layout) -> (&'static str, &'static str) {
         ),
         Layout::Pop => ("20190103000000_add_notes.up.sql", SQL),
         Layout::Cairn | Layout::JsonDocs => unreachable!("not another tool"),
-        Layout::Prisma | Layout::Atlas | Layout::Tern => unreachable!("not yet"),
+        Layout::Prisma => ("20190103000000_add_notes/migration.sql", SQL),
+        Layout::Atlas => ("20190103000000_add_notes.sql", SQL),
+        Layout::Tern => (
+            "003_add_notes.sql",
+            "CREATE TABLE notes (body VARCHAR(50));\n---- create above / drop below ----\nDROP TABLE notes;\n",
+        ),
     }
 }
