@@ -61,7 +61,10 @@ fn adopts_then_applies_on_top(db: &TestDb, tool: Layout) {
     assert_eq!(report.tool, tool);
     assert!(report.is_clean(), "{tool}: {report:#?}");
     assert_eq!(report.adopted().collect::<Vec<_>>(), ids, "{tool}");
-    let verifies = matches!(tool, Layout::Sqlx | Layout::Flyway | Layout::Refinery);
+    let verifies = matches!(
+        tool,
+        Layout::Sqlx | Layout::Flyway | Layout::Refinery | Layout::Prisma | Layout::Atlas
+    );
     for e in &report.migrations {
         let expected = if verifies {
             ChecksumCheck::Verified
@@ -92,6 +95,30 @@ fn adopts_then_applies_on_top(db: &TestDb, tool: Layout) {
     let file = dir.path().join(path);
     fs::create_dir_all(file.parent().unwrap()).unwrap();
     fs::write(&file, text).unwrap();
+    if tool == Layout::Atlas {
+        // As `atlas migrate hash` after adding a file: earlier files keep their hashes.
+        let mut files: Vec<(String, Vec<u8>)> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+            .map(|p| {
+                (
+                    p.file_name().unwrap().to_str().unwrap().to_string(),
+                    fs::read(&p).unwrap(),
+                )
+            })
+            .collect();
+        files.sort();
+        let list: Vec<(&str, &[u8])> = files
+            .iter()
+            .map(|(n, b)| (n.as_str(), b.as_slice()))
+            .collect();
+        fs::write(
+            dir.path().join("atlas.sum"),
+            cairn::layout::atlas_sum(&list),
+        )
+        .unwrap();
+    }
     let set = load(db, dir.path(), tool);
     let run = cairn::up(
         connect(db).as_mut(),
@@ -143,6 +170,66 @@ fn dbmate(db: &TestDb) {
 }
 fn pop(db: &TestDb) {
     adopts_then_applies_on_top(db, Layout::Pop);
+}
+
+fn prisma(db: &TestDb) {
+    adopts_then_applies_on_top(db, Layout::Prisma);
+}
+fn atlas(db: &TestDb) {
+    adopts_then_applies_on_top(db, Layout::Atlas);
+}
+fn tern(db: &TestDb) {
+    adopts_then_applies_on_top(db, Layout::Tern);
+}
+
+/// Prisma: a started, unfinished, not rolled-back row refuses adoption; once `migrate
+/// resolve --rolled-back` marked it, it stands for nothing and the migration is pending.
+fn failed_prisma_row_is_refused_until_rolled_back(db: &TestDb) {
+    let set = migrated_by(db, Layout::Prisma);
+    db.execute(
+        "UPDATE _prisma_migrations SET finished_at = NULL WHERE migration_name = '20190102000000_seed_items'",
+    );
+    let report = adopt(db, &set, None);
+    assert!(
+        report
+            .refused
+            .iter()
+            .any(|r| r.contains("20190102000000_seed_items") && r.contains("rolled-back")),
+        "{:?}",
+        report.refused
+    );
+    assert!(db.history_ids().is_empty(), "nothing recorded");
+    db.execute(
+        "UPDATE _prisma_migrations SET rolled_back_at = started_at WHERE migration_name = '20190102000000_seed_items'",
+    );
+    let report = adopt(db, &set, None);
+    let outcomes: Vec<AdoptOutcome> = report.migrations.iter().map(|e| e.outcome).collect();
+    assert_eq!(outcomes, [AdoptOutcome::Adopted, AdoptOutcome::Pending]);
+}
+
+/// Atlas: a file edited after Atlas ran it does not match the stored hash; a revision with
+/// fewer statements applied than its total refuses adoption.
+fn atlas_hash_and_partial_revisions(db: &TestDb) {
+    let set = migrated_by(db, Layout::Atlas);
+    db.execute("UPDATE atlas_schema_revisions SET hash = 'x' WHERE version = '20190102000000'");
+    let report = adopt(db, &set, None);
+    let outcomes: Vec<AdoptOutcome> = report.migrations.iter().map(|e| e.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [AdoptOutcome::Adopted, AdoptOutcome::ChecksumMismatch]
+    );
+    let fresh = TestDb::new(db.kind).unwrap();
+    let set = migrated_by(&fresh, Layout::Atlas);
+    fresh.execute(
+        "UPDATE atlas_schema_revisions SET applied = 0, total = 1 WHERE version = '20190102000000'",
+    );
+    let report = adopt(&fresh, &set, None);
+    assert!(
+        report.refused.iter().any(|r| r.contains("only in part")),
+        "{:?}",
+        report.refused
+    );
+    assert!(fresh.history_ids().is_empty(), "nothing recorded");
 }
 
 fn dirty_golang_migrate_is_refused(db: &TestDb) {
@@ -322,6 +409,11 @@ cairn_tests::on_every_backend!(
     goose,
     dbmate,
     pop,
+    prisma,
+    atlas,
+    tern,
+    failed_prisma_row_is_refused_until_rolled_back,
+    atlas_hash_and_partial_revisions,
     dirty_golang_migrate_is_refused,
     failed_sqlx_row_is_refused,
     a_changed_file_and_a_stray_row_are_reported,

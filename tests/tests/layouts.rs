@@ -143,6 +143,23 @@ fn check_loaded(fixture: &Fixture, kind: Kind, set: &MigrationSet, what: &str) -
         "{what}: (version, name, transaction, up file) in order"
     );
     let ids: Vec<String> = set.iter().map(|m| m.id.clone()).collect();
+    if fixture.layout == Layout::JsonDocs {
+        let graph: Vec<(&str, Vec<&str>)> = set
+            .iter()
+            .map(|m| {
+                (
+                    m.id.as_str(),
+                    m.depends_on.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        let expected: Vec<(&str, Vec<&str>)> = expected::JSON_DOCS_GRAPH
+            .iter()
+            .map(|(id, deps)| (*id, deps.to_vec()))
+            .collect();
+        assert_eq!(graph, expected, "{what}: dependencies");
+        return ids;
+    }
     for pair in ids.windows(2) {
         let later = set.get(&pair[1]).unwrap();
         assert_eq!(later.depends_on, [pair[0].clone()], "{what}: chain");
@@ -195,9 +212,26 @@ fn apply_natively(fixture: &Fixture, db: &TestDb, what: &str) -> bool {
 
 /// The up SQL of one file as the tool sends it, written for the native client: goose's and
 /// dbmate's up sections; goose `StatementBegin`/`StatementEnd` blocks as one statement each
-/// (for the MySQL client, which splits at `;`, between `DELIMITER` lines).
+/// (for the MySQL client, which splits at `;`, between `DELIMITER` lines); tern's text above
+/// its separator; an Atlas file's statements with its `-- atlas:delimiter` lines as `;`; a
+/// JSON document's `sql`.
 fn native_up_sql(layout: Layout, kind: Kind, text: &str) -> String {
     let marker: fn(&str) -> Option<String> = match layout {
+        Layout::Tern => {
+            // The marker line is a comment to PostgreSQL, tern's database, but not to MySQL
+            // (`--` needs a space after it there): tern's meaning is "no transaction".
+            let up = text.split("---- create above / drop below ----").next();
+            let lines = up.unwrap_or_default().lines();
+            return lines
+                .filter(|l| *l != "---- tern: disable-tx ----")
+                .map(|l| format!("{l}\n"))
+                .collect();
+        }
+        Layout::Atlas => return atlas_for_client(text),
+        Layout::JsonDocs => {
+            let doc: serde_json::Value = serde_json::from_str(text).unwrap();
+            return doc["sql"].as_str().unwrap().to_string();
+        }
         Layout::Goose => goose_annotation,
         Layout::Dbmate => dbmate_marker,
         _ => return text.to_string(),
@@ -244,6 +278,29 @@ fn dbmate_marker(line: &str) -> Option<String> {
         .into_iter()
         .find(|dir| line.starts_with(&format!("-- migrate:{dir}")))
         .map(str::to_string)
+}
+
+/// An Atlas file for a client that splits at `;`: with `-- atlas:delimiter D` on its first
+/// line, the lines that are exactly `D` end statements.
+fn atlas_for_client(text: &str) -> String {
+    let Some(delim) = text
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("-- atlas:delimiter "))
+    else {
+        return text.to_string();
+    };
+    let mut out = String::new();
+    for line in text.lines().skip(1) {
+        if line == delim {
+            out.truncate(out.trim_end().len());
+            out.push_str(";\n");
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 fn diesel(db: &TestDb) {
@@ -327,6 +384,22 @@ fn pop(db: &TestDb) {
     run(&expected::POP, db);
 }
 
+fn prisma(db: &TestDb) {
+    run(&expected::PRISMA, db);
+}
+
+fn atlas(db: &TestDb) {
+    run(&expected::ATLAS, db);
+}
+
+fn tern(db: &TestDb) {
+    run(&expected::TERN, db);
+}
+
+fn json_docs(db: &TestDb) {
+    run(&expected::JSON_DOCS, db);
+}
+
 cairn_tests::on_every_backend!(
     diesel,
     sqlx,
@@ -340,6 +413,10 @@ cairn_tests::on_every_backend!(
     goose_statement_blocks,
     dbmate,
     pop,
+    prisma,
+    atlas,
+    tern,
+    json_docs,
 );
 
 /// The fixtures are made so that order matters: where the tool's order differs from file name
@@ -354,6 +431,8 @@ fn name_order_breaks_the_fixtures() {
         &expected::REFINERY,
         &expected::GOLANG_MIGRATE,
         &expected::GOOSE,
+        &expected::TERN,
+        &expected::JSON_DOCS,
     ] {
         let in_order = TestDb::new(Kind::Sqlite).unwrap();
         assert!(apply_natively(fixture, &in_order, fixture.dir));
@@ -369,6 +448,37 @@ fn name_order_breaks_the_fixtures() {
         assert!(
             failed || Contents::of(&db) != Contents::of(&in_order),
             "{}: name order works as well",
+            fixture.dir
+        );
+    }
+}
+
+/// Prisma and Atlas apply in file-name order as text: their fixtures are made so that the
+/// order of the versions as numbers (`9` before `20240101000000`, `20240104` before
+/// `20240103000000`) fails or ends elsewhere (on SQLite).
+#[test]
+fn number_order_breaks_the_text_ordered_fixtures() {
+    for fixture in [&expected::PRISMA, &expected::ATLAS] {
+        let in_order = TestDb::new(Kind::Sqlite).unwrap();
+        assert!(apply_natively(fixture, &in_order, fixture.dir));
+        let mut by_number: Vec<&Step> = fixture.steps.iter().collect();
+        by_number.sort_by_key(|s| s.version.parse::<u128>().unwrap());
+        assert_ne!(
+            by_number.iter().map(|s| s.up).collect::<Vec<_>>(),
+            fixture.steps.iter().map(|s| s.up).collect::<Vec<_>>(),
+            "{}",
+            fixture.dir
+        );
+        let db = TestDb::new(Kind::Sqlite).unwrap();
+        let dir = fixture_dir(fixture);
+        let failed = by_number.iter().any(|step| {
+            let text = std::fs::read_to_string(dir.join(step.up)).unwrap();
+            let sql = native_up_sql(fixture.layout, Kind::Sqlite, &text);
+            db.connect().try_execute(&sql).is_err()
+        });
+        assert!(
+            failed || Contents::of(&db) != Contents::of(&in_order),
+            "{}: number order works as well",
             fixture.dir
         );
     }

@@ -112,7 +112,14 @@ pub fn read(backend: &mut dyn Backend, tool: Layout, table: &str) -> Result<Vec<
         ),
         Layout::GolangMigrate => format!("SELECT version, dirty FROM {table}"),
         Layout::Goose => format!("SELECT version_id, is_applied FROM {table} ORDER BY id"),
-        Layout::Cairn => {
+        Layout::Prisma => format!(
+            "SELECT migration_name, checksum, finished_at, rolled_back_at FROM {table} ORDER BY started_at"
+        ),
+        Layout::Atlas => format!(
+            "SELECT version, description, type, applied, total, hash FROM {table} ORDER BY version"
+        ),
+        Layout::Tern => format!("SELECT version FROM {table}"),
+        Layout::Cairn | Layout::JsonDocs => {
             return Err(Error::Plan(
                 "cairn is not another tool: there is nothing to adopt from it".into(),
             ));

@@ -3,7 +3,7 @@
 
 use std::hash::{Hash, Hasher};
 
-use sha2::{Digest, Sha384};
+use sha2::{Digest, Sha256, Sha384};
 use siphasher::sip::SipHasher13;
 
 /// sqlx: SHA-384 of the migration file's text as read (no normalization), stored as raw bytes
@@ -60,9 +60,62 @@ pub fn refinery(name: &str, version: i64, sql: &str) -> [u64; 2] {
     [narrow.unwrap_or(wide), wide]
 }
 
+/// Prisma: whether `stored` (`_prisma_migrations.checksum`) is the SHA-256 hex of the script,
+/// as written, with its CRLFs as LFs, or with its LFs as CRLFs (git changes line endings), in
+/// lower-case hex; a stored value not 64 characters long is compared with the hex of each byte
+/// without zero padding, which older Prisma versions wrote.
+///
+/// Source: prisma/prisma-engines `schema-engine/connectors/schema-connector/src/checksum.rs`
+/// (`script_matches_checksum`, `format_checksum`, `format_checksum_old`).
+pub fn prisma_matches(script: &str, stored: &str) -> bool {
+    let variants = [
+        script.to_string(),
+        script.replace("\r\n", "\n"),
+        script.replace('\n', "\r\n"),
+    ];
+    variants.iter().any(|text| {
+        let digest = Sha256::digest(text.as_bytes());
+        let hex: String = if !stored.is_empty() && stored.len() != 64 {
+            digest.iter().map(|b| format!("{b:x}")).collect()
+        } else {
+            digest.iter().map(|b| format!("{b:02x}")).collect()
+        };
+        hex == stored
+    })
+}
+
+/// Prisma's checksum of a script: lower-case SHA-256 hex.
+pub fn prisma(script: &str) -> String {
+    Sha256::digest(script.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prisma_is_sha256_hex_and_ignores_line_endings() {
+        // prisma-engines' own vector: render_checksum("hello").
+        assert_eq!(
+            prisma("hello"),
+            "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+        );
+        let lf = "CREATE TABLE t (a INT);\nSELECT 1;\n";
+        let crlf = "CREATE TABLE t (a INT);\r\nSELECT 1;\r\n";
+        assert!(prisma_matches(lf, &prisma(crlf)));
+        assert!(prisma_matches(crlf, &prisma(lf)));
+        assert!(!prisma_matches("abc\n", &prisma("abc")));
+        // Unpadded hex of old versions: each byte without its leading zero.
+        let old: String = Sha256::digest(b"hello")
+            .iter()
+            .map(|b| format!("{b:x}"))
+            .collect();
+        assert_ne!(old.len(), 64);
+        assert!(prisma_matches("hello", &old));
+    }
 
     #[test]
     fn sqlx_is_sha384_of_the_exact_text() {

@@ -85,6 +85,7 @@ pub fn match_rows(
         ..Matching::default()
     };
     let state = State::of(tool, rows);
+    let atlas = atlas_hashes(tool, migrations);
     let mut used: HashSet<String> = HashSet::new();
     let mut done: HashSet<&str> = recorded.iter().map(String::as_str).collect();
     for m in migrations {
@@ -116,7 +117,7 @@ pub fn match_rows(
                 .push(entry(AdoptOutcome::Pending, ChecksumCheck::NotStored, None));
             continue;
         };
-        let check = verify(tool, m, applied.checksum.as_deref());
+        let check = verify(tool, m, applied.checksum.as_deref(), &atlas);
         if matches!(check, ChecksumCheck::Mismatch { .. }) {
             let detail = if foreign.repeatable {
                 "repeatable migration changed since the tool ran it: `migrate up` runs it again"
@@ -217,7 +218,11 @@ impl<'a> State<'a> {
                 note: None,
             });
         }
-        let below_baseline = self.baseline.as_deref().is_some_and(|b| flyway_le(key, b));
+        // Atlas compares versions as text (`f.Version() <= last.Version`).
+        let below_baseline = self.baseline.as_deref().is_some_and(|b| match self.tool {
+            Layout::Atlas => key <= b,
+            _ => flyway_le(key, b),
+        });
         below_baseline.then(|| Applied {
             checksum: None,
             note: Some("at or below the Flyway baseline".into()),
@@ -299,13 +304,61 @@ fn refusals(tool: Layout, rows: &[ForeignRow]) -> Vec<String> {
                     row.name.as_deref().unwrap_or("no script")
                 ))
             }
+            (Layout::Prisma, RowKind::Migration) if !row.applied => Some(format!(
+                "Prisma recorded migration {} as started but neither finished nor rolled back: \
+                 it failed and may be partly applied. Fix the database, run `prisma migrate \
+                 resolve --rolled-back {}` (or `--applied`), and adopt again",
+                row.version, row.version
+            )),
+            (Layout::Atlas, RowKind::Migration) if !row.applied => Some(format!(
+                "Atlas applied version {} ({}) only in part: not all of its statements ran. Fix \
+                 the database, finish it with `atlas migrate apply` or mark it with `atlas \
+                 migrate set`, and adopt again",
+                row.version,
+                row.name.as_deref().unwrap_or("no description")
+            )),
             _ => None,
         })
         .collect()
 }
 
+/// Atlas's hash of each migration file of the folder, by migration id: cumulative over the
+/// files in name order, so it is computed over the whole folder (`atlas.sum`).
+fn atlas_hashes(tool: Layout, migrations: &[&Migration]) -> HashMap<String, String> {
+    if tool != Layout::Atlas {
+        return HashMap::new();
+    }
+    let mut files: Vec<(&str, &[u8], &str)> = migrations
+        .iter()
+        .filter(|m| {
+            m.foreign
+                .as_ref()
+                .is_some_and(|f| f.layout == Layout::Atlas)
+        })
+        .filter_map(|m| {
+            let name = m.file.file_name()?.to_str()?;
+            Some((name, m.source.as_bytes(), m.id.as_str()))
+        })
+        .collect();
+    files.sort();
+    let list: Vec<(&str, &[u8])> = files.iter().map(|(n, b, _)| (*n, *b)).collect();
+    let hashes = crate::layout::atlas_hashes(&list);
+    files
+        .iter()
+        .filter_map(|(name, _, id)| {
+            let hash = hashes.iter().find(|(n, _)| n == name)?;
+            Some((id.to_string(), hash.1.clone()))
+        })
+        .collect()
+}
+
 /// The stored checksum against the file, for the tools that store one.
-fn verify(tool: Layout, m: &Migration, stored: Option<&str>) -> ChecksumCheck {
+fn verify(
+    tool: Layout,
+    m: &Migration,
+    stored: Option<&str>,
+    atlas: &HashMap<String, String>,
+) -> ChecksumCheck {
     let Some(stored) = stored.map(str::trim).filter(|s| !s.is_empty()) else {
         return ChecksumCheck::NotStored;
     };
@@ -332,6 +385,24 @@ fn verify(tool: Layout, m: &Migration, stored: Option<&str>) -> ChecksumCheck {
                 .flat_map(|t| checksums::refinery(&foreign.name, version, t))
                 .map(|c| c.to_string())
                 .collect()
+        }
+        Layout::Prisma => {
+            if texts.iter().any(|t| checksums::prisma_matches(t, stored)) {
+                return ChecksumCheck::Verified;
+            }
+            texts.iter().map(|t| checksums::prisma(t)).collect()
+        }
+        // Atlas stores the file's line of `atlas.sum`, `h1:` dropped or not.
+        Layout::Atlas => {
+            let stored = stored.strip_prefix("h1:").unwrap_or(stored);
+            return match atlas.get(&m.id) {
+                Some(hash) if hash == stored => ChecksumCheck::Verified,
+                Some(hash) => ChecksumCheck::Mismatch {
+                    stored: stored.to_string(),
+                    computed: hash.clone(),
+                },
+                None => ChecksumCheck::NotStored,
+            };
         }
         _ => return ChecksumCheck::NotStored,
     };

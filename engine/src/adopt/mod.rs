@@ -14,7 +14,8 @@ mod versions;
 
 pub use catalog::{Columns, columns, fits, present, read, stored_name};
 pub use checksums::{
-    flyway as flyway_checksum, refinery as refinery_checksums, sqlx as sqlx_checksum,
+    flyway as flyway_checksum, prisma as prisma_checksum, refinery as refinery_checksums,
+    sqlx as sqlx_checksum,
 };
 pub use matching::{AdoptEntry, AdoptOutcome, ChecksumCheck, Matching, match_rows};
 pub use run::{AdoptReport, adopt};

@@ -108,7 +108,7 @@ fn choose(
     if let Some(tool) = from {
         let spec = table_of(tool).ok_or_else(|| {
             Error::Plan(format!(
-                "`{tool}` is not another tool: adopt reads diesel, sqlx, flyway, refinery, golang-migrate, goose, dbmate or pop history"
+                "`{tool}` is not another tool: adopt reads diesel, sqlx, flyway, refinery, golang-migrate, goose, dbmate, pop, prisma, atlas or tern history"
             ))
         })?;
         let name = table.unwrap_or(spec.table);

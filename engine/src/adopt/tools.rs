@@ -57,7 +57,7 @@ pub struct ToolTable {
 }
 
 /// Every tool's history table, in the order `adopt` prefers them.
-pub const TOOL_TABLES: [ToolTable; 8] = [
+pub const TOOL_TABLES: [ToolTable; 11] = [
     ToolTable {
         tool: Layout::Diesel,
         table: "__diesel_schema_migrations",
@@ -97,6 +97,22 @@ pub const TOOL_TABLES: [ToolTable; 8] = [
         tool: Layout::Pop,
         table: "schema_migration",
         marker: None,
+    },
+    ToolTable {
+        tool: Layout::Prisma,
+        table: "_prisma_migrations",
+        marker: None,
+    },
+    ToolTable {
+        tool: Layout::Atlas,
+        table: "atlas_schema_revisions",
+        marker: None,
+    },
+    // Flyway before version 5 named its history `schema_version` too; it has `installed_rank`.
+    ToolTable {
+        tool: Layout::Tern,
+        table: "schema_version",
+        marker: Some(("installed_rank", false)),
     },
 ];
 
@@ -154,13 +170,53 @@ pub fn parse(tool: Layout, rows: &Rows) -> std::result::Result<Vec<ForeignRow>, 
                 checksum: None,
                 applied: cell(1).as_deref().is_some_and(truthy),
             },
-            Layout::Diesel | Layout::Dbmate | Layout::Pop | Layout::Cairn => ForeignRow {
+            // A row is applied when it finished and was not rolled back; a rolled-back row
+            // (a failed attempt `migrate resolve --rolled-back` cleared) stands for nothing
+            // (prisma-engines `apply_migrations`).
+            Layout::Prisma => ForeignRow {
+                version,
+                name: None,
+                checksum: cell(1),
+                applied: cell(2).is_some() && cell(3).is_none(),
+                kind: if cell(3).is_some() {
+                    RowKind::Ignored
+                } else {
+                    RowKind::Migration
+                },
+            },
+            // `applied` of `total` statements ran; type 1 is a baseline; versions starting
+            // with `.` are Atlas's own bookkeeping rows (ariga/atlas `sql/migrate/migrate.go`
+            // `Revision`, `RevisionTypeBaseline`).
+            Layout::Atlas => ForeignRow {
+                kind: if version.starts_with('.') {
+                    RowKind::Ignored
+                } else if cell(2).as_deref().map(str::trim) == Some("1") {
+                    RowKind::Baseline
+                } else {
+                    RowKind::Migration
+                },
+                version,
+                name: cell(1),
+                checksum: cell(5),
+                applied: cell(3).is_some() && cell(3) == cell(4),
+            },
+            // tern keeps one row: the migration number the database is at.
+            Layout::Tern => ForeignRow {
                 version,
                 name: None,
                 checksum: None,
                 applied: true,
-                kind: RowKind::Migration,
+                kind: RowKind::Current { dirty: false },
             },
+            Layout::Diesel | Layout::Dbmate | Layout::Pop | Layout::Cairn | Layout::JsonDocs => {
+                ForeignRow {
+                    version,
+                    name: None,
+                    checksum: None,
+                    applied: true,
+                    kind: RowKind::Migration,
+                }
+            }
         });
     }
     Ok(out)
@@ -204,7 +260,11 @@ mod tests {
 
     #[test]
     fn every_tool_has_one_table_and_shared_names_are_told_apart_by_a_column() {
-        for tool in Layout::ALL.into_iter().filter(|l| *l != Layout::Cairn) {
+        // The JSON documents' module keeps no table Cairn knows of.
+        let others = Layout::ALL
+            .into_iter()
+            .filter(|l| !matches!(l, Layout::Cairn | Layout::JsonDocs));
+        for tool in others {
             assert!(table_of(tool).is_some(), "{tool}");
         }
         let shared: Vec<_> = TOOL_TABLES

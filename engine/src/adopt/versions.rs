@@ -29,13 +29,25 @@ pub fn file_key(tool: Layout, m: &Migration) -> Option<String> {
                 .unwrap_or(version);
             folder.split('_').next().unwrap_or(folder).replace('-', "")
         }
+        // Prisma stores the folder name (`migration_name`).
+        Layout::Prisma => m
+            .file
+            .parent()
+            .and_then(Path::file_name)
+            .and_then(|n| n.to_str())
+            .unwrap_or(version)
+            .to_string(),
+        // tern stores the migration's number.
+        Layout::Tern => number(version)?,
         // Flyway stores the version with `_` as `.` (`MigrationVersion`), compared part by
         // part as numbers.
         Layout::Flyway => dotted(version),
         // sqlx (i64), refinery (i32), golang-migrate (uint), goose (int64): numbers.
         Layout::Sqlx | Layout::Refinery | Layout::GolangMigrate | Layout::Goose => number(version)?,
-        // dbmate and pop store the version text from the file name as it is.
-        Layout::Dbmate | Layout::Pop | Layout::Cairn => version.to_string(),
+        // dbmate, pop and Atlas store the version text from the file name as it is.
+        Layout::Dbmate | Layout::Pop | Layout::Atlas | Layout::Cairn | Layout::JsonDocs => {
+            version.to_string()
+        }
     })
 }
 
@@ -44,10 +56,16 @@ pub fn row_key(tool: Layout, stored: &str) -> String {
     let stored = stored.trim();
     match tool {
         Layout::Flyway => dotted(stored),
-        Layout::Sqlx | Layout::Refinery | Layout::GolangMigrate | Layout::Goose => {
+        Layout::Sqlx | Layout::Refinery | Layout::GolangMigrate | Layout::Goose | Layout::Tern => {
             number(stored).unwrap_or_else(|| stored.to_string())
         }
-        Layout::Diesel | Layout::Dbmate | Layout::Pop | Layout::Cairn => stored.to_string(),
+        Layout::Diesel
+        | Layout::Dbmate
+        | Layout::Pop
+        | Layout::Cairn
+        | Layout::Prisma
+        | Layout::Atlas
+        | Layout::JsonDocs => stored.to_string(),
     }
 }
 

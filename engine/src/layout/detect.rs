@@ -40,6 +40,9 @@ pub fn detect_explained(root: &Path) -> Result<Detection, LoadErrors> {
         if !files::name(dir).starts_with('.') && dir.join("up.sql").is_file() {
             note(Layout::Diesel, dir);
         }
+        if dir.join("migration.sql").is_file() {
+            note(Layout::Prisma, dir);
+        }
     }
     let mut unknown = Vec::new();
     for path in &listing.files {
@@ -61,6 +64,15 @@ pub fn detect_explained(root: &Path) -> Result<Detection, LoadErrors> {
             Layout::Pop
         };
         seen.entry(other).or_default().extend(pairs);
+    }
+    // Plain `<version>_<name>.sql` files (sqlx's up-only form) are Atlas's beside `atlas.sum`,
+    // and tern's beside files with tern's separator.
+    for owner in [Layout::Atlas, Layout::Tern] {
+        if seen.contains_key(&owner)
+            && let Some(plain) = seen.remove(&Layout::Sqlx)
+        {
+            seen.entry(owner).or_default().extend(plain);
+        }
     }
     // `V<integer>__` files alone read the same for Flyway and refinery and count as refinery;
     // Flyway's own names (`U`, `R__`, dotted versions) make them Flyway's, unless refinery's
@@ -120,8 +132,19 @@ pub fn detect_explained(root: &Path) -> Result<Detection, LoadErrors> {
 /// The layout one file points to, if any.
 fn classify(path: &Path, top: bool) -> Option<Layout> {
     let name = files::name(path);
+    if name.ends_with(".json") {
+        let text = fs::read_to_string(path).unwrap_or_default();
+        if super::json_docs::is_doc(&text) {
+            return Some(Layout::JsonDocs);
+        }
+    }
     if name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json") {
         return Some(Layout::Cairn);
+    }
+    match (top, name) {
+        (true, super::prisma::LOCK_FILE) => return Some(Layout::Prisma),
+        (true, "atlas.sum") => return Some(Layout::Atlas),
+        _ => {}
     }
     if name.ends_with(".rs") && name.starts_with('V') && name.contains("__") {
         return Some(Layout::Refinery);
@@ -161,6 +184,9 @@ fn classify(path: &Path, top: bool) -> Option<Layout> {
             .is_some_and(|r| r.trim_start().starts_with("migrate:up"))
     }) {
         return Some(Layout::Dbmate);
+    }
+    if text.contains(super::tern::SEPARATOR) || text.lines().any(|l| l == super::tern::DISABLE_TX) {
+        return Some(Layout::Tern);
     }
     let pair = stem
         .strip_suffix(".up")
@@ -224,6 +250,10 @@ fn evidence(layout: Layout, paths: &[PathBuf]) -> String {
         Layout::Goose => "files with `-- +goose` annotations",
         Layout::Dbmate => "files with `-- migrate:up` markers",
         Layout::Pop => "files <version>_<name>[.<dialect>][.autocommit].(up|down).sql",
+        Layout::Prisma => "folders <timestamp>_<name>/migration.sql / migration_lock.toml",
+        Layout::Atlas => "files <version>_<name>.sql with atlas.sum",
+        Layout::Tern => "files <n>_<name>.sql with `---- create above / drop below ----`",
+        Layout::JsonDocs => "JSON documents with `sql` and `rollback_sql`",
     };
     let what = if n == 1 {
         what.replacen("files", "file", 1)

@@ -1,5 +1,6 @@
 //! Migration folders written for other tools (diesel, sqlx, Flyway, refinery, golang-migrate,
-//! goose, dbmate, pop), read as they are.
+//! goose, dbmate, pop, Prisma, Atlas, tern, and a Python module's JSON documents), read as they
+//! are.
 //!
 //! Each tool's reader (`diesel`, `updown` for sqlx and golang-migrate, `flyway` for Flyway and
 //! refinery, `goose`, `dbmate`, `pop`) turns the folder into entries; `entry` sorts them by
@@ -11,6 +12,7 @@
 //! (`20190101000000_create_users`, `V1_2__add_email`, `R__views`), and for pop the stem before
 //! the dialect and `.autocommit`.
 
+mod atlas;
 mod dbmate;
 mod detect;
 mod diesel;
@@ -20,7 +22,10 @@ mod flyway;
 mod goose;
 mod ignored;
 mod import;
+mod json_docs;
 mod pop;
+mod prisma;
+mod tern;
 mod transactions;
 mod updown;
 mod version;
@@ -55,8 +60,26 @@ pub fn load(root: &Path, layout: Layout, dialect: Dialect) -> Result<MigrationSe
 pub fn read(root: &Path, layout: Layout, dialect: Dialect) -> Result<Vec<Migration>, LoadErrors> {
     match layout {
         Layout::Cairn => Ok(load_dir(root, dialect)?.iter().cloned().collect()),
+        Layout::Prisma => {
+            prisma::check_provider(root, dialect)?;
+            entry::migrations(&entries(root, layout)?, layout, dialect)
+        }
+        Layout::Atlas => atlas::migrations(&entries(root, layout)?, dialect),
+        Layout::JsonDocs => json_docs::migrations(root, dialect),
         _ => entry::migrations(&entries(root, layout)?, layout, dialect),
     }
+}
+
+/// The `atlas.sum` text Atlas writes for `files` (name and bytes, sorted by name), as
+/// `atlas migrate hash` does: what an Atlas folder must carry for `--layout atlas` to read it.
+pub fn atlas_sum(files: &[(&str, &[u8])]) -> String {
+    atlas::sum::render(&atlas::sum::compute(files))
+}
+
+/// Atlas's hash of each file (`(name, bytes)` sorted by name): what `atlas.sum` lists and
+/// `atlas_schema_revisions.hash` stores.
+pub(crate) fn atlas_hashes(files: &[(&str, &[u8])]) -> Vec<(String, String)> {
+    atlas::sum::compute(files)
 }
 
 /// The folder's entries in the tool's order, checked for shared versions.
@@ -71,6 +94,10 @@ fn entries(root: &Path, layout: Layout) -> Result<Vec<entry::Entry>, LoadErrors>
         Layout::Goose => goose::scan(root),
         Layout::Dbmate => dbmate::scan(root),
         Layout::Pop => pop::scan(root),
+        Layout::Prisma => prisma::scan(root),
+        Layout::Atlas => atlas::scan(root),
+        Layout::Tern => tern::scan(root),
+        Layout::JsonDocs => json_docs::scan(root),
     };
     // diesel runs folders of one version too (see `diesel::scan`); every other tool refuses.
     let shared_versions = layout == Layout::Diesel;
@@ -104,11 +131,21 @@ pub enum Layout {
     Dbmate,
     /// pop / popx: `<version>_<name>[.<dialect>][.autocommit].(up|down).sql`.
     Pop,
+    /// Prisma Migrate: `<timestamp>_<name>/migration.sql` folders and `migration_lock.toml`.
+    Prisma,
+    /// Atlas: `<version>_<name>.sql` files checked against `atlas.sum`.
+    Atlas,
+    /// tern: `<n>_<name>.sql`, up and down in one file around
+    /// `---- create above / drop below ----`.
+    Tern,
+    /// One JSON document per migration (`id`, `sql`, `rollback_sql`, `dependencies`,
+    /// `checksum`...), as a Python database-management module writes them.
+    JsonDocs,
 }
 
 impl Layout {
     /// Every layout, Cairn's first.
-    pub const ALL: [Layout; 9] = [
+    pub const ALL: [Layout; 13] = [
         Layout::Cairn,
         Layout::Diesel,
         Layout::Sqlx,
@@ -118,6 +155,10 @@ impl Layout {
         Layout::Goose,
         Layout::Dbmate,
         Layout::Pop,
+        Layout::Prisma,
+        Layout::Atlas,
+        Layout::Tern,
+        Layout::JsonDocs,
     ];
 
     /// The name used on the command line and in `cairn.toml`.
@@ -132,6 +173,10 @@ impl Layout {
             Layout::Goose => "goose",
             Layout::Dbmate => "dbmate",
             Layout::Pop => "pop",
+            Layout::Prisma => "prisma",
+            Layout::Atlas => "atlas",
+            Layout::Tern => "tern",
+            Layout::JsonDocs => "json-docs",
         }
     }
 }
@@ -164,7 +209,7 @@ impl fmt::Display for Layout {
 /// A layout name that is not one of [`Layout::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown layout `{0}`: expected one of cairn, diesel, sqlx, flyway, refinery, golang-migrate, goose, dbmate, pop"
+    "unknown layout `{0}`: expected one of cairn, diesel, sqlx, flyway, refinery, golang-migrate, goose, dbmate, pop, prisma, atlas, tern, json-docs"
 )]
 pub struct UnknownLayout(pub String);
 

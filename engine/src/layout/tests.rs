@@ -472,3 +472,53 @@ fn dots_in_a_golang_migrate_name_are_no_pop_dialect() {
     let set = loaded(dir.path(), Layout::GolangMigrate);
     assert_eq!(ids(&set), ["0001_1.6.0_schema", "0002_1.7.0_schema"]);
 }
+
+#[test]
+fn prisma_atlas_tern_and_json_documents_are_detected_with_evidence() {
+    let prisma = folder(&[
+        ("20240101000000_init/migration.sql", "SELECT 1;\n"),
+        ("migration_lock.toml", "provider = \"sqlite\"\n"),
+    ]);
+    let d = detect_explained(prisma.path()).unwrap();
+    assert_eq!(d.layout, Layout::Prisma);
+    assert!(d.evidence.contains("migration.sql"), "{}", d.evidence);
+    let lock_only = folder(&[("migration_lock.toml", "provider = \"sqlite\"\n")]);
+    assert_eq!(detect(lock_only.path()).unwrap(), Layout::Prisma);
+
+    // Without atlas.sum these files are sqlx's; with it, Atlas's.
+    let atlas = folder(&[("1_a.sql", "SELECT 1;\n"), ("2_b.sql", "SELECT 2;\n")]);
+    assert_eq!(detect(atlas.path()).unwrap(), Layout::Sqlx);
+    fs::write(atlas.path().join("atlas.sum"), "h1:x\n").unwrap();
+    let d = detect_explained(atlas.path()).unwrap();
+    assert_eq!(d.layout, Layout::Atlas);
+    assert!(d.evidence.starts_with("3 files"), "{}", d.evidence);
+
+    // An up-only tern file reads like sqlx's; one file with the separator decides.
+    let tern = folder(&[
+        ("1_a.sql", "SELECT 1;\n"),
+        (
+            "2_b.sql",
+            "SELECT 2;\n---- create above / drop below ----\nSELECT 3;\n",
+        ),
+    ]);
+    assert_eq!(detect(tern.path()).unwrap(), Layout::Tern);
+    let tx = folder(&[("1_a.sql", "---- tern: disable-tx ----\nSELECT 1;\n")]);
+    assert_eq!(detect(tx.path()).unwrap(), Layout::Tern);
+
+    let docs = folder(&[(
+        "a.json",
+        "{\"id\": \"a\", \"sql\": \"SELECT 1;\", \"rollback_sql\": null}",
+    )]);
+    let d = detect_explained(docs.path()).unwrap();
+    assert_eq!(d.layout, Layout::JsonDocs);
+    assert!(d.evidence.contains("rollback_sql"), "{}", d.evidence);
+    for (name, layout) in [
+        ("prisma", Layout::Prisma),
+        ("atlas", Layout::Atlas),
+        ("tern", Layout::Tern),
+        ("json-docs", Layout::JsonDocs),
+    ] {
+        assert_eq!(name.parse::<Layout>().unwrap(), layout);
+        assert_eq!(layout.name(), name);
+    }
+}

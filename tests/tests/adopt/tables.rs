@@ -18,6 +18,19 @@ const FLYWAY_CHECKSUMS: [i32; 2] = [-167_830_843, 1_750_912_333];
 /// Python SipHash-1-3 over `name 0xff`, the i32 version, `sql 0xff`).
 const REFINERY_CHECKSUMS: [u64; 2] = [10_767_414_848_179_088_473, 8_001_045_070_091_099_102];
 
+/// SHA-256 of the two Prisma fixture scripts (`sha256sum tests/fixtures/adopt/prisma/*/migration.sql`).
+const PRISMA_CHECKSUMS: [&str; 2] = [
+    "f82f2288e6550883ca302cdffa87cbd7f648cdaa38d90310142373c45234f759",
+    "ea4c223fb78a1e82f001accf867a898e78d2da522c26b77566011cc6a2f529b6",
+];
+
+/// The two files' lines of `tests/fixtures/adopt/atlas/atlas.sum` (computed by an independent
+/// Python implementation of Atlas's `NewHashFile`), which Atlas stores as `hash`.
+const ATLAS_HASHES: [&str; 2] = [
+    "x2RBjAJFNtnGW36S6gZ6nVqIbPe+eXwsJ0Fbt+5Z9EU=",
+    "QYlAsT55bB/R2gQkblVVFpKExVd13M532TmSzOe6UyI=",
+];
+
 /// The table `tool` creates on `kind`, exactly as the tool creates it.
 pub fn ddl(tool: Layout, kind: Kind) -> &'static str {
     match (tool, kind) {
@@ -161,7 +174,66 @@ version VARCHAR (14) NOT NULL
 ) ENGINE=InnoDB;
 CREATE UNIQUE INDEX schema_migration_version_idx ON schema_migration (version);"
         }
-        (Layout::Cairn, _) => unreachable!("cairn has no foreign history table"),
+        (Layout::Cairn | Layout::JsonDocs, _) => unreachable!("no foreign history table"),
+        // prisma/prisma-engines sql-schema-connector flavour/postgres.rs
+        // (`create_migrations_table`).
+        (Layout::Prisma, Kind::Postgres) => {
+            r#"CREATE TABLE "_prisma_migrations" (
+    "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,
+    "checksum"              VARCHAR(64) NOT NULL,
+    "finished_at"           TIMESTAMPTZ,
+    "migration_name"        VARCHAR(255) NOT NULL,
+    "logs"                  TEXT,
+    "rolled_back_at"        TIMESTAMPTZ,
+    "started_at"            TIMESTAMPTZ NOT NULL DEFAULT now(),
+    "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
+);"#
+        }
+        // prisma/prisma-engines sql-schema-connector flavour/mysql.rs.
+        (Layout::Prisma, Kind::Mysql) => {
+            "CREATE TABLE _prisma_migrations (
+    id                      VARCHAR(36) PRIMARY KEY NOT NULL,
+    checksum                VARCHAR(64) NOT NULL,
+    finished_at             DATETIME(3),
+    migration_name          VARCHAR(255) NOT NULL,
+    logs                    TEXT,
+    rolled_back_at          DATETIME(3),
+    started_at              DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+    applied_steps_count     INTEGER UNSIGNED NOT NULL DEFAULT 0
+) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;"
+        }
+        // prisma/prisma-engines sql-schema-connector flavour/sqlite.rs.
+        (Layout::Prisma, Kind::Sqlite) => {
+            r#"CREATE TABLE "_prisma_migrations" (
+    "id"                    TEXT PRIMARY KEY NOT NULL,
+    "checksum"              TEXT NOT NULL,
+    "finished_at"           DATETIME,
+    "migration_name"        TEXT NOT NULL,
+    "logs"                  TEXT,
+    "rolled_back_at"        DATETIME,
+    "started_at"            DATETIME NOT NULL DEFAULT current_timestamp,
+    "applied_steps_count"   INTEGER UNSIGNED NOT NULL DEFAULT 0
+);"#
+        }
+        // ariga/atlas cmd/atlas/internal/migrate/ent/migrate/schema.go (the ent schema of
+        // `atlas_schema_revisions`), as ent renders its column types per dialect; the table in
+        // the connected schema, as Atlas creates it for a schema-scoped URL.
+        (Layout::Atlas, Kind::Postgres) => {
+            r#"CREATE TABLE "atlas_schema_revisions" ("version" character varying NOT NULL, "description" character varying NOT NULL, "type" bigint NOT NULL DEFAULT 2, "applied" bigint NOT NULL DEFAULT 0, "total" bigint NOT NULL DEFAULT 0, "executed_at" timestamptz NOT NULL, "execution_time" bigint NOT NULL, "error" text NULL, "error_stmt" text NULL, "hash" character varying NOT NULL, "partial_hashes" jsonb NULL, "operator_version" character varying NOT NULL, PRIMARY KEY ("version"))"#
+        }
+        (Layout::Atlas, Kind::Mysql) => {
+            "CREATE TABLE `atlas_schema_revisions` (`version` varchar(255) NOT NULL, `description` varchar(255) NOT NULL, `type` bigint unsigned NOT NULL DEFAULT 2, `applied` bigint NOT NULL DEFAULT 0, `total` bigint NOT NULL DEFAULT 0, `executed_at` timestamp NOT NULL, `execution_time` bigint NOT NULL, `error` longtext NULL, `error_stmt` longtext NULL, `hash` varchar(255) NOT NULL, `partial_hashes` json NULL, `operator_version` varchar(255) NOT NULL, PRIMARY KEY (`version`)) CHARSET utf8mb4 COLLATE utf8mb4_bin"
+        }
+        (Layout::Atlas, Kind::Sqlite) => {
+            "CREATE TABLE `atlas_schema_revisions` (`version` text NOT NULL, `description` text NOT NULL, `type` integer NOT NULL DEFAULT 2, `applied` integer NOT NULL DEFAULT 0, `total` integer NOT NULL DEFAULT 0, `executed_at` datetime NOT NULL, `execution_time` integer NOT NULL, `error` text NULL, `error_stmt` text NULL, `hash` text NOT NULL, `partial_hashes` json NULL, `operator_version` text NOT NULL, PRIMARY KEY (`version`))"
+        }
+        // jackc/tern migrate/migrate.go `ensureSchemaVersionTableExists` (every backend).
+        (Layout::Tern, _) => {
+            "create table if not exists schema_version(version int4 not null primary key);
+    insert into schema_version(version)
+    select 0
+    where 0=(select count(*) from schema_version);"
+        }
     }
 }
 
@@ -198,7 +270,20 @@ pub fn rows(tool: Layout, kind: Kind) -> String {
         Layout::Goose => "INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, TRUE), (1, TRUE), (2, TRUE)".into(),
         Layout::Dbmate => "INSERT INTO schema_migrations (version) VALUES ('20190101000000'), ('20190102000000')".into(),
         Layout::Pop => "INSERT INTO schema_migration (version) VALUES ('20190101000000'), ('20190102000000')".into(),
-        Layout::Cairn => unreachable!("cairn has no foreign history table"),
+        Layout::Cairn | Layout::JsonDocs => unreachable!("no foreign history table"),
+        Layout::Prisma => format!(
+            "INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count) VALUES \
+             ('3a55cba8-6288-46c2-9e2a-2d127b060141', '{}', '2019-01-01 00:00:01', '20190101000000_create_items', NULL, NULL, '2019-01-01 00:00:00', 1), \
+             ('4e19a6fb-9435-4857-835b-23d8a9dbad6e', '{}', '2019-01-02 00:00:01', '20190102000000_seed_items', NULL, NULL, '2019-01-02 00:00:00', 1)",
+            PRISMA_CHECKSUMS[0], PRISMA_CHECKSUMS[1]
+        ),
+        Layout::Atlas => format!(
+            "INSERT INTO atlas_schema_revisions (version, description, type, applied, total, executed_at, execution_time, hash, operator_version) VALUES \
+             ('20190101000000', 'create_items', 2, 1, 1, '2019-01-01 00:00:00', 1000, '{}', 'Atlas CLI v0.30.0'), \
+             ('20190102000000', 'seed_items', 2, 1, 1, '2019-01-02 00:00:00', 1000, '{}', 'Atlas CLI v0.30.0')",
+            ATLAS_HASHES[0], ATLAS_HASHES[1]
+        ),
+        Layout::Tern => "UPDATE schema_version SET version = 2".into(),
     }
 }
 
@@ -220,6 +305,12 @@ pub fn new_migration(tool: Layout) -> (&'static str, &'static str) {
             "-- migrate:up\nCREATE TABLE notes (body VARCHAR(50));\n\n-- migrate:down\nDROP TABLE notes;\n",
         ),
         Layout::Pop => ("20190103000000_add_notes.up.sql", SQL),
-        Layout::Cairn => unreachable!("not another tool"),
+        Layout::Cairn | Layout::JsonDocs => unreachable!("not another tool"),
+        Layout::Prisma => ("20190103000000_add_notes/migration.sql", SQL),
+        Layout::Atlas => ("20190103000000_add_notes.sql", SQL),
+        Layout::Tern => (
+            "003_add_notes.sql",
+            "CREATE TABLE notes (body VARCHAR(50));\n---- create above / drop below ----\nDROP TABLE notes;\n",
+        ),
     }
 }

@@ -335,3 +335,98 @@ pub const POP: Fixture = Fixture {
         ),
     ],
 };
+
+/// Prisma: folders in text order (`9_seed` after the `2024...` folders, though 9 is the
+/// smaller number), a `0_init` baseline name, an empty migration; Prisma has no down.
+pub const PRISMA: Fixture = Fixture {
+    dir: "prisma",
+    layout: Layout::Prisma,
+    reversible: false,
+    steps: &[
+        tx("0", "init", "0_init/migration.sql"),
+        tx(
+            "20240101000000",
+            "add_books",
+            "20240101000000_add_books/migration.sql",
+        ),
+        tx(
+            "20240102000000",
+            "empty",
+            "20240102000000_empty/migration.sql",
+        ),
+        tx(
+            "20240103000000",
+            "add_book_year",
+            "20240103000000_add_book_year/migration.sql",
+        ),
+        tx("9", "seed", "9_seed/migration.sql"),
+    ],
+};
+
+/// Atlas: files in text order (`20240104_seed` after `20240103000000_...`), checked against
+/// `atlas.sum`; a `-- atlas:delimiter -- end` file, an empty file, `atlas:txmode none`. Atlas
+/// has no down files.
+pub const ATLAS: Fixture = Fixture {
+    dir: "atlas",
+    layout: Layout::Atlas,
+    reversible: false,
+    steps: &[
+        tx(
+            "20240101000000",
+            "create_users",
+            "20240101000000_create_users.sql",
+        ),
+        tx(
+            "20240102000000",
+            "create_orders",
+            "20240102000000_create_orders.sql",
+        ),
+        tx("20240102120000", "nothing", "20240102120000_nothing.sql"),
+        no_tx(
+            "20240103000000",
+            "index_emails",
+            "20240103000000_index_emails.sql",
+        ),
+        tx("20240104", "seed", "20240104_seed.sql"),
+    ],
+};
+
+/// tern: numbers by value whatever their zeros (`1`, `02`, `003`, `0004`, `5`), up and down
+/// around `---- create above / drop below ----`, `---- tern: disable-tx ----`.
+pub const TERN: Fixture = Fixture {
+    dir: "tern",
+    layout: Layout::Tern,
+    reversible: true,
+    steps: &[
+        tx("1", "create_projects", "1_create_projects.sql"),
+        tx("02", "create_tasks", "02_create_tasks.sql"),
+        tx("003", "add_task_status", "003_add_task_status.sql"),
+        no_tx("0004", "seed", "0004_seed.sql"),
+        tx("5", "open_tasks_view", "5_open_tasks_view.sql"),
+    ],
+};
+
+/// JSON documents: `dependencies` form a graph (`members` needs `teams` and `people`);
+/// among ready ones the smallest id goes first; `000_seed.json` sorts first by file name
+/// but depends on `members`.
+pub const JSON_DOCS: Fixture = Fixture {
+    dir: "json-docs",
+    layout: Layout::JsonDocs,
+    reversible: true,
+    steps: &[
+        tx("people", "create_people", "002_people.json"),
+        tx("teams", "create_teams", "001_teams.json"),
+        tx("members", "create_members", "003_members.json"),
+        tx("seed", "seed_rows", "000_seed.json"),
+        tx("roster", "roster_view", "004_roster.json"),
+    ],
+};
+
+/// The `depends_on` of each JSON document, as its `dependencies` say (not a chain).
+pub const JSON_DOCS_GRAPH: &[(&str, &[&str])] = &[
+    ("people", &[]),
+    ("teams", &[]),
+    ("members", &["teams", "people"]),
+    ("seed", &["members"]),
+    ("roster", &["seed", "members"]),
+];

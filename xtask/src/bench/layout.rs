@@ -129,12 +129,48 @@ fn write(dir: &Path, layout: Layout, scripts: &[String]) -> Result<()> {
                 files.push((format!("{version}_{name}/up.sql"), up.clone()));
                 files.push((format!("{version}_{name}/down.sql"), down));
             }
+            Layout::Prisma => {
+                fs::create_dir_all(dir.join(format!("{version}_{name}")))?;
+                files.push((format!("{version}_{name}/migration.sql"), up.clone()));
+            }
+            Layout::Atlas => files.push((format!("{version}_{name}.sql"), up.clone())),
+            Layout::Tern => files.push((
+                format!("{}_{name}.sql", i + 1),
+                format!("{up}\n---- create above / drop below ----\n{down}"),
+            )),
+            Layout::JsonDocs => {
+                let previous: Vec<String> = (i > 0).then(|| format!("m{i}")).into_iter().collect();
+                let doc = serde_json::json!({
+                    "id": format!("m{}", i + 1),
+                    "name": name,
+                    "sql": up,
+                    "rollback_sql": down,
+                    "dependencies": previous,
+                    "checksum": null,
+                });
+                files.push((format!("{version}_{name}.json"), doc.to_string()));
+            }
             Layout::Cairn => anyhow::bail!("the Cairn layout is the usual benchmark"),
         }
         for (file, text) in files {
             let path = dir.join(file);
             fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
         }
+    }
+    if layout == Layout::Atlas {
+        let mut written: Vec<(String, Vec<u8>)> = Vec::new();
+        for entry in fs::read_dir(dir)? {
+            let path = entry?.path();
+            if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+                written.push((name.to_string(), fs::read(&path)?));
+            }
+        }
+        written.sort();
+        let files: Vec<(&str, &[u8])> = written
+            .iter()
+            .map(|(n, b)| (n.as_str(), b.as_slice()))
+            .collect();
+        fs::write(dir.join("atlas.sum"), cairn::layout::atlas_sum(&files))?;
     }
     Ok(())
 }
