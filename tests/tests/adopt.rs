@@ -144,6 +144,9 @@ fn dbmate(db: &TestDb) {
 fn pop(db: &TestDb) {
     adopts_then_applies_on_top(db, Layout::Pop);
 }
+fn sql_migrate(db: &TestDb) {
+    adopts_then_applies_on_top(db, Layout::SqlMigrate);
+}
 
 fn dirty_golang_migrate_is_refused(db: &TestDb) {
     let set = migrated_by(db, Layout::GolangMigrate);
@@ -322,6 +325,7 @@ cairn_tests::on_every_backend!(
     goose,
     dbmate,
     pop,
+    sql_migrate,
     dirty_golang_migrate_is_refused,
     failed_sqlx_row_is_refused,
     a_changed_file_and_a_stray_row_are_reported,

@@ -200,6 +200,7 @@ fn native_up_sql(layout: Layout, kind: Kind, text: &str) -> String {
     let (up, down) = match layout {
         Layout::Goose => ("-- +goose Up", "-- +goose Down"),
         Layout::Dbmate => ("-- migrate:up", "-- migrate:down"),
+        Layout::SqlMigrate => ("-- +migrate Up", "-- +migrate Down"),
         _ => return text.to_string(),
     };
     let mut out = String::new();
@@ -303,6 +304,10 @@ fn pop(db: &TestDb) {
     run(&expected::POP, db);
 }
 
+fn sql_migrate(db: &TestDb) {
+    run(&expected::SQL_MIGRATE, db);
+}
+
 cairn_tests::on_every_backend!(
     diesel,
     sqlx,
@@ -316,6 +321,7 @@ cairn_tests::on_every_backend!(
     goose_statement_blocks,
     dbmate,
     pop,
+    sql_migrate,
 );
 
 /// The fixtures are made so that order matters: where the tool's order differs from file name
@@ -330,6 +336,7 @@ fn name_order_breaks_the_fixtures() {
         &expected::REFINERY,
         &expected::GOLANG_MIGRATE,
         &expected::GOOSE,
+        &expected::SQL_MIGRATE,
     ] {
         let in_order = TestDb::new(Kind::Sqlite).unwrap();
         assert!(apply_natively(fixture, &in_order, fixture.dir));

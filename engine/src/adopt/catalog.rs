@@ -101,6 +101,8 @@ pub fn read(backend: &mut dyn Backend, tool: Layout, table: &str) -> Result<Vec<
     };
     let sql = match tool {
         Layout::Diesel | Layout::Dbmate | Layout::Pop => format!("SELECT version FROM {table}"),
+        // sql-migrate's `gorp_migrations (id, applied_at)`: the id is the file name.
+        Layout::SqlMigrate => format!("SELECT id FROM {table}"),
         Layout::Sqlx => {
             format!("SELECT version, description, success, {hex} FROM {table} ORDER BY version")
         }

@@ -57,7 +57,7 @@ pub struct ToolTable {
 }
 
 /// Every tool's history table, in the order `adopt` prefers them.
-pub const TOOL_TABLES: [ToolTable; 8] = [
+pub const TOOL_TABLES: [ToolTable; 9] = [
     ToolTable {
         tool: Layout::Diesel,
         table: "__diesel_schema_migrations",
@@ -96,6 +96,11 @@ pub const TOOL_TABLES: [ToolTable; 8] = [
     ToolTable {
         tool: Layout::Pop,
         table: "schema_migration",
+        marker: None,
+    },
+    ToolTable {
+        tool: Layout::SqlMigrate,
+        table: "gorp_migrations",
         marker: None,
     },
 ];
@@ -154,13 +159,15 @@ pub fn parse(tool: Layout, rows: &Rows) -> std::result::Result<Vec<ForeignRow>, 
                 checksum: None,
                 applied: cell(1).as_deref().is_some_and(truthy),
             },
-            Layout::Diesel | Layout::Dbmate | Layout::Pop | Layout::Cairn => ForeignRow {
-                version,
-                name: None,
-                checksum: None,
-                applied: true,
-                kind: RowKind::Migration,
-            },
+            Layout::Diesel | Layout::Dbmate | Layout::Pop | Layout::SqlMigrate | Layout::Cairn => {
+                ForeignRow {
+                    version,
+                    name: None,
+                    checksum: None,
+                    applied: true,
+                    kind: RowKind::Migration,
+                }
+            }
         });
     }
     Ok(out)

@@ -36,6 +36,8 @@ pub fn file_key(tool: Layout, m: &Migration) -> Option<String> {
         Layout::Sqlx | Layout::Refinery | Layout::GolangMigrate | Layout::Goose => number(version)?,
         // dbmate and pop store the version text from the file name as it is.
         Layout::Dbmate | Layout::Pop | Layout::Cairn => version.to_string(),
+        // sql-migrate stores the whole file name (`Migration.Id` in migrate.go).
+        Layout::SqlMigrate => m.file.file_name()?.to_str()?.to_string(),
     })
 }
 
@@ -47,7 +49,9 @@ pub fn row_key(tool: Layout, stored: &str) -> String {
         Layout::Sqlx | Layout::Refinery | Layout::GolangMigrate | Layout::Goose => {
             number(stored).unwrap_or_else(|| stored.to_string())
         }
-        Layout::Diesel | Layout::Dbmate | Layout::Pop | Layout::Cairn => stored.to_string(),
+        Layout::Diesel | Layout::Dbmate | Layout::Pop | Layout::SqlMigrate | Layout::Cairn => {
+            stored.to_string()
+        }
     }
 }
 

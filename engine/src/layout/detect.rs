@@ -154,6 +154,10 @@ fn classify(path: &Path, top: bool) -> Option<Layout> {
     if has_line(&|l| l.starts_with("-- +goose")) {
         return Some(Layout::Goose);
     }
+    // sql-migrate matches its annotation at the very start of a line, unlike goose's.
+    if text.lines().any(|l| l.starts_with("-- +migrate ")) {
+        return Some(Layout::SqlMigrate);
+    }
     if has_line(&|l| {
         l.strip_prefix("--")
             .is_some_and(|r| r.trim_start().starts_with("migrate:up"))
@@ -202,6 +206,7 @@ fn evidence(layout: Layout, paths: &[PathBuf]) -> String {
         Layout::Goose => "files with `-- +goose` annotations",
         Layout::Dbmate => "files with `-- migrate:up` markers",
         Layout::Pop => "files <version>_<name>[.<dialect>][.autocommit].(up|down).sql",
+        Layout::SqlMigrate => "files with `-- +migrate Up` annotations",
     };
     let what = if n == 1 {
         what.replacen("files", "file", 1)

@@ -20,6 +20,7 @@ mod flyway;
 mod goose;
 mod import;
 mod pop;
+mod sql_migrate;
 mod updown;
 mod version;
 
@@ -68,6 +69,7 @@ fn entries(root: &Path, layout: Layout) -> Result<Vec<entry::Entry>, LoadErrors>
         Layout::Goose => goose::scan(root),
         Layout::Dbmate => dbmate::scan(root),
         Layout::Pop => pop::scan(root),
+        Layout::SqlMigrate => sql_migrate::scan(root),
     };
     scanned.and_then(entry::order).map_err(|mut problems| {
         problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
@@ -97,11 +99,13 @@ pub enum Layout {
     Dbmate,
     /// pop / popx: `<version>_<name>[.<dialect>][.autocommit].(up|down).sql`.
     Pop,
+    /// sql-migrate: `-- +migrate Up` / `-- +migrate Down` sections, ordered by number prefix.
+    SqlMigrate,
 }
 
 impl Layout {
     /// Every layout, Cairn's first.
-    pub const ALL: [Layout; 9] = [
+    pub const ALL: [Layout; 10] = [
         Layout::Cairn,
         Layout::Diesel,
         Layout::Sqlx,
@@ -111,6 +115,7 @@ impl Layout {
         Layout::Goose,
         Layout::Dbmate,
         Layout::Pop,
+        Layout::SqlMigrate,
     ];
 
     /// The name used on the command line and in `cairn.toml`.
@@ -125,6 +130,7 @@ impl Layout {
             Layout::Goose => "goose",
             Layout::Dbmate => "dbmate",
             Layout::Pop => "pop",
+            Layout::SqlMigrate => "sql-migrate",
         }
     }
 }
@@ -138,7 +144,7 @@ impl fmt::Display for Layout {
 /// A layout name that is not one of [`Layout::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown layout `{0}`: expected one of cairn, diesel, sqlx, flyway, refinery, golang-migrate, goose, dbmate, pop"
+    "unknown layout `{0}`: expected one of cairn, diesel, sqlx, flyway, refinery, golang-migrate, goose, dbmate, pop, sql-migrate"
 )]
 pub struct UnknownLayout(pub String);
 

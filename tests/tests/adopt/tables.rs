@@ -161,6 +161,17 @@ version VARCHAR (14) NOT NULL
 ) ENGINE=InnoDB;
 CREATE UNIQUE INDEX schema_migration_version_idx ON schema_migration (version);"
         }
+        // go-gorp/gorp `TableMap.SqlForCreate` for sql-migrate's `MigrationRecord` (id string
+        // key, applied_at time.Time), per dialect's `ToSqlType`, `QuoteField` and table suffix.
+        (Layout::SqlMigrate, Kind::Sqlite) => {
+            r#"create table if not exists "gorp_migrations" ("id" varchar(255) not null primary key, "applied_at" datetime) ;"#
+        }
+        (Layout::SqlMigrate, Kind::Postgres) => {
+            r#"create table if not exists "gorp_migrations" ("id" text not null primary key, "applied_at" timestamp with time zone) ;"#
+        }
+        (Layout::SqlMigrate, Kind::Mysql) => {
+            "create table if not exists `gorp_migrations` (`id` varchar(255) not null primary key, `applied_at` datetime)  engine=InnoDB charset=UTF8;"
+        }
         (Layout::Cairn, _) => unreachable!("cairn has no foreign history table"),
     }
 }
@@ -198,6 +209,8 @@ pub fn rows(tool: Layout, kind: Kind) -> String {
         Layout::Goose => "INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, TRUE), (1, TRUE), (2, TRUE)".into(),
         Layout::Dbmate => "INSERT INTO schema_migrations (version) VALUES ('20190101000000'), ('20190102000000')".into(),
         Layout::Pop => "INSERT INTO schema_migration (version) VALUES ('20190101000000'), ('20190102000000')".into(),
+        // sql-migrate records the whole file name as the id.
+        Layout::SqlMigrate => "INSERT INTO gorp_migrations (id, applied_at) VALUES ('1_create_items.sql', CURRENT_TIMESTAMP), ('02_seed_items.sql', CURRENT_TIMESTAMP)".into(),
         Layout::Cairn => unreachable!("cairn has no foreign history table"),
     }
 }
@@ -220,6 +233,10 @@ pub fn new_migration(tool: Layout) -> (&'static str, &'static str) {
             "-- migrate:up\nCREATE TABLE notes (body VARCHAR(50));\n\n-- migrate:down\nDROP TABLE notes;\n",
         ),
         Layout::Pop => ("20190103000000_add_notes.up.sql", SQL),
+        Layout::SqlMigrate => (
+            "3_add_notes.sql",
+            "-- +migrate Up\nCREATE TABLE notes (body VARCHAR(50));\n\n-- +migrate Down\nDROP TABLE notes;\n",
+        ),
         Layout::Cairn => unreachable!("not another tool"),
     }
 }

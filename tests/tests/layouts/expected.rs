@@ -296,3 +296,19 @@ pub const POP: Fixture = Fixture {
         ),
     ],
 };
+
+/// sql-migrate: a Down section before the Up one, version 2 twice (`2-` before `2_`, by file
+/// name), `10` after `2`, `notransaction` with a `StatementBegin` block around a string holding
+/// `;` at a line end, and a file without a number, which runs last.
+pub const SQL_MIGRATE: Fixture = Fixture {
+    dir: "sql-migrate",
+    layout: Layout::SqlMigrate,
+    reversible: true,
+    steps: &[
+        tx("1", "create_customers", "1_create_customers.sql"),
+        tx("2", "create_orders", "2-create_orders.sql"),
+        tx("2", "add_order_note", "2_add_order_note.sql"),
+        no_tx("10", "seed", "10_seed.sql"),
+        tx("customer_totals", "customer_totals", "customer_totals.sql"),
+    ],
+};

@@ -116,6 +116,10 @@ fn write(dir: &Path, layout: Layout, scripts: &[String]) -> Result<()> {
                 format!("{version}_{name}.sql"),
                 format!("-- migrate:up\n{up}\n-- migrate:down\n{down}"),
             )),
+            Layout::SqlMigrate => files.push((
+                format!("{version}_{name}.sql"),
+                format!("-- +migrate Up\n{up}\n-- +migrate Down\n{down}"),
+            )),
             Layout::Flyway | Layout::Refinery => {
                 files.push((format!("V{}__{name}.sql", i + 1), up.clone()));
             }
