@@ -147,6 +147,9 @@ fn pop(db: &TestDb) {
 fn sql_migrate(db: &TestDb) {
     adopts_then_applies_on_top(db, Layout::SqlMigrate);
 }
+fn liquibase(db: &TestDb) {
+    adopts_then_applies_on_top(db, Layout::Liquibase);
+}
 
 fn dirty_golang_migrate_is_refused(db: &TestDb) {
     let set = migrated_by(db, Layout::GolangMigrate);
@@ -326,6 +329,7 @@ cairn_tests::on_every_backend!(
     dbmate,
     pop,
     sql_migrate,
+    liquibase,
     dirty_golang_migrate_is_refused,
     failed_sqlx_row_is_refused,
     a_changed_file_and_a_stray_row_are_reported,

@@ -103,6 +103,11 @@ pub fn read(backend: &mut dyn Backend, tool: Layout, table: &str) -> Result<Vec<
         Layout::Diesel | Layout::Dbmate | Layout::Pop => format!("SELECT version FROM {table}"),
         // sql-migrate's `gorp_migrations (id, applied_at)`: the id is the file name.
         Layout::SqlMigrate => format!("SELECT id FROM {table}"),
+        // Unquoted column names: upper case on MySQL (Liquibase's DDL), lower case on
+        // PostgreSQL, either on SQLite; all three match them without regard to case.
+        Layout::Liquibase => format!(
+            "SELECT id, author, filename, exectype FROM {table} ORDER BY orderexecuted, dateexecuted"
+        ),
         Layout::Sqlx => {
             format!("SELECT version, description, success, {hex} FROM {table} ORDER BY version")
         }

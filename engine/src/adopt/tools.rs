@@ -57,7 +57,7 @@ pub struct ToolTable {
 }
 
 /// Every tool's history table, in the order `adopt` prefers them.
-pub const TOOL_TABLES: [ToolTable; 9] = [
+pub const TOOL_TABLES: [ToolTable; 10] = [
     ToolTable {
         tool: Layout::Diesel,
         table: "__diesel_schema_migrations",
@@ -101,6 +101,11 @@ pub const TOOL_TABLES: [ToolTable; 9] = [
     ToolTable {
         tool: Layout::SqlMigrate,
         table: "gorp_migrations",
+        marker: None,
+    },
+    ToolTable {
+        tool: Layout::Liquibase,
+        table: "databasechangelog",
         marker: None,
     },
 ];
@@ -158,6 +163,25 @@ pub fn parse(tool: Layout, rows: &Rows) -> std::result::Result<Vec<ForeignRow>, 
                 name: None,
                 checksum: None,
                 applied: cell(1).as_deref().is_some_and(truthy),
+            },
+            // Liquibase: id, author, filename, exectype. A changeset is known by all three; the
+            // folder part of FILENAME depends on how Liquibase was started, so only the file
+            // name takes part in the key.
+            Layout::Liquibase => ForeignRow {
+                version: super::versions::liquibase_key(
+                    &version,
+                    &cell(1).unwrap_or_default(),
+                    &cell(2).unwrap_or_default(),
+                ),
+                name: cell(2),
+                checksum: None,
+                applied: cell(3).is_some_and(|t| {
+                    matches!(
+                        t.trim().to_ascii_uppercase().as_str(),
+                        "EXECUTED" | "MARK_RAN" | "RERAN"
+                    )
+                }),
+                kind: RowKind::Migration,
             },
             Layout::Diesel | Layout::Dbmate | Layout::Pop | Layout::SqlMigrate | Layout::Cairn => {
                 ForeignRow {

@@ -38,7 +38,19 @@ pub fn file_key(tool: Layout, m: &Migration) -> Option<String> {
         Layout::Dbmate | Layout::Pop | Layout::Cairn => version.to_string(),
         // sql-migrate stores the whole file name (`Migration.Id` in migrate.go).
         Layout::SqlMigrate => m.file.file_name()?.to_str()?.to_string(),
+        // Liquibase: the id `<file>::<id>::<author>` (the author has no `:`).
+        Layout::Liquibase => {
+            let (rest, author) = m.id.rsplit_once("::")?;
+            let (file, id) = rest.split_once("::")?;
+            liquibase_key(id, author, file)
+        }
     })
+}
+
+/// The key of a Liquibase changeset: id, author and the last part of the changelog path.
+pub fn liquibase_key(id: &str, author: &str, file: &str) -> String {
+    let file = file.rsplit(['/', '\\']).next().unwrap_or(file);
+    format!("{id}::{author}::{file}")
 }
 
 /// The key of a stored version, comparable with [`file_key`].
@@ -49,9 +61,12 @@ pub fn row_key(tool: Layout, stored: &str) -> String {
         Layout::Sqlx | Layout::Refinery | Layout::GolangMigrate | Layout::Goose => {
             number(stored).unwrap_or_else(|| stored.to_string())
         }
-        Layout::Diesel | Layout::Dbmate | Layout::Pop | Layout::SqlMigrate | Layout::Cairn => {
-            stored.to_string()
-        }
+        Layout::Diesel
+        | Layout::Dbmate
+        | Layout::Pop
+        | Layout::SqlMigrate
+        | Layout::Liquibase
+        | Layout::Cairn => stored.to_string(),
     }
 }
 

@@ -129,6 +129,11 @@ fn classify(path: &Path, top: bool) -> Option<Layout> {
         return Some(Layout::Pop);
     }
     let stem = name.strip_suffix(".sql")?;
+    // Liquibase reads changelogs in sub-folders too (`includeAll`), whatever their names.
+    let text = fs::read_to_string(path).unwrap_or_default();
+    if super::liquibase_parse::is_formatted(&text) {
+        return Some(Layout::Liquibase);
+    }
     if let Some((prefix, version)) = stem
         .split_once("__")
         .and_then(|(head, _)| Some((head.get(..1)?, head.get(1..)?)))
@@ -149,7 +154,6 @@ fn classify(path: &Path, top: bool) -> Option<Layout> {
     if !top {
         return None;
     }
-    let text = fs::read_to_string(path).unwrap_or_default();
     let has_line = |pred: &dyn Fn(&str) -> bool| text.lines().any(|l| pred(l.trim()));
     if has_line(&|l| l.starts_with("-- +goose")) {
         return Some(Layout::Goose);
@@ -207,6 +211,7 @@ fn evidence(layout: Layout, paths: &[PathBuf]) -> String {
         Layout::Dbmate => "files with `-- migrate:up` markers",
         Layout::Pop => "files <version>_<name>[.<dialect>][.autocommit].(up|down).sql",
         Layout::SqlMigrate => "files with `-- +migrate Up` annotations",
+        Layout::Liquibase => "files starting with `--liquibase formatted sql`",
     };
     let what = if n == 1 {
         what.replacen("files", "file", 1)

@@ -19,6 +19,8 @@ mod files;
 mod flyway;
 mod goose;
 mod import;
+mod liquibase;
+mod liquibase_parse;
 mod pop;
 mod sql_migrate;
 mod updown;
@@ -70,6 +72,7 @@ fn entries(root: &Path, layout: Layout) -> Result<Vec<entry::Entry>, LoadErrors>
         Layout::Dbmate => dbmate::scan(root),
         Layout::Pop => pop::scan(root),
         Layout::SqlMigrate => sql_migrate::scan(root),
+        Layout::Liquibase => liquibase::scan(root),
     };
     scanned.and_then(entry::order).map_err(|mut problems| {
         problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
@@ -101,11 +104,13 @@ pub enum Layout {
     Pop,
     /// sql-migrate: `-- +migrate Up` / `-- +migrate Down` sections, ordered by number prefix.
     SqlMigrate,
+    /// Liquibase formatted SQL: `--changeset author:id` blocks in `.sql` files.
+    Liquibase,
 }
 
 impl Layout {
     /// Every layout, Cairn's first.
-    pub const ALL: [Layout; 10] = [
+    pub const ALL: [Layout; 11] = [
         Layout::Cairn,
         Layout::Diesel,
         Layout::Sqlx,
@@ -116,6 +121,7 @@ impl Layout {
         Layout::Dbmate,
         Layout::Pop,
         Layout::SqlMigrate,
+        Layout::Liquibase,
     ];
 
     /// The name used on the command line and in `cairn.toml`.
@@ -131,6 +137,7 @@ impl Layout {
             Layout::Dbmate => "dbmate",
             Layout::Pop => "pop",
             Layout::SqlMigrate => "sql-migrate",
+            Layout::Liquibase => "liquibase",
         }
     }
 }
@@ -144,7 +151,7 @@ impl fmt::Display for Layout {
 /// A layout name that is not one of [`Layout::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown layout `{0}`: expected one of cairn, diesel, sqlx, flyway, refinery, golang-migrate, goose, dbmate, pop, sql-migrate"
+    "unknown layout `{0}`: expected one of cairn, diesel, sqlx, flyway, refinery, golang-migrate, goose, dbmate, pop, sql-migrate, liquibase"
 )]
 pub struct UnknownLayout(pub String);
 

@@ -312,3 +312,26 @@ pub const SQL_MIGRATE: Fixture = Fixture {
         tx("customer_totals", "customer_totals", "customer_totals.sql"),
     ],
 };
+
+/// Liquibase formatted SQL: two changesets in one file (file order), files in `includeAll`
+/// order (`002-pets.sql` before `002/seed.sql`: paths compare as strings), `runInTransaction:
+/// false`, `splitStatements:false`, single-line, multi-line and `not required` rollbacks, and
+/// one changeset id in two files whose `dbms` lists pick one per backend. Version: the
+/// changeset id; name: its author.
+pub const LIQUIBASE: Fixture = Fixture {
+    dir: "liquibase",
+    layout: Layout::Liquibase,
+    reversible: true,
+    steps: &[
+        tx("create-people", "alice", "001_people.sql"),
+        tx("add-email", "alice", "001_people.sql"),
+        tx("1", "bob", "002-pets.sql"),
+        no_tx("1", "bob", "002/seed.sql"),
+        tx("2", "bob", "002/seed.sql"),
+        tx("owners-view", "carol", "003_view.sql"),
+        Step {
+            up_on: &[(Kind::Mysql, "004_email_index_plain.sql")],
+            ..tx("email-index", "carol", "004_email_index_expr.sql")
+        },
+    ],
+};

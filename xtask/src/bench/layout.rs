@@ -116,6 +116,12 @@ fn write(dir: &Path, layout: Layout, scripts: &[String]) -> Result<()> {
                 format!("{version}_{name}.sql"),
                 format!("-- migrate:up\n{up}\n-- migrate:down\n{down}"),
             )),
+            Layout::Liquibase => files.push((
+                format!("{version}_{name}.sql"),
+                format!(
+                    "--liquibase formatted sql\n\n--changeset bench:{i}\n{up}\n--rollback {down}"
+                ),
+            )),
             Layout::SqlMigrate => files.push((
                 format!("{version}_{name}.sql"),
                 format!("-- +migrate Up\n{up}\n-- +migrate Down\n{down}"),
