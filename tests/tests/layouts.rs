@@ -326,6 +326,10 @@ fn liquibase(db: &TestDb) {
     run(&expected::LIQUIBASE, db);
 }
 
+fn sqitch(db: &TestDb) {
+    run(&expected::SQITCH, db);
+}
+
 cairn_tests::on_every_backend!(
     diesel,
     sqlx,
@@ -341,6 +345,7 @@ cairn_tests::on_every_backend!(
     pop,
     sql_migrate,
     liquibase,
+    sqitch,
 );
 
 /// The fixtures are made so that order matters: where the tool's order differs from file name
@@ -356,6 +361,7 @@ fn name_order_breaks_the_fixtures() {
         &expected::GOLANG_MIGRATE,
         &expected::GOOSE,
         &expected::SQL_MIGRATE,
+        &expected::SQITCH,
     ] {
         let in_order = TestDb::new(Kind::Sqlite).unwrap();
         assert!(apply_natively(fixture, &in_order, fixture.dir));

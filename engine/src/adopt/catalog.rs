@@ -124,6 +124,11 @@ pub fn read(backend: &mut dyn Backend, tool: Layout, table: &str) -> Result<Vec<
                 "cairn is not another tool: there is nothing to adopt from it".into(),
             ));
         }
+        Layout::Sqitch => {
+            return Err(Error::Plan(
+                "adopting Sqitch's registry (sqitch.changes, in its own schema, database or file) is not supported yet: use `migrate stamp` for the deployed changes".into(),
+            ));
+        }
     };
     let rows = backend.query(&sql)?;
     parse(tool, &rows)

@@ -183,15 +183,18 @@ pub fn parse(tool: Layout, rows: &Rows) -> std::result::Result<Vec<ForeignRow>, 
                 }),
                 kind: RowKind::Migration,
             },
-            Layout::Diesel | Layout::Dbmate | Layout::Pop | Layout::SqlMigrate | Layout::Cairn => {
-                ForeignRow {
-                    version,
-                    name: None,
-                    checksum: None,
-                    applied: true,
-                    kind: RowKind::Migration,
-                }
-            }
+            Layout::Diesel
+            | Layout::Dbmate
+            | Layout::Pop
+            | Layout::SqlMigrate
+            | Layout::Sqitch
+            | Layout::Cairn => ForeignRow {
+                version,
+                name: None,
+                checksum: None,
+                applied: true,
+                kind: RowKind::Migration,
+            },
         });
     }
     Ok(out)
@@ -235,7 +238,11 @@ mod tests {
 
     #[test]
     fn every_tool_has_one_table_and_shared_names_are_told_apart_by_a_column() {
-        for tool in Layout::ALL.into_iter().filter(|l| *l != Layout::Cairn) {
+        // Sqitch keeps its registry in another schema or database (or file): not adopted.
+        for tool in Layout::ALL
+            .into_iter()
+            .filter(|l| !matches!(l, Layout::Cairn | Layout::Sqitch))
+        {
             assert!(table_of(tool).is_some(), "{tool}");
         }
         let shared: Vec<_> = TOOL_TABLES

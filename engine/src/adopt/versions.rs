@@ -38,6 +38,8 @@ pub fn file_key(tool: Layout, m: &Migration) -> Option<String> {
         Layout::Dbmate | Layout::Pop | Layout::Cairn => version.to_string(),
         // sql-migrate stores the whole file name (`Migration.Id` in migrate.go).
         Layout::SqlMigrate => m.file.file_name()?.to_str()?.to_string(),
+        // Sqitch's registry is not adopted (it lives outside the migrated schema).
+        Layout::Sqitch => return None,
         // Liquibase: the id `<file>::<id>::<author>` (the author has no `:`).
         Layout::Liquibase => {
             let (rest, author) = m.id.rsplit_once("::")?;
@@ -66,6 +68,7 @@ pub fn row_key(tool: Layout, stored: &str) -> String {
         | Layout::Pop
         | Layout::SqlMigrate
         | Layout::Liquibase
+        | Layout::Sqitch
         | Layout::Cairn => stored.to_string(),
     }
 }

@@ -125,6 +125,9 @@ fn classify(path: &Path, top: bool) -> Option<Layout> {
     if name.ends_with(".rs") && name.starts_with('V') && name.contains("__") {
         return Some(Layout::Refinery);
     }
+    if name == super::sqitch::PLAN && top {
+        return Some(Layout::Sqitch);
+    }
     if name.ends_with(".fizz") {
         return Some(Layout::Pop);
     }
@@ -212,6 +215,7 @@ fn evidence(layout: Layout, paths: &[PathBuf]) -> String {
         Layout::Pop => "files <version>_<name>[.<dialect>][.autocommit].(up|down).sql",
         Layout::SqlMigrate => "files with `-- +migrate Up` annotations",
         Layout::Liquibase => "files starting with `--liquibase formatted sql`",
+        Layout::Sqitch => "files sqitch.plan (a Sqitch project)",
     };
     let what = if n == 1 {
         what.replacen("files", "file", 1)

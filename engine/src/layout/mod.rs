@@ -22,6 +22,8 @@ mod import;
 mod liquibase;
 mod liquibase_parse;
 mod pop;
+mod sqitch;
+mod sqitch_plan;
 mod sql_migrate;
 mod updown;
 mod version;
@@ -73,6 +75,7 @@ fn entries(root: &Path, layout: Layout) -> Result<Vec<entry::Entry>, LoadErrors>
         Layout::Pop => pop::scan(root),
         Layout::SqlMigrate => sql_migrate::scan(root),
         Layout::Liquibase => liquibase::scan(root),
+        Layout::Sqitch => sqitch::scan(root),
     };
     scanned.and_then(entry::order).map_err(|mut problems| {
         problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
@@ -106,11 +109,13 @@ pub enum Layout {
     SqlMigrate,
     /// Liquibase formatted SQL: `--changeset author:id` blocks in `.sql` files.
     Liquibase,
+    /// Sqitch: `sqitch.plan` with `deploy/`, `revert/`, `verify/` scripts.
+    Sqitch,
 }
 
 impl Layout {
     /// Every layout, Cairn's first.
-    pub const ALL: [Layout; 11] = [
+    pub const ALL: [Layout; 12] = [
         Layout::Cairn,
         Layout::Diesel,
         Layout::Sqlx,
@@ -122,6 +127,7 @@ impl Layout {
         Layout::Pop,
         Layout::SqlMigrate,
         Layout::Liquibase,
+        Layout::Sqitch,
     ];
 
     /// The name used on the command line and in `cairn.toml`.
@@ -138,6 +144,7 @@ impl Layout {
             Layout::Pop => "pop",
             Layout::SqlMigrate => "sql-migrate",
             Layout::Liquibase => "liquibase",
+            Layout::Sqitch => "sqitch",
         }
     }
 }
@@ -151,7 +158,7 @@ impl fmt::Display for Layout {
 /// A layout name that is not one of [`Layout::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown layout `{0}`: expected one of cairn, diesel, sqlx, flyway, refinery, golang-migrate, goose, dbmate, pop, sql-migrate, liquibase"
+    "unknown layout `{0}`: expected one of cairn, diesel, sqlx, flyway, refinery, golang-migrate, goose, dbmate, pop, sql-migrate, liquibase, sqitch"
 )]
 pub struct UnknownLayout(pub String);
 

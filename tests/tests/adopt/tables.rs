@@ -183,7 +183,9 @@ CREATE UNIQUE INDEX schema_migration_version_idx ON schema_migration (version);"
         (Layout::Liquibase, Kind::Sqlite) => {
             "CREATE TABLE DATABASECHANGELOG (ID VARCHAR(255) NOT NULL, AUTHOR VARCHAR(255) NOT NULL, FILENAME VARCHAR(255) NOT NULL, DATEEXECUTED TEXT NOT NULL, ORDEREXECUTED INTEGER NOT NULL, EXECTYPE VARCHAR(10) NOT NULL, MD5SUM VARCHAR(35), DESCRIPTION VARCHAR(255), COMMENTS VARCHAR(255), TAG VARCHAR(255), LIQUIBASE VARCHAR(20), CONTEXTS VARCHAR(255), LABELS VARCHAR(255), DEPLOYMENT_ID VARCHAR(10))"
         }
-        (Layout::Cairn, _) => unreachable!("cairn has no foreign history table"),
+        (Layout::Cairn | Layout::Sqitch, _) => {
+            unreachable!("{tool} has no adoptable history table")
+        }
     }
 }
 
@@ -226,7 +228,7 @@ pub fn rows(tool: Layout, kind: Kind) -> String {
         Layout::Liquibase => "INSERT INTO DATABASECHANGELOG (ID, AUTHOR, FILENAME, DATEEXECUTED, ORDEREXECUTED, EXECTYPE, MD5SUM, DESCRIPTION, LIQUIBASE, DEPLOYMENT_ID) VALUES \
              ('create-items', 'dev', 'db/changelog/001_items.sql', CURRENT_TIMESTAMP, 1, 'EXECUTED', '9:0b1f7a2cf3f49ed2b6a6b3c0de3e27aa', 'sql', '4.29.0', '1234567890'), \
              ('seed-items', 'dev', 'db/changelog/001_items.sql', CURRENT_TIMESTAMP, 2, 'EXECUTED', '9:5d3c3fbb0c3bd6a4f6a7b6b9d9a1e2f3', 'sql', '4.29.0', '1234567890')".into(),
-        Layout::Cairn => unreachable!("cairn has no foreign history table"),
+        Layout::Cairn | Layout::Sqitch => unreachable!("{tool} has no adoptable history table"),
     }
 }
 
@@ -256,6 +258,6 @@ pub fn new_migration(tool: Layout) -> (&'static str, &'static str) {
             "002_notes.sql",
             "--liquibase formatted sql\n\n--changeset dev:notes\nCREATE TABLE notes (body VARCHAR(50));\n--rollback DROP TABLE notes;\n",
         ),
-        Layout::Cairn => unreachable!("not another tool"),
+        Layout::Cairn | Layout::Sqitch => unreachable!("{tool} is not adopted"),
     }
 }

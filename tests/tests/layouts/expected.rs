@@ -335,3 +335,20 @@ pub const LIQUIBASE: Fixture = Fixture {
         },
     ],
 };
+
+/// Sqitch: plan order (not file name order), scripts with their own `BEGIN;`/`COMMIT;` (run
+/// outside Cairn's transaction), a change reworked after tag `@v1.0` whose first version is
+/// `deploy/animals@v1.0.sql`, a conflict (noted, not checked), verify scripts (noted, not run).
+/// Version: the Cairn id (`animals~2` for the reworked change); name: the change name.
+pub const SQITCH: Fixture = Fixture {
+    dir: "sqitch",
+    layout: Layout::Sqitch,
+    reversible: true,
+    steps: &[
+        no_tx("keepers", "keepers", "deploy/keepers.sql"),
+        tx("animals", "animals", "deploy/animals@v1.0.sql"),
+        tx("feedings", "feedings", "deploy/feedings.sql"),
+        no_tx("animals~2", "animals", "deploy/animals.sql"),
+        no_tx("seed", "seed", "deploy/seed.sql"),
+    ],
+};

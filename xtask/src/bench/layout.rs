@@ -140,6 +140,7 @@ fn write(dir: &Path, layout: Layout, scripts: &[String]) -> Result<()> {
                 files.push((format!("{version}_{name}/down.sql"), down));
             }
             Layout::Cairn => anyhow::bail!("the Cairn layout is the usual benchmark"),
+            Layout::Sqitch => anyhow::bail!("the Sqitch layout needs a plan file: not benchmarked"),
         }
         for (file, text) in files {
             let path = dir.join(file);
