@@ -171,6 +171,12 @@ fn dbmate(db: &TestDb) {
 fn pop(db: &TestDb) {
     adopts_then_applies_on_top(db, Layout::Pop);
 }
+fn sql_migrate(db: &TestDb) {
+    adopts_then_applies_on_top(db, Layout::SqlMigrate);
+}
+fn liquibase(db: &TestDb) {
+    adopts_then_applies_on_top(db, Layout::Liquibase);
+}
 
 fn prisma(db: &TestDb) {
     adopts_then_applies_on_top(db, Layout::Prisma);
@@ -414,6 +420,8 @@ cairn_tests::on_every_backend!(
     tern,
     failed_prisma_row_is_refused_until_rolled_back,
     atlas_hash_and_partial_revisions,
+    sql_migrate,
+    liquibase,
     dirty_golang_migrate_is_refused,
     failed_sqlx_row_is_refused,
     a_changed_file_and_a_stray_row_are_reported,

@@ -199,8 +199,13 @@ fn introspect(db: &TestDb) -> cairn::schema::Schema {
 /// the tool would send it; false when the client is not installed.
 fn apply_natively(fixture: &Fixture, db: &TestDb, what: &str) -> bool {
     let dir = fixture_dir(fixture);
+    let mut previous = None;
     for step in fixture.steps {
         let file = step.up_file(db.kind);
+        // Liquibase: one file holds several changesets, each a step; the file runs once.
+        if previous.replace(file) == Some(file) {
+            continue;
+        }
         let text = std::fs::read_to_string(dir.join(file)).unwrap();
         let sql = native_up_sql(fixture.layout, db.kind, &text);
         if !cairn_tests::native::apply(db, &sql, &format!("{what}: {file}")) {
@@ -234,6 +239,16 @@ fn native_up_sql(layout: Layout, kind: Kind, text: &str) -> String {
         }
         Layout::Goose => goose_annotation,
         Layout::Dbmate => dbmate_marker,
+        Layout::SqlMigrate => sql_migrate_marker,
+        // Liquibase strips comments before sending SQL; MySQL would not read `--changeset`
+        // (no blank after `--`) as one.
+        Layout::Liquibase => {
+            return text
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("--"))
+                .map(|l| format!("{l}\n"))
+                .collect();
+        }
         _ => return text.to_string(),
     };
     let mut out = String::new();
@@ -258,6 +273,12 @@ fn native_up_sql(layout: Layout, kind: Kind, text: &str) -> String {
         }
     }
     out
+}
+
+/// A sql-migrate `-- +migrate Up|Down|StatementBegin|StatementEnd` line, lower-cased.
+fn sql_migrate_marker(line: &str) -> Option<String> {
+    let rest = line.trim().strip_prefix("-- +migrate ")?;
+    Some(rest.split_whitespace().next()?.to_ascii_lowercase())
 }
 
 /// A goose annotation as goose's `extractAnnotation` reads it (`--+goose Up`, `-- +goose
@@ -400,6 +421,18 @@ fn json_docs(db: &TestDb) {
     run(&expected::JSON_DOCS, db);
 }
 
+fn sql_migrate(db: &TestDb) {
+    run(&expected::SQL_MIGRATE, db);
+}
+
+fn liquibase(db: &TestDb) {
+    run(&expected::LIQUIBASE, db);
+}
+
+fn sqitch(db: &TestDb) {
+    run(&expected::SQITCH, db);
+}
+
 cairn_tests::on_every_backend!(
     diesel,
     sqlx,
@@ -417,6 +450,9 @@ cairn_tests::on_every_backend!(
     atlas,
     tern,
     json_docs,
+    sql_migrate,
+    liquibase,
+    sqitch,
 );
 
 /// The fixtures are made so that order matters: where the tool's order differs from file name
@@ -433,6 +469,8 @@ fn name_order_breaks_the_fixtures() {
         &expected::GOOSE,
         &expected::TERN,
         &expected::JSON_DOCS,
+        &expected::SQL_MIGRATE,
+        &expected::SQITCH,
     ] {
         let in_order = TestDb::new(Kind::Sqlite).unwrap();
         assert!(apply_natively(fixture, &in_order, fixture.dir));

@@ -101,6 +101,13 @@ pub fn read(backend: &mut dyn Backend, tool: Layout, table: &str) -> Result<Vec<
     };
     let sql = match tool {
         Layout::Diesel | Layout::Dbmate | Layout::Pop => format!("SELECT version FROM {table}"),
+        // sql-migrate's `gorp_migrations (id, applied_at)`: the id is the file name.
+        Layout::SqlMigrate => format!("SELECT id FROM {table}"),
+        // Unquoted column names: upper case on MySQL (Liquibase's DDL), lower case on
+        // PostgreSQL, either on SQLite; all three match them without regard to case.
+        Layout::Liquibase => format!(
+            "SELECT id, author, filename, exectype FROM {table} ORDER BY orderexecuted, dateexecuted"
+        ),
         Layout::Sqlx => {
             format!("SELECT version, description, success, {hex} FROM {table} ORDER BY version")
         }
@@ -122,6 +129,11 @@ pub fn read(backend: &mut dyn Backend, tool: Layout, table: &str) -> Result<Vec<
         Layout::Cairn | Layout::JsonDocs => {
             return Err(Error::Plan(
                 "cairn is not another tool: there is nothing to adopt from it".into(),
+            ));
+        }
+        Layout::Sqitch => {
+            return Err(Error::Plan(
+                "adopting Sqitch's registry (sqitch.changes, in its own schema, database or file) is not supported yet: use `migrate stamp` for the deployed changes".into(),
             ));
         }
     };

@@ -108,7 +108,7 @@ fn choose(
     if let Some(tool) = from {
         let spec = table_of(tool).ok_or_else(|| {
             Error::Plan(format!(
-                "`{tool}` is not another tool: adopt reads diesel, sqlx, flyway, refinery, golang-migrate, goose, dbmate, pop, prisma, atlas or tern history"
+                "`{tool}` has no history adopt can read: adopt reads diesel, sqlx, flyway, refinery, golang-migrate, goose, dbmate, pop, prisma, atlas, tern, sql-migrate or liquibase history (Sqitch's registry lives outside the migrated schema; use `migrate stamp`)"
             ))
         })?;
         let name = table.unwrap_or(spec.table);

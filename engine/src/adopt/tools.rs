@@ -57,7 +57,7 @@ pub struct ToolTable {
 }
 
 /// Every tool's history table, in the order `adopt` prefers them.
-pub const TOOL_TABLES: [ToolTable; 11] = [
+pub const TOOL_TABLES: [ToolTable; 13] = [
     ToolTable {
         tool: Layout::Diesel,
         table: "__diesel_schema_migrations",
@@ -113,6 +113,16 @@ pub const TOOL_TABLES: [ToolTable; 11] = [
         tool: Layout::Tern,
         table: "schema_version",
         marker: Some(("installed_rank", false)),
+    },
+    ToolTable {
+        tool: Layout::SqlMigrate,
+        table: "gorp_migrations",
+        marker: None,
+    },
+    ToolTable {
+        tool: Layout::Liquibase,
+        table: "databasechangelog",
+        marker: None,
     },
 ];
 
@@ -170,6 +180,25 @@ pub fn parse(tool: Layout, rows: &Rows) -> std::result::Result<Vec<ForeignRow>, 
                 checksum: None,
                 applied: cell(1).as_deref().is_some_and(truthy),
             },
+            // Liquibase: id, author, filename, exectype. A changeset is known by all three; the
+            // folder part of FILENAME depends on how Liquibase was started, so only the file
+            // name takes part in the key.
+            Layout::Liquibase => ForeignRow {
+                version: super::versions::liquibase_key(
+                    &version,
+                    &cell(1).unwrap_or_default(),
+                    &cell(2).unwrap_or_default(),
+                ),
+                name: cell(2),
+                checksum: None,
+                applied: cell(3).is_some_and(|t| {
+                    matches!(
+                        t.trim().to_ascii_uppercase().as_str(),
+                        "EXECUTED" | "MARK_RAN" | "RERAN"
+                    )
+                }),
+                kind: RowKind::Migration,
+            },
             // A row is applied when it finished and was not rolled back; a rolled-back row
             // (a failed attempt `migrate resolve --rolled-back` cleared) stands for nothing
             // (prisma-engines `apply_migrations`).
@@ -208,15 +237,19 @@ pub fn parse(tool: Layout, rows: &Rows) -> std::result::Result<Vec<ForeignRow>, 
                 applied: true,
                 kind: RowKind::Current { dirty: false },
             },
-            Layout::Diesel | Layout::Dbmate | Layout::Pop | Layout::Cairn | Layout::JsonDocs => {
-                ForeignRow {
-                    version,
-                    name: None,
-                    checksum: None,
-                    applied: true,
-                    kind: RowKind::Migration,
-                }
-            }
+            Layout::Diesel
+            | Layout::Dbmate
+            | Layout::Pop
+            | Layout::SqlMigrate
+            | Layout::Sqitch
+            | Layout::Cairn
+            | Layout::JsonDocs => ForeignRow {
+                version,
+                name: None,
+                checksum: None,
+                applied: true,
+                kind: RowKind::Migration,
+            },
         });
     }
     Ok(out)
@@ -260,10 +293,11 @@ mod tests {
 
     #[test]
     fn every_tool_has_one_table_and_shared_names_are_told_apart_by_a_column() {
-        // The JSON documents' module keeps no table Cairn knows of.
+        // The JSON documents' module keeps no table Cairn knows of; Sqitch keeps its registry
+        // in another schema or database (or file): neither is adopted.
         let others = Layout::ALL
             .into_iter()
-            .filter(|l| !matches!(l, Layout::Cairn | Layout::JsonDocs));
+            .filter(|l| !matches!(l, Layout::Cairn | Layout::JsonDocs | Layout::Sqitch));
         for tool in others {
             assert!(table_of(tool).is_some(), "{tool}");
         }

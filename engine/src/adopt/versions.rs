@@ -48,7 +48,23 @@ pub fn file_key(tool: Layout, m: &Migration) -> Option<String> {
         Layout::Dbmate | Layout::Pop | Layout::Atlas | Layout::Cairn | Layout::JsonDocs => {
             version.to_string()
         }
+        // sql-migrate stores the whole file name (`Migration.Id` in migrate.go).
+        Layout::SqlMigrate => m.file.file_name()?.to_str()?.to_string(),
+        // Sqitch's registry is not adopted (it lives outside the migrated schema).
+        Layout::Sqitch => return None,
+        // Liquibase: the id `<file>::<id>::<author>` (the author has no `:`).
+        Layout::Liquibase => {
+            let (rest, author) = m.id.rsplit_once("::")?;
+            let (file, id) = rest.split_once("::")?;
+            liquibase_key(id, author, file)
+        }
     })
+}
+
+/// The key of a Liquibase changeset: id, author and the last part of the changelog path.
+pub fn liquibase_key(id: &str, author: &str, file: &str) -> String {
+    let file = file.rsplit(['/', '\\']).next().unwrap_or(file);
+    format!("{id}::{author}::{file}")
 }
 
 /// The key of a stored version, comparable with [`file_key`].
@@ -65,7 +81,10 @@ pub fn row_key(tool: Layout, stored: &str) -> String {
         | Layout::Cairn
         | Layout::Prisma
         | Layout::Atlas
-        | Layout::JsonDocs => stored.to_string(),
+        | Layout::JsonDocs
+        | Layout::SqlMigrate
+        | Layout::Liquibase
+        | Layout::Sqitch => stored.to_string(),
     }
 }
 

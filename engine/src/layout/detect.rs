@@ -149,10 +149,18 @@ fn classify(path: &Path, top: bool) -> Option<Layout> {
     if name.ends_with(".rs") && name.starts_with('V') && name.contains("__") {
         return Some(Layout::Refinery);
     }
+    if name == super::sqitch::PLAN && top {
+        return Some(Layout::Sqitch);
+    }
     if name.ends_with(".fizz") {
         return Some(Layout::Pop);
     }
     let stem = name.strip_suffix(".sql")?;
+    // Liquibase reads changelogs in sub-folders too (`includeAll`), whatever their names.
+    let text = fs::read_to_string(path).unwrap_or_default();
+    if super::liquibase_parse::is_formatted(&text) {
+        return Some(Layout::Liquibase);
+    }
     if let Some((prefix, version)) = stem
         .split_once("__")
         .and_then(|(head, _)| Some((head.get(..1)?, head.get(1..)?)))
@@ -173,11 +181,14 @@ fn classify(path: &Path, top: bool) -> Option<Layout> {
     if !top {
         return None;
     }
-    let text = fs::read_to_string(path).unwrap_or_default();
     let has_line = |pred: &dyn Fn(&str) -> bool| text.lines().any(|l| pred(l.trim()));
     // goose's own test for an annotation (`--+goose Up` is one too).
     if has_line(&|l| l.starts_with("--") && l.contains("+goose")) {
         return Some(Layout::Goose);
+    }
+    // sql-migrate matches its annotation at the very start of a line, unlike goose's.
+    if text.lines().any(|l| l.starts_with("-- +migrate ")) {
+        return Some(Layout::SqlMigrate);
     }
     if has_line(&|l| {
         l.strip_prefix("--")
@@ -254,6 +265,9 @@ fn evidence(layout: Layout, paths: &[PathBuf]) -> String {
         Layout::Atlas => "files <version>_<name>.sql with atlas.sum",
         Layout::Tern => "files <n>_<name>.sql with `---- create above / drop below ----`",
         Layout::JsonDocs => "JSON documents with `sql` and `rollback_sql`",
+        Layout::SqlMigrate => "files with `-- +migrate Up` annotations",
+        Layout::Liquibase => "files starting with `--liquibase formatted sql`",
+        Layout::Sqitch => "files sqitch.plan (a Sqitch project)",
     };
     let what = if n == 1 {
         what.replacen("files", "file", 1)

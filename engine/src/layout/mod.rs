@@ -23,8 +23,13 @@ mod goose;
 mod ignored;
 mod import;
 mod json_docs;
+mod liquibase;
+mod liquibase_parse;
 mod pop;
 mod prisma;
+mod sqitch;
+mod sqitch_plan;
+mod sql_migrate;
 mod tern;
 mod transactions;
 mod updown;
@@ -98,6 +103,9 @@ fn entries(root: &Path, layout: Layout) -> Result<Vec<entry::Entry>, LoadErrors>
         Layout::Atlas => atlas::scan(root),
         Layout::Tern => tern::scan(root),
         Layout::JsonDocs => json_docs::scan(root),
+        Layout::SqlMigrate => sql_migrate::scan(root),
+        Layout::Liquibase => liquibase::scan(root),
+        Layout::Sqitch => sqitch::scan(root),
     };
     // diesel runs folders of one version too (see `diesel::scan`); every other tool refuses.
     let shared_versions = layout == Layout::Diesel;
@@ -141,11 +149,17 @@ pub enum Layout {
     /// One JSON document per migration (`id`, `sql`, `rollback_sql`, `dependencies`,
     /// `checksum`...), as a Python database-management module writes them.
     JsonDocs,
+    /// sql-migrate: `-- +migrate Up` / `-- +migrate Down` sections, ordered by number prefix.
+    SqlMigrate,
+    /// Liquibase formatted SQL: `--changeset author:id` blocks in `.sql` files.
+    Liquibase,
+    /// Sqitch: `sqitch.plan` with `deploy/`, `revert/`, `verify/` scripts.
+    Sqitch,
 }
 
 impl Layout {
     /// Every layout, Cairn's first.
-    pub const ALL: [Layout; 13] = [
+    pub const ALL: [Layout; 16] = [
         Layout::Cairn,
         Layout::Diesel,
         Layout::Sqlx,
@@ -159,6 +173,9 @@ impl Layout {
         Layout::Atlas,
         Layout::Tern,
         Layout::JsonDocs,
+        Layout::SqlMigrate,
+        Layout::Liquibase,
+        Layout::Sqitch,
     ];
 
     /// The name used on the command line and in `cairn.toml`.
@@ -177,6 +194,9 @@ impl Layout {
             Layout::Atlas => "atlas",
             Layout::Tern => "tern",
             Layout::JsonDocs => "json-docs",
+            Layout::SqlMigrate => "sql-migrate",
+            Layout::Liquibase => "liquibase",
+            Layout::Sqitch => "sqitch",
         }
     }
 }
@@ -209,7 +229,7 @@ impl fmt::Display for Layout {
 /// A layout name that is not one of [`Layout::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown layout `{0}`: expected one of cairn, diesel, sqlx, flyway, refinery, golang-migrate, goose, dbmate, pop, prisma, atlas, tern, json-docs"
+    "unknown layout `{0}`: expected one of cairn, diesel, sqlx, flyway, refinery, golang-migrate, goose, dbmate, pop, prisma, atlas, tern, json-docs, sql-migrate, liquibase, sqitch"
 )]
 pub struct UnknownLayout(pub String);
 

@@ -522,3 +522,60 @@ fn prisma_atlas_tern_and_json_documents_are_detected_with_evidence() {
         assert_eq!(layout.name(), name);
     }
 }
+
+#[test]
+fn sql_migrate_orders_by_number_then_name_and_is_told_apart_from_goose() {
+    let dir = folder(&[
+        ("init.sql", "-- +migrate Up\nSELECT 'last';\n"),
+        ("10_c.sql", "-- +migrate Up\nSELECT 10;\n"),
+        ("2_b.sql", "-- +migrate Up notransaction\nSELECT 2;\n"),
+        (
+            "2-a.sql",
+            "-- +migrate Up\nSELECT 2;\n-- +migrate Down\nSELECT -2;\n",
+        ),
+        ("notes.txt", "not a migration"),
+    ]);
+    let set = loaded(dir.path(), Layout::SqlMigrate);
+    assert_eq!(ids(&set), ["2-a", "2_b", "10_c", "init"]);
+    assert!(!set.get("2_b").unwrap().transaction);
+    let foreign = set.get("2-a").unwrap().foreign.clone().unwrap();
+    assert_eq!(
+        (foreign.version.as_str(), foreign.name.as_str()),
+        ("2", "a")
+    );
+    assert_eq!(set.get("10_c").unwrap().depends_on, ["2_b"]);
+
+    let goose = folder(&[("1_a.sql", "-- +goose Up\n-- +migrate Up\nSELECT 1;\n")]);
+    assert_eq!(detect(goose.path()).unwrap(), Layout::Goose);
+    let mixed = folder(&[
+        ("1_a.sql", "-- +migrate Up\nSELECT 1;\n"),
+        ("2_b.sql", "-- migrate:up\nSELECT 1;\n"),
+    ]);
+    let e = detect(mixed.path()).unwrap_err().to_string();
+    assert!(e.contains("sql-migrate") && e.contains("dbmate"), "{e}");
+}
+
+#[test]
+fn sql_migrate_problems_name_the_file_and_line() {
+    let dir = folder(&[
+        (
+            "99999999999999999999_big.sql",
+            "-- +migrate Up\nSELECT 1;\n",
+        ),
+        ("1_a.sql", "-- +migrate Up\nSELECT 1\n"),
+    ]);
+    let e = load(dir.path(), Layout::SqlMigrate, Dialect::Sqlite).unwrap_err();
+    let mut got: Vec<(String, u32)> =
+        e.0.iter()
+            .map(|p| (crate::layout::files::name(&p.file).to_string(), p.line))
+            .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("1_a.sql".to_string(), 2),
+            ("99999999999999999999_big.sql".to_string(), 0)
+        ]
+    );
+    assert!(e.to_string().contains("int64"), "{e}");
+}

@@ -174,7 +174,31 @@ version VARCHAR (14) NOT NULL
 ) ENGINE=InnoDB;
 CREATE UNIQUE INDEX schema_migration_version_idx ON schema_migration (version);"
         }
-        (Layout::Cairn | Layout::JsonDocs, _) => unreachable!("no foreign history table"),
+        // go-gorp/gorp `TableMap.SqlForCreate` for sql-migrate's `MigrationRecord` (id string
+        // key, applied_at time.Time), per dialect's `ToSqlType`, `QuoteField` and table suffix.
+        (Layout::SqlMigrate, Kind::Sqlite) => {
+            r#"create table if not exists "gorp_migrations" ("id" varchar(255) not null primary key, "applied_at" datetime) ;"#
+        }
+        (Layout::SqlMigrate, Kind::Postgres) => {
+            r#"create table if not exists "gorp_migrations" ("id" text not null primary key, "applied_at" timestamp with time zone) ;"#
+        }
+        (Layout::SqlMigrate, Kind::Mysql) => {
+            "create table if not exists `gorp_migrations` (`id` varchar(255) not null primary key, `applied_at` datetime)  engine=InnoDB charset=UTF8;"
+        }
+        // liquibase/liquibase CreateDatabaseChangeLogTableGenerator.getCreateTableStatement
+        // (unquoted upper-case names, no key), with each dialect's datetime type.
+        (Layout::Liquibase, Kind::Postgres) => {
+            "CREATE TABLE DATABASECHANGELOG (ID VARCHAR(255) NOT NULL, AUTHOR VARCHAR(255) NOT NULL, FILENAME VARCHAR(255) NOT NULL, DATEEXECUTED TIMESTAMP WITHOUT TIME ZONE NOT NULL, ORDEREXECUTED INTEGER NOT NULL, EXECTYPE VARCHAR(10) NOT NULL, MD5SUM VARCHAR(35), DESCRIPTION VARCHAR(255), COMMENTS VARCHAR(255), TAG VARCHAR(255), LIQUIBASE VARCHAR(20), CONTEXTS VARCHAR(255), LABELS VARCHAR(255), DEPLOYMENT_ID VARCHAR(10))"
+        }
+        (Layout::Liquibase, Kind::Mysql) => {
+            "CREATE TABLE DATABASECHANGELOG (ID VARCHAR(255) NOT NULL, AUTHOR VARCHAR(255) NOT NULL, FILENAME VARCHAR(255) NOT NULL, DATEEXECUTED datetime NOT NULL, ORDEREXECUTED INT NOT NULL, EXECTYPE VARCHAR(10) NOT NULL, MD5SUM VARCHAR(35) NULL, `DESCRIPTION` VARCHAR(255) NULL, COMMENTS VARCHAR(255) NULL, TAG VARCHAR(255) NULL, LIQUIBASE VARCHAR(20) NULL, CONTEXTS VARCHAR(255) NULL, LABELS VARCHAR(255) NULL, DEPLOYMENT_ID VARCHAR(10) NULL)"
+        }
+        (Layout::Liquibase, Kind::Sqlite) => {
+            "CREATE TABLE DATABASECHANGELOG (ID VARCHAR(255) NOT NULL, AUTHOR VARCHAR(255) NOT NULL, FILENAME VARCHAR(255) NOT NULL, DATEEXECUTED TEXT NOT NULL, ORDEREXECUTED INTEGER NOT NULL, EXECTYPE VARCHAR(10) NOT NULL, MD5SUM VARCHAR(35), DESCRIPTION VARCHAR(255), COMMENTS VARCHAR(255), TAG VARCHAR(255), LIQUIBASE VARCHAR(20), CONTEXTS VARCHAR(255), LABELS VARCHAR(255), DEPLOYMENT_ID VARCHAR(10))"
+        }
+        (Layout::Cairn | Layout::JsonDocs | Layout::Sqitch, _) => {
+            unreachable!("no foreign history table")
+        }
         // prisma/prisma-engines sql-schema-connector flavour/postgres.rs
         // (`create_migrations_table`).
         (Layout::Prisma, Kind::Postgres) => {
@@ -270,7 +294,7 @@ pub fn rows(tool: Layout, kind: Kind) -> String {
         Layout::Goose => "INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, TRUE), (1, TRUE), (2, TRUE)".into(),
         Layout::Dbmate => "INSERT INTO schema_migrations (version) VALUES ('20190101000000'), ('20190102000000')".into(),
         Layout::Pop => "INSERT INTO schema_migration (version) VALUES ('20190101000000'), ('20190102000000')".into(),
-        Layout::Cairn | Layout::JsonDocs => unreachable!("no foreign history table"),
+        Layout::Cairn | Layout::JsonDocs | Layout::Sqitch => unreachable!("no foreign history table"),
         Layout::Prisma => format!(
             "INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count) VALUES \
              ('3a55cba8-6288-46c2-9e2a-2d127b060141', '{}', '2019-01-01 00:00:01', '20190101000000_create_items', NULL, NULL, '2019-01-01 00:00:00', 1), \
@@ -284,6 +308,12 @@ pub fn rows(tool: Layout, kind: Kind) -> String {
             ATLAS_HASHES[0], ATLAS_HASHES[1]
         ),
         Layout::Tern => "UPDATE schema_version SET version = 2".into(),
+        // sql-migrate records the whole file name as the id.
+        Layout::SqlMigrate => "INSERT INTO gorp_migrations (id, applied_at) VALUES ('1_create_items.sql', CURRENT_TIMESTAMP), ('02_seed_items.sql', CURRENT_TIMESTAMP)".into(),
+        // FILENAME as Liquibase stores it: the path it was given, here with a folder in front.
+        Layout::Liquibase => "INSERT INTO DATABASECHANGELOG (ID, AUTHOR, FILENAME, DATEEXECUTED, ORDEREXECUTED, EXECTYPE, MD5SUM, DESCRIPTION, LIQUIBASE, DEPLOYMENT_ID) VALUES \
+             ('create-items', 'dev', 'db/changelog/001_items.sql', CURRENT_TIMESTAMP, 1, 'EXECUTED', '9:0b1f7a2cf3f49ed2b6a6b3c0de3e27aa', 'sql', '4.29.0', '1234567890'), \
+             ('seed-items', 'dev', 'db/changelog/001_items.sql', CURRENT_TIMESTAMP, 2, 'EXECUTED', '9:5d3c3fbb0c3bd6a4f6a7b6b9d9a1e2f3', 'sql', '4.29.0', '1234567890')".into(),
     }
 }
 
@@ -305,12 +335,20 @@ pub fn new_migration(tool: Layout) -> (&'static str, &'static str) {
             "-- migrate:up\nCREATE TABLE notes (body VARCHAR(50));\n\n-- migrate:down\nDROP TABLE notes;\n",
         ),
         Layout::Pop => ("20190103000000_add_notes.up.sql", SQL),
-        Layout::Cairn | Layout::JsonDocs => unreachable!("not another tool"),
+        Layout::Cairn | Layout::JsonDocs | Layout::Sqitch => unreachable!("not another tool"),
         Layout::Prisma => ("20190103000000_add_notes/migration.sql", SQL),
         Layout::Atlas => ("20190103000000_add_notes.sql", SQL),
         Layout::Tern => (
             "003_add_notes.sql",
             "CREATE TABLE notes (body VARCHAR(50));\n---- create above / drop below ----\nDROP TABLE notes;\n",
+        ),
+        Layout::SqlMigrate => (
+            "3_add_notes.sql",
+            "-- +migrate Up\nCREATE TABLE notes (body VARCHAR(50));\n\n-- +migrate Down\nDROP TABLE notes;\n",
+        ),
+        Layout::Liquibase => (
+            "002_notes.sql",
+            "--liquibase formatted sql\n\n--changeset dev:notes\nCREATE TABLE notes (body VARCHAR(50));\n--rollback DROP TABLE notes;\n",
         ),
     }
 }

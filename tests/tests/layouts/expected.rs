@@ -430,3 +430,59 @@ pub const JSON_DOCS_GRAPH: &[(&str, &[&str])] = &[
     ("seed", &["members"]),
     ("roster", &["seed", "members"]),
 ];
+
+/// sql-migrate: a Down section before the Up one, version 2 twice (`2-` before `2_`, by file
+/// name), `10` after `2`, `notransaction` with a `StatementBegin` block around a string holding
+/// `;` at a line end, and a file without a number, which runs last.
+pub const SQL_MIGRATE: Fixture = Fixture {
+    dir: "sql-migrate",
+    layout: Layout::SqlMigrate,
+    reversible: true,
+    steps: &[
+        tx("1", "create_customers", "1_create_customers.sql"),
+        tx("2", "create_orders", "2-create_orders.sql"),
+        tx("2", "add_order_note", "2_add_order_note.sql"),
+        no_tx("10", "seed", "10_seed.sql"),
+        tx("customer_totals", "customer_totals", "customer_totals.sql"),
+    ],
+};
+
+/// Liquibase formatted SQL: two changesets in one file (file order), files in `includeAll`
+/// order (`002-pets.sql` before `002/seed.sql`: paths compare as strings), `runInTransaction:
+/// false`, `splitStatements:false`, single-line, multi-line and `not required` rollbacks, and
+/// one changeset id in two files whose `dbms` lists pick one per backend. Version: the
+/// changeset id; name: its author.
+pub const LIQUIBASE: Fixture = Fixture {
+    dir: "liquibase",
+    layout: Layout::Liquibase,
+    reversible: true,
+    steps: &[
+        tx("create-people", "alice", "001_people.sql"),
+        tx("add-email", "alice", "001_people.sql"),
+        tx("1", "bob", "002-pets.sql"),
+        no_tx("1", "bob", "002/seed.sql"),
+        tx("2", "bob", "002/seed.sql"),
+        tx("owners-view", "carol", "003_view.sql"),
+        Step {
+            up_on: &[(Kind::Mysql, "004_email_index_plain.sql")],
+            ..tx("email-index", "carol", "004_email_index_expr.sql")
+        },
+    ],
+};
+
+/// Sqitch: plan order (not file name order), scripts with their own `BEGIN;`/`COMMIT;` (run
+/// outside Cairn's transaction), a change reworked after tag `@v1.0` whose first version is
+/// `deploy/animals@v1.0.sql`, a conflict (noted, not checked), verify scripts (noted, not run).
+/// Version: the Cairn id (`animals~2` for the reworked change); name: the change name.
+pub const SQITCH: Fixture = Fixture {
+    dir: "sqitch",
+    layout: Layout::Sqitch,
+    reversible: true,
+    steps: &[
+        no_tx("keepers", "keepers", "deploy/keepers.sql"),
+        tx("animals", "animals", "deploy/animals@v1.0.sql"),
+        tx("feedings", "feedings", "deploy/feedings.sql"),
+        no_tx("animals~2", "animals", "deploy/animals.sql"),
+        no_tx("seed", "seed", "deploy/seed.sql"),
+    ],
+};

@@ -116,6 +116,16 @@ fn write(dir: &Path, layout: Layout, scripts: &[String]) -> Result<()> {
                 format!("{version}_{name}.sql"),
                 format!("-- migrate:up\n{up}\n-- migrate:down\n{down}"),
             )),
+            Layout::Liquibase => files.push((
+                format!("{version}_{name}.sql"),
+                format!(
+                    "--liquibase formatted sql\n\n--changeset bench:{i}\n{up}\n--rollback {down}"
+                ),
+            )),
+            Layout::SqlMigrate => files.push((
+                format!("{version}_{name}.sql"),
+                format!("-- +migrate Up\n{up}\n-- +migrate Down\n{down}"),
+            )),
             Layout::Flyway | Layout::Refinery => {
                 files.push((format!("V{}__{name}.sql", i + 1), up.clone()));
             }
@@ -151,6 +161,7 @@ fn write(dir: &Path, layout: Layout, scripts: &[String]) -> Result<()> {
                 files.push((format!("{version}_{name}.json"), doc.to_string()));
             }
             Layout::Cairn => anyhow::bail!("the Cairn layout is the usual benchmark"),
+            Layout::Sqitch => anyhow::bail!("the Sqitch layout needs a plan file: not benchmarked"),
         }
         for (file, text) in files {
             let path = dir.join(file);
