@@ -203,8 +203,10 @@ impl Layout {
 
 impl Layout {
     /// Whether the tool's SQLite driver enforces foreign keys while migrating. diesel and
-    /// sqlx turn them on, as Cairn does; popx turns them off, and golang-migrate, goose,
-    /// dbmate, Flyway and refinery keep SQLite's default, off. A table rebuild written for a
+    /// sqlx turn them on, as Cairn does (Prisma, Atlas and the JSON documents are taken to as
+    /// well); popx turns them off, and golang-migrate, goose, dbmate, sql-migrate (Go
+    /// drivers), Flyway and Liquibase (JDBC), refinery and Sqitch (the `sqlite3` client) keep
+    /// SQLite's default, off. A table rebuild written for a
     /// tool that runs with them off (copy, `DROP TABLE`, rename) would, with them on, cascade
     /// the drop into child tables or fail with "foreign key mismatch".
     pub fn sqlite_foreign_keys(self) -> bool {
@@ -216,6 +218,9 @@ impl Layout {
                 | Layout::Dbmate
                 | Layout::Flyway
                 | Layout::Refinery
+                | Layout::SqlMigrate
+                | Layout::Liquibase
+                | Layout::Sqitch
         )
     }
 }
