@@ -1,5 +1,5 @@
 //! Migration folders written for other tools (diesel, sqlx, Flyway, refinery, golang-migrate,
-//! goose, dbmate, pop), read as they are.
+//! goose, dbmate, pop, sql-migrate, Liquibase formatted SQL, Sqitch), read as they are.
 //!
 //! Each tool's reader (`diesel`, `updown` for sqlx and golang-migrate, `flyway` for Flyway and
 //! refinery, `goose`, `dbmate`, `pop`) turns the folder into entries; `entry` sorts them by
