@@ -52,7 +52,7 @@ pub struct Global {
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// How --dir is laid out: auto (detect, and say what was found), cairn, diesel, sqlx,
-    /// flyway, refinery, golang-migrate, goose, dbmate, pop.
+    /// flyway, refinery, golang-migrate, goose, dbmate, pop, sql-migrate, liquibase, sqitch.
     #[arg(long, default_value = "auto", global = true, value_name = "LAYOUT")]
     pub layout: LayoutChoice,
 }

@@ -34,6 +34,11 @@ pub fn run(ctx: &Context, from: LayoutChoice, dir: &Path, to: &Path, out: Out) -
     fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
     for f in &files {
         let path = to.join(&f.file_name);
+        // Ids with `/` (Liquibase changelogs in sub-folders) become files in sub-folders.
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
         fs::write(&path, &f.yaml).with_context(|| format!("cannot write {}", path.display()))?;
     }
     let notes: Vec<&String> = files.iter().flat_map(|f| &f.notes).collect();

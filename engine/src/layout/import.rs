@@ -87,13 +87,13 @@ fn file(entry: &Entry, layout: Layout, previous: Option<&str>) -> ImportedFile {
     }
     if entry.variants.iter().any(|v| !v.up.blocks.is_empty()) {
         notes.push(format!(
-            "{}: goose StatementBegin/StatementEnd blocks are kept as comments; Cairn's dialect-aware splitter decides where statements end",
+            "{}: statements the tool keeps whole (goose or sql-migrate StatementBegin/StatementEnd, Liquibase splitStatements:false or endDelimiter) are not marked in Cairn files; Cairn's dialect-aware splitter decides where statements end",
             source.display()
         ));
     }
     if generic.is_none() && !entry.variants.is_empty() {
         notes.push(format!(
-            "{}: only dialect-specific files; on other dialects pop skips this migration, Cairn reports that it has no SQL there",
+            "{}: SQL for some dialects only (pop dialect files, Liquibase dbms); on other dialects the tool skips this migration, Cairn reports that it has no SQL there",
             source.display()
         ));
     }

@@ -1,6 +1,6 @@
 //! Migration folders written for other tools (diesel, sqlx, Flyway, refinery, golang-migrate,
-//! goose, dbmate, pop, Prisma, Atlas, tern, and a Python module's JSON documents), read as they
-//! are.
+//! goose, dbmate, pop, Prisma, Atlas, tern, sql-migrate, Liquibase formatted SQL, Sqitch, and a
+//! Python module's JSON documents), read as they are.
 //!
 //! Each tool's reader (`diesel`, `updown` for sqlx and golang-migrate, `flyway` for Flyway and
 //! refinery, `goose`, `dbmate`, `pop`) turns the folder into entries; `entry` sorts them by

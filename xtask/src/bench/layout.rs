@@ -161,7 +161,12 @@ fn write(dir: &Path, layout: Layout, scripts: &[String]) -> Result<()> {
                 files.push((format!("{version}_{name}.json"), doc.to_string()));
             }
             Layout::Cairn => anyhow::bail!("the Cairn layout is the usual benchmark"),
-            Layout::Sqitch => anyhow::bail!("the Sqitch layout needs a plan file: not benchmarked"),
+            Layout::Sqitch => {
+                fs::create_dir_all(dir.join("deploy"))?;
+                fs::create_dir_all(dir.join("revert"))?;
+                files.push((format!("deploy/{name}.sql"), up.clone()));
+                files.push((format!("revert/{name}.sql"), down));
+            }
         }
         for (file, text) in files {
             let path = dir.join(file);
@@ -182,6 +187,15 @@ fn write(dir: &Path, layout: Layout, scripts: &[String]) -> Result<()> {
             .map(|(n, b)| (n.as_str(), b.as_slice()))
             .collect();
         fs::write(dir.join("atlas.sum"), cairn::layout::atlas_sum(&files))?;
+    }
+    if layout == Layout::Sqitch {
+        let mut plan = String::from("%syntax-version=1.0.0\n%project=bench\n\n");
+        for i in 0..scripts.len() {
+            plan.push_str(&format!(
+                "create_t{i} 2024-01-01T00:00:00Z Bench <bench@example.com>\n"
+            ));
+        }
+        fs::write(dir.join("sqitch.plan"), plan)?;
     }
     Ok(())
 }

@@ -76,7 +76,7 @@ pub enum Migrate {
         json: bool,
     },
     /// Adopt a database another tool migrated (diesel, sqlx, flyway, refinery, golang-migrate,
-    /// goose, dbmate, pop): read its history table, match the rows to the migrations (checking
+    /// goose, dbmate, pop, sql-migrate, liquibase): read its history table, match the rows to the migrations (checking
     /// checksums where the tool stored them), record the matches as applied without running
     /// SQL; exit 1 when anything did not match or was refused.
     Adopt {
