@@ -193,7 +193,15 @@ mod tests {
         keys.sort_unstable();
         assert_eq!(
             keys,
-            ["down_line", "down_ms", "failure", "file", "id", "result", "up_ms"]
+            [
+                "down_line",
+                "down_ms",
+                "failure",
+                "file",
+                "id",
+                "result",
+                "up_ms"
+            ]
         );
         assert_eq!(v["result"], "down_failed");
         assert_eq!(v["failure"]["line"], 5);
