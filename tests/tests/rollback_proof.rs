@@ -89,6 +89,27 @@ fn a_correct_set_passes(db: &TestDb) {
     assert_eq!(db.history_ids(), ["0001_a", "0002_b", "0003_note"]);
 }
 
+fn a_table_recreated_in_another_spelling_is_restored(db: &TestDb) {
+    // The catalog text differs (SQLite keeps the CREATE text as written), the schema does not.
+    let files = [
+        (
+            "0001_t.yaml",
+            "up: CREATE TABLE t (id INTEGER PRIMARY KEY, name VARCHAR(40) NOT NULL);\ndown: DROP TABLE t;\n",
+        ),
+        (
+            "0002_extra.yaml",
+            "depends_on: [0001_t]\nup: ALTER TABLE t ADD COLUMN extra INTEGER;\ndown: |\n  DROP TABLE t;\n  create table t (\n    id   integer primary key,\n    name varchar(40) not null\n  );\n",
+        ),
+    ];
+    let report = prove(db, &set(db, &files));
+    assert_eq!(
+        outcomes(&report),
+        [("0001_t", "restored"), ("0002_extra", "restored")],
+        "{}: {report:#?}",
+        db.kind
+    );
+}
+
 fn the_backends_own_scratch_database_is_used_and_dropped(db: &TestDb) {
     let set = set(db, CORRECT);
     let mut live = cairn_tests::registry().connect(&db.url).unwrap();
@@ -431,6 +452,7 @@ fn concurrently_inside_a_transaction_fails_on_postgres() {
 
 cairn_tests::on_every_backend!(
     a_correct_set_passes,
+    a_table_recreated_in_another_spelling_is_restored,
     the_backends_own_scratch_database_is_used_and_dropped,
     a_down_that_leaves_a_table_or_column_fails_with_the_difference,
     a_down_the_database_refuses_names_its_file_line_and_statement,

@@ -2,17 +2,18 @@
 //! apply `down`, check that the schema is the one before `up` (canonical form, as drift
 //! compares), apply `up` again and go on.
 //!
-//! Introspection is the cost that grows with the schema, so each migration is introspected
-//! twice, and that is the minimum: once after `down` (the state being judged) and once after
-//! the second `up` (the state the next migration starts from, and the "before" it is judged
-//! against). The first `up` is never introspected. Reusing an introspection taken after the
-//! first `up` as the next "before" would cost the same, and would be exact only when the
-//! second `up` rebuilds the same schema, which a `down` that leaves something behind breaks;
-//! the introspection after the second `up` always describes the database the next `up` runs
-//! on. A migration without `down` is introspected once (after `up`), and the last migration
-//! skips the introspection nobody would read.
+//! The schema is read twice per migration: after `down` (the state being judged) and after the
+//! second `up` (the state the next migration starts from, and the "before" it is judged
+//! against); the first `up` is never read. Reusing a reading taken after the first `up` as the
+//! next "before" would cost the same, but is exact only when the second `up` rebuilds the same
+//! schema, which a `down` that leaves something behind breaks; the reading after the second
+//! `up` always describes the database the next `up` runs on. A migration without `down` is read
+//! once (after `up`). What a reading costs is [`snapshot`]'s business: on SQLite the
+//! `sqlite_schema` text, introspected only when it differs; elsewhere an introspection (and the
+//! last migration skips the one nobody would compare with).
 
 mod report;
+mod snapshot;
 
 use std::path::PathBuf;
 
@@ -23,7 +24,7 @@ use crate::error::{Direction, Error, Result, StatementFailure};
 use crate::load::MigrationSet;
 use crate::model::{Migration, Script};
 use crate::run::{Options, locked, record_for, run_step};
-use crate::schema::{Schema, diff};
+use snapshot::{Snapshot, text_snapshots};
 
 /// Applies, reverts and re-applies each migration of `set`, in plan order, on `scratch` (an
 /// empty database of the set's dialect, which the caller drops afterwards), and reports every
@@ -60,7 +61,9 @@ pub fn prove_rollbacks(
         })
         .collect::<Result<_>>()?;
     locked(scratch, &options, |db| {
-        let mut before = empty_schema(db)?;
+        refuse_non_empty(db)?;
+        let text = text_snapshots(db);
+        let mut before = Snapshot::take(db, text, true)?;
         on_event(ProofEvent::Planned { total: order.len() });
         let mut report = RollbackReport {
             database: db.describe(),
@@ -72,7 +75,7 @@ pub fn prove_rollbacks(
             on_event(ProofEvent::Started { id: &m.id, index });
             let rank = i64::try_from(index + 1).unwrap_or(i64::MAX);
             let last = index + 1 == order.len();
-            let (check, next) = prove_one(db, m, &before, &options, rank, last)?;
+            let (check, next) = prove_one(db, m, &before, &options, rank, last, text)?;
             on_event(ProofEvent::Checked(&check));
             report.checks.push(check);
             match next {
@@ -90,15 +93,15 @@ pub fn prove_rollbacks(
 
 /// What follows one migration's proof.
 enum Next {
-    /// The schema the next migration starts from (empty after the last one, which is not read).
-    Continue(Schema),
+    /// The schema the next migration starts from.
+    Continue(Snapshot),
     /// Nothing later can be tested.
     Stop(Stopped),
 }
 
-/// The scratch database's schema, which must be empty: a URL given by mistake must not be
-/// migrated up and down.
-fn empty_schema(db: &mut dyn Backend) -> Result<Schema> {
+/// Refuses a scratch database that is not empty: a URL given by mistake must not be migrated
+/// up and down.
+fn refuse_non_empty(db: &mut dyn Backend) -> Result<()> {
     let schema = db.introspect()?;
     let history = db.history()?;
     if !schema.tables.is_empty() || !history.is_empty() {
@@ -109,17 +112,19 @@ fn empty_schema(db: &mut dyn Backend) -> Result<Schema> {
             history.len()
         )));
     }
-    Ok(schema)
+    Ok(())
 }
 
-/// Proves `m`'s rollback, starting from a database whose schema is `before`.
+/// Proves `m`'s rollback, starting from a database whose schema is `before`; `last` says it is
+/// the last migration, `text` that snapshots are SQLite text.
 fn prove_one(
     db: &mut dyn Backend,
     m: &Migration,
-    before: &Schema,
+    before: &Snapshot,
     options: &Options,
     rank: i64,
     last: bool,
+    text: bool,
 ) -> Result<(RollbackCheck, Next)> {
     let record = record_for(m, options, rank);
     let mut check = RollbackCheck {
@@ -140,13 +145,7 @@ fn prove_one(
             return Ok((check, next));
         }
     }
-    let after = |db: &mut dyn Backend| -> Result<Schema> {
-        if last {
-            Ok(Schema::default())
-        } else {
-            Ok(db.introspect()?)
-        }
-    };
+    let after = |db: &mut dyn Backend| Snapshot::take(db, text, !last);
     let Some(down) = &m.down else {
         return Ok((check, Next::Continue(after(db)?)));
     };
@@ -173,7 +172,7 @@ fn prove_one(
             return Ok((check, next));
         }
     }
-    let differences = diff(before, &db.introspect()?, db.dialect());
+    let differences = before.differences(db)?;
     let again = attempt(db, options, &up, &m.up, &m.file)?;
     check.outcome = match (differences.is_empty(), again) {
         (true, Ok(_)) => RollbackOutcome::Restored,
@@ -220,7 +219,7 @@ fn attempt(
 /// The end of the proof after `m`; after the last migration there is nothing left to stop.
 fn stop(m: &Migration, last: bool, reason: &str) -> Next {
     if last {
-        return Next::Continue(Schema::default());
+        return Next::Continue(Snapshot::Unread);
     }
     Next::Stop(Stopped {
         id: m.id.clone(),
