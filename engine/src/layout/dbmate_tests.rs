@@ -1,8 +1,6 @@
 //! dbmate's rules, each on a small synthetic file or folder.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::fs;
-
 use super::*;
 use crate::Dialect;
 use crate::layout::{Layout, detect, ignored, load};
@@ -11,13 +9,7 @@ fn read(text: &str) -> Result<(Variant, Vec<String>), Problem> {
     parse(Path::new("1_x.sql"), &Arc::from(text))
 }
 
-fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        fs::write(dir.path().join(name), text).unwrap();
-    }
-    dir
-}
+use crate::layout::tests::folder;
 
 const PAIR: &str = "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 0;\n";
 

@@ -1,20 +1,10 @@
 //! Liquibase folders on disk: order, ids, attributes, rollbacks and problems.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::fs;
-
 use super::*;
 use crate::layout::{Layout, detect, load};
 
-fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (rel, text) in files {
-        let path = dir.path().join(rel);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    }
-    dir
-}
+use crate::layout::tests::folder;
 
 const HEADER: &str = "--liquibase formatted sql\n\n";
 

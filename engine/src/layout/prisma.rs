@@ -121,15 +121,7 @@ mod tests {
     use super::*;
     use crate::layout::{Layout, load};
 
-    fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        for (rel, text) in files {
-            let path = dir.path().join(rel);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-        dir
-    }
+    use crate::layout::tests::folder;
 
     #[test]
     fn folders_apply_in_text_order_not_number_order() {

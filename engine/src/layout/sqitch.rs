@@ -190,20 +190,10 @@ fn change_entry(
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use std::fs;
-
     use crate::Dialect;
     use crate::layout::{Layout, detect, load};
 
-    fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        for (rel, text) in files {
-            let path = dir.path().join(rel);
-            fs::create_dir_all(path.parent().unwrap()).unwrap();
-            fs::write(path, text).unwrap();
-        }
-        dir
-    }
+    use crate::layout::tests::folder;
 
     const PLAN: &str = "%syntax-version=1.0.0\n%project=p\n\na 2024-01-01T00:00:00Z Ann <a@x>\n@v1 2024-01-02T00:00:00Z Ann <a@x>\nb [a] 2024-01-03T00:00:00Z Ann <a@x>\na [a@v1] 2024-01-04T00:00:00Z Ann <a@x> # reworked\n";
 

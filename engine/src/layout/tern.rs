@@ -188,15 +188,7 @@ mod tests {
         parse(Path::new("001_x.sql"), &Arc::from(text))
     }
 
-    fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        for (rel, text) in files {
-            let path = dir.path().join(rel);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-        dir
-    }
+    use crate::layout::tests::folder;
 
     #[test]
     fn both_sides_are_trimmed_and_located() {

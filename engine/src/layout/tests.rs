@@ -7,7 +7,8 @@ use std::path::Path;
 use super::*;
 use crate::MigrationSet;
 
-fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+/// A temporary folder holding `files` (relative path, text), sub-folders created.
+pub(crate) fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for (rel, text) in files {
         let path = dir.path().join(rel);
