@@ -181,6 +181,14 @@ fn classify(path: &Path, top: bool) -> Option<Layout> {
     if !top {
         return None;
     }
+    let pair = stem
+        .strip_suffix(".up")
+        .or_else(|| stem.strip_suffix(".down"));
+    // `<v>_<name>.up.sql` / `.down.sql` names decide by themselves (pop, sqlx, golang-migrate):
+    // a pop file ported from sql-migrate may still hold `-- +migrate Up`.
+    if let Some(layout) = pair.and_then(|base| by_pair_name(base, &text)) {
+        return Some(layout);
+    }
     let has_line = |pred: &dyn Fn(&str) -> bool| text.lines().any(|l| pred(l.trim()));
     // goose's own test for an annotation (`--+goose Up` is one too).
     if has_line(&|l| l.starts_with("--") && l.contains("+goose")) {
@@ -199,49 +207,50 @@ fn classify(path: &Path, top: bool) -> Option<Layout> {
     if text.contains(super::tern::SEPARATOR) || text.lines().any(|l| l == super::tern::DISABLE_TX) {
         return Some(Layout::Tern);
     }
-    let pair = stem
-        .strip_suffix(".up")
-        .or_else(|| stem.strip_suffix(".down"));
     match pair {
-        Some(base) => {
-            let (base, autocommit) = match base.strip_suffix(".autocommit") {
-                Some(b) => (b, true),
-                None => (base, false),
-            };
-            let (version_name, dialect) = match base.split_once('.') {
-                Some((v, d)) => (v, Some(d)),
-                None => (base, None),
-            };
-            split_version(version_name)?;
-            // Only a dialect pop knows makes a pop file: golang-migrate names may hold dots
-            // (`0002_1.7.0_schema.up.sql`).
-            let pop_dialect = dialect.is_some_and(|d| {
-                matches!(
-                    d,
-                    "postgres"
-                        | "postgresql"
-                        | "pg"
-                        | "pgx"
-                        | "mysql"
-                        | "mariadb"
-                        | "sqlite"
-                        | "sqlite3"
-                        | "cockroach"
-                        | "cockroachdb"
-                        | "crdb"
-                        | "mssql"
-                        | "sqlserver"
-                )
-            });
-            if autocommit || pop_dialect {
-                Some(Layout::Pop)
-            } else if text.starts_with("-- no-transaction") {
-                Some(Layout::Sqlx)
-            } else {
-                Some(Layout::GolangMigrate)
-            }
-        }
+        Some(_) => None,
         None => split_version(stem).map(|_| Layout::Sqlx),
+    }
+}
+
+/// The layout of an up/down file by its name: pop when it names a pop dialect or
+/// `.autocommit`, else sqlx (`-- no-transaction`) or golang-migrate.
+fn by_pair_name(base: &str, text: &str) -> Option<Layout> {
+    let (base, autocommit) = match base.strip_suffix(".autocommit") {
+        Some(b) => (b, true),
+        None => (base, false),
+    };
+    let (version_name, dialect) = match base.split_once('.') {
+        Some((v, d)) => (v, Some(d)),
+        None => (base, None),
+    };
+    split_version(version_name)?;
+    // Only a dialect pop knows makes a pop file: golang-migrate names may hold dots
+    // (`0002_1.7.0_schema.up.sql`).
+    let pop_dialect = dialect.is_some_and(|d| {
+        matches!(
+            d,
+            "postgres"
+                | "postgresql"
+                | "pg"
+                | "pgx"
+                | "mysql"
+                | "mariadb"
+                | "sqlite"
+                | "sqlite3"
+                | "cockroach"
+                | "cockroachdb"
+                | "crdb"
+                | "mssql"
+                | "sqlserver"
+        )
+    });
+    if autocommit || pop_dialect {
+        Some(Layout::Pop)
+    } else if text.starts_with("-- no-transaction") {
+        Some(Layout::Sqlx)
+    } else {
+        Some(Layout::GolangMigrate)
     }
 }
 

@@ -580,3 +580,13 @@ fn sql_migrate_problems_name_the_file_and_line() {
     );
     assert!(e.to_string().contains("int64"), "{e}");
 }
+
+#[test]
+fn a_pop_file_ported_from_sql_migrate_is_still_pop() {
+    let dir = folder(&[
+        ("1_a.up.sql", "SELECT 1;\n"),
+        ("2_oauth2.cockroach.up.sql", "-- +migrate Up\nSELECT 2;\n"),
+        ("2_oauth2.postgres.up.sql", "SELECT 2;\n"),
+    ]);
+    assert_eq!(detect(dir.path()).unwrap(), Layout::Pop);
+}
