@@ -85,7 +85,7 @@ pub fn run(n: usize, runs: usize) -> Result<()> {
         ms(file)
     );
     println!(
-        "  migrate test (up, down, up, 2 introspections each): {:>9.1} ms  ratio {:.1}x up in memory, {:.1}x up into a file",
+        "  migrate test (up, down, up, 2 schema readings each):{:>9.1} ms  ratio {:.1}x up in memory, {:.1}x up into a file",
         ms(test),
         ms(test) / ms(memory),
         ms(test) / ms(file)
