@@ -44,6 +44,11 @@ pub struct Context {
     /// The layouts `--layout auto` detected, per folder, so each is detected and announced
     /// once per run.
     detected: std::cell::RefCell<std::collections::BTreeMap<std::path::PathBuf, Layout>>,
+    /// History tables of other tools that the loaded migrations change, created on connect
+    /// as the tool creates them (see `cairn::layout::tool_history_table`).
+    tool_tables: std::cell::RefCell<std::collections::BTreeSet<(Layout, &'static str)>>,
+    /// The note on another tool's history table was printed.
+    tool_note_shown: std::cell::Cell<bool>,
     /// The note on SQLite foreign keys was printed.
     fk_note_shown: std::cell::Cell<bool>,
     /// The other tools' layouts loaded in this run (their SQLite foreign-key mode applies).
@@ -73,9 +78,12 @@ impl Context {
             match self.layout_of(dir, choice)? {
                 Layout::Cairn => files.extend(cairn::read_dir(dir).map_err(cairn::Error::Load)?),
                 layout => {
-                    imported.extend(
-                        cairn::layout::read(dir, layout, dialect).map_err(cairn::Error::Load)?,
-                    );
+                    let read =
+                        cairn::layout::read(dir, layout, dialect).map_err(cairn::Error::Load)?;
+                    if let Some(ddl) = cairn::layout::tool_history_table(layout, dialect, &read) {
+                        self.tool_tables.borrow_mut().insert((layout, ddl));
+                    }
+                    imported.extend(read);
                     self.show_ignored(dir, layout);
                     self.layouts.borrow_mut().insert(layout);
                 }
@@ -131,6 +139,22 @@ impl Context {
         let dialect = self.registry.dialect(url)?;
         let mut options = self.settings.connect_options(dialect);
         self.foreign_keys_as_the_tool(dialect, &mut options);
+        for (layout, ddl) in self.tool_tables.borrow().iter() {
+            // Idempotent (IF NOT EXISTS), as the tool runs it on every start.
+            options.init_sql = if options.init_sql.trim().is_empty() {
+                (*ddl).to_string()
+            } else {
+                format!(
+                    "{};\n{ddl}",
+                    options.init_sql.trim_end().trim_end_matches(';')
+                )
+            };
+            if !self.tool_note_shown.replace(true) {
+                eprintln!(
+                    "cairn: creating {layout}'s history table as {layout} does, since a migration changes it"
+                );
+            }
+        }
         self.registry.connect_with(url, &options).map_err(|e| {
             // Point at the setting a failing init_sql statement came from.
             match self.settings.init_sql.iter().find(|(d, _)| *d == dialect) {
@@ -243,6 +267,8 @@ pub fn main_with(linter: Linter) -> ExitCode {
         ignored_shown: std::cell::RefCell::default(),
         layouts: std::cell::RefCell::default(),
         fk_note_shown: std::cell::Cell::default(),
+        tool_tables: std::cell::RefCell::default(),
+        tool_note_shown: std::cell::Cell::default(),
     };
     match dispatch(&ctx, &cli.command) {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

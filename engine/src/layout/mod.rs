@@ -31,6 +31,7 @@ mod sqitch;
 mod sqitch_plan;
 mod sql_migrate;
 mod tern;
+mod tool_table;
 mod transactions;
 mod updown;
 mod version;
@@ -49,6 +50,7 @@ use crate::model::Migration;
 pub use detect::{Detection, detect, detect_explained};
 pub use ignored::{Ignored, ignored};
 pub use import::{ImportedFile, import};
+pub use tool_table::tool_history_table;
 
 /// Reads the folder at `root` as `layout` and loads it for `dialect` ([`Layout::Cairn`] is
 /// [`crate::load_dir`]). Migrations read from another tool's folder carry
