@@ -172,13 +172,13 @@ fn connect(kind: Kind, url: &str) -> Conn {
 }
 
 /// The server URL for `kind` from its environment variable; `None` (with a note) when unset,
-/// a panic when unset and `CI=true`.
+/// a panic when unset under CI (see [`crate::native::in_ci`]).
 fn server_url(kind: Kind) -> Option<String> {
     let var = kind.env_var()?;
     match std::env::var(var) {
         Ok(url) if !url.trim().is_empty() => Some(url),
         _ => {
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
+            if crate::native::in_ci() {
                 panic!("{var} is not set: run the tests with `cargo xtask test`");
             }
             eprintln!(

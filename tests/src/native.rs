@@ -2,7 +2,7 @@
 //! with: rusqlite's `execute_batch` (SQLite's own parser) for SQLite, `psql` for PostgreSQL,
 //! the `mariadb` (or `mysql`) command-line client for MySQL.
 //!
-//! A client that is not installed is a failure under `CI=true`; elsewhere the comparison is
+//! A client that is not installed is a failure under CI (any `CI` but empty, `false`, `0`); elsewhere the comparison is
 //! skipped with a note (the functions return `false`).
 
 use std::io::Write as _;
@@ -11,9 +11,18 @@ use std::process::{Command, Stdio};
 
 use crate::{Kind, TestDb};
 
-/// Whether `CI=true`: missing servers and clients are failures, not notes.
+/// Whether this runs under CI: missing servers and clients are then failures, not notes.
 pub fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
+    ci_value_means_ci(std::env::var("CI").ok().as_deref())
+}
+
+/// CI systems set `CI` to `true`, `1`, `yes` or their own name: any non-empty value but
+/// `false`/`0` (any case) counts, so no spelling lets a missing server skip silently.
+pub fn ci_value_means_ci(value: Option<&str>) -> bool {
+    value.is_some_and(|v| {
+        let v = v.trim();
+        !v.is_empty() && !v.eq_ignore_ascii_case("false") && v != "0"
+    })
 }
 
 /// Runs `sql` on `db` with the database's own client, as a user would pipe a file into it

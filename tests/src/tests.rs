@@ -1,5 +1,5 @@
 //! Unit tests of the support library itself. Server backends are exercised when their URL is
-//! set (always under `cargo xtask test`; `CI=true` makes a missing URL a failure).
+//! set (always under `cargo xtask test`; under CI a missing URL is a failure).
 
 use crate::conn::Conn;
 use crate::{Kind, TestDb, all, with_database};
@@ -134,5 +134,23 @@ fn server_databases_are_dropped() {
         drop(db);
         assert_eq!(connect(&admin_url).scalar_i64(&count), 0, "{kind}");
         drop(open);
+    }
+}
+
+#[test]
+fn every_ci_spelling_but_false_and_0_counts_as_ci() {
+    use crate::native::ci_value_means_ci;
+    for ci in ["true", "1", "yes", "TRUE", "woodpecker"] {
+        assert!(ci_value_means_ci(Some(ci)), "{ci}");
+    }
+    for not_ci in [
+        None,
+        Some(""),
+        Some("  "),
+        Some("false"),
+        Some("False"),
+        Some("0"),
+    ] {
+        assert!(!ci_value_means_ci(not_ci), "{not_ci:?}");
     }
 }

@@ -20,9 +20,9 @@ pub const ENV: &str = "CAIRN_TEST_MYSQL_URL";
 pub fn admin_url() -> Option<String> {
     match std::env::var(ENV) {
         Ok(url) if !url.trim().is_empty() => Some(url),
-        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+        _ if in_ci() => {
             panic!(
-                "{ENV} is not set, and CI=true: the MySQL backend tests need a server (e.g. {ENV}=mysql://root:pw@127.0.0.1:3306/mysql)"
+                "{ENV} is not set, and this is CI: the MySQL backend tests need a server (e.g. {ENV}=mysql://root:pw@127.0.0.1:3306/mysql)"
             )
         }
         _ => {
@@ -135,4 +135,13 @@ pub fn migrations(files: &[(&str, &str)]) -> MigrationSet {
 pub fn with_option(url: &str, option: &str) -> String {
     let sep = if url.contains('?') { '&' } else { '?' };
     format!("{url}{sep}{option}")
+}
+
+/// Whether this runs under CI: any non-empty `CI` but `false`/`0` (CI systems spell it `true`,
+/// `1`, `yes` or their own name), so no spelling lets a missing server skip silently.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| {
+        let v = v.trim();
+        !v.is_empty() && !v.eq_ignore_ascii_case("false") && v != "0"
+    })
 }

@@ -15,7 +15,7 @@ const ENV: &str = "CAIRN_TEST_POSTGRES_URL";
 pub fn admin_url() -> Option<String> {
     match std::env::var(ENV) {
         Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+        _ if in_ci() => {
             panic!("{ENV} is not set: CI must run the PostgreSQL tests against a server")
         }
         _ => {
@@ -121,4 +121,13 @@ pub fn with_userinfo(url: &str, userinfo: &str) -> String {
     let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
     let host_start = rest[..authority_end].rfind('@').map_or(0, |i| i + 1);
     format!("{}{userinfo}@{}", &url[..scheme_end], &rest[host_start..])
+}
+
+/// Whether this runs under CI: any non-empty `CI` but `false`/`0` (CI systems spell it `true`,
+/// `1`, `yes` or their own name), so no spelling lets a missing server skip silently.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| {
+        let v = v.trim();
+        !v.is_empty() && !v.eq_ignore_ascii_case("false") && v != "0"
+    })
 }
