@@ -292,8 +292,15 @@ fn cases_the_fuzzer_found() {
         "/*!40101 x */;;/*!*/",
     ] {
         for d in [Dialect::Sqlite, Dialect::Postgres, Dialect::Mysql] {
-            if let Ok(stmts) = split(sql, d) {
-                check_invariants(sql, d, &stmts);
+            // Only PostgreSQL has COPY ... FROM STDIN rows; elsewhere the `'` opens a string
+            // that never ends, and the splitter must say so, not split.
+            let copy_elsewhere = sql.starts_with("COPY") && d != Dialect::Postgres;
+            match split(sql, d) {
+                Ok(stmts) if !copy_elsewhere => check_invariants(sql, d, &stmts),
+                Err(e) if copy_elsewhere => {
+                    assert!(e.to_string().starts_with("Unterminated"), "{d}: {e}");
+                }
+                other => panic!("{sql:?} on {d}: {other:?}"),
             }
         }
     }
