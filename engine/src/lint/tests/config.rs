@@ -14,7 +14,18 @@ fn policy_sets_severities_and_rejects_bad_values() {
         p.severity(linter.rule("drop_table").unwrap()),
         Severity::Warn
     );
+    assert_eq!(
+        p.severity(linter.rule("create_index_without_concurrently").unwrap()),
+        Severity::Deny,
+        "the file raises a warn rule to deny"
+    );
+    assert_eq!(p.severity(linter.rule("syntax").unwrap()), Severity::Off);
+    // A rule the file does not name keeps its default.
     assert_eq!(p.severity(linter.rule("truncate").unwrap()), Severity::Deny);
+    assert_eq!(
+        p.severity(linter.rule("rename_table").unwrap()),
+        Severity::Warn
+    );
     assert!(linter.check_policy(&p).is_ok());
 
     let bad = Policy::parse("[lint]\ndrop_table = \"error\"\n").unwrap_err();
