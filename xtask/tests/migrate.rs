@@ -277,6 +277,30 @@ fn output_has_no_colour_off_a_terminal_and_exit_codes_follow_the_contract() {
         .output()
         .unwrap();
     assert!(!String::from_utf8_lossy(&out.stdout).contains('\x1b'));
+    // `--color always` colours even a pipe (stdout and stderr); NO_COLOR never wins over it.
+    p.write("0099_bad.yaml", "up: SELECT nothing FROM nowhere;\n");
+    let out = p
+        .cairn(&["--color", "always", "migrate", "status"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("\x1b["),
+        "no colour with --color always: {stdout}"
+    );
+    let out = p
+        .cairn(&["--color", "always", "migrate", "up", "--to", "0099_bad"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("\x1b[1;31merror:\x1b[0m"), "{stderr}");
+    let out = p
+        .cairn(&["--color", "never", "migrate", "up", "--to", "0099_bad"])
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains('\x1b'));
+    p.remove("0099_bad.yaml");
     assert_eq!(p.run(&["migrate", "frobnicate"]).0, 2);
     let (code, _, err) = p.run(&["--database-url", "oracle://x", "migrate", "status"]);
     assert_eq!(code, 2);
