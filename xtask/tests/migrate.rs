@@ -128,7 +128,14 @@ fn a_non_transactional_failure_is_recorded_and_blocks_until_repaired() {
     );
     let (code, _, err) = p.run(&["migrate", "up"]);
     assert_eq!(code, 2);
-    assert!(err.contains("statement 2 of 2"), "{err}");
+    assert!(
+        err.contains("migration 0001_nt (up) failed at statement 2 of 2, line 4 of migrations/0001_nt.yaml: table x1 already exists"),
+        "names the migration, statement, file and line: {err}"
+    );
+    assert!(
+        err.contains("statement: CREATE TABLE x1 (id INTEGER)"),
+        "{err}"
+    );
     assert!(err.contains("statements 1-1 took effect"), "{err}");
     assert_eq!(p.tables(), ["x1"]);
     assert_eq!(p.history(), [("0001_nt".to_string(), "failed".to_string())]);
@@ -136,9 +143,12 @@ fn a_non_transactional_failure_is_recorded_and_blocks_until_repaired() {
     let (code, _, err) = p.run(&["migrate", "up"]);
     assert_eq!(code, 2);
     assert!(
-        err.contains("failed at statement 2 in an earlier run"),
+        err.contains(
+            "migration 0001_nt failed at statement 2 in an earlier run: table x1 already exists"
+        ),
         "{err}"
     );
+    assert!(err.contains("`migrate repair 0001_nt`"), "{err}");
     let (code, out, _) = p.run(&["migrate", "status"]);
     assert_eq!(code, 1);
     assert!(out.contains("failed"), "{out}");
@@ -264,7 +274,12 @@ fn new_creates_a_migration_after_the_current_heads() {
     let text = std::fs::read_to_string(p.path().join("migrations/0005_add_phone.yaml")).unwrap();
     assert!(text.contains("  - 0003_c\n  - 0004_d\n"), "{text}");
     assert_eq!(p.run(&["migrate", "validate"]).0, 0);
-    assert_eq!(p.run(&["migrate", "new", "bad name"]).0, 2);
+    let (code, _, err) = p.run(&["migrate", "new", "bad name"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("migration name `bad name` must be letters, digits, `_` or `-`"),
+        "{err}"
+    );
 }
 
 #[test]
