@@ -203,7 +203,10 @@ fn an_edited_applied_migration_is_refused_with_a_diff_but_crlf_and_spaces_are_no
     p.write("0005_e.yaml", "up: CREATE TABLE e (id INTEGER);\n");
     let (code, _, err) = p.run(&["migrate", "up"]);
     assert_eq!(code, 2);
-    assert!(err.contains("changed after it was applied"), "{err}");
+    assert!(
+        err.contains("migration 0001_a was changed after it was applied"),
+        "names the migration: {err}"
+    );
     assert!(!p.tables().contains(&"e".to_string()));
 }
 
@@ -386,7 +389,10 @@ fn resume_continues_from_the_failed_statement_after_the_cause_is_fixed() {
     );
     let (code, _, err) = p.run(&["migrate", "up"]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("statement 3 of 4"), "{err}");
+    assert!(
+        err.contains("migration 0001_nt (up) failed at statement 3 of 4, line 5 of migrations/0001_nt.yaml: no such table: blocker"),
+        "{err}"
+    );
     assert_eq!(p.tables(), ["r1"]);
 
     // Nothing to resume into yet: the cause is still there.
