@@ -165,8 +165,15 @@ fn a_byte_order_mark_stays_in_the_sql_but_not_in_the_statement() {
     let a = set.get("1_a").unwrap();
     assert_eq!(a.up.sql, "\u{feff}SELECT 1;\n");
     assert_eq!(a.up.statements[0].sql, "SELECT 1");
-    let set = load(dir.path(), Layout::Goose, Dialect::Postgres);
-    assert!(set.is_err(), "1_a.sql has no goose annotation");
+    let e = load(dir.path(), Layout::Goose, Dialect::Postgres).unwrap_err();
+    // 1_a.sql has no goose annotation: refused at its first line, naming the file.
+    assert_eq!(e.0.len(), 1, "{e}");
+    assert!(e.0[0].file.ends_with("1_a.sql"), "{e}");
+    assert_eq!(e.0[0].line, 1, "{e}");
+    assert!(
+        e.0[0].message.starts_with("SQL before `-- +goose Up`"),
+        "{e}"
+    );
     fs::remove_file(dir.path().join("1_a.sql")).unwrap();
     let set = load(dir.path(), Layout::Goose, Dialect::Postgres).unwrap();
     assert_eq!(set.get("2_b").unwrap().up.sql, "SELECT 2;\n");

@@ -102,9 +102,25 @@ fn allow_needs_a_reason_and_lint_takes_on_or_off() {
         "{}",
         err.0[0].message
     );
-    assert!(load("allow: [{rule: drop_table, reason: \"  \"}]\nup: DROP TABLE a;\n").is_err());
-    assert!(load("allow: [{rule: drop_table, reason: x, why: y}]\nup: SELECT 1;\n").is_err());
-    assert!(load("lint: sometimes\nup: SELECT 1;\n").is_err());
+    for (text, says) in [
+        (
+            "allow: [{rule: drop_table, reason: \"  \"}]\nup: DROP TABLE a;\n",
+            "`allow` of rule `drop_table` needs a `reason`",
+        ),
+        (
+            "allow: [{rule: drop_table, reason: x, why: y}]\nup: SELECT 1;\n",
+            "unknown field `why`, expected one of rule, reason",
+        ),
+        (
+            "lint: sometimes\nup: SELECT 1;\n",
+            "invalid value: string \"sometimes\", expected `off` or `on`",
+        ),
+    ] {
+        let e = load(text).unwrap_err();
+        assert_eq!(e.0.len(), 1, "{e}");
+        assert_eq!(e.0[0].line, 1, "{e}");
+        assert!(e.0[0].message.contains(says), "{}", e.0[0].message);
+    }
     for on in ["on", "true"] {
         let set = load(&format!("lint: {on}\nup: SELECT 1;\n")).unwrap();
         assert!(!set.iter().next().unwrap().lint.off);
