@@ -129,7 +129,23 @@ fn corrupted_or_truncated_backup_is_refused(db: &TestDb) {
         "{:?}",
         checked.checks
     );
-    assert!(restore(db, &made.path, dir.path()).is_err());
+    let e = restore(db, &made.path, dir.path()).unwrap_err();
+    let message = e.to_string();
+    let name = made
+        .path
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert!(message.contains(&name), "names the file: {message}");
+    assert!(
+        message.contains("refusing to restore a backup that fails verification (size:"),
+        "{message}"
+    );
+    assert!(
+        message.ends_with("the database was not touched"),
+        "{message}"
+    );
     assert_eq!(items(db), 4, "the live database is untouched");
     // No pre-restore backup was taken for a refused restore.
     assert_eq!(ops::list_backups(dir.path()).unwrap().len(), 1);
@@ -167,7 +183,14 @@ fn truncation_is_caught_without_the_manifest(db: &TestDb) {
         "{:?}",
         checked.checks
     );
-    assert!(restore(db, &made.path, dir.path()).is_err());
+    let e = restore(db, &made.path, dir.path()).unwrap_err();
+    let message = e.to_string();
+    assert!(
+        message.contains("refusing to restore a backup that fails verification")
+            && message.ends_with("the database was not touched"),
+        "{}: {message}",
+        db.kind
+    );
     assert_eq!(items(db), 3);
 }
 

@@ -229,4 +229,12 @@ fn broken_migration_files_exit_2() {
     let dir = project(&[("0001_bad.yaml", "up: [not, sql\n")]);
     let (code, out, err) = cairn(&db.url, dir.path(), &["db", "health"]);
     assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("0001_bad.yaml:1:1"),
+        "names the file and line: {err}"
+    );
+    assert!(
+        err.contains("invalid type: sequence, expected SQL text"),
+        "{err}"
+    );
 }
