@@ -181,7 +181,36 @@ fn a_history_table_name_that_is_not_an_identifier_is_refused() {
     }
 }
 
+/// The migration lock is per database and history table: a project holding its lock does
+/// not make another project with its own history table in the same database wait, while a
+/// second runner of the same project does.
+fn two_history_tables_never_wait_for_each_other(db: &TestDb) {
+    let ours = ConnectOptions::default();
+    let theirs = ConnectOptions {
+        history_table: "billing_migrations".into(),
+        ..ConnectOptions::default()
+    };
+    let mut holder = open(db, &ours).unwrap();
+    holder.lock(std::time::Duration::from_secs(5)).unwrap();
+    let mut other = open(db, &theirs).unwrap();
+    other
+        .lock(std::time::Duration::from_millis(200))
+        .unwrap_or_else(|e| panic!("{}: waited for another project's lock: {e}", db.kind));
+    other.unlock().unwrap();
+    let mut same = open(db, &ours).unwrap();
+    let err = same
+        .lock(std::time::Duration::from_millis(200))
+        .expect_err("a second runner of the same project must wait");
+    assert!(
+        matches!(err, cairn::BackendError::LockTimeout { .. }),
+        "{}: {err}",
+        db.kind
+    );
+    holder.unlock().unwrap();
+}
+
 cairn_tests::on_every_backend!(
+    two_history_tables_never_wait_for_each_other,
     history_table_name_is_honoured,
     init_sql_runs_on_every_connection,
     a_failing_init_statement_is_named

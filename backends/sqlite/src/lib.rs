@@ -150,7 +150,11 @@ impl Backend for Sqlite {
         if let Location::File(path) = &self.location
             && self.lock.is_none()
         {
-            self.lock = Some(lock::FileLock::acquire(path, timeout)?);
+            self.lock = Some(lock::FileLock::acquire(
+                path,
+                &self.options.history_table,
+                timeout,
+            )?);
             // Switched under the migration lock: a journal-mode change can fail with
             // SQLITE_BUSY without going through the busy handler when another process is
             // writing, which an open of a waiting runner would otherwise race into.

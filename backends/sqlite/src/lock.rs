@@ -2,7 +2,7 @@
 //!
 //! SQLite's own locks cover one transaction, but a run spans many (one per migration), and a
 //! second runner must wait for the whole run, then read the history. An advisory `flock` on
-//! `<db>-cairn-lock` does that and is released by the OS if the process dies. The database file
+//! `<db>-cairn-lock` (one per history table) does that and is released by the OS if the process dies. The database file
 //! itself is never locked this way: SQLite's POSIX locks are lost when any descriptor of the
 //! file is closed.
 
@@ -20,9 +20,13 @@ pub struct FileLock {
 }
 
 impl FileLock {
-    /// Waits up to `timeout` for the lock beside `db`.
-    pub fn acquire(db: &Path, timeout: Duration) -> Result<FileLock, BackendError> {
-        let path = lock_path(db);
+    /// Waits up to `timeout` for the lock of `history_table` beside `db`.
+    pub fn acquire(
+        db: &Path,
+        history_table: &str,
+        timeout: Duration,
+    ) -> Result<FileLock, BackendError> {
+        let path = lock_path(db, history_table);
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -64,10 +68,17 @@ impl FileLock {
     }
 }
 
-/// `<db>-cairn-lock`, next to the database file.
-pub fn lock_path(db: &Path) -> PathBuf {
+/// `<db>-cairn-lock` next to the database file for the default history table, and
+/// `<db>-cairn-lock-<table>` for another one: the lock is per database *and* history table,
+/// as on the servers, so two projects sharing a file with their own tables never wait for each
+/// other. (The table name is a plain identifier, checked on connect, so it is safe in a file
+/// name.)
+pub fn lock_path(db: &Path, history_table: &str) -> PathBuf {
     let mut name = db.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push("-cairn-lock");
+    if history_table != cairn::HISTORY_TABLE {
+        name.push(format!("-{history_table}"));
+    }
     db.with_file_name(name)
 }
 
@@ -79,10 +90,32 @@ mod tests {
     fn a_second_holder_times_out_until_the_first_releases() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("app.db");
-        let first = FileLock::acquire(&db, Duration::from_secs(1)).unwrap();
-        let err = FileLock::acquire(&db, Duration::from_millis(50)).unwrap_err();
+        let table = cairn::HISTORY_TABLE;
+        let first = FileLock::acquire(&db, table, Duration::from_secs(1)).unwrap();
+        let err = FileLock::acquire(&db, table, Duration::from_millis(50)).unwrap_err();
         assert!(matches!(err, BackendError::LockTimeout { .. }), "{err}");
         first.release().unwrap();
-        FileLock::acquire(&db, Duration::from_millis(50)).unwrap();
+        FileLock::acquire(&db, table, Duration::from_millis(50)).unwrap();
+    }
+
+    #[test]
+    fn each_history_table_has_its_own_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("app.db");
+        let _ours = FileLock::acquire(&db, cairn::HISTORY_TABLE, Duration::from_secs(1)).unwrap();
+        // Another project's history table in the same file does not wait for ours...
+        let theirs = FileLock::acquire(&db, "billing_migrations", Duration::from_millis(50));
+        assert!(theirs.is_ok(), "{theirs:?}");
+        // ...but a second runner of the same project does.
+        let again = FileLock::acquire(&db, cairn::HISTORY_TABLE, Duration::from_millis(50));
+        assert!(again.is_err());
+        assert_eq!(
+            lock_path(&db, cairn::HISTORY_TABLE),
+            dir.path().join("app.db-cairn-lock")
+        );
+        assert_eq!(
+            lock_path(&db, "billing_migrations"),
+            dir.path().join("app.db-cairn-lock-billing_migrations")
+        );
     }
 }
