@@ -597,3 +597,28 @@ fn a_pop_file_ported_from_sql_migrate_is_still_pop() {
     ]);
     assert_eq!(detect(dir.path()).unwrap(), Layout::Pop);
 }
+
+#[test]
+fn migrations_in_a_programming_language_are_reported_with_their_file() {
+    let pop = folder(&[
+        ("1_a.up.sql", "SELECT 1;\n"),
+        ("2_b.up.fizz", "create_table(\"b\") {}\n"),
+    ]);
+    let e = load(pop.path(), Layout::Pop, Dialect::Sqlite).unwrap_err();
+    assert_eq!(e.0.len(), 1, "{e}");
+    assert!(e.0[0].file.ends_with("2_b.up.fizz"), "{e}");
+    assert!(
+        e.0[0]
+            .message
+            .contains("pop fizz migrations cannot be read"),
+        "{e}"
+    );
+    let goose = folder(&[
+        ("1_a.sql", "-- +goose Up\nSELECT 1;\n"),
+        ("2_b.go", "package migrations\n"),
+        ("embed.go", "package migrations\n"),
+    ]);
+    let e = load(goose.path(), Layout::Goose, Dialect::Sqlite).unwrap_err();
+    assert_eq!(e.0.len(), 1, "only the versioned Go file: {e}");
+    assert!(e.0[0].file.ends_with("2_b.go"), "{e}");
+}
