@@ -21,12 +21,14 @@
 
 mod conn;
 mod contents;
+mod counted;
 mod db;
 mod kind;
 pub mod native;
 mod url;
 
 pub use contents::{Contents, object_queries, relation_query, rows};
+pub use counted::Counted;
 pub use db::{TestDb, all};
 pub use kind::Kind;
 pub use url::with_database;

@@ -3,13 +3,9 @@
 //! blocks. The tables are read in a fixed number of queries, whatever the number of findings.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::time::Duration;
-
 use cairn::lint::{LintReport, Linter, Policy, judge, live_tables};
-use cairn::{
-    AppliedMigration, Backend, BackendError, Dialect, MigrationSet, Rows, SourceFile, Step,
-};
-use cairn_tests::TestDb;
+use cairn::{MigrationSet, SourceFile};
+use cairn_tests::{Counted, TestDb};
 
 /// Loads YAML migrations `(id, up)` for the database's dialect.
 fn set(db: &TestDb, migrations: &[(&str, &str)]) -> MigrationSet {
@@ -30,13 +26,10 @@ fn set(db: &TestDb, migrations: &[(&str, &str)]) -> MigrationSet {
 fn judged(db: &TestDb, set: &MigrationSet) -> (LintReport, usize) {
     let mut report = cairn::lint::lint(set, &Policy::default(), &Linter::new());
     let mut backend = cairn_tests::registry().connect(&db.url).unwrap();
-    let mut counted = Counted {
-        inner: backend.as_mut(),
-        queries: 0,
-    };
+    let mut counted = Counted::new(backend.as_mut());
     let live = live_tables(&mut counted, &report).unwrap();
     judge(&mut report, &live);
-    (report, counted.queries)
+    (report, counted.count("query"))
 }
 
 fn blocking(report: &LintReport) -> Vec<(String, String)> {
@@ -196,44 +189,43 @@ cairn_tests::on_every_backend!(
     tables_created_by_the_run_do_not_block,
     a_table_with_rows_blocks_and_an_empty_one_does_not,
     the_queries_do_not_grow_with_the_findings,
+    the_history_is_read_once_per_run,
 );
 
-/// Forwards to `inner`, counting `query` calls (the only way `live_tables` reads).
-struct Counted<'a> {
-    inner: &'a mut dyn Backend,
-    queries: usize,
-}
-
-impl Backend for Counted<'_> {
-    fn dialect(&self) -> Dialect {
-        self.inner.dialect()
-    }
-    fn describe(&self) -> String {
-        self.inner.describe()
-    }
-    fn history_table(&self) -> &str {
-        self.inner.history_table()
-    }
-    fn lock(&mut self, timeout: Duration) -> Result<(), BackendError> {
-        self.inner.lock(timeout)
-    }
-    fn unlock(&mut self) -> Result<(), BackendError> {
-        self.inner.unlock()
-    }
-    fn ensure_history(&mut self) -> Result<(), BackendError> {
-        self.inner.ensure_history()
-    }
-    fn history(&mut self) -> Result<Vec<AppliedMigration>, BackendError> {
-        self.inner.history()
-    }
-    fn execute(&mut self, step: &Step<'_>) -> Result<u64, BackendError> {
-        self.inner.execute(step)
-    }
-    fn forget(&mut self, id: &str) -> Result<(), BackendError> {
-        self.inner.forget(id)
-    }
-    fn query(&mut self, sql: &str) -> Result<Rows, BackendError> {
-        self.queries += 1;
-        self.inner.query(sql)
+/// `up` reads the history once per run, whatever the number of migrations, and a run with
+/// nothing to do reads it once too (the README's promise).
+fn the_history_is_read_once_per_run(db: &TestDb) {
+    let migrations: Vec<(String, String)> = (0..12)
+        .map(|i| {
+            (
+                format!("{i:04}_t"),
+                format!("CREATE TABLE t{i} (id INTEGER);"),
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = migrations
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let set = set(db, &refs);
+    let mut backend = cairn_tests::registry().connect(&db.url).unwrap();
+    for expected_runs in [12, 0] {
+        let mut counted = Counted::new(backend.as_mut());
+        let report = cairn::up(
+            &mut counted,
+            &set,
+            &cairn::UpTarget::All,
+            &cairn::Options::default(),
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(report.migrations.len(), expected_runs, "{}", db.kind.name());
+        assert_eq!(
+            counted.count("history"),
+            1,
+            "{}: {:?}",
+            db.kind.name(),
+            counted.calls
+        );
     }
 }
