@@ -275,7 +275,47 @@ fn sha256_and_size(path: &Path) -> (String, u64) {
     ops::sha256_file(path).unwrap()
 }
 
+/// A backup whose manifest is gone is neither listed nor restored; one whose manifest names
+/// another dialect is refused; the database is untouched either way.
+fn backups_without_a_manifest_or_of_another_dialect_are_refused(db: &TestDb) {
+    seed(db);
+    let dir = tempfile::tempdir().unwrap();
+    let made = take(db, dir.path(), Compression::Gzip);
+    db.execute("INSERT INTO items (id, name) VALUES (9, 'z')");
+
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&made.manifest_path).unwrap()).unwrap();
+    std::fs::remove_file(&made.manifest_path).unwrap();
+    assert!(ops::list_backups(dir.path()).unwrap().is_empty());
+    let e = restore(db, &made.path, dir.path()).unwrap_err();
+    let message = e.to_string();
+    assert!(
+        message.contains("(manifest: no usable manifest:")
+            && message.ends_with("the database was not touched"),
+        "{}: {message}",
+        db.kind
+    );
+    assert_eq!(items(db), 4, "{}: untouched", db.kind);
+
+    let other = match db.kind.name() {
+        "sqlite" => "postgres",
+        _ => "sqlite",
+    };
+    manifest["dialect"] = serde_json::json!(other);
+    std::fs::write(&made.manifest_path, manifest.to_string()).unwrap();
+    let e = restore(db, &made.path, dir.path()).unwrap_err();
+    let message = e.to_string();
+    assert!(
+        message.contains("refusing to restore")
+            && message.ends_with("the database was not touched"),
+        "{}: {message}",
+        db.kind
+    );
+    assert_eq!(items(db), 4, "{}: untouched", db.kind);
+}
+
 cairn_tests::on_every_backend!(
+    backups_without_a_manifest_or_of_another_dialect_are_refused,
     round_trip_restores_what_was_backed_up,
     corrupted_or_truncated_backup_is_refused,
     truncation_is_caught_without_the_manifest,
