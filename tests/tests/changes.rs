@@ -253,7 +253,61 @@ fn unnamed_compound_checks_round_trip_without_drift(db: &TestDb) {
     );
 }
 
+/// A foreign key that existing rows violate is refused and nothing changes: on SQLite the
+/// rebuild's `PRAGMA foreign_key_check` fails before commit; the servers check on ALTER.
+fn a_foreign_key_the_rows_violate_is_refused_and_nothing_changes(db: &TestDb) {
+    let add_fk = "depends_on: [0001_base]
+changes:
+  - add_foreign_key: {table: child, foreign_key: {name: fk_child_other, columns: [other_id], references: {table: parent, columns: [id]}, on_delete: set_null}}
+";
+    let set = migrations(db, &[("0001_base.yaml", BASE), ("0002_fk.yaml", add_fk)]);
+    let mut conn = cairn_tests::registry().connect(&db.url).unwrap();
+    let opts = Options::default();
+    cairn::up(
+        conn.as_mut(),
+        &set,
+        &UpTarget::To("0001_base".into()),
+        &opts,
+        &mut |_| {},
+    )
+    .unwrap();
+    db.execute("INSERT INTO parent (name) VALUES ('p')");
+    db.execute("INSERT INTO child (parent_id, other_id, note) VALUES (NULL, 999, 'orphan')");
+    let err = cairn::up(conn.as_mut(), &set, &UpTarget::All, &opts, &mut |_| {}).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("migration 0002_fk (up) failed"),
+        "{}: {message}",
+        db.kind
+    );
+    if db.kind.name() == "sqlite" {
+        assert!(message.contains("foreign key"), "{message}");
+    }
+    if db.kind.name() == "mysql" {
+        // DDL commits on its own there: the history records the failure, and `repair` clears
+        // it once the cause is fixed.
+        let (status, _) = db.history_status("0002_fk").unwrap();
+        assert_eq!(status, "failed");
+    } else {
+        assert_eq!(db.history_ids(), ["0001_base"], "{}", db.kind);
+    }
+    assert_eq!(
+        db.scalar_i64("SELECT COUNT(*) FROM child WHERE other_id = 999"),
+        1,
+        "{}: the row is still there",
+        db.kind
+    );
+    // The table is as it was: the next attempt, with the row fixed, adds the key.
+    db.execute("UPDATE child SET other_id = NULL");
+    if db.kind.name() == "mysql" {
+        cairn::repair(conn.as_mut(), "0002_fk", &opts).unwrap();
+    }
+    cairn::up(conn.as_mut(), &set, &UpTarget::All, &opts, &mut |_| {}).unwrap();
+    assert_eq!(db.history_ids(), ["0001_base", "0002_fk"], "{}", db.kind);
+}
+
 cairn_tests::on_every_backend!(
+    a_foreign_key_the_rows_violate_is_refused_and_nothing_changes,
     alter_and_add_foreign_key_keep_data_and_roll_back,
     dropping_an_indexed_column_works_and_rolls_back,
     unnamed_compound_checks_round_trip_without_drift
