@@ -179,6 +179,31 @@ proptest! {
     }
 
     #[test]
+    fn invalid_graphs_are_refused_naming_what_is_wrong(nodes in dag(), pick in any::<prop::sample::Index>()) {
+        // An unknown dependency is named with the migration that names it.
+        let mut unknown = nodes.clone();
+        let i = pick.index(unknown.len());
+        unknown[i].1.push("missing".to_string());
+        let problems = Graph::build(unknown.clone()).unwrap_err();
+        prop_assert!(problems.contains(&crate::graph::GraphProblem::UnknownDependency {
+            id: unknown[i].0.clone(),
+            dependency: "missing".to_string(),
+        }), "{problems:?}");
+        // Closing any dependency edge backwards makes a cycle holding both ends.
+        let edge = nodes.iter().find_map(|(id, deps)| deps.first().map(|d| (id.clone(), d.clone())));
+        if let Some((dependent, dependency)) = edge {
+            let mut cyclic = nodes.clone();
+            if let Some(node) = cyclic.iter_mut().find(|(id, _)| *id == dependency) {
+                node.1.push(dependent.clone());
+            }
+            let problems = Graph::build(cyclic).unwrap_err();
+            let named = problems.iter().any(|p| matches!(p,
+                crate::graph::GraphProblem::Cycle(ids) if ids.contains(&dependent) && ids.contains(&dependency)));
+            prop_assert!(named, "{problems:?}");
+        }
+    }
+
+    #[test]
     fn up_then_down_of_the_same_set_is_the_identity(nodes in dag(), cut in any::<prop::sample::Index>()) {
         let g = Graph::build(nodes).unwrap();
         let order: Vec<String> = g.order().map(str::to_string).collect();
