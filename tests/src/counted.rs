@@ -4,10 +4,12 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use cairn::ops::{ForeignKeyViolation, StorageSizes, TableAction};
+use cairn::schema::Schema;
 use cairn::{AppliedMigration, Backend, BackendError, Dialect, Rows, Step};
 
-/// Forwards every required [`Backend`] method to `inner`, counting each by name; methods with
-/// defaults keep them (so they are reached through the counted ones).
+/// Forwards the [`Backend`] methods the engine's runs, catalog reads and health checks use to
+/// `inner`, counting each by name; the others keep their defaults.
 pub struct Counted<'a> {
     /// The real backend.
     pub inner: &'a mut dyn Backend,
@@ -74,5 +76,29 @@ impl Backend for Counted<'_> {
     fn query(&mut self, sql: &str) -> Result<Rows, BackendError> {
         self.note("query");
         self.inner.query(sql)
+    }
+    fn introspect(&mut self) -> Result<Schema, BackendError> {
+        self.note("introspect");
+        self.inner.introspect()
+    }
+    fn integrity_check(&mut self) -> Result<Vec<String>, BackendError> {
+        self.note("integrity_check");
+        self.inner.integrity_check()
+    }
+    fn integrity_check_of(&mut self, tables: &[String]) -> Result<Vec<String>, BackendError> {
+        self.note("integrity_check_of");
+        self.inner.integrity_check_of(tables)
+    }
+    fn foreign_key_violations(&mut self) -> Result<Vec<ForeignKeyViolation>, BackendError> {
+        self.note("foreign_key_violations");
+        self.inner.foreign_key_violations()
+    }
+    fn table_sizes(&mut self) -> Result<StorageSizes, BackendError> {
+        self.note("table_sizes");
+        self.inner.table_sizes()
+    }
+    fn optimize(&mut self, vacuum: bool) -> Result<Vec<TableAction>, BackendError> {
+        self.note("optimize");
+        self.inner.optimize(vacuum)
     }
 }

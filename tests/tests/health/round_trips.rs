@@ -1,92 +1,13 @@
 //! How many round trips `ops::health` costs, counted three ways: the engine's calls into the
-//! [`Backend`] trait (through [`Counted`]), each backend's own introspection counter
+//! [`Backend`] trait (through `cairn_tests::Counted`), each backend's own introspection counter
 //! (`introspection_queries()`), and on MySQL the server's own statement counter (`Questions`).
 //! The counts must not change when the database gains tables, the history must be read at
 //! most once, and nothing may introspect the schema. No timing is asserted.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
-use cairn::ops::{ForeignKeyViolation, StorageSizes, TableAction};
-use cairn::schema::Schema;
-use cairn::{AppliedMigration, Backend, BackendError, Dialect, MigrationSet, Rows, Step};
-use cairn_tests::{Kind, TestDb};
-
-/// Forwards every call to `inner` and counts them by method name.
-struct Counted<'a> {
-    inner: &'a mut dyn Backend,
-    calls: BTreeMap<&'static str, usize>,
-}
-
-impl Counted<'_> {
-    fn count(&mut self, method: &'static str) {
-        *self.calls.entry(method).or_default() += 1;
-    }
-}
-
-impl Backend for Counted<'_> {
-    fn dialect(&self) -> Dialect {
-        self.inner.dialect()
-    }
-    fn describe(&self) -> String {
-        self.inner.describe()
-    }
-    fn history_table(&self) -> &str {
-        self.inner.history_table()
-    }
-    fn lock(&mut self, timeout: Duration) -> Result<(), BackendError> {
-        self.count("lock");
-        self.inner.lock(timeout)
-    }
-    fn unlock(&mut self) -> Result<(), BackendError> {
-        self.count("unlock");
-        self.inner.unlock()
-    }
-    fn ensure_history(&mut self) -> Result<(), BackendError> {
-        self.count("ensure_history");
-        self.inner.ensure_history()
-    }
-    fn history(&mut self) -> Result<Vec<AppliedMigration>, BackendError> {
-        self.count("history");
-        self.inner.history()
-    }
-    fn execute(&mut self, step: &Step<'_>) -> Result<u64, BackendError> {
-        self.count("execute");
-        self.inner.execute(step)
-    }
-    fn forget(&mut self, id: &str) -> Result<(), BackendError> {
-        self.count("forget");
-        self.inner.forget(id)
-    }
-    fn query(&mut self, sql: &str) -> Result<Rows, BackendError> {
-        self.count("query");
-        self.inner.query(sql)
-    }
-    fn introspect(&mut self) -> Result<Schema, BackendError> {
-        self.count("introspect");
-        self.inner.introspect()
-    }
-    fn integrity_check(&mut self) -> Result<Vec<String>, BackendError> {
-        self.count("integrity_check");
-        self.inner.integrity_check()
-    }
-    fn integrity_check_of(&mut self, tables: &[String]) -> Result<Vec<String>, BackendError> {
-        self.count("integrity_check_of");
-        self.inner.integrity_check_of(tables)
-    }
-    fn foreign_key_violations(&mut self) -> Result<Vec<ForeignKeyViolation>, BackendError> {
-        self.count("foreign_key_violations");
-        self.inner.foreign_key_violations()
-    }
-    fn table_sizes(&mut self) -> Result<StorageSizes, BackendError> {
-        self.count("table_sizes");
-        self.inner.table_sizes()
-    }
-    fn optimize(&mut self, vacuum: bool) -> Result<Vec<TableAction>, BackendError> {
-        self.count("optimize");
-        self.inner.optimize(vacuum)
-    }
-}
+use cairn::{Backend, Dialect, MigrationSet};
+use cairn_tests::{Counted, Kind, TestDb};
 
 /// What one `health` call cost.
 #[derive(Debug, PartialEq, Eq)]
@@ -118,10 +39,7 @@ fn measure<B: Backend>(
         questions(db) - a
     });
     let before = mysql.then(|| questions(db));
-    let mut counted = Counted {
-        inner: db,
-        calls: BTreeMap::new(),
-    };
+    let mut counted = Counted::new(db);
     let report = cairn::ops::health(&mut counted, set);
     assert!(report.healthy, "{report:#?}");
     let calls = counted.calls;
