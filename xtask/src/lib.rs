@@ -10,6 +10,7 @@ mod import;
 mod lint;
 mod migrate;
 mod migrate_test;
+mod progress;
 mod render;
 mod schema;
 mod settings;

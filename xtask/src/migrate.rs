@@ -1,16 +1,15 @@
 //! `migrate ...`: thin shells over the engine's API that parse flags and print.
 
 use std::fs;
-use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
 use cairn::lint::LintFinding;
 use cairn::{DownTarget, Event, MigrationState, Options, RunReport, UpTarget};
-use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
 use crate::cli::{Format, Migrate, Out};
+use crate::progress::Progress;
 use crate::{Context, Outcome};
 
 /// Runs one `migrate` subcommand.
@@ -133,9 +132,9 @@ fn apply(
     let set = ctx.load()?;
     let mut db = ctx.connect()?;
     let started = Instant::now();
-    let mut progress = Progress::new(out.format == Format::Text && !dry_run, ctx);
+    let mut progress = Progress::new(out.format == Format::Text && !dry_run);
     let result = f(db.as_mut(), &set, &ctx.options(dry_run), &mut |e| {
-        progress.event(e)
+        show(&mut progress, ctx, e)
     });
     progress.finish();
     let (report, judged) = result?;
@@ -202,63 +201,16 @@ fn apply(
     Ok(Outcome::Clean)
 }
 
-/// A progress bar on a terminal; plain lines otherwise.
-struct Progress<'a> {
-    enabled: bool,
-    bar: Option<ProgressBar>,
-    ctx: &'a Context,
-}
-
-impl<'a> Progress<'a> {
-    fn new(enabled: bool, ctx: &'a Context) -> Self {
-        Progress {
-            enabled,
-            bar: None,
-            ctx,
-        }
-    }
-
-    fn event(&mut self, e: Event<'_>) {
-        if !self.enabled {
-            return;
-        }
-        match e {
-            Event::Planned { total, .. } if total > 1 && std::io::stderr().is_terminal() => {
-                let bar = ProgressBar::new(total as u64);
-                if let Ok(style) =
-                    ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}")
-                {
-                    bar.set_style(style);
-                }
-                self.bar = Some(bar);
-            }
-            Event::Started { id, .. } => {
-                if let Some(bar) = &self.bar {
-                    bar.set_message(id.to_string());
-                }
-            }
-            Event::Finished { id, execution_ms } => {
-                let line = format!(
-                    "  {} {id} {}",
-                    self.ctx.style.ok("✓"),
-                    self.ctx.style.dim(&format!("({execution_ms} ms)"))
-                );
-                match &self.bar {
-                    Some(bar) => {
-                        bar.println(line);
-                        bar.inc(1);
-                    }
-                    None => println!("{line}"),
-                }
-            }
-            Event::Planned { .. } => {}
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
+/// Feeds a run's events to the progress display.
+fn show(progress: &mut Progress, ctx: &Context, e: Event<'_>) {
+    match e {
+        Event::Planned { total, .. } => progress.planned(total),
+        Event::Started { id, .. } => progress.started(id),
+        Event::Finished { id, execution_ms } => progress.finished(format!(
+            "  {} {id} {}",
+            ctx.style.ok("✓"),
+            ctx.style.dim(&format!("({execution_ms} ms)"))
+        )),
     }
 }
 

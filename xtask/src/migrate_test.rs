@@ -1,13 +1,12 @@
 //! `migrate test`: every rollback proved on a scratch database ([`cairn::prove_rollbacks`]),
 //! printed as text, JSON or GitHub annotations.
 
-use std::io::IsTerminal;
 use std::time::Instant;
 
+use crate::progress::Progress;
 use anyhow::Result;
 use cairn::schema::render_text;
 use cairn::{ProofEvent, RollbackCheck, RollbackOutcome, RollbackReport, StatementFailure};
-use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
 use crate::cli::{LintFormat, LintOut};
@@ -23,9 +22,9 @@ pub fn run(ctx: &Context, scratch_url: Option<&str>, out: LintOut) -> Result<Out
     let mut scratch =
         crate::schema::scratch(ctx, set.dialect(), ctx.scratch_url(scratch_url), Some(url))?;
     let started = Instant::now();
-    let mut progress = Progress::new(out.format == LintFormat::Text, ctx);
+    let mut progress = Progress::new(out.format == LintFormat::Text);
     let result = cairn::prove_rollbacks(scratch.as_mut(), &set, &ctx.options(false), &mut |e| {
-        progress.event(e)
+        show(&mut progress, ctx, e)
     });
     progress.finish();
     let report = result?;
@@ -260,73 +259,28 @@ fn annotation(check: &RollbackCheck) -> Option<String> {
     Some(command(level, Some(&file), line, 0, &title, &message))
 }
 
-/// A progress bar on a terminal, a line per migration otherwise (text format only).
-struct Progress<'a> {
-    enabled: bool,
-    bar: Option<ProgressBar>,
-    ctx: &'a Context,
-}
-
-impl<'a> Progress<'a> {
-    fn new(enabled: bool, ctx: &'a Context) -> Self {
-        Progress {
-            enabled,
-            bar: None,
-            ctx,
-        }
-    }
-
-    fn event(&mut self, e: ProofEvent<'_>) {
-        if !self.enabled {
-            return;
-        }
-        match e {
-            ProofEvent::Planned { total } if total > 1 && std::io::stderr().is_terminal() => {
-                let bar = ProgressBar::new(total as u64);
-                if let Ok(style) =
-                    ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}")
-                {
-                    bar.set_style(style);
-                }
-                self.bar = Some(bar);
-            }
-            ProofEvent::Planned { .. } => {}
-            ProofEvent::Started { id, .. } => {
-                if let Some(bar) = &self.bar {
-                    bar.set_message(id.to_string());
-                }
-            }
-            ProofEvent::Checked(check) => {
-                let style = &self.ctx.style;
-                let mark = match &check.outcome {
-                    RollbackOutcome::Restored => style.ok("✓"),
-                    RollbackOutcome::NoDown => style.warn("-"),
-                    _ => style.bad("✗"),
-                };
-                let times = match check.down_ms {
-                    Some(down) => format!("(up {} ms, down {down} ms)", check.up_ms),
-                    None => format!("(up {} ms)", check.up_ms),
-                };
-                let line = format!(
-                    "  {mark} {} {} {}",
-                    check.id,
-                    headline_short(&check.outcome),
-                    style.dim(&times)
-                );
-                match &self.bar {
-                    Some(bar) => {
-                        bar.println(line);
-                        bar.inc(1);
-                    }
-                    None => println!("{line}"),
-                }
-            }
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
+/// Feeds the proof's events to the progress display.
+fn show(progress: &mut Progress, ctx: &Context, e: ProofEvent<'_>) {
+    match e {
+        ProofEvent::Planned { total } => progress.planned(total),
+        ProofEvent::Started { id, .. } => progress.started(id),
+        ProofEvent::Checked(check) => {
+            let style = &ctx.style;
+            let mark = match &check.outcome {
+                RollbackOutcome::Restored => style.ok("✓"),
+                RollbackOutcome::NoDown => style.warn("-"),
+                _ => style.bad("✗"),
+            };
+            let times = match check.down_ms {
+                Some(down) => format!("(up {} ms, down {down} ms)", check.up_ms),
+                None => format!("(up {} ms)", check.up_ms),
+            };
+            progress.finished(format!(
+                "  {mark} {} {} {}",
+                check.id,
+                headline_short(&check.outcome),
+                style.dim(&times)
+            ));
         }
     }
 }
