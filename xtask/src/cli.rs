@@ -154,6 +154,9 @@ pub enum Command {
     Bench(BenchArgs),
     /// Run the whole test suite, starting throwaway PostgreSQL and MariaDB servers on loopback.
     Test(TestArgs),
+    /// Mutation testing of the engine's core modules (cargo-mutants), with a score per module;
+    /// slow, so not part of `test`.
+    Mutants(crate::mutants::MutantsArgs),
 }
 
 /// Graph formats.

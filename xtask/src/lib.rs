@@ -10,6 +10,7 @@ mod import;
 mod lint;
 mod migrate;
 mod migrate_test;
+mod mutants;
 mod progress;
 mod render;
 mod schema;
@@ -331,5 +332,6 @@ fn dispatch(ctx: &Context, command: &Command) -> Result<Outcome> {
         Command::Db(cmd) => db::run(ctx, cmd),
         Command::Bench(args) => bench::run(args, ctx.global.layout),
         Command::Test(args) => testenv::run(args),
+        Command::Mutants(args) => mutants::run(args),
     }
 }

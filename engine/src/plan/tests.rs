@@ -245,3 +245,119 @@ proptest! {
         }
     }
 }
+
+/// A history as a real project gets one: a dependency-closed applied set (picked nodes and
+/// their ancestors, with holes in the order) whose ranks follow the order the migrations were
+/// really applied in, a random topological order, so a migration merged "in the past" may
+/// carry a higher rank than ones that sort after it.
+fn history(g: &Graph, picks: &[prop::sample::Index], priority: &[u32]) -> HashMap<String, i64> {
+    let order: Vec<&str> = g.order().collect();
+    let mut done: BTreeSet<&str> = BTreeSet::new();
+    for p in picks {
+        let id = order[p.index(order.len())];
+        done.insert(id);
+        done.extend(g.ancestors(id));
+    }
+    let prio = |id: &str| priority[g.rank(id).unwrap_or(0) % priority.len()];
+    let mut ranks = HashMap::new();
+    while ranks.len() < done.len() {
+        let next = done
+            .iter()
+            .filter(|id| !ranks.contains_key(**id))
+            .filter(|id| g.dependencies(id).iter().all(|d| ranks.contains_key(*d)))
+            .min_by_key(|id| (prio(id), **id))
+            .copied();
+        let Some(next) = next else { break };
+        let rank = ranks.len() as i64 + 1;
+        ranks.insert(next.to_string(), rank);
+    }
+    ranks
+}
+
+/// `back` reverts each migration only after its applied dependents, never one twice.
+fn check_reverse(
+    g: &Graph,
+    applied: &HashMap<String, i64>,
+    back: &[RevertStep],
+) -> Result<(), TestCaseError> {
+    let mut state = applied.clone();
+    for step in back {
+        prop_assert_eq!(
+            state.remove(&step.id),
+            Some(step.rank),
+            "{} reverted twice or never applied",
+            step.id
+        );
+        for d in g.descendants(&step.id) {
+            prop_assert!(
+                !state.contains_key(d),
+                "{} reverted before its dependent {d}",
+                step.id
+            );
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #[test]
+    fn every_down_mode_reverts_exactly_what_it_names_in_a_safe_order(
+        nodes in dag(),
+        picks in prop::collection::vec(any::<prop::sample::Index>(), 1..6),
+        priority in prop::collection::vec(any::<u32>(), 24),
+        pick in any::<prop::sample::Index>(),
+        n in 0usize..30,
+    ) {
+        let g = Graph::build(nodes).unwrap();
+        let applied = history(&g, &picks, &priority);
+        let applied_ids: BTreeSet<&str> = applied.keys().map(String::as_str).collect();
+
+        let all = plan_down(&g, &applied, &DownTarget::All).unwrap();
+        check_reverse(&g, &applied, &all)?;
+        prop_assert_eq!(all.len(), applied.len());
+        // Unconstrained by dependencies, the newest goes first: the first step is the
+        // highest-ranked migration that no applied migration depends on.
+        let newest_free = applied.iter()
+            .filter(|(id, _)| g.descendants(id).iter().all(|d| !applied.contains_key(*d)))
+            .map(|(_, r)| *r).max();
+        prop_assert_eq!(all.first().map(|s| s.rank), newest_free);
+
+        let target = applied_ids.iter().nth(pick.index(applied_ids.len())).copied().unwrap_or_default();
+        let above: BTreeSet<&str> = g.descendants(target).into_iter().filter(|d| applied_ids.contains(d)).collect();
+        let to = plan_down(&g, &applied, &DownTarget::To(target.to_string())).unwrap();
+        check_reverse(&g, &applied, &to)?;
+        prop_assert_eq!(to.iter().map(|s| s.id.as_str()).collect::<BTreeSet<_>>(), above.clone());
+        let including = plan_down(&g, &applied, &DownTarget::Including(target.to_string())).unwrap();
+        check_reverse(&g, &applied, &including)?;
+        let mut with_target = above;
+        with_target.insert(target);
+        prop_assert_eq!(including.iter().map(|s| s.id.as_str()).collect::<BTreeSet<_>>(), with_target);
+
+        // Steps(n): the n newest by rank, or a refusal naming one of them and an applied
+        // dependent outside them.
+        let mut by_rank: Vec<(&str, i64)> = applied.iter().map(|(id, r)| (id.as_str(), *r)).collect();
+        by_rank.sort_by_key(|(_, r)| std::cmp::Reverse(*r));
+        let newest: BTreeSet<&str> = by_rank.iter().take(n).map(|(id, _)| *id).collect();
+        match plan_down(&g, &applied, &DownTarget::Steps(n)) {
+            Ok(steps) => {
+                check_reverse(&g, &applied, &steps)?;
+                prop_assert_eq!(steps.iter().map(|s| s.id.as_str()).collect::<BTreeSet<_>>(), newest);
+            }
+            Err(PlanError::Entangled { steps, id, dependent }) => {
+                prop_assert_eq!(steps, n);
+                prop_assert!(newest.contains(id.as_str()), "{id} is not among the {n} newest");
+                prop_assert!(applied.contains_key(&dependent) && !newest.contains(dependent.as_str()));
+                prop_assert!(g.descendants(&id).contains(dependent.as_str()));
+            }
+            Err(other) => prop_assert!(false, "unexpected {other:?}"),
+        }
+
+        // Naming a migration that is not applied, or unknown, is refused by name.
+        if let Some(pending) = g.order().find(|id| !applied.contains_key(*id)) {
+            prop_assert_eq!(plan_down(&g, &applied, &DownTarget::To(pending.to_string())),
+                Err(PlanError::NotApplied(pending.to_string())));
+        }
+        prop_assert_eq!(plan_down(&g, &applied, &DownTarget::Including("zz".into())),
+            Err(PlanError::Unknown("zz".into())));
+    }
+}

@@ -123,6 +123,13 @@ pub fn with_userinfo(url: &str, userinfo: &str) -> String {
     format!("{}{userinfo}@{}", &url[..scheme_end], &rest[host_start..])
 }
 
+/// Whether the TLS and password checks must run in full: under CI, and whenever the server was
+/// started by `cargo xtask test` (which sets `CAIRN_TEST_POSTGRES_CA`), the server offers TLS and checks
+/// passwords, so a check that finds otherwise is a failure rather than a note.
+pub fn must_run_fully() -> bool {
+    in_ci() || std::env::var_os("CAIRN_TEST_POSTGRES_CA").is_some()
+}
+
 /// Whether this runs under CI: any non-empty `CI` but `false`/`0` (CI systems spell it `true`,
 /// `1`, `yes` or their own name), so no spelling lets a missing server skip silently.
 pub fn in_ci() -> bool {

@@ -1,0 +1,313 @@
+//! `cargo xtask mutants`: mutation testing of the engine's core modules with cargo-mutants,
+//! and a mutation score per module. Not part of `cargo xtask test`: every mutant is a rebuild
+//! and a test run, hours on two cores for all modules.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context as _, Result, bail};
+use clap::{Args, ValueEnum};
+
+use crate::Outcome;
+
+/// `mutants` options.
+#[derive(Debug, Args)]
+pub struct MutantsArgs {
+    /// Modules to mutate (repeatable); all of them when none is given.
+    #[arg(long = "module", value_enum)]
+    pub modules: Vec<Module>,
+    /// List the mutants without building or testing them.
+    #[arg(long)]
+    pub list: bool,
+    /// Cases per property test while testing mutants (fewer keep each run short; the default
+    /// test command runs each property's full count).
+    #[arg(long, default_value_t = 64)]
+    pub proptest_cases: u32,
+    /// Where cargo-mutants writes its results (`mutants.out/` inside it).
+    #[arg(long, default_value = "target/mutants")]
+    pub output: PathBuf,
+    /// Only summarize the results of an earlier run in --output, per module.
+    #[arg(long)]
+    pub summary_only: bool,
+}
+
+/// The core modules measured by mutation testing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum Module {
+    /// Up and down plans (engine/src/plan*).
+    Plan,
+    /// The dependency graph (engine/src/graph.rs).
+    Graph,
+    /// Checksums (engine/src/checksum.rs).
+    Checksum,
+    /// Statement splitting (engine/src/split/).
+    Split,
+    /// Credential redaction (engine/src/redact.rs).
+    Redact,
+    /// Validation of migration files (engine/src/validate.rs).
+    Validate,
+    /// Migration status (engine/src/status.rs).
+    Status,
+    /// The run and history protocol (engine/src/run*, history*, resume.rs).
+    Run,
+}
+
+impl Module {
+    const ALL: [Module; 8] = [
+        Module::Plan,
+        Module::Graph,
+        Module::Checksum,
+        Module::Split,
+        Module::Redact,
+        Module::Validate,
+        Module::Status,
+        Module::Run,
+    ];
+
+    /// cargo-mutants `--file` globs of this module.
+    fn globs(self) -> &'static [&'static str] {
+        match self {
+            Module::Plan => &["engine/src/plan.rs", "engine/src/plan/*.rs"],
+            Module::Graph => &["engine/src/graph.rs"],
+            Module::Checksum => &["engine/src/checksum.rs"],
+            Module::Split => &["engine/src/split/*.rs"],
+            Module::Redact => &["engine/src/redact.rs"],
+            Module::Validate => &["engine/src/validate.rs"],
+            Module::Status => &["engine/src/status.rs"],
+            Module::Run => &[
+                "engine/src/run.rs",
+                "engine/src/run/*.rs",
+                "engine/src/history.rs",
+                "engine/src/history_batch.rs",
+                "engine/src/resume.rs",
+            ],
+        }
+    }
+
+    /// The module a mutated file belongs to.
+    fn of_file(path: &str) -> Option<Module> {
+        Module::ALL.into_iter().find(|m| {
+            m.globs().iter().any(|g| match g.strip_suffix("*.rs") {
+                Some(dir) => path.starts_with(dir) && !path[dir.len()..].contains('/'),
+                None => path == *g,
+            })
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Module::Plan => "plan",
+            Module::Graph => "graph",
+            Module::Checksum => "checksum",
+            Module::Split => "split",
+            Module::Redact => "redact",
+            Module::Validate => "validate",
+            Module::Status => "status",
+            Module::Run => "run/history",
+        }
+    }
+}
+
+/// Mutants of one module by outcome.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    /// A test failed: the suite noticed the change.
+    pub caught: usize,
+    /// Every test passed with the code changed.
+    pub missed: usize,
+    /// The tests ran past cargo-mutants' time limit (counted as caught: a hang is noticed).
+    pub timeout: usize,
+    /// The change did not compile (not a measure of the tests).
+    pub unviable: usize,
+}
+
+impl Counts {
+    /// Caught (and timed-out) mutants over every viable one, in percent.
+    pub fn score(&self) -> Option<f64> {
+        let viable = self.caught + self.missed + self.timeout;
+        (viable > 0).then(|| 100.0 * (self.caught + self.timeout) as f64 / viable as f64)
+    }
+}
+
+/// Per-module counts from cargo-mutants' outcome lists (`caught.txt` etc.), whose lines start
+/// with the mutated file's path (`engine/src/plan.rs:102:22: replace ...`).
+pub fn tally(lists: &[(&str, &str)]) -> BTreeMap<Module, Counts> {
+    let mut out = BTreeMap::new();
+    for (outcome, text) in lists {
+        for line in text.lines() {
+            let Some(module) = line.split(':').next().and_then(Module::of_file) else {
+                continue;
+            };
+            let c: &mut Counts = out.entry(module).or_default();
+            match *outcome {
+                "caught" => c.caught += 1,
+                "missed" => c.missed += 1,
+                "timeout" => c.timeout += 1,
+                "unviable" => c.unviable += 1,
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// Runs cargo-mutants on the chosen modules (installing it first if absent), then prints the
+/// score of each. Surviving mutants are a finding (exit 1), listed in `missed.txt`.
+pub fn run(args: &MutantsArgs) -> Result<Outcome> {
+    let modules: Vec<Module> = if args.modules.is_empty() {
+        Module::ALL.to_vec()
+    } else {
+        args.modules.clone()
+    };
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    if !args.summary_only {
+        ensure_installed(&cargo)?;
+        let mut cmd = Command::new(&cargo);
+        cmd.args(["mutants", "--package", "cairn-engine", "--no-shuffle"]);
+        for m in &modules {
+            for g in m.globs() {
+                cmd.args(["--file", g]);
+            }
+        }
+        if modules.contains(&Module::Run) {
+            // The run protocol is exercised end to end on SQLite by the cross-backend tests.
+            cmd.args(["--test-package", "cairn-engine,cairn-tests"]);
+        }
+        if args.list {
+            cmd.arg("--list");
+        } else {
+            cmd.arg("--output").arg(&args.output);
+        }
+        cmd.env("PROPTEST_CASES", args.proptest_cases.to_string());
+        println!("mutants: running cargo {}", describe(&cmd));
+        let status = cmd.status().context("cannot run cargo mutants")?;
+        if args.list {
+            return Ok(Outcome::Clean);
+        }
+        // 2: mutants missed, 3: timeouts; anything else but 0 is a failed run.
+        if !matches!(status.code(), Some(0 | 2 | 3)) {
+            bail!("cargo mutants failed ({status})");
+        }
+    }
+    let dir = args.output.join("mutants.out");
+    let lists = read_lists(&dir)?;
+    let borrowed: Vec<(&str, &str)> = lists.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let counts = tally(&borrowed);
+    println!("module       caught  missed  timeout  unviable  score");
+    let mut missed = 0;
+    for m in &modules {
+        let c = counts.get(m).copied().unwrap_or_default();
+        missed += c.missed;
+        let score = c
+            .score()
+            .map_or_else(|| "-".to_string(), |s| format!("{s:.1}%"));
+        println!(
+            "{:<12} {:>6}  {:>6}  {:>7}  {:>8}  {score:>5}",
+            m.name(),
+            c.caught,
+            c.missed,
+            c.timeout,
+            c.unviable
+        );
+    }
+    println!(
+        "mutants: surviving mutants are listed in {}",
+        dir.join("missed.txt").display()
+    );
+    Ok(if missed > 0 {
+        Outcome::Finding
+    } else {
+        Outcome::Clean
+    })
+}
+
+fn read_lists(dir: &Path) -> Result<Vec<(&'static str, String)>> {
+    if !dir.is_dir() {
+        bail!(
+            "no cargo-mutants results in {} (run without --summary-only first)",
+            dir.display()
+        );
+    }
+    ["caught", "missed", "timeout", "unviable"]
+        .into_iter()
+        .map(|name| {
+            let path = dir.join(format!("{name}.txt"));
+            match std::fs::read_to_string(&path) {
+                Ok(text) => Ok((name, text)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((name, String::new())),
+                Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+            }
+        })
+        .collect()
+}
+
+fn ensure_installed(cargo: &str) -> Result<()> {
+    let found = Command::new(cargo)
+        .args(["mutants", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if found {
+        return Ok(());
+    }
+    println!(
+        "mutants: installing cargo-mutants from crates.io (cargo install --locked cargo-mutants)"
+    );
+    let status = Command::new(cargo)
+        .args(["install", "--locked", "cargo-mutants"])
+        .status()
+        .context("cannot run cargo install")?;
+    if !status.success() {
+        bail!("cargo install --locked cargo-mutants failed ({status})");
+    }
+    Ok(())
+}
+
+fn describe(cmd: &Command) -> String {
+    cmd.get_args()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_are_counted_per_module_by_file() {
+        let caught = "engine/src/plan.rs:102:22: replace < with > in plan_up\n\
+                      engine/src/plan/extra.rs:3:1: replace f -> bool with true\n\
+                      engine/src/split/mysql.rs:10:5: delete !\n";
+        let missed = "engine/src/plan.rs:90:5: replace plan_up -> Vec with vec![]\n\
+                      engine/src/lint/rules.rs:1:1: not a measured module\n";
+        let timeout = "engine/src/run/report.rs:5:5: replace loop\n";
+        let unviable = "engine/src/graph.rs:1:1: replace new -> Self with Default::default()\n";
+        let counts = tally(&[
+            ("caught", caught),
+            ("missed", missed),
+            ("timeout", timeout),
+            ("unviable", unviable),
+        ]);
+        let plan = counts[&Module::Plan];
+        assert_eq!((plan.caught, plan.missed), (2, 1));
+        assert_eq!(counts[&Module::Split].caught, 1);
+        assert_eq!(counts[&Module::Run].timeout, 1);
+        assert_eq!(counts[&Module::Graph].unviable, 1);
+        assert_eq!(counts[&Module::Graph].score(), None);
+        assert_eq!(counts.len(), 4, "{counts:?}");
+        let score = plan.score().unwrap_or_default();
+        assert!((score - 200.0 / 3.0).abs() < 1e-9, "{score}");
+    }
+
+    #[test]
+    fn nested_folders_are_not_taken_for_a_module() {
+        assert_eq!(
+            Module::of_file("engine/src/split/tokens.rs"),
+            Some(Module::Split)
+        );
+        assert_eq!(Module::of_file("engine/src/split/deep/x.rs"), None);
+        assert_eq!(Module::of_file("engine/src/history.rs"), Some(Module::Run));
+        assert_eq!(Module::of_file("engine/src/planner.rs"), None);
+    }
+}
