@@ -96,4 +96,14 @@ mod tests {
         );
         assert_eq!(normalize("a \r\nb\t\r\n\r\n"), "a\nb");
     }
+
+    #[test]
+    fn messages_and_json_show_the_hex_form() {
+        // Users compare these with the history table's `checksum` column.
+        let c = Checksum::of_sql("\n");
+        let hex = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        assert_eq!(c.to_string(), hex);
+        assert_eq!(format!("{c:?}"), format!("Checksum({hex})"));
+        assert_eq!(serde_json::to_string(&c).unwrap_or_default(), format!("\"{hex}\""));
+    }
 }

@@ -32,6 +32,9 @@ pub struct MutantsArgs {
     pub summary_only: bool,
 }
 
+/// The cross-backend test targets (package cairn-tests) that run migrations end to end.
+const RUN_TESTS: [&str; 4] = ["scenarios", "changes", "repeatable", "lint_live"];
+
 /// The core modules measured by mutation testing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
 pub enum Module {
@@ -170,9 +173,16 @@ pub fn run(args: &MutantsArgs) -> Result<Outcome> {
                 cmd.args(["--file", g]);
             }
         }
+        // Unit tests beside the code; doc tests would add a compile per example per mutant.
+        cmd.args(["--cargo-test-arg", "--lib"]);
         if modules.contains(&Module::Run) {
-            // The run protocol is exercised end to end on SQLite by the cross-backend tests.
+            // The run protocol is exercised end to end by the cross-backend tests; without
+            // server URLs and outside CI they run on SQLite only.
             cmd.args(["--test-package", "cairn-engine,cairn-tests"]);
+            for t in RUN_TESTS {
+                cmd.args(["--cargo-test-arg", &format!("--test={t}")]);
+            }
+            cmd.env_remove("CI");
         }
         if args.list {
             cmd.arg("--list");
