@@ -21,9 +21,14 @@ const PASSWORD: &str = "Bkp5ecretPw0rd";
 /// Longer than any healthy wait below; only a hang reaches it.
 const HANG_GUARD: Duration = Duration::from_secs(120);
 
+/// The database user of [`url_with_password`].
+fn user(db: &TestDb) -> String {
+    format!("{}_b", db.name())
+}
+
 /// `db.url` logging in as a user of this test's own that needs `PASSWORD` and owns the database.
 fn url_with_password(db: &TestDb) -> String {
-    let user = format!("{}_b", db.name());
+    let user = user(db);
     match db.kind {
         Kind::Postgres => {
             db.execute(&format!("CREATE ROLE {user} LOGIN PASSWORD '{PASSWORD}'"));
@@ -172,6 +177,30 @@ fn watch_for(cairn: &mut Child, tools: &[&str]) -> Seen {
     }
 }
 
+/// Waits until a session of the test's user waits for a lock on the server: the tool is held
+/// up by the test, so what it was given can be read at leisure.
+fn wait_until_blocked(db: &TestDb) {
+    let sql = match db.kind {
+        Kind::Postgres => format!(
+            "SELECT count(*) FROM pg_stat_activity WHERE usename = '{}' AND wait_event_type = 'Lock'",
+            user(db)
+        ),
+        _ => format!(
+            "SELECT count(*) FROM information_schema.processlist WHERE user = '{}' AND state LIKE 'Waiting for%lock%'",
+            user(db)
+        ),
+    };
+    let start = Instant::now();
+    while db.scalar_i64(&sql) == 0 {
+        assert!(
+            start.elapsed() < HANG_GUARD,
+            "{}: the tool never waited for the test's lock",
+            db.kind.name()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// The option file named by `--defaults-extra-file=` (MySQL's tools), checked: mode 0600, the
 /// password inside.
 fn option_file(seen: &Seen) -> PathBuf {
@@ -246,6 +275,7 @@ fn tools_backup_restore_keep_password_off_command_line(db: &TestDb) {
     holder.execute(hold);
     let mut cairn = spawn(&url, dir.path(), &["db", "backup", "--format", "json"]);
     let seen = watch_for(&mut cairn, dump_tools);
+    wait_until_blocked(db);
     let file = credentials_route(db.kind, &seen);
     holder.execute(release);
     let out = cairn.wait_with_output().unwrap();
@@ -265,6 +295,7 @@ fn tools_backup_restore_keep_password_off_command_line(db: &TestDb) {
     });
     let mut cairn = spawn(&url, dir.path(), &["db", "restore", &backup, "--yes"]);
     let seen = watch_for(&mut cairn, load_tools);
+    wait_until_blocked(db);
     let file = credentials_route(db.kind, &seen);
     holder.execute(match db.kind {
         Kind::Postgres => "ROLLBACK",
