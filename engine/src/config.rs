@@ -3,7 +3,7 @@
 //! ```toml
 //! database_url_env = "APP_DATABASE_URL"   # or database_url = "postgres://..."
 //! history_table = "schema_history"
-//! scratch_url = "postgres://cairn@localhost/postgres"
+//! scratch_url = "postgres://cairn@localhost/scratch"
 //! builtin = ["auth", "audit"]
 //! lock_timeout = 120
 //!

@@ -46,6 +46,7 @@ impl DriftReport {
 
 /// Replays `set` into an empty `scratch` database and introspects the result.
 pub fn replay(set: &MigrationSet, scratch: &mut dyn Backend) -> Result<Schema> {
+    crate::scratch::refuse_non_empty(scratch)?;
     up(
         scratch,
         set,

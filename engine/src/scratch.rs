@@ -4,8 +4,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::Dialect;
+use crate::adopt::TOOL_TABLES;
 use crate::backend::{Backend, Step};
-use crate::error::BackendError;
+use crate::error::{BackendError, Error};
 use crate::history::AppliedMigration;
 use crate::schema::Schema;
 
@@ -116,4 +117,26 @@ pub fn scratch_name() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
     format!("cairn_scratch_{}_{nanos}", std::process::id())
+}
+
+/// Refuses a scratch database that is not empty: a URL given by mistake (the live database,
+/// say) must not be migrated, and a replay on top of earlier tables would not show what the
+/// migrations alone make. Other tools' history tables do not count: the connection creates
+/// them itself when a migration writes to one (see `layout::tool_history_table`).
+pub(crate) fn refuse_non_empty(db: &mut dyn Backend) -> Result<(), Error> {
+    let tables = db
+        .introspect()?
+        .tables
+        .iter()
+        .filter(|t| !TOOL_TABLES.iter().any(|tool| tool.table == t.name))
+        .count();
+    let history = db.history()?;
+    if tables > 0 || !history.is_empty() {
+        return Err(Error::Plan(format!(
+            "the scratch database {} is not empty ({tables} tables, {} history rows): give an empty database",
+            db.describe(),
+            history.len()
+        )));
+    }
+    Ok(())
 }

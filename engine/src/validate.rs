@@ -72,6 +72,12 @@ impl Finding {
                     "migration {id} (applied {applied_at}) has no file; it can still be rolled back from the stored down SQL"
                 )
             }
+            // Statement 0: the row is still `running`, so nothing says how far it got.
+            Finding::Failed {
+                id, statement: 0, ..
+            } => format!(
+                "migration {id} is still marked running: an earlier run stopped in the middle of it (killed, or its connection lost), so which of its statements took effect is unknown. Check the database and undo them, then `migrate repair {id}`"
+            ),
             Finding::Failed {
                 id,
                 statement,

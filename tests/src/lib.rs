@@ -27,6 +27,7 @@ mod kind;
 pub mod native;
 mod url;
 
+pub use conn::Conn;
 pub use contents::{Contents, object_queries, relation_query, rows};
 pub use counted::Counted;
 pub use db::{TestDb, all};

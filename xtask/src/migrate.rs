@@ -110,7 +110,8 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
                 println!("{:#}", json!({"repaired": row}));
             } else {
                 println!(
-                    "Cleared the failed history row of {id}; the next `migrate up` applies it from its first statement."
+                    "Cleared the {} history row of {id}; the next `migrate up` applies it from its first statement.",
+                    row.status.as_str()
                 );
             }
             Ok(Outcome::Clean)

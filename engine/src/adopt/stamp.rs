@@ -113,6 +113,7 @@ fn compare(
     to: Option<&str>,
     scratch: &mut dyn Backend,
 ) -> Result<Vec<Difference>> {
+    crate::scratch::refuse_non_empty(scratch)?;
     let target = to.map_or(UpTarget::All, |id| UpTarget::To(id.to_string()));
     up(scratch, set, &target, &Options::default(), &mut |_| {})?;
     let want = scratch.introspect()?;

@@ -61,7 +61,7 @@ pub fn prove_rollbacks(
         })
         .collect::<Result<_>>()?;
     locked(scratch, &options, |db| {
-        refuse_non_empty(db)?;
+        crate::scratch::refuse_non_empty(db)?;
         let text = text_snapshots(db);
         let mut before = Snapshot::take(db, text, true)?;
         on_event(ProofEvent::Planned { total: order.len() });
@@ -97,22 +97,6 @@ enum Next {
     Continue(Snapshot),
     /// Nothing later can be tested.
     Stop(Stopped),
-}
-
-/// Refuses a scratch database that is not empty: a URL given by mistake must not be migrated
-/// up and down.
-fn refuse_non_empty(db: &mut dyn Backend) -> Result<()> {
-    let schema = db.introspect()?;
-    let history = db.history()?;
-    if !schema.tables.is_empty() || !history.is_empty() {
-        return Err(Error::Plan(format!(
-            "the scratch database {} is not empty ({} tables, {} history rows): give an empty database",
-            db.describe(),
-            schema.tables.len(),
-            history.len()
-        )));
-    }
-    Ok(())
 }
 
 /// Proves `m`'s rollback, starting from a database whose schema is `before`; `last` says it is

@@ -1,0 +1,207 @@
+//! A runner killed in the middle of a `transaction: false` migration (README, "When a migration
+//! fails"): its history row stays `running`; `up` and `up --resume` refuse, naming the
+//! migration, because which statements ran is unknown; `migrate repair ID` clears the row after
+//! the effects were undone by hand, and the next `up` runs the migration from its first
+//! statement. The runner is a real `cairn migrate up` process, killed with SIGKILL while its
+//! second statement runs.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use cairn_tests::{Kind, TestDb};
+
+const ID: &str = "0001_interrupted";
+
+/// Longer than any healthy wait below; only a hang reaches it.
+const HANG_GUARD: Duration = Duration::from_secs(120);
+
+fn cairn(db: &TestDb, dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("cairn"));
+    cmd.env_remove("DATABASE_URL")
+        .env("NO_COLOR", "1")
+        .args(["--database-url", &db.url, "--dir"])
+        .arg(dir)
+        .args(args);
+    cmd
+}
+
+/// (exit code, stdout, stderr).
+fn run(db: &TestDb, dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = cairn(db, dir, args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn migration(second: &str) -> String {
+    format!(
+        "transaction: false\nup: |\n  CREATE TABLE k1 (id INTEGER);\n  {second};\n  CREATE TABLE k3 (id INTEGER);\ndown: |\n  DROP TABLE k3;\n  DROP TABLE k1;\n"
+    )
+}
+
+/// A second statement that does not finish until the test lets it: on the servers it waits for
+/// a lock the returned connection holds (closing that connection releases it); SQLite has no
+/// such lock, so there it is a query that never ends.
+fn blocking_statement(db: &TestDb) -> (&'static str, Option<cairn_tests::Conn>) {
+    match db.kind {
+        Kind::Sqlite => (
+            "SELECT count(*) FROM (WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT x FROM n)",
+            None,
+        ),
+        Kind::Postgres => {
+            let mut holder = db.connect();
+            let got = holder.scalar_i64(
+                "SELECT CAST(pg_try_advisory_lock(7, hashtext(current_database())) AS INTEGER)",
+            );
+            assert_eq!(got, 1, "the test must hold the lock first");
+            (
+                "SELECT pg_advisory_lock(7, hashtext(current_database()))",
+                Some(holder),
+            )
+        }
+        Kind::Mysql => {
+            let mut holder = db.connect();
+            let got = holder.scalar_i64("SELECT GET_LOCK(CONCAT(DATABASE(), '_blocker'), 0)");
+            assert_eq!(got, 1, "the test must hold the lock first");
+            (
+                "DO GET_LOCK(CONCAT(DATABASE(), '_blocker'), 3600)",
+                Some(holder),
+            )
+        }
+    }
+}
+
+fn history(db: &TestDb) -> Option<(String, Option<i64>)> {
+    db.history_status(ID)
+}
+
+fn killed_runner_leaves_running_row_that_only_repair_clears(db: &TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(format!("{ID}.yaml"));
+    let (blocker, holder) = blocking_statement(db);
+    std::fs::write(&file, migration(blocker)).unwrap();
+
+    let mut runner = cairn(db, dir.path(), &["migrate", "up"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Statement 1 commits on its own (no transaction), so once `k1` exists the runner is in
+    // statement 2, which cannot finish.
+    let start = Instant::now();
+    while !db.tables().iter().any(|t| t == "k1") {
+        if let Some(status) = runner.try_wait().unwrap() {
+            let out = runner.wait_with_output().unwrap();
+            panic!(
+                "{}: the runner ended ({status}) before being killed: {}{}",
+                db.kind.name(),
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        assert!(
+            start.elapsed() < HANG_GUARD,
+            "{}: statement 1 never ran",
+            db.kind.name()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        history(db),
+        Some(("running".to_string(), None)),
+        "{}: the row is written before the first statement",
+        db.kind.name()
+    );
+    runner.kill().unwrap(); // SIGKILL: no chance to record anything
+    runner.wait().unwrap();
+    // The server's session of the dead runner is still waiting for the lock; once it gets it,
+    // it finds its client gone and ends, releasing the migration lock (the next commands wait
+    // for that lock, up to --lock-timeout).
+    drop(holder);
+
+    let schema = || db.tables();
+    let expect_untouched = |what: &str| {
+        assert_eq!(
+            history(db),
+            Some(("running".to_string(), None)),
+            "{}: after {what}",
+            db.kind.name()
+        );
+        assert_eq!(
+            schema(),
+            ["cairn_migrations", "k1"],
+            "{}: after {what}",
+            db.kind.name()
+        );
+    };
+    expect_untouched("the kill");
+
+    // A plain `up` refuses: it cannot know how far the dead runner got.
+    let (code, out, err) = run(db, dir.path(), &["migrate", "up"]);
+    assert_eq!(code, 2, "{}: {out}{err}", db.kind.name());
+    assert!(
+        err.contains(&format!("migration {ID} is still marked running"))
+            && err.contains("which of its statements took effect is unknown")
+            && err.contains(&format!("`migrate repair {ID}`")),
+        "{}: {err}",
+        db.kind.name()
+    );
+    assert!(!err.contains("statement 0"), "{err}");
+    expect_untouched("`up`");
+
+    // `--resume` continues a migration that failed at a known statement; a dead runner's row
+    // has none, so it refuses too ("only `repair` clears it").
+    let (code, out, err) = run(db, dir.path(), &["migrate", "up", "--resume"]);
+    assert_eq!(code, 2, "{}: {out}{err}", db.kind.name());
+    assert!(
+        err.contains(&format!(
+            "migration {ID} stopped while running (the runner died), so which statements took effect is unknown"
+        )) && err.contains(&format!("`migrate repair {ID}`")),
+        "{}: {err}",
+        db.kind.name()
+    );
+    expect_untouched("`up --resume`");
+
+    let (code, out, _) = run(db, dir.path(), &["migrate", "status"]);
+    assert_eq!(code, 1, "{}: {out}", db.kind.name());
+    assert!(out.contains(ID), "{out}");
+
+    // The user undoes what took effect, then repairs: the row goes, the schema is left alone.
+    db.execute("DROP TABLE k1");
+    let (code, out, err) = run(db, dir.path(), &["migrate", "repair", ID]);
+    assert_eq!(code, 0, "{}: {out}{err}", db.kind.name());
+    assert!(
+        out.contains(&format!(
+            "Cleared the running history row of {ID}; the next `migrate up` applies it from its first statement."
+        )),
+        "{out}"
+    );
+    assert_eq!(history(db), None, "{}", db.kind.name());
+    assert_eq!(schema(), ["cairn_migrations"], "{}", db.kind.name());
+
+    // With the cause fixed, `up` runs the migration from statement 1.
+    std::fs::write(&file, migration("CREATE TABLE k2 (id INTEGER)")).unwrap();
+    let (code, out, err) = run(db, dir.path(), &["migrate", "up"]);
+    assert_eq!(code, 0, "{}: {out}{err}", db.kind.name());
+    assert_eq!(history(db), Some(("applied".to_string(), None)));
+    assert_eq!(
+        schema(),
+        ["cairn_migrations", "k1", "k2", "k3"],
+        "{}",
+        db.kind.name()
+    );
+
+    // Nothing left to repair.
+    let (code, _, err) = run(db, dir.path(), &["migrate", "repair", ID]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!("migration {ID} is applied, not failed")),
+        "{err}"
+    );
+}
+
+cairn_tests::on_every_backend!(killed_runner_leaves_running_row_that_only_repair_clears);
