@@ -104,6 +104,9 @@ mod tests {
         let hex = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
         assert_eq!(c.to_string(), hex);
         assert_eq!(format!("{c:?}"), format!("Checksum({hex})"));
-        assert_eq!(serde_json::to_string(&c).unwrap_or_default(), format!("\"{hex}\""));
+        assert_eq!(
+            serde_json::to_string(&c).unwrap_or_default(),
+            format!("\"{hex}\"")
+        );
     }
 }

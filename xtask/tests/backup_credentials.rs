@@ -297,6 +297,17 @@ fn tools_backup_restore_keep_password_off_command_line(db: &TestDb) {
     let seen = watch_for(&mut cairn, load_tools);
     wait_until_blocked(db);
     let file = credentials_route(db.kind, &seen);
+    if db.kind == Kind::Postgres {
+        // The restore script psql runs holds the database's data: owner-only in a shared /tmp.
+        let script = seen
+            .argv
+            .iter()
+            .skip_while(|a| *a != "--file")
+            .nth(1)
+            .unwrap_or_else(|| panic!("psql runs no script: {:?}", seen.argv));
+        let mode = std::fs::metadata(script).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{script}: mode {mode:o}");
+    }
     holder.execute(match db.kind {
         Kind::Postgres => "ROLLBACK",
         _ => "COMMIT",

@@ -121,17 +121,18 @@ impl Script {
             "cairn-pg-restore-{}-{nanos}.sql",
             std::process::id()
         ));
-        // `create_new`: never write through a file or link someone else put there.
-        OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .map_err(|e| {
-                BackendError::Other(format!(
-                    "cannot create the restore script {}: {e}",
-                    path.display()
-                ))
-            })?;
+        // `create_new`: never write through a file or link someone else put there. Owner-only:
+        // the script holds the database's data, and /tmp is shared.
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options.open(&path).map_err(|e| {
+            BackendError::Other(format!(
+                "cannot create the restore script {}: {e}",
+                path.display()
+            ))
+        })?;
         Ok(Script(path))
     }
 }
