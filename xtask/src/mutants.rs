@@ -178,7 +178,12 @@ pub fn run(args: &MutantsArgs) -> Result<Outcome> {
         if modules.contains(&Module::Run) {
             // The run protocol is exercised end to end by the cross-backend tests; without
             // server URLs and outside CI they run on SQLite only.
-            cmd.args(["--test-package", "cairn-engine,cairn-tests"]);
+            cmd.args([
+                "--test-package",
+                "cairn-engine",
+                "--test-package",
+                "cairn-tests",
+            ]);
             for t in RUN_TESTS {
                 cmd.args(["--cargo-test-arg", &format!("--test={t}")]);
             }

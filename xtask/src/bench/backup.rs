@@ -14,7 +14,7 @@ use cairn::ops::{self, Compression};
 use cairn::{Backend, Dialect, Options, UpTarget};
 
 use super::{median, server};
-use crate::cli::{BenchArgs, BenchBackend};
+use crate::args::{BenchArgs, BenchBackend};
 
 /// Tables the rows are spread over.
 const TABLES: usize = 4;
@@ -79,7 +79,7 @@ fn measure(
     work: &Path,
     baseline: &dyn Fn(&Path) -> Result<()>,
 ) -> Result<()> {
-    let registry = crate::registry();
+    let registry = cairn_cli::registry();
     let set = cairn::load_dir(fill, registry.dialect(url)?)?;
     let mut db = registry.connect(url)?;
     let filled = Instant::now();
@@ -325,7 +325,7 @@ fn run_dump(mut cmd: Command) -> Result<()> {
 
 /// Creates (or recreates) [`DATABASE`] on the MariaDB server and returns its URL.
 fn mysql_database(admin_url: &str) -> Result<String> {
-    let mut admin = crate::registry().connect(admin_url)?;
+    let mut admin = cairn_cli::registry().connect(admin_url)?;
     admin.query(&format!("DROP DATABASE IF EXISTS {DATABASE}"))?;
     admin.query(&format!("CREATE DATABASE {DATABASE}"))?;
     Ok(with_database(admin_url, DATABASE))
@@ -333,7 +333,7 @@ fn mysql_database(admin_url: &str) -> Result<String> {
 
 /// Drops [`DATABASE`] through the admin URL, best effort (the servers may be thrown away).
 fn drop_database(admin_url: &str, suffix: &str) {
-    if let Ok(mut admin) = crate::registry().connect(admin_url) {
+    if let Ok(mut admin) = cairn_cli::registry().connect(admin_url) {
         let _ = admin.query(&format!("DROP DATABASE IF EXISTS {DATABASE} {suffix}"));
     }
 }
@@ -361,7 +361,7 @@ mod tests {
         let dir = work.path().join("fill");
         super::fill_migrations(&dir, 1_003).unwrap();
         let url = format!("sqlite:{}", work.path().join("t.db").display());
-        let registry = crate::registry();
+        let registry = cairn_cli::registry();
         let set = cairn::load_dir(&dir, registry.dialect(&url).unwrap()).unwrap();
         let mut db = registry.connect(&url).unwrap();
         cairn::up(

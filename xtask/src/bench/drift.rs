@@ -40,7 +40,7 @@ pub fn generate(dir: &Path, tables: usize) -> Result<()> {
 
 /// (introspection time, whole drift time, differences found) on the database at `url`.
 pub fn measure(url: &str, dir: &Path) -> Result<(Duration, Duration, usize)> {
-    let registry = crate::registry();
+    let registry = cairn_cli::registry();
     let set = cairn::load_dir(dir, registry.dialect(url)?)?;
     let mut live = registry.connect(url)?;
     cairn::up(

@@ -12,7 +12,8 @@ use cairn::Dialect;
 use cairn::layout::Layout;
 
 use super::{ENGINE_LAYOUT, median, report, server, sqlite};
-use crate::cli::{BenchArgs, BenchBackend, LayoutChoice};
+use crate::args::{BenchArgs, BenchBackend};
+use cairn_cli::LayoutChoice;
 
 /// The other tool's layout the global `--layout` names for this run, if any (`auto` and
 /// `cairn` run the usual benchmark).

@@ -25,7 +25,7 @@ use anyhow::{Context as _, Result};
 use cairn::{Options, UpTarget};
 
 use crate::Outcome;
-use crate::cli::{BenchArgs, BenchBackend};
+use crate::args::{BenchArgs, BenchBackend};
 
 /// Times of one side of a comparison.
 pub(crate) struct Sample {
@@ -38,7 +38,7 @@ pub(crate) struct Sample {
 }
 
 /// Runs the benchmark (re-running itself in release mode when built for debugging).
-pub fn run(args: &BenchArgs, layout_flag: crate::cli::LayoutChoice) -> Result<Outcome> {
+pub fn run(args: &BenchArgs, layout_flag: cairn_cli::LayoutChoice) -> Result<Outcome> {
     let foreign = layout::requested(layout_flag);
     if cfg!(debug_assertions) {
         eprintln!("bench: rebuilding in release mode for meaningful figures");
@@ -217,7 +217,7 @@ static ENGINE_LAYOUT: OnceLock<cairn::layout::Layout> = OnceLock::new();
 /// total time).
 pub(crate) fn engine(url: &str, dir: &Path) -> Result<(Duration, Duration)> {
     let start = Instant::now();
-    let registry = crate::registry();
+    let registry = cairn_cli::registry();
     let layout = ENGINE_LAYOUT
         .get()
         .copied()

@@ -30,7 +30,7 @@ fn generate(dir: &Path, n: usize) -> Result<()> {
 
 fn up(url: &str, set: &MigrationSet) -> Result<Duration> {
     let start = Instant::now();
-    let mut db = crate::registry().connect(url)?;
+    let mut db = cairn_cli::registry().connect(url)?;
     let report = cairn::up(
         db.as_mut(),
         set,
@@ -44,7 +44,7 @@ fn up(url: &str, set: &MigrationSet) -> Result<Duration> {
 
 fn prove(set: &MigrationSet) -> Result<Duration> {
     let start = Instant::now();
-    let mut scratch = crate::registry().connect("sqlite::memory:")?;
+    let mut scratch = cairn_cli::registry().connect("sqlite::memory:")?;
     let report = cairn::prove_rollbacks(scratch.as_mut(), set, &Options::default(), &mut |_| {})?;
     anyhow::ensure!(
         report.passed() && report.count("restored") == set.len(),

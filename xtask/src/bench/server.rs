@@ -40,10 +40,10 @@ impl Kind {
 /// Starts throwaway servers when `backend` names one, calls `each` with PostgreSQL's and then
 /// MariaDB's admin URL (those `backend` selects), and stops the servers on every path.
 pub fn on_servers(
-    backend: crate::cli::BenchBackend,
+    backend: crate::args::BenchBackend,
     mut each: impl FnMut(Kind, &str) -> Result<()>,
 ) -> Result<()> {
-    use crate::cli::BenchBackend;
+    use crate::args::BenchBackend;
     if backend == BenchBackend::Sqlite {
         return Ok(());
     }

@@ -22,7 +22,7 @@ use anyhow::{Context as _, Result};
 use cairn::redact_url;
 
 use crate::Outcome;
-use crate::cli::TestArgs;
+use crate::args::TestArgs;
 
 use mariadb::Mariadb;
 use postgres::Postgres;

@@ -9,7 +9,12 @@ pub use migrate::Migrate;
 
 /// Cairn: versioned migrations and schema checks for SQLite, PostgreSQL and MySQL.
 #[derive(Debug, Parser)]
-#[command(name = "cairn", version, about, propagate_version = true)]
+#[command(
+    name = "cairn",
+    version,
+    about = "Cairn: versioned migrations and schema checks for SQLite, PostgreSQL and MySQL.",
+    propagate_version = true
+)]
 pub struct Cli {
     /// Options every command takes.
     #[command(flatten)]
@@ -150,13 +155,6 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
         format: GraphFormat,
     },
-    /// Benchmark applying generated migrations against raw rusqlite.
-    Bench(BenchArgs),
-    /// Run the whole test suite, starting throwaway PostgreSQL and MariaDB servers on loopback.
-    Test(TestArgs),
-    /// Mutation testing of the engine's core modules (cargo-mutants), with a score per module;
-    /// slow, so not part of `test`.
-    Mutants(crate::mutants::MutantsArgs),
 }
 
 /// Graph formats.
@@ -168,40 +166,6 @@ pub enum GraphFormat {
     Dot,
     /// Nodes and edges as JSON.
     Json,
-}
-
-/// `bench` options.
-#[derive(Debug, Args)]
-pub struct BenchArgs {
-    /// Which backend to measure (`all` starts throwaway servers unless CAIRN_TEST_*_URL are set).
-    #[arg(long, value_enum, default_value_t = BenchBackend::Sqlite)]
-    pub backend: BenchBackend,
-    /// Number of generated migrations.
-    #[arg(long, default_value_t = 1000)]
-    pub migrations: usize,
-    /// Runs of each side; the median is reported.
-    #[arg(long, default_value_t = 3)]
-    pub runs: usize,
-    /// Also time drift on a PostgreSQL database with this many tables (0: skip).
-    #[arg(long, default_value_t = 0)]
-    pub drift_tables: usize,
-    /// Only time split + parse + lint of this many generated statements (a mixed corpus over
-    /// the three dialects), in memory; no database.
-    #[arg(long, value_name = "N")]
-    pub lint_statements: Option<usize>,
-    /// Time `db backup` (uncompressed and gzip), `db verify` and `db health` on a database of
-    /// --rows rows against the raw copy (SQLite online backup, `pg_dump -Fc`, `mariadb-dump`)
-    /// instead of applying migrations. (With the global `--layout LAYOUT`, bench writes the
-    /// generated migrations in that tool's folder convention and loads them from there.)
-    #[arg(long)]
-    pub backup: bool,
-    /// Time `migrate test` (every rollback proved on an in-memory SQLite scratch database)
-    /// beside a plain `migrate up` of the same --migrations generated migrations.
-    #[arg(long)]
-    pub rollbacks: bool,
-    /// Rows filled in before --backup, spread over 4 tables.
-    #[arg(long, default_value_t = 200_000)]
-    pub rows: usize,
 }
 
 impl Command {
@@ -234,27 +198,6 @@ impl Command {
         };
         out.is_some_and(|o| o.format == Format::Json)
     }
-}
-
-/// `test` options.
-#[derive(Debug, Args)]
-pub struct TestArgs {
-    /// Arguments passed on to `cargo test` (after `--`).
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub cargo_args: Vec<String>,
-}
-
-/// Backends `bench` can measure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum BenchBackend {
-    /// SQLite file against rusqlite.
-    Sqlite,
-    /// PostgreSQL against psql.
-    Postgres,
-    /// MariaDB/MySQL against the mariadb client.
-    Mysql,
-    /// All three.
-    All,
 }
 
 /// `schema` subcommands.

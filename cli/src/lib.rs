@@ -1,8 +1,19 @@
-//! Cairn's command line, shared by `cargo xtask` and the `cairn` binary. Every command is a
-//! call on the engine's public API; this crate only parses flags and prints.
+//! Cairn's command line as a library: the installable `cairn` binary, this repository's
+//! `cargo xtask`, and a project's own xtask or CLI are all this crate. Every command is a call
+//! on the engine's public API; this crate only parses flags and prints.
+//!
+//! A project's own `xtask` crate runs Cairn's commands with one line:
+//!
+//! ```no_run
+//! fn main() -> std::process::ExitCode {
+//!     cairn_cli::main()
+//! }
+//! ```
+//!
+//! or embeds them beside its own: [`command`] is the clap command to add as a subcommand, and
+//! [`run_matches`] runs what the user typed.
 
 mod adopt;
-mod bench;
 mod cli;
 mod db;
 mod graph;
@@ -10,12 +21,10 @@ mod import;
 mod lint;
 mod migrate;
 mod migrate_test;
-mod mutants;
 mod progress;
 mod render;
 mod schema;
 mod settings;
-mod testenv;
 
 use std::process::ExitCode;
 
@@ -24,7 +33,8 @@ use cairn::lint::Linter;
 use cairn::{Backend, Dialect, MigrationSet, Options, Registry};
 
 use cairn::layout::Layout;
-use cli::{Cli, Command, Global, LayoutChoice};
+pub use cli::LayoutChoice;
+use cli::{Cli, Command, Global};
 use render::Style;
 
 /// What a successful command found: 0 when clean, 1 when it found something to report.
@@ -238,19 +248,41 @@ pub fn main() -> ExitCode {
     main_with(Linter::new())
 }
 
+/// Cairn's commands and flags as a clap command, to run as is or to embed as a subcommand of
+/// a project's own CLI; pass what it matched to [`run_matches`].
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
+/// The value of the global `--layout` flag in `matches` (of [`command`]): `auto` unless given.
+pub fn layout_flag(matches: &clap::ArgMatches) -> LayoutChoice {
+    matches
+        .try_get_one::<LayoutChoice>("layout")
+        .ok()
+        .flatten()
+        .copied()
+        .unwrap_or(LayoutChoice::Auto)
+}
+
 /// [`main`] with a team's own lint rules: a project's xtask can call
-/// `xtask::main_with(Linter::new().with_rule(Box::new(MyRule)))`, and `migrate lint`,
+/// `cairn_cli::main_with(Linter::new().with_rule(Box::new(MyRule)))`, and `migrate lint`,
 /// `validate` and the check before `up` run its rules too.
 pub fn main_with(linter: Linter) -> ExitCode {
+    run_matches(&command().get_matches(), linter)
+}
+
+/// Runs the command `matches` holds (matched by [`command`], or by a project's CLI that
+/// embeds it) with `linter`'s rules; returns exit code 0 (done, nothing found), 1 (a finding:
+/// drift, failed validation, changed migrations) or 2 (an error, already printed).
+pub fn run_matches(matches: &clap::ArgMatches, linter: Linter) -> ExitCode {
     quiet_on_closed_pipe();
-    let matches = <Cli as clap::CommandFactory>::command().get_matches();
-    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
     let json = cli.command.json();
     let style = Style::new(cli.global.color);
-    let settings = match resolve_settings(&cli.global, &matches) {
+    let settings = match resolve_settings(&cli.global, matches) {
         Ok(s) => s,
         Err(e) => {
             render::error(&e, json, &style);
@@ -330,8 +362,5 @@ fn dispatch(ctx: &Context, command: &Command) -> Result<Outcome> {
         Command::Drift(args) => schema::drift(ctx, args),
         Command::Config(out) => settings::print(ctx, *out),
         Command::Db(cmd) => db::run(ctx, cmd),
-        Command::Bench(args) => bench::run(args, ctx.global.layout),
-        Command::Test(args) => testenv::run(args),
-        Command::Mutants(args) => mutants::run(args),
     }
 }
