@@ -1,5 +1,6 @@
-//! README promises that had no test: `migrate history` in text and JSON, `status` exiting 1 on
-//! a changed migration, and `migrate down` never blocked by the lint.
+//! Promises of the user docs (docs/commands.md, docs/lint.md) that had no test: `migrate history`
+//! in text and JSON, `status` exiting 1 on a changed migration, and `migrate down` never blocked
+//! by the lint.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;

@@ -193,7 +193,8 @@ cairn_tests::on_every_backend!(
 );
 
 /// `up` reads the history once per run, whatever the number of migrations, and a run with
-/// nothing to do reads it once too (the README's promise).
+/// nothing to do reads it once too (promised in docs/performance.md, an invariant in
+/// ARCHITECTURE.md).
 fn the_history_is_read_once_per_run(db: &TestDb) {
     let migrations: Vec<(String, String)> = (0..12)
         .map(|i| {
