@@ -298,4 +298,21 @@ mod tests {
         assert!(err.contains(&GraphProblem::Cycle(vec!["d".into()])));
         assert_eq!(err.len(), 4);
     }
+
+    #[test]
+    fn a_dependency_named_twice_is_one_edge() {
+        // `depends_on: [a, a]` is one edge: `graph` prints it once and down plans count it once.
+        let graph = g(&[("a", &[]), ("b", &["a", "a"])]).unwrap();
+        assert_eq!(graph.dependencies("b"), ["a"]);
+        assert_eq!(graph.dependents("a"), ["b"]);
+        assert_eq!(graph.order().collect::<Vec<_>>(), ["a", "b"]);
+    }
+
+    #[test]
+    fn counts_its_migrations() {
+        let empty = g(&[]).unwrap();
+        assert_eq!((empty.len(), empty.is_empty()), (0, true));
+        let three = g(&[("a", &[]), ("b", &["a"]), ("c", &[])]).unwrap();
+        assert_eq!((three.len(), three.is_empty()), (3, false));
+    }
 }

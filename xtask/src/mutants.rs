@@ -30,6 +30,10 @@ pub struct MutantsArgs {
     /// Only summarize the results of an earlier run in --output, per module.
     #[arg(long)]
     pub summary_only: bool,
+    /// Test again only the mutants an earlier run in --output missed (after adding tests);
+    /// the summary still counts every mutant of that run.
+    #[arg(long)]
+    pub iterate: bool,
 }
 
 /// The cross-backend test targets (package cairn-tests) that run migrations end to end.
@@ -188,6 +192,9 @@ pub fn run(args: &MutantsArgs) -> Result<Outcome> {
                 cmd.args(["--cargo-test-arg", &format!("--test={t}")]);
             }
             cmd.env_remove("CI");
+        }
+        if args.iterate {
+            cmd.arg("--iterate");
         }
         if args.list {
             cmd.arg("--list");
