@@ -134,8 +134,12 @@ fn section(d: Dialect) -> impl Strategy<Value = Section> {
             if delim != ";" {
                 texts.extend_from_slice(MYSQL_DELIMITED);
             }
-            // The mysql client would end a statement at its delimiter anywhere in code.
+            // The mysql client would end a statement at its delimiter anywhere in code, and
+            // it ends `/*! ... */` code at the `*`, reading `*//` as `*`, `//`.
             texts.retain(|t| !t.contains(delim));
+            if delim.starts_with('/') {
+                texts.retain(|t| !t.starts_with("/*!"));
+            }
             let arg = if quoted {
                 format!("'{delim}'")
             } else {

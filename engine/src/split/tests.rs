@@ -333,3 +333,60 @@ fn huge_input_is_linear() {
         );
     }
 }
+
+#[test]
+fn mysql_comments_end_where_the_client_ends_them() {
+    let my = |sql: &str| texts(sql, Dialect::Mysql);
+    // `--` needs an ASCII blank, a line end or the end of the script after it.
+    assert_eq!(my("SELECT 1;\n--"), ["SELECT 1"]);
+    assert_eq!(my("DELIMITER //\nSELECT 1//\n--"), ["SELECT 1"]);
+    assert_eq!(
+        my("DELIMITER //\nSELECT 1//--//SELECT 2"),
+        ["SELECT 1", "--", "SELECT 2"]
+    );
+    assert_eq!(
+        my("SELECT 1 --\u{a0}x; SELECT 2"),
+        ["SELECT 1 --\u{a0}x", "SELECT 2"]
+    );
+    assert_eq!(
+        my("DELIMITER $$\nSELECT 1 ---\u{2000}x$$SELECT 2"),
+        ["SELECT 1 ---\u{2000}x", "SELECT 2"]
+    );
+    // A `/*` inside a comment is skipped whole: `/*/` does not close it.
+    assert_eq!(
+        my("/* src/*/x; */ SELECT 1; SELECT 2"),
+        ["SELECT 1", "SELECT 2"]
+    );
+    assert_eq!(my("DELIMITER //\n/* src/*/x// */ SELECT 1//"), ["SELECT 1"]);
+    // sqlparser glues `|` to the `/` of `/*` and `@` to `;`; the client does not.
+    assert_eq!(
+        my("SELECT 1 |/* c; */ 2; SELECT 3"),
+        ["SELECT 1 |/* c; */ 2", "SELECT 3"]
+    );
+    assert_eq!(
+        my("SELECT 1 @-- c;\n; SELECT @; SELECT 2"),
+        ["SELECT 1 @-- c;", "SELECT @", "SELECT 2"]
+    );
+    // `/*!` code: `--*/` is no comment, and a `;` inside it ends the statement.
+    assert_eq!(
+        my("/*!40101 SET @x=1--*/; SELECT 2"),
+        ["/*!40101 SET @x=1--*/", "SELECT 2"]
+    );
+    assert_eq!(my("/*!50003 SELECT 1; */;"), ["/*!50003 SELECT 1", "*/"]);
+}
+
+#[test]
+fn mysql_blanks_are_the_clients_ascii_ones() {
+    let my = |sql: &str| checked(sql, Dialect::Mysql);
+    // U+00A0 is text to the client: it starts a statement in both kinds of section.
+    for sql in ["\u{a0}SELECT 1;", "DELIMITER //\n\u{a0}SELECT 1//"] {
+        let stmts = my(sql);
+        assert_eq!(stmts.len(), 1, "{sql:?}");
+        assert_eq!(stmts[0].sql, "\u{a0}SELECT 1", "{sql:?}");
+    }
+    // ... and can be a delimiter.
+    assert_eq!(
+        texts("DELIMITER \u{a0}\nSELECT 1\u{a0}SELECT 2", Dialect::Mysql),
+        ["SELECT 1", "SELECT 2"]
+    );
+}
