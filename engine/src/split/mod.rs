@@ -17,6 +17,8 @@ mod mysql;
 mod tokens;
 
 #[cfg(test)]
+mod checks;
+#[cfg(test)]
 mod proptests;
 #[cfg(test)]
 mod tests;
