@@ -17,6 +17,8 @@ mod mysql;
 mod tokens;
 
 #[cfg(test)]
+mod checks;
+#[cfg(test)]
 mod proptests;
 #[cfg(test)]
 mod tests;
@@ -75,8 +77,7 @@ pub fn split(script: &str, dialect: Dialect) -> Result<Vec<Statement>, SplitErro
                 tokens::split_section(script, range, line, &blanks, dialect, &mut out)?;
             }
             mysql::Part::Custom(range) => {
-                let piece = script.get(range.clone()).unwrap_or_default();
-                let start = range.start + mysql::leading_trivia(piece);
+                let start = mysql::statement_start(script, range.clone());
                 let (line, column) = walker.position_of(start);
                 push(&mut out, script, start..range.end, line, column);
             }

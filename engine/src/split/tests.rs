@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use super::checks::check_invariants;
 use super::*;
 
 fn texts(sql: &str, d: Dialect) -> Vec<String> {
@@ -70,64 +71,6 @@ fn multibyte_text_keeps_byte_spans_right() {
 fn unterminated_string_is_an_error_with_position() {
     let err = split("SELECT 1;\nSELECT 'oops", Dialect::Sqlite).unwrap_err();
     assert_eq!(err.line, 2);
-}
-
-/// Checks what must hold of any successful split: statements in order, non-overlapping, each
-/// `sql` exactly its span's text, non-empty and without surrounding whitespace, positions
-/// matching the span start; for dialects without `DELIMITER`, the gaps between statements hold
-/// nothing the splitter would keep.
-pub(super) fn check_invariants(script: &str, dialect: Dialect, stmts: &[Statement]) {
-    let mut prev_end = 0;
-    // The position of `prev_end`, kept up to date so that checking stays linear.
-    let (mut line, mut column) = (1, 1);
-    for s in stmts {
-        assert!(s.span.start >= prev_end, "overlap or disorder at {s:?}");
-        assert!(s.span.end <= script.len(), "span past the end: {s:?}");
-        assert_eq!(script.get(s.span.clone()), Some(s.sql.as_str()), "{s:?}");
-        assert!(!s.sql.is_empty());
-        // (MySQL identifiers may start with characters Unicode counts as whitespace.)
-        assert_eq!(s.sql.trim_end(), s.sql, "untrimmed statement {s:?}");
-        assert!(
-            !s.sql.starts_with(|c: char| c.is_ascii_whitespace()),
-            "{s:?}"
-        );
-        for c in script[prev_end..s.span.start].chars() {
-            (line, column) = if c == '\n' {
-                (line + 1, 1)
-            } else {
-                (line, column + 1)
-            };
-        }
-        assert_eq!((s.line, s.column), (line, column), "position of {s:?}");
-        if dialect != Dialect::Mysql {
-            let gap = &script[prev_end..s.span.start];
-            assert_eq!(split(gap, dialect), Ok(vec![]), "gap {gap:?} is not empty");
-        }
-        for c in s.sql.chars() {
-            (line, column) = if c == '\n' {
-                (line + 1, 1)
-            } else {
-                (line, column + 1)
-            };
-        }
-        prev_end = s.span.end;
-    }
-    if dialect != Dialect::Mysql {
-        let tail = &script[prev_end..];
-        assert_eq!(
-            split(tail, dialect),
-            Ok(vec![]),
-            "tail {tail:?} is not empty"
-        );
-    }
-}
-
-/// (line, column in characters) of byte `at`, the slow obvious way.
-pub(super) fn naive_position(script: &str, at: usize) -> (u32, u32) {
-    let before = &script[..at];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-    (line as u32, column as u32)
 }
 
 fn checked(sql: &str, d: Dialect) -> Vec<Statement> {
@@ -319,7 +262,7 @@ fn huge_input_is_linear() {
         let started = std::time::Instant::now();
         let stmts = split(&big, d).unwrap();
         assert!(stmts.len() > 100_000, "{d}: {}", stmts.len());
-        check_invariants(&big, Dialect::Mysql, &stmts);
+        check_invariants(&big, d, &stmts);
         assert!(split(&format!("{big}'"), d).is_err());
         assert!(split(&format!("'{big}"), d).is_err());
         if d == Dialect::Mysql {
@@ -332,4 +275,81 @@ fn huge_input_is_linear() {
             started.elapsed()
         );
     }
+}
+
+#[test]
+fn mysql_comments_end_where_the_client_ends_them() {
+    let my = |sql: &str| texts(sql, Dialect::Mysql);
+    // `--` needs an ASCII blank, a line end or the end of the script after it.
+    assert_eq!(my("SELECT 1;\n--"), ["SELECT 1"]);
+    assert_eq!(my("DELIMITER //\nSELECT 1//\n--"), ["SELECT 1"]);
+    assert_eq!(
+        my("DELIMITER //\nSELECT 1//--//SELECT 2"),
+        ["SELECT 1", "--", "SELECT 2"]
+    );
+    assert_eq!(
+        my("SELECT 1 --\u{a0}x; SELECT 2"),
+        ["SELECT 1 --\u{a0}x", "SELECT 2"]
+    );
+    assert_eq!(
+        my("DELIMITER $$\nSELECT 1 ---\u{2000}x$$SELECT 2"),
+        ["SELECT 1 ---\u{2000}x", "SELECT 2"]
+    );
+    // A `/*` inside a comment is skipped whole: `/*/` does not close it.
+    assert_eq!(
+        my("/* src/*/x; */ SELECT 1; SELECT 2"),
+        ["SELECT 1", "SELECT 2"]
+    );
+    assert_eq!(my("DELIMITER //\n/* src/*/x// */ SELECT 1//"), ["SELECT 1"]);
+    // sqlparser glues `|` to the `/` of `/*` and `@` to `;`; the client does not.
+    assert_eq!(
+        my("SELECT 1 |/* c; */ 2; SELECT 3"),
+        ["SELECT 1 |/* c; */ 2", "SELECT 3"]
+    );
+    assert_eq!(
+        my("SELECT 1 @-- c;\n; SELECT @; SELECT 2"),
+        ["SELECT 1 @-- c;", "SELECT @", "SELECT 2"]
+    );
+    // `/*!` code: `--*/` is no comment, and a `;` inside it ends the statement.
+    assert_eq!(
+        my("/*!40101 SET @x=1--*/; SELECT 2"),
+        ["/*!40101 SET @x=1--*/", "SELECT 2"]
+    );
+    assert_eq!(my("/*!50003 SELECT 1; */;"), ["/*!50003 SELECT 1", "*/"]);
+}
+
+#[test]
+fn mysql_blanks_are_the_clients_ascii_ones() {
+    let my = |sql: &str| checked(sql, Dialect::Mysql);
+    // U+00A0 is text to the client: it starts a statement in both kinds of section.
+    for sql in ["\u{a0}SELECT 1;", "DELIMITER //\n\u{a0}SELECT 1//"] {
+        let stmts = my(sql);
+        assert_eq!(stmts.len(), 1, "{sql:?}");
+        assert_eq!(stmts[0].sql, "\u{a0}SELECT 1", "{sql:?}");
+    }
+    // ... and can be a delimiter.
+    assert_eq!(
+        texts("DELIMITER \u{a0}\nSELECT 1\u{a0}SELECT 2", Dialect::Mysql),
+        ["SELECT 1", "SELECT 2"]
+    );
+}
+
+#[test]
+fn the_mysql_lossless_check_sees_lost_text() {
+    let script = "SELECT 1;\nDELIMITER //\nSELECT 2// x //";
+    let mut stmts = checked(script, Dialect::Mysql);
+    assert_eq!(stmts.len(), 3);
+    stmts.remove(1);
+    let lost = std::panic::catch_unwind(|| check_invariants(script, Dialect::Mysql, &stmts));
+    assert!(lost.is_err(), "a dropped statement went unnoticed");
+    // Under `//`, a `;` outside the statements is text, not a terminator.
+    let script = "DELIMITER //\nSELECT 1;";
+    let stmts = vec![Statement {
+        sql: "SELECT 1".into(),
+        span: 13..21,
+        line: 2,
+        column: 1,
+    }];
+    let lost = std::panic::catch_unwind(|| check_invariants(script, Dialect::Mysql, &stmts));
+    assert!(lost.is_err(), "a stray `;` under `//` went unnoticed");
 }

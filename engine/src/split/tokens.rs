@@ -8,17 +8,18 @@ use std::ops::Range;
 use sqlparser::dialect::{MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
 
+use super::mysql::Blank;
 use super::{SplitError, Statement, Walker, clamp, push};
 use crate::Dialect;
 
 /// Splits `script[range]`, which starts at column 1 of line `first_line`, appending its
-/// statements (positioned in the whole script) to `out`. `blanks` (byte ranges of ASCII text
-/// in the script, in order) are read as spaces: see [`super::mysql`] for why.
+/// statements (positioned in the whole script) to `out`. `blanks` (in script order) are read as
+/// they say: see [`super::mysql`] for why.
 pub(super) fn split_section(
     script: &str,
     range: Range<usize>,
     first_line: u64,
-    blanks: &[Range<usize>],
+    blanks: &[Blank],
     dialect: Dialect,
     out: &mut Vec<Statement>,
 ) -> Result<(), SplitError> {
@@ -76,18 +77,25 @@ pub(super) fn split_section(
     Ok(())
 }
 
-/// `text` (at byte `offset` of the script) with the bytes of `blanks` replaced by spaces: same
-/// length, same characters elsewhere, so every position stays right.
-fn blanked<'a>(text: &'a str, offset: usize, blanks: &[Range<usize>]) -> Cow<'a, str> {
+/// `text` (at byte `offset` of the script) with each character of `blanks` replaced by the
+/// blank's character, which has the same UTF-8 length: same bytes and character counts, so
+/// every position stays right.
+fn blanked<'a>(text: &'a str, offset: usize, blanks: &[Blank]) -> Cow<'a, str> {
     if blanks.is_empty() {
         return Cow::Borrowed(text);
     }
     let mut out = text.to_string();
-    for b in blanks {
-        let (from, to) = (b.start.saturating_sub(offset), b.end.saturating_sub(offset));
-        if let Some(ascii) = out.get(from..to).filter(|s| s.is_ascii()) {
-            let spaces = " ".repeat(ascii.len());
-            out.replace_range(from..to, &spaces);
+    for (range, with) in blanks {
+        let (from, to) = (
+            range.start.saturating_sub(offset),
+            range.end.saturating_sub(offset),
+        );
+        let Some(old) = out.get(from..to) else {
+            continue;
+        };
+        if old.chars().all(|c| c.len_utf8() == with.len_utf8()) {
+            let new = with.to_string().repeat(old.chars().count());
+            out.replace_range(from..to, &new);
         }
     }
     Cow::Owned(out)
