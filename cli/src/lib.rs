@@ -170,7 +170,12 @@ impl Context {
         self.registry.connect_with(url, &options).map_err(|e| {
             // Point at the setting a failing init_sql statement came from.
             match self.settings.init_sql.iter().find(|(d, _)| *d == dialect) {
-                Some((_, sql)) if e.to_string().starts_with("init_sql statement") => {
+                Some((_, sql))
+                    if matches!(
+                        e,
+                        cairn::Error::Backend(cairn::BackendError::InitSql { .. })
+                    ) =>
+                {
                     anyhow::anyhow!("{e} (init_sql.{} from {})", dialect.name(), sql.origin)
                 }
                 _ => e.into(),

@@ -258,11 +258,11 @@ impl ConnectOptions {
     /// The error for `init_sql` statement `index` (0-based) failing with `message`, quoting
     /// the statement so the user finds it in `cairn.toml`.
     pub fn init_failed(&self, index: usize, sql: &str, message: &str) -> BackendError {
-        BackendError::Connection(format!(
-            "init_sql statement {} (`{}`) failed: {message}",
-            index + 1,
-            sql.trim()
-        ))
+        BackendError::InitSql {
+            index,
+            sql: sql.trim().to_string(),
+            message: message.to_string(),
+        }
     }
 
     /// `init_sql` split into statements for `dialect`: what a backend runs after connecting.

@@ -119,6 +119,8 @@ pub struct StatementFailure {
     pub sql: String,
     /// The database's message.
     pub message: String,
+    /// The database's error code (SQLSTATE, MySQL error number, SQLite extended code).
+    pub code: Option<String>,
     /// Whether everything the migration did was rolled back (it ran in a transaction).
     pub rolled_back: bool,
     /// Whether a changed repeatable migration, re-applied outside a transaction, had its
@@ -169,6 +171,7 @@ impl fmt::Display for StatementFailure {
 
 /// An error from a backend (a database driver), in terms the engine can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum BackendError {
     /// Statement `index` (0-based) of the script failed; earlier ones ran.
     #[error("statement {} failed: {message}", index + 1)]
@@ -180,10 +183,24 @@ pub enum BackendError {
         /// 1-based character offset in the statement where the database located the error
         /// (PostgreSQL reports one), so the engine can name the exact file line.
         position: Option<usize>,
+        /// The database's own error code, for callers that branch on it: the SQLSTATE on
+        /// PostgreSQL (`42P07`), the error number on MySQL/MariaDB (`1050`), the extended
+        /// result code on SQLite (`2067`).
+        code: Option<String>,
     },
     /// The database could not be reached or the connection broke.
     #[error("{0}")]
     Connection(String),
+    /// A statement of the project's `init_sql` failed on a new connection.
+    #[error("init_sql statement {} (`{sql}`) failed: {message}", index + 1)]
+    InitSql {
+        /// 0-based index of the statement in `init_sql`.
+        index: usize,
+        /// The statement, trimmed.
+        sql: String,
+        /// The database's message.
+        message: String,
+    },
     /// Another runner held the migration lock for longer than the timeout.
     #[error("timed out after {waited:?} waiting for the migration lock{}", holder.as_ref().map(|h| format!(" (held by {h})")).unwrap_or_default())]
     LockTimeout {
@@ -205,6 +222,7 @@ pub enum BackendError {
 
 /// Everything that can go wrong in the engine.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The migration files have problems.
     #[error(transparent)]

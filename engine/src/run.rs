@@ -222,6 +222,7 @@ pub(crate) fn run_step(
             index,
             message,
             position,
+            code,
         } => {
             let stmt = script.statements.get(index);
             let extra_lines = match (stmt, position) {
@@ -243,6 +244,7 @@ pub(crate) fn run_step(
                     + u32::try_from(extra_lines).unwrap_or(0),
                 sql: stmt.map(|s| s.sql.clone()).unwrap_or_default(),
                 message,
+                code,
                 rolled_back: atomic,
                 previous_row_kept: !atomic && replaces,
             }))

@@ -147,10 +147,17 @@ fn a_failing_init_statement_is_named(db: &TestDb) {
         init_sql: "SELECT 1; SELEC 2".into(),
         ..ConnectOptions::default()
     };
-    let err = open(db, &options)
-        .err()
-        .expect("init_sql must fail")
-        .to_string();
+    let err = open(db, &options).err().expect("init_sql must fail");
+    // Callers branch on the variant, not on the text.
+    assert!(
+        matches!(
+            &err,
+            cairn::Error::Backend(cairn::BackendError::InitSql { index: 1, sql, .. }) if sql == "SELEC 2"
+        ),
+        "{}: {err:?}",
+        db.kind.name()
+    );
+    let err = err.to_string();
     assert!(
         err.contains("init_sql statement 2"),
         "{}: {err}",

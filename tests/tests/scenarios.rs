@@ -205,6 +205,13 @@ fn failed_statement_is_located_and_leaves_a_consistent_state(db: &TestDb) {
         "{}",
         f.message
     );
+    // The database's own code for "no such table", for callers that branch on it.
+    let code = match db.kind {
+        Kind::Sqlite => "1",
+        Kind::Postgres => "42P01",
+        Kind::Mysql => "1146",
+    };
+    assert_eq!(f.code.as_deref(), Some(code), "{err}");
     assert_eq!(
         f.file.as_deref(),
         Some(std::path::Path::new("migrations/0005_broken.yaml"))

@@ -30,6 +30,9 @@ pub struct MutantsArgs {
     /// Only summarize the results of an earlier run in --output, per module.
     #[arg(long)]
     pub summary_only: bool,
+    /// Mutants built and tested at once, each in its own copy of the tree.
+    #[arg(long, short = 'j', default_value_t = 1)]
+    pub jobs: usize,
     /// Test again only the mutants an earlier run in --output missed (after adding tests);
     /// the summary still counts every mutant of that run.
     #[arg(long)]
@@ -202,6 +205,11 @@ pub fn run(args: &MutantsArgs) -> Result<Outcome> {
             cmd.arg("--output").arg(&args.output);
         }
         cmd.env("PROPTEST_CASES", args.proptest_cases.to_string());
+        // Without debug info each mutant's rebuild and link is much shorter; a failing test's
+        // message is all a mutant run needs.
+        cmd.env("CARGO_PROFILE_DEV_DEBUG", "0")
+            .env("CARGO_PROFILE_TEST_DEBUG", "0");
+        cmd.args(["--jobs", &args.jobs.to_string()]);
         println!("mutants: running cargo {}", describe(&cmd));
         let status = cmd.status().context("cannot run cargo mutants")?;
         if args.list {

@@ -9,6 +9,14 @@ use mysql::{DriverError, Error};
 /// "connection was killed" (1927), MySQL's idle-disconnect notice (4031).
 const SESSION_ENDED: &[u16] = &[1053, 1927, 4031];
 
+/// The server's error number (`1050` for a table that exists), when the server answered.
+pub fn code(e: &Error) -> Option<String> {
+    match e {
+        Error::MySqlError(e) => Some(e.code.to_string()),
+        _ => None,
+    }
+}
+
 /// The short cause of `e`, on one line.
 pub fn cause(e: &Error) -> String {
     let text = match e {

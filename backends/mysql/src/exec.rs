@@ -56,6 +56,7 @@ impl Mysql {
                         index,
                         message,
                         position: None,
+                        code: errors::code(e),
                     };
                 }
                 Err(BackendError::Connection(_)) => {}
@@ -70,6 +71,7 @@ impl Mysql {
                             "{message} (recording the failure failed too: {other}; the history row stays `running`)"
                         ),
                         position: None,
+                        code: errors::code(e),
                     };
                 }
             }

@@ -26,6 +26,7 @@ pub fn statement(target: &Target, index: usize, e: &postgres::Error) -> BackendE
                 Some(ErrorPosition::Original(n)) => usize::try_from(*n).ok(),
                 _ => None,
             },
+            code: Some(db.code().code().to_string()),
         },
         _ => other(target, e),
     }

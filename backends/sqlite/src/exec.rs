@@ -42,15 +42,20 @@ impl Sqlite {
                 index,
                 message,
                 position: None,
+                code: None,
             };
             match cairn::Rebuild::parse(&statement.sql) {
                 Some(directive) => {
                     rebuild::run(&self.conn, &directive.map_err(fail)?).map_err(fail)?
                 }
-                None => self
-                    .conn
-                    .execute_batch(&statement.sql)
-                    .map_err(|e| fail(e.to_string()))?,
+                None => self.conn.execute_batch(&statement.sql).map_err(|e| {
+                    BackendError::Statement {
+                        index,
+                        message: e.to_string(),
+                        position: None,
+                        code: e.sqlite_error().map(|f| f.extended_code.to_string()),
+                    }
+                })?,
             }
         }
         Ok(())
@@ -95,6 +100,7 @@ impl Sqlite {
                             broken.join(", ")
                         ),
                         position: None,
+                        code: None,
                     });
                 }
             }

@@ -177,6 +177,7 @@ mod tests {
             line: 5,
             sql: "DROP TABLE bb".into(),
             message: "no such table: bb".into(),
+            code: Some("1".into()),
             rolled_back: true,
             previous_row_kept: false,
         })
