@@ -264,6 +264,9 @@ mod tests {
     fn order_is_topological_with_ties_by_id() {
         let graph = g(&[("c", &[]), ("b", &["c"]), ("a", &[]), ("d", &["a"])]).unwrap();
         assert_eq!(graph.order().collect::<Vec<_>>(), ["a", "c", "b", "d"]);
+        assert_eq!(graph.rank("a"), Some(0));
+        assert_eq!(graph.rank("b"), Some(2));
+        assert_eq!(graph.rank("nope"), None);
         assert_eq!(graph.heads(), ["b", "d"]);
         assert_eq!(graph.ancestors("b").into_iter().collect::<Vec<_>>(), ["c"]);
         assert_eq!(

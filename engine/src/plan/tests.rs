@@ -103,6 +103,26 @@ fn steps_refuse_to_strand_a_dependent() {
     );
 }
 
+#[test]
+fn equal_history_ranks_revert_in_reverse_apply_order() {
+    // Rows recorded in one batch (adoption, stamp) can share a rank: the later in the order
+    // `up` applies them in is reverted first. Here that order (b, c, a) is not the id order.
+    let g = graph(&[("a", &["c"]), ("b", &[]), ("c", &[])]);
+    assert_eq!(g.order().collect::<Vec<_>>(), ["b", "c", "a"]);
+    let tied: HashMap<String, i64> = ["a", "b", "c"]
+        .iter()
+        .map(|id| (id.to_string(), 7))
+        .collect();
+    assert_eq!(
+        ids(&plan_down(&g, &tied, &DownTarget::All).unwrap()),
+        ["a", "c", "b"]
+    );
+    assert_eq!(
+        ids(&plan_down(&g, &tied, &DownTarget::Steps(2)).unwrap()),
+        ["a", "c"]
+    );
+}
+
 /// A random DAG: node `i` may depend on any node `j < i`; names are shuffled so id order and
 /// dependency order disagree.
 fn dag() -> impl Strategy<Value = Vec<(String, Vec<String>)>> {
