@@ -303,6 +303,31 @@ mod tests {
     }
 
     #[test]
+    fn a_cycle_is_named_by_its_shortest_loop_then_the_rest_of_its_component() {
+        // a -> c -> a is the shortest loop through a; b is caught in the same component.
+        let err = g(&[("a", &["c", "b"]), ("b", &["c"]), ("c", &["a"])]).unwrap_err();
+        assert_eq!(
+            err,
+            [GraphProblem::Cycle(vec![
+                "a".into(),
+                "c".into(),
+                "b".into()
+            ])]
+        );
+        // The loop found goes through the longer way only when no shorter one exists.
+        let err = g(&[("a", &["b"]), ("b", &["d"]), ("d", &["c"]), ("c", &["a"])]).unwrap_err();
+        assert_eq!(
+            err,
+            [GraphProblem::Cycle(vec![
+                "a".into(),
+                "b".into(),
+                "d".into(),
+                "c".into()
+            ])]
+        );
+    }
+
+    #[test]
     fn a_dependency_named_twice_is_one_edge() {
         // `depends_on: [a, a]` is one edge: `graph` prints it once and down plans count it once.
         let graph = g(&[("a", &[]), ("b", &["a", "a"])]).unwrap();

@@ -61,6 +61,14 @@ mod tests {
             redact_url("postgres://h/db?user=a&password=zz"),
             "postgres://h/db?user=a&password=***"
         );
+        assert_eq!(
+            redact_url("postgres://h/db?password=zz&sslmode=require"),
+            "postgres://h/db?password=***&sslmode=require"
+        );
+        assert_eq!(
+            redact_url("mysql://u@h/db?PASS=zz"),
+            "mysql://u@h/db?PASS=***"
+        );
         assert_eq!(redact_url("sqlite:cairn.db"), "sqlite:cairn.db");
         assert_eq!(redact_url("postgres://app@h/db"), "postgres://app@h/db");
         assert_eq!(

@@ -269,4 +269,4 @@ pub struct Foreign {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

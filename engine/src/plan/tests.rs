@@ -123,6 +123,46 @@ fn equal_history_ranks_revert_in_reverse_apply_order() {
     );
 }
 
+#[test]
+fn only_applied_repeatables_whose_text_changed_are_pending_again() {
+    use crate::history::{AppliedMigration, HistoryStatus};
+    use crate::layout::{Layout, load};
+    let dir = crate::layout::tests::folder(&[
+        ("V1__a.sql", "SELECT 1;\n"),
+        ("R__v.sql", "SELECT 'now';\n"),
+        ("R__w.sql", "SELECT 'same';\n"),
+        ("R__x.sql", "SELECT 'failed';\n"),
+    ]);
+    let set = load(dir.path(), Layout::Flyway, crate::Dialect::Sqlite).unwrap();
+    let row = |id: &str, checksum: String, status: HistoryStatus| AppliedMigration {
+        id: id.to_string(),
+        checksum,
+        description: String::new(),
+        applied_at: String::new(),
+        execution_ms: 0,
+        applied_by: String::new(),
+        engine_version: String::new(),
+        up_sql: None,
+        down_sql: None,
+        depends_on: Vec::new(),
+        status,
+        rank: 1,
+        failed_statement: None,
+        error: None,
+    };
+    let now = |id: &str| set.get(id).unwrap().checksum.to_hex();
+    let history = vec![
+        // A versioned migration whose file changed is a validation error, never re-run.
+        row("V1__a", "0".repeat(64), HistoryStatus::Applied),
+        row("R__v", "1".repeat(64), HistoryStatus::Applied),
+        row("R__w", now("R__w"), HistoryStatus::Applied),
+        // A failed row is for repair/--resume, not a re-run.
+        row("R__x", "2".repeat(64), HistoryStatus::Failed),
+    ];
+    let rerun = changed_repeatables(&set, &history);
+    assert_eq!(rerun, HashSet::from(["R__v".to_string()]));
+}
+
 /// A random DAG: node `i` may depend on any node `j < i`; names are shuffled so id order and
 /// dependency order disagree.
 fn dag() -> impl Strategy<Value = Vec<(String, Vec<String>)>> {
