@@ -86,3 +86,92 @@ pub fn status(set: &MigrationSet, history: &[AppliedMigration]) -> Vec<StatusRow
     );
     rows
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::{Layout, load};
+
+    fn row(id: &str, checksum: String, status: HistoryStatus) -> AppliedMigration {
+        AppliedMigration {
+            id: id.to_string(),
+            checksum,
+            description: format!("{id} as recorded"),
+            applied_at: format!("2026-01-01T00:00:00.000Z {id}"),
+            execution_ms: 0,
+            applied_by: String::new(),
+            engine_version: String::new(),
+            up_sql: None,
+            down_sql: None,
+            depends_on: Vec::new(),
+            status,
+            rank: 1,
+            failed_statement: None,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn every_state_from_files_and_history() {
+        let dir = crate::layout::tests::folder(&[
+            ("V1__applied.sql", "SELECT 1;\n"),
+            ("V2__edited.sql", "SELECT 2;\n"),
+            ("V3__failed.sql", "SELECT 3;\n"),
+            ("V4__running.sql", "SELECT 4;\n"),
+            ("V5__pending.sql", "SELECT 5;\n"),
+            ("R__view.sql", "SELECT 'v2';\n"),
+        ]);
+        let set = load(dir.path(), Layout::Flyway, crate::Dialect::Sqlite).unwrap();
+        let now = |id: &str| set.get(id).map(|m| m.checksum.to_hex()).unwrap_or_default();
+        let history = vec![
+            row("V1__applied", now("V1__applied"), HistoryStatus::Applied),
+            row("V2__edited", "0".repeat(64), HistoryStatus::Applied),
+            row("V3__failed", now("V3__failed"), HistoryStatus::Failed),
+            row("V4__running", now("V4__running"), HistoryStatus::Running),
+            row("R__view", "1".repeat(64), HistoryStatus::Applied),
+            row("V0__gone", "2".repeat(64), HistoryStatus::Applied),
+            row("V0__gone_failed", "3".repeat(64), HistoryStatus::Failed),
+        ];
+        let rows = status(&set, &history);
+        let got: Vec<(&str, MigrationState)> =
+            rows.iter().map(|r| (r.id.as_str(), r.state)).collect();
+        assert_eq!(
+            got,
+            [
+                ("V1__applied", MigrationState::Applied),
+                ("V2__edited", MigrationState::Changed),
+                ("V3__failed", MigrationState::Failed),
+                ("V4__running", MigrationState::Failed),
+                ("V5__pending", MigrationState::Pending),
+                // A repeatable whose text changed runs again: pending, not an edit.
+                ("R__view", MigrationState::Pending),
+                ("V0__gone", MigrationState::Missing),
+                ("V0__gone_failed", MigrationState::Failed),
+            ]
+        );
+        let gone = &rows[6];
+        assert_eq!(
+            (
+                gone.file.as_ref(),
+                gone.description.as_str(),
+                gone.applied_at.as_deref()
+            ),
+            (
+                None,
+                "V0__gone as recorded",
+                Some("2026-01-01T00:00:00.000Z V0__gone")
+            )
+        );
+        assert_eq!(rows[4].applied_at, None);
+        assert_eq!(
+            rows[0].applied_at.as_deref(),
+            Some("2026-01-01T00:00:00.000Z V1__applied")
+        );
+        assert!(
+            rows[0]
+                .file
+                .as_ref()
+                .is_some_and(|f| f.ends_with("V1__applied.sql"))
+        );
+    }
+}
