@@ -280,6 +280,36 @@ fn failed_non_transactional_migration_resumes(db: &TestDb) {
     );
 }
 
+/// The usual fix: edit the failing statement, then resume. The history then records the file
+/// as it is now, so `status` says applied and `validate` finds nothing.
+fn resume_after_fixing_the_file_records_the_fixed_file(db: &TestDb) {
+    let broken = "transaction: false\nup: |\n  CREATE TABLE f1 (id INTEGER);\n  INSERT INTO nowhere VALUES (1);\ndown: DROP TABLE f1;\n";
+    let fixed = "description: fixed\ntransaction: false\nup: |\n  CREATE TABLE f1 (id INTEGER);\n  INSERT INTO f1 VALUES (1);\ndown: DROP TABLE f1;\n";
+    let before = set(db, &[("0001_fix.yaml", broken)]).unwrap();
+    assert!(matches!(up(db, &before, UpTarget::All), Err(Error::Statement(f)) if f.statement == 2));
+    let after = set(db, &[("0001_fix.yaml", fixed)]).unwrap();
+    let mut conn = cairn_tests::registry().connect(&db.url).unwrap();
+    let opts = Options {
+        resume: true,
+        ..Options::default()
+    };
+    cairn::up(conn.as_mut(), &after, &UpTarget::All, &opts, &mut |_| {}).unwrap();
+    let history = conn.history().unwrap();
+    let m = after.get("0001_fix").unwrap();
+    assert_eq!(
+        history[0].checksum,
+        m.checksum.to_hex(),
+        "{}",
+        db.kind.name()
+    );
+    assert_eq!(history[0].description, "fixed");
+    assert_eq!(history[0].up_sql.as_deref(), Some(m.up.sql.as_str()));
+    let rows = cairn::status(&after, &history);
+    assert_eq!(rows[0].state, cairn::MigrationState::Applied, "{rows:?}");
+    assert!(cairn::validate(&after, &history).is_empty());
+    assert_eq!(db.scalar_i64("SELECT count(*) FROM f1"), 1);
+}
+
 fn repair_clears_a_failed_migration(db: &TestDb) {
     let nt = "transaction: false\nup: |\n  CREATE TABLE q1 (id INTEGER);\n  INSERT INTO nope VALUES (1);\ndown: DROP TABLE q1;\n";
     let s = set(db, &[("0001_nt.yaml", nt)]).unwrap();
@@ -379,6 +409,7 @@ cairn_tests::on_every_backend!(
     missing_file_still_rolls_back,
     failed_statement_is_located_and_leaves_a_consistent_state,
     failed_non_transactional_migration_resumes,
+    resume_after_fixing_the_file_records_the_fixed_file,
     repair_clears_a_failed_migration,
     dry_run_changes_nothing,
     builtins_apply_and_roll_back_to_empty,

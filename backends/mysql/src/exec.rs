@@ -103,7 +103,15 @@ impl Mysql {
                 step.record,
                 HistoryStatus::Running,
             ),
-            _ => history::mark_running(&mut self.conn, &self.options.history_table, id),
+            (Direction::Up, true) => history::mark_running(
+                &mut self.conn,
+                &self.options.history_table,
+                id,
+                Some(step.record),
+            ),
+            (Direction::Down, _) => {
+                history::mark_running(&mut self.conn, &self.options.history_table, id, None)
+            }
         }
         .map_err(|e| self.db_error(&e))?;
         let start = Instant::now();

@@ -189,14 +189,38 @@ pub fn finish(conn: &mut Conn, table: &str, id: &str, execution_ms: i64) -> mysq
 }
 
 /// Marks `id` running: before reverting it, or when resuming it after a failure.
-pub fn mark_running(conn: &mut Conn, table: &str, id: &str) -> mysql::Result<()> {
-    conn.exec_drop(
-        format!(
-            "UPDATE `{table}` SET status = 'running', failed_statement = NULL, error = NULL
-             WHERE id = ?"
+///
+/// Resuming (`fixed` is the file's row now), the file's checksum, description and SQL are
+/// recorded too, as the other backends do: the user may have fixed the failing statement, and
+/// the row must describe what was applied.
+pub fn mark_running(
+    conn: &mut Conn,
+    table: &str,
+    id: &str,
+    fixed: Option<&AppliedMigration>,
+) -> mysql::Result<()> {
+    match fixed {
+        Some(row) => conn.exec_drop(
+            format!(
+                "UPDATE `{table}` SET status = 'running', failed_statement = NULL, error = NULL,
+                     checksum = ?, description = ?, up_sql = ?, down_sql = ? WHERE id = ?"
+            ),
+            (
+                &row.checksum,
+                &row.description,
+                &row.up_sql,
+                &row.down_sql,
+                id,
+            ),
         ),
-        (id,),
-    )
+        None => conn.exec_drop(
+            format!(
+                "UPDATE `{table}` SET status = 'running', failed_statement = NULL, error = NULL
+                 WHERE id = ?"
+            ),
+            (id,),
+        ),
+    }
 }
 
 /// Marks `id` failed at 1-based `statement` with the server's message.
