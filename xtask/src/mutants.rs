@@ -184,13 +184,9 @@ pub fn run(args: &MutantsArgs) -> Result<Outcome> {
         cmd.args(["--cargo-test-arg", "--lib"]);
         if modules.contains(&Module::Run) {
             // The run protocol is exercised end to end by the cross-backend tests; without
-            // server URLs and outside CI they run on SQLite only.
-            cmd.args([
-                "--test-package",
-                "cairn-engine",
-                "--test-package",
-                "cairn-tests",
-            ]);
+            // server URLs and outside CI they run on SQLite only. (cargo-mutants 27 ignored
+            // `--test-package` here; the workspace filtered to these test targets works.)
+            cmd.args(["--test-workspace", "true"]);
             for t in RUN_TESTS {
                 cmd.args(["--cargo-test-arg", &format!("--test={t}")]);
             }
