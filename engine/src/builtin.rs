@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::load::SourceFile;
 
 include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
@@ -20,10 +20,11 @@ pub fn builtin_modules() -> Vec<&'static str> {
 pub fn builtin_files(modules: &[String]) -> Result<Vec<SourceFile>> {
     let known = builtin_modules();
     if let Some(bad) = modules.iter().find(|m| !known.contains(&m.as_str())) {
-        return Err(Error::Plan(format!(
-            "no built-in module `{bad}` (available: {})",
-            known.join(", ")
-        )));
+        return Err(crate::error::Refused::UnknownBuiltin {
+            name: bad.clone(),
+            known: known.iter().map(|k| k.to_string()).collect(),
+        }
+        .into());
     }
     Ok(BUILTIN
         .iter()
@@ -54,11 +55,14 @@ mod tests {
         );
         let set = crate::load_files(files, crate::Dialect::Postgres).unwrap();
         assert!(set.len() >= 9);
-        assert!(
-            builtin_files(&["billing".into()])
-                .unwrap_err()
-                .to_string()
-                .contains("no built-in module `billing`")
+        let err = builtin_files(&["billing".into()]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no built-in module `billing` (available: audit, auth, scan)"
         );
+        assert!(matches!(
+            err,
+            crate::Error::Refused(crate::Refused::UnknownBuiltin { name, .. }) if name == "billing"
+        ));
     }
 }

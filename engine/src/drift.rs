@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::backend::Backend;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::load::MigrationSet;
 use crate::plan::UpTarget;
 use crate::run::{Options, up};
@@ -68,10 +68,12 @@ pub fn drift(
     let (want, source) = match expected {
         Expected::Migrations { set, mut scratch } => {
             if scratch.dialect() != dialect {
-                return Err(Error::Plan(format!(
-                    "the scratch database is {} but the live one is {dialect}",
-                    scratch.dialect()
-                )));
+                return Err(crate::scratch::ScratchError::WrongDialect {
+                    database: scratch.describe(),
+                    found: scratch.dialect(),
+                    expected: dialect,
+                }
+                .into());
             }
             let source = format!(
                 "{} migrations replayed into {}",

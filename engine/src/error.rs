@@ -220,6 +220,90 @@ pub enum BackendError {
     Other(String),
 }
 
+/// Why `up`, `down`, `repair` or `up --resume` refuses to run; nothing was changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Refused {
+    /// The plan itself is impossible (unknown or unapplied target, entangled steps).
+    #[error(transparent)]
+    Plan(#[from] crate::plan::PlanError),
+    /// `--resume` with no migration failed part-way.
+    #[error("nothing to resume: no migration failed part-way")]
+    NothingToResume,
+    /// `--resume` of a migration whose runner died: how far it got is unknown.
+    #[error(
+        "migration {id} stopped while running (the runner died), so which statements took effect is unknown; check the database, then `migrate repair {id}`"
+    )]
+    RunnerDied {
+        /// The migration.
+        id: String,
+    },
+    /// `--resume` of a failed migration whose file is gone.
+    #[error(
+        "migration {id} failed but its file is gone: it cannot be resumed; fix the database, then `migrate repair {id}`"
+    )]
+    ResumeWithoutFile {
+        /// The migration.
+        id: String,
+    },
+    /// `--resume` where the file now has fewer statements than where it failed.
+    #[error(
+        "migration {id} failed at statement {failed_at}, but its file now has {statements} statements"
+    )]
+    FileShorter {
+        /// The migration.
+        id: String,
+        /// 1-based statement that failed.
+        failed_at: i64,
+        /// Statements in the file now.
+        statements: usize,
+    },
+    /// `--resume` where statements that already ran were edited since.
+    #[error(
+        "statements 1-{ran} of migration {id} changed since they ran: resuming would skip SQL that never ran; restore them, or fix the database and `migrate repair {id}`"
+    )]
+    RanStatementsChanged {
+        /// The migration.
+        id: String,
+        /// Statements that ran before the failure.
+        ran: usize,
+    },
+    /// `repair` of a migration that is applied.
+    #[error("migration {id} is applied, not failed: nothing to repair")]
+    NotFailed {
+        /// The migration.
+        id: String,
+    },
+    /// A rollback of a migration without down SQL anywhere.
+    #[error("migration {id} has no down SQL in its file or its history: it cannot be rolled back")]
+    NoDownSql {
+        /// The migration.
+        id: String,
+    },
+    /// The down SQL stored in the history cannot be split into statements.
+    #[error("stored down SQL of {id} cannot be split: {message}")]
+    StoredDownUnsplittable {
+        /// The migration.
+        id: String,
+        /// The splitter's message.
+        message: String,
+    },
+    /// History rows and files together do not form a dependency graph.
+    #[error("history and files form an invalid graph: {problems:?}")]
+    InvalidGraph {
+        /// What is wrong.
+        problems: Vec<crate::graph::GraphProblem>,
+    },
+    /// `--builtin` named a module this build does not ship.
+    #[error("no built-in module `{name}` (available: {})", known.join(", "))]
+    UnknownBuiltin {
+        /// The name given.
+        name: String,
+        /// The modules there are.
+        known: Vec<String>,
+    },
+}
+
 /// Everything that can go wrong in the engine.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -230,9 +314,19 @@ pub enum Error {
     /// A command named a migration id that does not exist.
     #[error("unknown migration `{0}`")]
     UnknownMigration(String),
-    /// The plan cannot be carried out (e.g. a rollback without `down` SQL).
-    #[error("{0}")]
-    Plan(String),
+    /// The command will not run as asked (a rollback without `down` SQL, nothing to resume,
+    /// ...); nothing was changed.
+    #[error(transparent)]
+    Refused(#[from] Refused),
+    /// Adopting another tool's history is not possible as asked; nothing was recorded.
+    #[error(transparent)]
+    Adopt(#[from] crate::adopt::AdoptError),
+    /// The scratch database cannot be used; nothing was replayed.
+    #[error(transparent)]
+    Scratch(#[from] crate::scratch::ScratchError),
+    /// A state the engine never expects (a bug): please report it with the message.
+    #[error("internal: {0}")]
+    Internal(String),
     /// Applied migrations no longer match their files.
     #[error("{}", crate::validate::summary(.0))]
     Validation(Vec<Finding>),

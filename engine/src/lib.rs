@@ -68,7 +68,8 @@ pub use checksum::{Checksum, normalize};
 pub use dialect::{Dialect, UnknownDialect};
 pub use drift::{DriftReport, Expected, drift, glob, replay};
 pub use error::{
-    BackendError, Direction, Error, LoadErrors, Problem, ProblemKind, Result, StatementFailure,
+    BackendError, Direction, Error, LoadErrors, Problem, ProblemKind, Refused, Result,
+    StatementFailure,
 };
 pub use graph::{Graph, GraphProblem};
 pub use history::{
@@ -85,7 +86,7 @@ pub use rollback_proof::{
     ProofEvent, RollbackCheck, RollbackOutcome, RollbackReport, Stopped, prove_rollbacks,
 };
 pub use run::{Event, MigrationReport, Options, RunReport, down, repair, up};
-pub use scratch::{Scratch, scratch_name};
+pub use scratch::{Scratch, ScratchError, scratch_name};
 pub use split::{SplitError, Statement, split};
 pub use status::{MigrationState, StatusRow, status};
 pub use validate::{Finding, validate};

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use crate::backend::{Backend, Step};
-use crate::error::{Direction, Error, Result};
+use crate::error::{Direction, Refused, Result};
 use crate::history::{AppliedMigration, HistoryStatus};
 use crate::load::MigrationSet;
 use crate::run::{Event, Options, RunReport, entry, record_for, run_step};
@@ -26,9 +26,7 @@ pub(crate) fn resume_failed(
         .filter(|h| h.status != HistoryStatus::Applied)
         .collect();
     if failed.is_empty() {
-        return Err(Error::Plan(
-            "nothing to resume: no migration failed part-way".to_string(),
-        ));
+        return Err(Refused::NothingToResume.into());
     }
     let mut resumed = HashSet::new();
     for row in failed {
@@ -37,17 +35,19 @@ pub(crate) fn resume_failed(
             .failed_statement
             .filter(|_| row.status == HistoryStatus::Failed)
         else {
-            return Err(Error::Plan(format!(
-                "migration {id} stopped while running (the runner died), so which statements took effect is unknown; check the database, then `migrate repair {id}`"
-            )));
+            return Err(Refused::RunnerDied { id: id.to_string() }.into());
         };
-        let m = set.get(id).ok_or_else(|| Error::Plan(format!("migration {id} failed but its file is gone: it cannot be resumed; fix the database, then `migrate repair {id}`")))?;
+        let m = set
+            .get(id)
+            .ok_or_else(|| Refused::ResumeWithoutFile { id: id.to_string() })?;
         let first = usize::try_from(k.max(1) - 1).unwrap_or(usize::MAX);
         if first > m.up.statements.len() {
-            return Err(Error::Plan(format!(
-                "migration {id} failed at statement {k}, but its file now has {} statements",
-                m.up.statements.len()
-            )));
+            return Err(Refused::FileShorter {
+                id: id.to_string(),
+                failed_at: k,
+                statements: m.up.statements.len(),
+            }
+            .into());
         }
         let ran =
             split(row.up_sql.as_deref().unwrap_or_default(), set.dialect()).unwrap_or_default();
@@ -58,10 +58,11 @@ pub(crate) fn resume_failed(
                 .take(first)
                 .all(|(a, b)| a.sql == b.sql);
         if !same_prefix {
-            return Err(Error::Plan(format!(
-                "statements 1-{} of migration {id} changed since they ran: resuming would skip SQL that never ran; restore them, or fix the database and `migrate repair {id}`",
-                first
-            )));
+            return Err(Refused::RanStatementsChanged {
+                id: id.to_string(),
+                ran: first,
+            }
+            .into());
         }
         on_event(Event::Started {
             id,

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crate::ENGINE_VERSION;
 use crate::backend::{Backend, Step};
-use crate::error::{BackendError, Direction, Error, Result, StatementFailure};
+use crate::error::{BackendError, Direction, Error, Refused, Result, StatementFailure};
 use crate::graph::Graph;
 use crate::history::{AppliedMigration, HistoryStatus};
 use crate::load::MigrationSet;
@@ -169,9 +169,7 @@ pub fn repair(backend: &mut dyn Backend, id: &str, opts: &Options) -> Result<App
                 .find(|h| h.id == id)
                 .ok_or_else(|| Error::UnknownMigration(id.to_string()))?;
             if row.status == HistoryStatus::Applied {
-                return Err(Error::Plan(format!(
-                    "migration {id} is applied, not failed: nothing to repair"
-                )));
+                return Err(Refused::NotFailed { id: id.to_string() }.into());
             }
             backend.forget(id)?;
             Ok(row)
@@ -298,16 +296,11 @@ fn down_script(
     }
     let transaction = set.get(&row.id).is_none_or(|m| m.transaction);
     let Some(sql) = &row.down_sql else {
-        return Err(Error::Plan(format!(
-            "migration {} has no down SQL in its file or its history: it cannot be rolled back",
-            row.id
-        )));
+        return Err(Refused::NoDownSql { id: row.id.clone() }.into());
     };
-    let statements = split(sql, set.dialect()).map_err(|e| {
-        Error::Plan(format!(
-            "stored down SQL of {} cannot be split: {e}",
-            row.id
-        ))
+    let statements = split(sql, set.dialect()).map_err(|e| Refused::StoredDownUnsplittable {
+        id: row.id.clone(),
+        message: e.to_string(),
     })?;
     Ok((
         Script {
@@ -341,13 +334,12 @@ fn graph_with_history(set: &MigrationSet, history: &[AppliedMigration]) -> Resul
             .collect();
         nodes.push((h.id.clone(), deps));
     }
-    Graph::build(nodes)
-        .map_err(|ps| Error::Plan(format!("history and files form an invalid graph: {ps:?}")))
+    Graph::build(nodes).map_err(|problems| Refused::InvalidGraph { problems }.into())
 }
 
 fn plan_error(e: PlanError) -> Error {
     match e {
         PlanError::Unknown(id) => Error::UnknownMigration(id),
-        other => Error::Plan(other.to_string()),
+        other => Refused::Plan(other).into(),
     }
 }

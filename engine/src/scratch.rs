@@ -119,6 +119,34 @@ pub fn scratch_name() -> String {
     format!("cairn_scratch_{}_{nanos}", std::process::id())
 }
 
+/// Why a scratch database cannot be used; nothing was replayed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScratchError {
+    /// The scratch database holds tables or history (a wrong URL, say the live database).
+    #[error(
+        "the scratch database {database} is not empty ({tables} tables, {rows} history rows): give an empty database"
+    )]
+    NotEmpty {
+        /// The scratch database, described without password.
+        database: String,
+        /// Its tables (other tools' history tables not counted).
+        tables: usize,
+        /// Its Cairn history rows.
+        rows: usize,
+    },
+    /// The scratch database is of another dialect than the migrations or the live database.
+    #[error("the scratch database {database} is {found}, but {expected} is needed")]
+    WrongDialect {
+        /// The scratch database, described without password.
+        database: String,
+        /// Its dialect.
+        found: Dialect,
+        /// The dialect the migrations were loaded for (or the live database's).
+        expected: Dialect,
+    },
+}
+
 /// Refuses a scratch database that is not empty: a URL given by mistake (the live database,
 /// say) must not be migrated, and a replay on top of earlier tables would not show what the
 /// migrations alone make. Other tools' history tables do not count: the connection creates
@@ -132,11 +160,12 @@ pub(crate) fn refuse_non_empty(db: &mut dyn Backend) -> Result<(), Error> {
         .count();
     let history = db.history()?;
     if tables > 0 || !history.is_empty() {
-        return Err(Error::Plan(format!(
-            "the scratch database {} is not empty ({tables} tables, {} history rows): give an empty database",
-            db.describe(),
-            history.len()
-        )));
+        return Err(ScratchError::NotEmpty {
+            database: db.describe(),
+            tables,
+            rows: history.len(),
+        }
+        .into());
     }
     Ok(())
 }

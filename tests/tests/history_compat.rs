@@ -192,7 +192,7 @@ fn repair_then_up_then_down(db: &TestDb) {
     let repaired = cairn::repair(backend.as_mut(), RUNNING, &opts).unwrap();
     assert_eq!(repaired.status, HistoryStatus::Running, "{kind}");
     assert!(
-        matches!(cairn::repair(backend.as_mut(), "0001_users", &opts), Err(Error::Plan(m)) if m.contains("is applied, not failed"))
+        matches!(cairn::repair(backend.as_mut(), "0001_users", &opts), Err(Error::Refused(cairn::Refused::NotFailed { id })) if id == "0001_users")
     );
     let what = format!("{kind}: after repair");
     fixture::assert_rows(

@@ -465,3 +465,32 @@ cairn_tests::on_every_backend!(
     other_tools_folders_roll_back_exactly,
     a_separate_down_file_is_named_in_the_failure,
 );
+
+#[test]
+fn a_scratch_database_of_another_dialect_is_refused_by_kind() {
+    // Migrations loaded for PostgreSQL, replayed into SQLite: refused before anything runs.
+    let files = vec![SourceFile {
+        path: PathBuf::from("migrations/0001_t.yaml"),
+        default_id: "0001_t".into(),
+        text: "up: CREATE TABLE t (id INTEGER);\ndown: DROP TABLE t;\n".into(),
+    }];
+    let set = cairn::load_files(files, cairn::Dialect::Postgres).unwrap();
+    let mut scratch = cairn_tests::registry().connect("sqlite::memory:").unwrap();
+    let err = cairn::prove_rollbacks(scratch.as_mut(), &set, &Options::default(), &mut |_| {})
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            cairn::Error::Scratch(cairn::ScratchError::WrongDialect {
+                found: cairn::Dialect::Sqlite,
+                expected: cairn::Dialect::Postgres,
+                ..
+            })
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "the scratch database sqlite::memory: is sqlite, but postgres is needed"
+    );
+}

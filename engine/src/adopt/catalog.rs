@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::error::AdoptError;
 use super::tools::{ForeignRow, TOOL_TABLES, ToolTable, parse};
 use crate::Dialect;
 use crate::backend::Backend;
@@ -127,14 +128,10 @@ pub fn read(backend: &mut dyn Backend, tool: Layout, table: &str) -> Result<Vec<
         ),
         Layout::Tern => format!("SELECT version FROM {table}"),
         Layout::Cairn | Layout::JsonDocs => {
-            return Err(Error::Plan(
-                "cairn is not another tool: there is nothing to adopt from it".into(),
-            ));
+            return Err(AdoptError::NotAnotherTool.into());
         }
         Layout::Sqitch => {
-            return Err(Error::Plan(
-                "adopting Sqitch's registry (sqitch.changes, in its own schema, database or file) is not supported yet: use `migrate stamp` for the deployed changes".into(),
-            ));
+            return Err(AdoptError::RegistryElsewhere.into());
         }
     };
     let rows = backend.query(&sql)?;
@@ -153,9 +150,10 @@ fn checked_name(table: &str) -> Result<&str> {
     if ok {
         Ok(table)
     } else {
-        Err(Error::Plan(format!(
-            "history table name `{table}`: only letters, digits and `_` are accepted"
-        )))
+        Err(AdoptError::BadTableName {
+            table: table.to_string(),
+        }
+        .into())
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod catalog;
 mod checksums;
+mod error;
 mod matching;
 mod record;
 mod run;
@@ -17,6 +18,7 @@ pub use checksums::{
     flyway as flyway_checksum, prisma as prisma_checksum, refinery as refinery_checksums,
     sqlx as sqlx_checksum,
 };
+pub use error::AdoptError;
 pub use matching::{AdoptEntry, AdoptOutcome, ChecksumCheck, Matching, match_rows};
 pub use run::{AdoptReport, adopt};
 pub use stamp::{StampReport, baseline, stamp};

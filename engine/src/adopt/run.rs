@@ -5,11 +5,12 @@ use std::collections::HashSet;
 use serde::Serialize;
 
 use super::catalog::{Columns, columns, fits, present, read, stored_name};
+use super::error::AdoptError;
 use super::matching::{AdoptEntry, AdoptOutcome, match_rows};
 use super::record::{locked, record};
 use super::tools::{ForeignRow, TOOL_TABLES, table_of};
 use crate::backend::Backend;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::layout::Layout;
 use crate::load::MigrationSet;
 use crate::model::Migration;
@@ -106,29 +107,29 @@ fn choose(
     database: &str,
 ) -> Result<(Layout, String)> {
     if let Some(tool) = from {
-        let spec = table_of(tool).ok_or_else(|| {
-            Error::Plan(format!(
-                "`{tool}` has no history adopt can read: adopt reads diesel, sqlx, flyway, refinery, golang-migrate, goose, dbmate, pop, prisma, atlas, tern, sql-migrate or liquibase history (Sqitch's registry lives outside the migrated schema; use `migrate stamp`)"
-            ))
-        })?;
+        let spec = table_of(tool).ok_or(AdoptError::NoHistoryFor { tool })?;
         let name = table.unwrap_or(spec.table);
         if !fits(spec, name, columns) {
-            return Err(Error::Plan(format!(
-                "{database} has no {name} table ({tool}'s history{}): nothing to adopt from {tool}",
-                match spec.marker {
+            return Err(AdoptError::NoTable {
+                database: database.to_string(),
+                table: name.to_string(),
+                tool,
+                shape: match spec.marker {
                     Some((col, true)) => format!(", with a `{col}` column"),
                     Some((col, false)) => format!(", without a `{col}` column"),
                     None => String::new(),
-                }
-            )));
+                },
+            }
+            .into());
         }
         let stored = stored_name(columns, name).unwrap_or(name);
         return Ok((tool, stored.to_string()));
     }
     if let Some(name) = table {
-        return Err(Error::Plan(format!(
-            "a history table named `{name}` could be any tool's: say which with --from"
-        )));
+        return Err(AdoptError::TableWithoutTool {
+            table: name.to_string(),
+        }
+        .into());
     }
     let found = present(columns);
     let folder: HashSet<Layout> = set
@@ -136,25 +137,18 @@ fn choose(
         .filter_map(|m| m.foreign.as_ref().map(|f| f.layout))
         .collect();
     let tool = match found.as_slice() {
-        [] => Err(Error::Plan(format!(
-            "{database} has none of the history tables adopt reads ({}); for a database whose \
-             schema exists without any history, use `migrate baseline`",
-            TOOL_TABLES.map(|t| t.table).join(", ")
-        ))),
+        [] => Err(AdoptError::NoToolHistory {
+            database: database.to_string(),
+            tables: TOOL_TABLES.iter().map(|t| t.table.to_string()).collect(),
+        }),
         [one] => Ok(*one),
         several => several
             .iter()
             .copied()
             .find(|t| folder.contains(t))
-            .ok_or_else(|| {
-                Error::Plan(format!(
-                    "{database} has history tables of several tools ({}); say which with --from",
-                    several
-                        .iter()
-                        .map(|t| t.name())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
+            .ok_or_else(|| AdoptError::SeveralTools {
+                database: database.to_string(),
+                tools: several.iter().map(|t| t.name().to_string()).collect(),
             }),
     }?;
     let name = table_of(tool).map_or("", |t| t.table);

@@ -3,10 +3,11 @@
 
 use serde::Serialize;
 
+use super::error::AdoptError;
 use super::record::{locked, record, with_ancestors};
 use super::tools::TOOL_TABLES;
 use crate::backend::Backend;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::load::MigrationSet;
 use crate::plan::UpTarget;
 use crate::run::{Options, up};
@@ -76,12 +77,11 @@ pub fn baseline(
     locked(backend, opts, |backend| {
         let history = backend.history()?;
         if !history.is_empty() {
-            return Err(Error::Plan(format!(
-                "{} already has Cairn history ({} rows): baseline is for a database without any; \
-                 use `migrate stamp ID` to record more",
-                backend.describe(),
-                history.len()
-            )));
+            return Err(AdoptError::HasHistory {
+                database: backend.describe(),
+                rows: history.len(),
+            }
+            .into());
         }
         let checked = scratch.is_some();
         let differences = match scratch {

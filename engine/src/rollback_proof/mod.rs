@@ -40,12 +40,12 @@ pub fn prove_rollbacks(
     on_event: &mut dyn FnMut(ProofEvent<'_>),
 ) -> Result<RollbackReport> {
     if scratch.dialect() != set.dialect() {
-        return Err(Error::Plan(format!(
-            "the scratch database {} is {}, but the migrations were loaded for {}",
-            scratch.describe(),
-            scratch.dialect(),
-            set.dialect()
-        )));
+        return Err(crate::scratch::ScratchError::WrongDialect {
+            database: scratch.describe(),
+            found: scratch.dialect(),
+            expected: set.dialect(),
+        }
+        .into());
     }
     let options = Options {
         dry_run: false,

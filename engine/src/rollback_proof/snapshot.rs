@@ -55,8 +55,8 @@ impl Snapshot {
                 let rebuilt = rebuild(db, before)?;
                 Ok(diff(&rebuilt, &db.introspect()?, dialect))
             }
-            Snapshot::Unread => Err(Error::Plan(
-                "internal: compared with a schema that was not read".into(),
+            Snapshot::Unread => Err(Error::Internal(
+                "compared with a schema that was not read".into(),
             )),
         }
     }
@@ -78,7 +78,7 @@ pub(super) struct SqliteSchemaText {
 impl SqliteSchemaText {
     /// The statements, tables first.
     fn statements(&self) -> Result<Vec<&str>> {
-        let broken = || Error::Plan("internal: unreadable sqlite_schema snapshot".into());
+        let broken = || Error::Internal("unreadable sqlite_schema snapshot".into());
         let mut tables = Vec::new();
         let mut indexes = Vec::new();
         let mut rest = self.sql.as_str();
