@@ -49,6 +49,24 @@ fn trigger_and_procedure_bodies_stay_whole() {
 }
 
 #[test]
+fn only_keywords_open_and_close_bodies() {
+    // A quoted identifier spelled END does not close the trigger body.
+    let sqlite = "CREATE TRIGGER tr AFTER INSERT ON t BEGIN\n  UPDATE t SET \"end\" = 1;\n  SELECT 1;\nEND;\nSELECT 2;";
+    let got = texts(sqlite, Dialect::Sqlite);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(got[0].ends_with("SELECT 1;\nEND"), "{got:?}");
+    // On PostgreSQL only `BEGIN ATOMIC` opens a body: a parameter named begin does not.
+    let pg = "CREATE FUNCTION f(begin int) RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql;\nSELECT 2;";
+    assert_eq!(
+        texts(pg, Dialect::Postgres),
+        [
+            "CREATE FUNCTION f(begin int) RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql",
+            "SELECT 2"
+        ]
+    );
+}
+
+#[test]
 fn empty_and_comment_only_scripts_have_no_statements() {
     assert!(split("", Dialect::Sqlite).unwrap().is_empty());
     assert!(
