@@ -371,3 +371,14 @@ fn the_mysql_lossless_check_sees_lost_text() {
     let lost = std::panic::catch_unwind(|| check_invariants(script, Dialect::Mysql, &stmts));
     assert!(lost.is_err(), "a stray `;` under `//` went unnoticed");
 }
+
+#[test]
+fn backslash_escapes_under_a_custom_delimiter_keep_text_and_lines() {
+    // `\'` does not end the string and `//` inside it does not end the statement; a
+    // backslash before a newline still counts the line, so the next statement's line is right.
+    let sql = "DELIMITER //\nSELECT 'it\\'s // here', 'a\\\nb' //\nSELECT 2 //\n";
+    let got = split(sql, Dialect::Mysql).unwrap();
+    let texts: Vec<&str> = got.iter().map(|s| s.sql.as_str()).collect();
+    assert_eq!(texts, ["SELECT 'it\\'s // here', 'a\\\nb'", "SELECT 2"]);
+    assert_eq!((got[0].line, got[1].line), (2, 4), "{got:?}");
+}
