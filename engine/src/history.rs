@@ -102,6 +102,29 @@ pub fn decode_depends_on(text: &str) -> Vec<String> {
 }
 
 #[cfg(test)]
+impl AppliedMigration {
+    /// A row for unit tests: `id` with `checksum` and `status`, rank 1, everything else empty.
+    pub(crate) fn for_test(id: &str, checksum: String, status: HistoryStatus) -> Self {
+        AppliedMigration {
+            id: id.to_string(),
+            checksum,
+            description: String::new(),
+            applied_at: String::new(),
+            execution_ms: 0,
+            applied_by: String::new(),
+            engine_version: String::new(),
+            up_sql: None,
+            down_sql: None,
+            depends_on: Vec::new(),
+            status,
+            rank: 1,
+            failed_statement: None,
+            error: None,
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

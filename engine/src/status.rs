@@ -94,20 +94,9 @@ mod tests {
 
     fn row(id: &str, checksum: String, status: HistoryStatus) -> AppliedMigration {
         AppliedMigration {
-            id: id.to_string(),
-            checksum,
             description: format!("{id} as recorded"),
             applied_at: format!("2026-01-01T00:00:00.000Z {id}"),
-            execution_ms: 0,
-            applied_by: String::new(),
-            engine_version: String::new(),
-            up_sql: None,
-            down_sql: None,
-            depends_on: Vec::new(),
-            status,
-            rank: 1,
-            failed_statement: None,
-            error: None,
+            ..AppliedMigration::for_test(id, checksum, status)
         }
     }
 

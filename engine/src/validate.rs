@@ -160,20 +160,9 @@ mod tests {
 
     fn row(id: &str, checksum: String, up_sql: Option<&str>) -> AppliedMigration {
         AppliedMigration {
-            id: id.to_string(),
-            checksum,
-            description: String::new(),
             applied_at: "2026-01-02T03:04:05.000Z".to_string(),
-            execution_ms: 0,
-            applied_by: String::new(),
-            engine_version: String::new(),
             up_sql: up_sql.map(str::to_string),
-            down_sql: None,
-            depends_on: Vec::new(),
-            status: HistoryStatus::Applied,
-            rank: 1,
-            failed_statement: None,
-            error: None,
+            ..AppliedMigration::for_test(id, checksum, HistoryStatus::Applied)
         }
     }
 

@@ -134,22 +134,7 @@ fn only_applied_repeatables_whose_text_changed_are_pending_again() {
         ("R__x.sql", "SELECT 'failed';\n"),
     ]);
     let set = load(dir.path(), Layout::Flyway, crate::Dialect::Sqlite).unwrap();
-    let row = |id: &str, checksum: String, status: HistoryStatus| AppliedMigration {
-        id: id.to_string(),
-        checksum,
-        description: String::new(),
-        applied_at: String::new(),
-        execution_ms: 0,
-        applied_by: String::new(),
-        engine_version: String::new(),
-        up_sql: None,
-        down_sql: None,
-        depends_on: Vec::new(),
-        status,
-        rank: 1,
-        failed_statement: None,
-        error: None,
-    };
+    let row = AppliedMigration::for_test;
     let now = |id: &str| set.get(id).unwrap().checksum.to_hex();
     let history = vec![
         // A versioned migration whose file changed is a validation error, never re-run.
