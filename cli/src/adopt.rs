@@ -1,7 +1,7 @@
 //! `migrate adopt`, `migrate stamp`, `migrate baseline`: thin shells over `cairn::adopt`.
 
 use anyhow::Result;
-use cairn::Backend;
+use cairn::Driver;
 use cairn::adopt::{AdoptOutcome, AdoptReport, ChecksumCheck, StampReport};
 use cairn::layout::Layout;
 use serde_json::json;
@@ -131,12 +131,12 @@ pub fn baseline(
 /// in memory (SQLite) or a temporary database on the live server.
 fn scratch(
     ctx: &Context,
-    live: &mut dyn Backend,
+    live: &mut dyn Driver,
     scratch_url: Option<&str>,
-) -> Result<Box<dyn Backend>> {
+) -> Result<Box<dyn Driver>> {
     Ok(match ctx.scratch_url(scratch_url) {
         Some(u) => ctx.connect_url(u)?,
-        None => live.scratch()?,
+        None => live.as_scratch_databases()?.scratch()?,
     })
 }
 

@@ -30,7 +30,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use cairn::lint::Linter;
-use cairn::{Backend, Dialect, MigrationSet, Options, Registry};
+use cairn::{Dialect, Driver, MigrationSet, Options, Registry};
 
 use cairn::layout::Layout;
 pub use cli::LayoutChoice;
@@ -142,12 +142,12 @@ impl Context {
         Ok(found.layout)
     }
 
-    fn connect(&self) -> Result<Box<dyn Backend>> {
+    fn connect(&self) -> Result<Box<dyn Driver>> {
         self.connect_url(self.settings.database_url()?)
     }
 
     /// Opens `url` with this project's connection options (init_sql, history table).
-    fn connect_url(&self, url: &str) -> Result<Box<dyn Backend>> {
+    fn connect_url(&self, url: &str) -> Result<Box<dyn Driver>> {
         let dialect = self.registry.dialect(url)?;
         let mut options = self.settings.connect_options(dialect);
         self.foreign_keys_as_the_tool(dialect, &mut options);

@@ -2,6 +2,7 @@
 //! `migrate up` makes before running anything. Findings print as text (the file line
 //! underlined), JSON, or GitHub Actions annotations.
 
+use cairn::Migrate;
 use std::fmt;
 
 use anyhow::Result;
@@ -59,7 +60,7 @@ fn policy(ctx: &Context) -> Result<Policy> {
 /// harmless (info, with the reason), for the report.
 pub fn gate(
     ctx: &Context,
-    db: &mut dyn cairn::Backend,
+    db: &mut dyn cairn::Driver,
     set: &MigrationSet,
     planned: Option<&[String]>,
 ) -> Result<Vec<LintFinding>> {

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
 use cairn::lint::LintFinding;
-use cairn::{DownTarget, Event, MigrationState, Options, RunReport, UpTarget};
+use cairn::{DownTarget, Event, Migrate as _, MigrationState, Options, RunReport, UpTarget};
 use serde_json::json;
 
 use crate::cli::{Format, Migrate, Out};
@@ -124,7 +124,7 @@ fn apply(
     out: Out,
     dry_run: bool,
     mut f: impl FnMut(
-        &mut dyn cairn::Backend,
+        &mut dyn cairn::Driver,
         &cairn::MigrationSet,
         &Options,
         &mut dyn FnMut(Event<'_>),

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use cairn::schema::{Schema, load_schema, migration_sql, render_text, render_unified, schema_sql};
-use cairn::{Backend, Dialect, Expected};
+use cairn::{Dialect, Driver, Expected};
 use serde_json::json;
 
 use crate::cli::{DiffFormat, DriftArgs, DumpFormat, Format, SchemaCmd};
@@ -22,7 +22,7 @@ pub fn run(ctx: &Context, cmd: &SchemaCmd) -> Result<Outcome> {
         }
         SchemaCmd::Dump { format } => {
             let mut db = ctx.connect()?;
-            let schema = db.introspect()?;
+            let schema = db.as_introspect()?.introspect()?;
             print_schema(&schema, *format, db.dialect())?;
             Ok(Outcome::Clean)
         }
@@ -155,7 +155,7 @@ fn diff(
     });
     let resolve = |s: &Side| -> Result<Schema> {
         match s {
-            Side::Url(u) => Ok(ctx.connect_url(u)?.introspect()?),
+            Side::Url(u) => Ok(ctx.connect_url(u)?.as_introspect()?.introspect()?),
             Side::Declared(p) => declared(std::slice::from_ref(p)),
             Side::Migrations(p) => {
                 let set = cairn::load_dir(p, dialect).map_err(cairn::Error::Load)?;
@@ -197,13 +197,13 @@ pub(crate) fn scratch(
     dialect: Dialect,
     scratch_url: Option<&str>,
     server: Option<&str>,
-) -> Result<Box<dyn Backend>> {
+) -> Result<Box<dyn Driver>> {
     if let Some(u) = scratch_url {
         return ctx.connect_url(u);
     }
     match (dialect, server) {
         (Dialect::Sqlite, _) => ctx.connect_url("sqlite::memory:"),
-        (_, Some(u)) => Ok(ctx.connect_url(u)?.scratch()?),
+        (_, Some(u)) => Ok(ctx.connect_url(u)?.as_scratch_databases()?.scratch()?),
         (d, None) => anyhow::bail!(
             "replaying migrations for {d} needs a server: pass --scratch-url, or a database URL as the other side"
         ),
@@ -220,7 +220,7 @@ pub fn drift(ctx: &Context, args: &DriftArgs) -> Result<Outcome> {
             set = ctx.load()?;
             let scratch = match ctx.scratch_url(args.scratch_url.as_deref()) {
                 Some(u) => ctx.connect_url(u)?,
-                None => live.scratch()?,
+                None => live.as_scratch_databases()?.scratch()?,
             };
             Expected::Migrations { set: &set, scratch }
         }

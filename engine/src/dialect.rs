@@ -29,6 +29,15 @@ impl Dialect {
             Dialect::Mysql => "mysql",
         }
     }
+
+    /// The placeholder for the `n`th (1-based) parameter of a statement: `$n` on PostgreSQL,
+    /// `?` elsewhere (parameters bind in order).
+    pub fn placeholder(self, n: usize) -> String {
+        match self {
+            Dialect::Postgres => format!("${n}"),
+            Dialect::Sqlite | Dialect::Mysql => "?".to_string(),
+        }
+    }
 }
 
 impl fmt::Display for Dialect {

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::backend::Backend;
+use crate::driver::Driver;
 use crate::error::Result;
 use crate::load::MigrationSet;
 use crate::plan::UpTarget;
@@ -17,7 +17,7 @@ pub enum Expected<'a> {
         /// The migrations.
         set: &'a MigrationSet,
         /// The empty database to replay them into.
-        scratch: Box<dyn Backend>,
+        scratch: Box<dyn Driver>,
     },
     /// A declared schema.
     Declared(Schema),
@@ -45,7 +45,7 @@ impl DriftReport {
 }
 
 /// Replays `set` into an empty `scratch` database and introspects the result.
-pub fn replay(set: &MigrationSet, scratch: &mut dyn Backend) -> Result<Schema> {
+pub fn replay(set: &MigrationSet, scratch: &mut dyn Driver) -> Result<Schema> {
     crate::scratch::refuse_non_empty(scratch)?;
     up(
         scratch,
@@ -54,13 +54,13 @@ pub fn replay(set: &MigrationSet, scratch: &mut dyn Backend) -> Result<Schema> {
         &Options::default(),
         &mut |_| {},
     )?;
-    Ok(scratch.introspect()?)
+    Ok(scratch.as_introspect()?.introspect()?)
 }
 
 /// Compares the live database with `expected`; `ignore` holds glob patterns (`*`, `?`) on
 /// `table` or `table.column` for objects a team owns outside migrations.
 pub fn drift(
-    live: &mut dyn Backend,
+    live: &mut dyn Driver,
     expected: Expected<'_>,
     ignore: &[String],
 ) -> Result<DriftReport> {
@@ -84,7 +84,7 @@ pub fn drift(
         }
         Expected::Declared(schema) => (schema, "the declared schema".to_string()),
     };
-    let have = live.introspect()?;
+    let have = live.as_introspect()?.introspect()?;
     let all = diff(&want, &have, dialect);
     let total = all.len();
     let differences: Vec<Difference> = all.into_iter().filter(|d| !ignored(d, ignore)).collect();

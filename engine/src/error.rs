@@ -188,9 +188,28 @@ pub enum BackendError {
         /// result code on SQLite (`2067`).
         code: Option<String>,
     },
+    /// A statement the database refused, as a [`crate::Driver`] reports it; the engine
+    /// turns it into [`BackendError::Statement`] when it is a migration's statement.
+    #[error("{message}")]
+    Sql {
+        /// The database's message.
+        message: String,
+        /// 1-based character offset in the statement where the database located the error.
+        position: Option<usize>,
+        /// The database's own error code (SQLSTATE, MySQL error number, SQLite extended code).
+        code: Option<String>,
+    },
     /// The database could not be reached or the connection broke.
     #[error("{0}")]
     Connection(String),
+    /// The driver of this database does not offer a feature (a role it does not implement).
+    #[error("{database} does not support {feature}")]
+    Unsupported {
+        /// The database, described without password.
+        database: String,
+        /// What was asked for.
+        feature: &'static str,
+    },
     /// A statement of the project's `init_sql` failed on a new connection.
     #[error("init_sql statement {} (`{sql}`) failed: {message}", index + 1)]
     InitSql {

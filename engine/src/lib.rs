@@ -3,7 +3,7 @@
 //! A migration and schema engine for SQLite, PostgreSQL and MySQL.
 //!
 //! The engine loads versioned migrations (YAML or JSON files), checks them (checksums,
-//! dependency graph, cycles), plans what to apply or roll back, and drives a [`Backend`]
+//! dependency graph, cycles), plans what to apply or roll back, and drives a [`Driver`]
 //! that executes the plan on a database. It holds no database driver itself: backends are
 //! plugin crates (`cairn-sqlite`, `cairn-postgres`, `cairn-mysql`) registered in a
 //! [`Registry`] by URL scheme.
@@ -33,25 +33,26 @@
 //! `examples/lint_rule.rs`.
 
 pub mod adopt;
-mod backend;
 mod builtin;
 mod changes;
 mod checksum;
 pub mod config;
 mod dialect;
 mod drift;
+mod driver;
 mod error;
 mod graph;
 mod history;
-mod history_batch;
 pub mod layout;
 pub mod lint;
 mod load;
 mod model;
 pub mod ops;
 mod plan;
+mod protocol;
 mod rebuild;
 mod redact;
+mod registry;
 mod resume;
 mod rollback_proof;
 mod run;
@@ -59,29 +60,32 @@ pub mod schema;
 mod scratch;
 mod split;
 mod status;
+mod step;
 mod validate;
 
-pub use backend::{Backend, ConnectOptions, Connector, DEFAULT_LOCK_TIMEOUT, Registry, Rows, Step};
 pub use builtin::{builtin_files, builtin_modules};
 pub use changes::{Change, render as render_changes, reverse as reverse_changes};
 pub use checksum::{Checksum, normalize};
 pub use dialect::{Dialect, UnknownDialect};
 pub use drift::{DriftReport, Expected, drift, glob, replay};
+pub use driver::{Backup, Driver, Introspect, Maintain, Param, Rows, ScratchDatabases};
 pub use error::{
     BackendError, Direction, Error, LoadErrors, Problem, ProblemKind, Refused, Result,
     StatementFailure,
 };
 pub use graph::{Graph, GraphProblem};
+pub use history::batch::{insert_batches, put_back_failed};
 pub use history::{
     AppliedMigration, HISTORY_COLUMNS, HISTORY_TABLE, HistoryStatus, decode_depends_on,
     encode_depends_on,
 };
-pub use history_batch::{insert_batches, put_back_failed};
 pub use load::{MigrationSet, SourceFile, load_dir, load_files, load_sources, read_dir};
 pub use model::{Allow, LintSettings, Migration, Origin, Script};
 pub use plan::{DownTarget, PlanError, RevertStep, UpTarget, plan_down, plan_up};
+pub use protocol::Migrate;
 pub use rebuild::{Rebuild, RebuildEdit};
 pub use redact::{redact_url, scrub};
+pub use registry::{ConnectOptions, Connector, DEFAULT_LOCK_TIMEOUT, Registry};
 pub use rollback_proof::{
     ProofEvent, RollbackCheck, RollbackOutcome, RollbackReport, Stopped, prove_rollbacks,
 };
@@ -89,6 +93,7 @@ pub use run::{Event, MigrationReport, Options, RunReport, down, repair, up};
 pub use scratch::{Scratch, ScratchError, scratch_name};
 pub use split::{SplitError, Statement, split};
 pub use status::{MigrationState, StatusRow, status};
+pub use step::Step;
 pub use validate::{Finding, validate};
 
 /// This engine's version, recorded in the history table with every migration it applies.

@@ -5,16 +5,17 @@
 
 use std::collections::HashSet;
 
-use crate::backend::{Backend, Step};
+use crate::driver::Driver;
 use crate::error::{Direction, Refused, Result};
 use crate::history::{AppliedMigration, HistoryStatus};
 use crate::load::MigrationSet;
 use crate::run::{Event, Options, RunReport, entry, record_for, run_step};
 use crate::split::split;
+use crate::step::Step;
 
 /// Resumes every failed migration in `history`; returns their ids.
 pub(crate) fn resume_failed(
-    backend: &mut dyn Backend,
+    backend: &mut dyn Driver,
     set: &MigrationSet,
     history: &[AppliedMigration],
     opts: &Options,

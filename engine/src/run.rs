@@ -5,15 +5,17 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use crate::ENGINE_VERSION;
-use crate::backend::{Backend, Step};
+use crate::driver::Driver;
 use crate::error::{BackendError, Direction, Error, Refused, Result, StatementFailure};
 use crate::graph::Graph;
 use crate::history::{AppliedMigration, HistoryStatus};
 use crate::load::MigrationSet;
 use crate::model::{Migration, Script};
 use crate::plan::{DownTarget, PlanError, UpTarget, changed_repeatables, plan_down, plan_up};
+use crate::protocol::Migrate;
 use crate::resume::resume_failed;
 use crate::split::split;
+use crate::step::Step;
 use crate::validate::{Finding, validate};
 
 mod report;
@@ -23,7 +25,7 @@ pub use report::{Event, MigrationReport, Options, RunReport};
 /// earlier run failed part-way; stops at the first failing migration, whose own changes are
 /// rolled back where the dialect allows.
 pub fn up(
-    backend: &mut dyn Backend,
+    backend: &mut dyn Driver,
     set: &MigrationSet,
     target: &UpTarget,
     opts: &Options,
@@ -95,7 +97,7 @@ pub fn up(
 /// Reverts what `target` names, dependents first. Every migration in the plan must have down
 /// SQL (from its file, or stored in the history when the file is gone) before anything runs.
 pub fn down(
-    backend: &mut dyn Backend,
+    backend: &mut dyn Driver,
     set: &MigrationSet,
     target: &DownTarget,
     opts: &Options,
@@ -155,7 +157,7 @@ pub fn down(
 
 /// Clears a failed migration's history row after the user repaired the database by hand, so
 /// the next `up` applies it again from the start.
-pub fn repair(backend: &mut dyn Backend, id: &str, opts: &Options) -> Result<AppliedMigration> {
+pub fn repair(backend: &mut dyn Driver, id: &str, opts: &Options) -> Result<AppliedMigration> {
     locked(
         backend,
         &Options {
@@ -180,9 +182,9 @@ pub fn repair(backend: &mut dyn Backend, id: &str, opts: &Options) -> Result<App
 /// Runs `f` holding the migration lock with the history table present (no lock and no table
 /// in a dry run, which changes nothing); the lock is released on every path.
 pub(crate) fn locked<T>(
-    backend: &mut dyn Backend,
+    backend: &mut dyn Driver,
     opts: &Options,
-    f: impl FnOnce(&mut dyn Backend) -> Result<T>,
+    f: impl FnOnce(&mut dyn Driver) -> Result<T>,
 ) -> Result<T> {
     if opts.dry_run {
         return f(backend);
@@ -203,7 +205,7 @@ pub(crate) fn locked<T>(
 /// Executes `step` (whose statements are `script`'s) and turns a statement error into a
 /// [`StatementFailure`] located in the file.
 pub(crate) fn run_step(
-    backend: &mut dyn Backend,
+    backend: &mut dyn Driver,
     opts: &Options,
     step: &Step<'_>,
     script: &Script,
@@ -213,9 +215,9 @@ pub(crate) fn run_step(
         return Ok(0);
     }
     let (direction, record) = (step.direction, step.record);
-    let atomic = step.transaction && backend.atomic_migrations();
+    let atomic = step.transaction && backend.atomic_ddl();
     let replaces = step.replaces.is_some();
-    backend.execute(step).map_err(|e| match e {
+    backend.apply(step).map_err(|e| match e {
         BackendError::Statement {
             index,
             message,

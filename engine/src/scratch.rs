@@ -1,31 +1,29 @@
 //! A throwaway database: a backend that runs a cleanup (dropping the database) when dropped.
 
-use std::path::Path;
 use std::time::Duration;
 
 use crate::Dialect;
 use crate::adopt::TOOL_TABLES;
-use crate::backend::{Backend, Step};
+use crate::driver::{Driver, Introspect, Param};
 use crate::error::{BackendError, Error};
-use crate::history::AppliedMigration;
-use crate::schema::Schema;
+use crate::protocol::Migrate;
 
 /// Wraps the backend of a temporary database; `cleanup` runs after it is closed.
 pub struct Scratch {
-    inner: Option<Box<dyn Backend>>,
+    inner: Option<Box<dyn Driver>>,
     cleanup: Option<Box<dyn FnOnce()>>,
 }
 
 impl Scratch {
     /// `inner` is the scratch database; `cleanup` removes it (errors are the cleanup's to log).
-    pub fn new(inner: Box<dyn Backend>, cleanup: Box<dyn FnOnce()>) -> Scratch {
+    pub fn new(inner: Box<dyn Driver>, cleanup: Box<dyn FnOnce()>) -> Scratch {
         Scratch {
             inner: Some(inner),
             cleanup: Some(cleanup),
         }
     }
 
-    fn db(&mut self) -> Result<&mut Box<dyn Backend>, BackendError> {
+    fn db(&mut self) -> Result<&mut Box<dyn Driver>, BackendError> {
         self.inner
             .as_mut()
             .ok_or_else(|| BackendError::Other("the scratch database is closed".to_string()))
@@ -42,7 +40,9 @@ impl Drop for Scratch {
     }
 }
 
-impl Backend for Scratch {
+/// Forwards the core and [`Introspect`] (what a replay reads); the scratch database needs no
+/// other role.
+impl Driver for Scratch {
     fn dialect(&self) -> Dialect {
         self.inner.as_ref().map_or(Dialect::Sqlite, |d| d.dialect())
     }
@@ -56,8 +56,8 @@ impl Backend for Scratch {
             .as_ref()
             .map_or(crate::HISTORY_TABLE, |d| d.history_table())
     }
-    fn atomic_migrations(&self) -> bool {
-        self.inner.as_ref().is_none_or(|d| d.atomic_migrations())
+    fn atomic_ddl(&self) -> bool {
+        self.inner.as_ref().is_none_or(|d| d.atomic_ddl())
     }
     fn lock(&mut self, timeout: Duration) -> Result<(), BackendError> {
         self.db()?.lock(timeout)
@@ -65,49 +65,29 @@ impl Backend for Scratch {
     fn unlock(&mut self) -> Result<(), BackendError> {
         self.db()?.unlock()
     }
-    fn ensure_history(&mut self) -> Result<(), BackendError> {
-        self.db()?.ensure_history()
+    fn execute(&mut self, sql: &str) -> Result<(), BackendError> {
+        self.db()?.execute(sql)
     }
-    fn history(&mut self) -> Result<Vec<AppliedMigration>, BackendError> {
-        self.db()?.history()
-    }
-    fn execute(&mut self, step: &Step<'_>) -> Result<u64, BackendError> {
-        self.db()?.execute(step)
-    }
-    fn forget(&mut self, id: &str) -> Result<(), BackendError> {
-        self.db()?.forget(id)
+    fn execute_with(&mut self, sql: &str, params: &[Param<'_>]) -> Result<(), BackendError> {
+        self.db()?.execute_with(sql, params)
     }
     fn query(&mut self, sql: &str) -> Result<crate::Rows, BackendError> {
         self.db()?.query(sql)
     }
-    fn introspect(&mut self) -> Result<Schema, BackendError> {
-        self.db()?.introspect()
+    fn begin(&mut self) -> Result<(), BackendError> {
+        self.db()?.begin()
     }
-    fn integrity_check(&mut self) -> Result<Vec<String>, BackendError> {
-        self.db()?.integrity_check()
+    fn commit(&mut self) -> Result<(), BackendError> {
+        self.db()?.commit()
     }
-    fn integrity_check_of(&mut self, tables: &[String]) -> Result<Vec<String>, BackendError> {
-        self.db()?.integrity_check_of(tables)
+    fn rollback(&mut self) -> Result<(), BackendError> {
+        self.db()?.rollback()
     }
-    fn record_applied(&mut self, rows: &[AppliedMigration]) -> Result<(), BackendError> {
-        self.db()?.record_applied(rows)
+    fn settle(&mut self, commit: bool) -> Result<(), BackendError> {
+        self.db()?.settle(commit)
     }
-    fn foreign_key_violations(
-        &mut self,
-    ) -> Result<Vec<crate::ops::ForeignKeyViolation>, BackendError> {
-        self.db()?.foreign_key_violations()
-    }
-    fn table_sizes(&mut self) -> Result<crate::ops::StorageSizes, BackendError> {
-        self.db()?.table_sizes()
-    }
-    fn optimize(&mut self, vacuum: bool) -> Result<Vec<crate::ops::TableAction>, BackendError> {
-        self.db()?.optimize(vacuum)
-    }
-    fn backup(&mut self, path: &Path) -> Result<(), BackendError> {
-        self.db()?.backup(path)
-    }
-    fn restore(&mut self, path: &Path) -> Result<(), BackendError> {
-        self.db()?.restore(path)
+    fn introspection(&mut self) -> Option<&mut dyn Introspect> {
+        self.inner.as_mut()?.introspection()
     }
 }
 
@@ -151,8 +131,9 @@ pub enum ScratchError {
 /// say) must not be migrated, and a replay on top of earlier tables would not show what the
 /// migrations alone make. Other tools' history tables do not count: the connection creates
 /// them itself when a migration writes to one (see `layout::tool_history_table`).
-pub(crate) fn refuse_non_empty(db: &mut dyn Backend) -> Result<(), Error> {
+pub(crate) fn refuse_non_empty(db: &mut dyn Driver) -> Result<(), Error> {
     let tables = db
+        .as_introspect()?
         .introspect()?
         .tables
         .iter()

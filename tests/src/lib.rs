@@ -24,6 +24,7 @@ mod contents;
 mod counted;
 mod db;
 mod kind;
+mod minimal;
 pub mod native;
 mod url;
 
@@ -32,6 +33,7 @@ pub use contents::{Contents, object_queries, relation_query, rows};
 pub use counted::Counted;
 pub use db::{TestDb, all};
 pub use kind::Kind;
+pub use minimal::MinimalSqlite;
 pub use url::with_database;
 
 /// A registry with every backend, as the `cairn` binary has.

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use cairn::adopt::{AdoptOutcome, AdoptReport, ChecksumCheck};
 use cairn::layout::Layout;
-use cairn::{Backend, MigrationSet, Options, UpTarget};
+use cairn::{Driver, MigrationSet, Options, UpTarget};
 use cairn_tests::TestDb;
 
 fn fixture(tool: Layout) -> PathBuf {
@@ -27,7 +27,7 @@ fn load(db: &TestDb, root: &Path, tool: Layout) -> MigrationSet {
     cairn::layout::load(root, tool, dialect).unwrap_or_else(|e| panic!("{tool}: {e}"))
 }
 
-fn connect(db: &TestDb) -> Box<dyn Backend> {
+fn connect(db: &TestDb) -> Box<dyn Driver> {
     cairn_tests::registry().connect(&db.url).unwrap()
 }
 
@@ -366,7 +366,7 @@ fn baseline_checks_the_schema_first(db: &TestDb) {
     // A schema that is not what the migrations produce: refused, nothing recorded.
     db.execute("CREATE TABLE items (name VARCHAR(50) NOT NULL, extra INTEGER)");
     let mut live = connect(db);
-    let scratch = live.scratch().unwrap();
+    let scratch = live.as_scratch_databases().unwrap().scratch().unwrap();
     let report = cairn::adopt::baseline(
         live.as_mut(),
         &set,
@@ -384,7 +384,7 @@ fn baseline_checks_the_schema_first(db: &TestDb) {
     db.execute("DROP TABLE items");
     db.execute("CREATE TABLE items (name VARCHAR(50) NOT NULL)");
     db.execute(tables::ddl(Layout::Dbmate, db.kind));
-    let scratch = live.scratch().unwrap();
+    let scratch = live.as_scratch_databases().unwrap().scratch().unwrap();
     let report = cairn::adopt::baseline(
         live.as_mut(),
         &set,

@@ -1,4 +1,4 @@
-//! Adoption records its rows in one batch (`Backend::record_applied`), on every backend: more
+//! Adoption records its rows in one batch (`Driver::record_applied`), on every backend: more
 //! migrations than one multi-row `INSERT` takes are recorded exactly (text with non-ASCII
 //! letters, quotes and backslashes comes back byte for byte), and a batch that fails part-way
 //! records nothing.
@@ -8,6 +8,7 @@
 #[allow(dead_code)]
 mod tables;
 
+use cairn::Migrate;
 use cairn::layout::Layout;
 use cairn::{Options, UpTarget};
 use cairn_tests::{Kind, TestDb};

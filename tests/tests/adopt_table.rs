@@ -10,7 +10,7 @@ mod tables;
 use std::path::Path;
 
 use cairn::layout::Layout;
-use cairn::{Backend, MigrationSet, Options};
+use cairn::{Driver, MigrationSet, Options};
 use cairn_tests::TestDb;
 
 fn load(db: &TestDb, root: &Path, tool: Layout) -> MigrationSet {
@@ -24,7 +24,7 @@ fn fixture(tool: Layout) -> std::path::PathBuf {
         .join(tool.name())
 }
 
-fn connect(db: &TestDb) -> Box<dyn Backend> {
+fn connect(db: &TestDb) -> Box<dyn Driver> {
     cairn_tests::registry().connect(&db.url).unwrap()
 }
 

@@ -74,7 +74,12 @@ fn alter_and_add_foreign_key_keep_data_and_roll_back(db: &TestDb) {
         db.kind.name()
     );
     assert_eq!(db.scalar_i64("SELECT count(*) FROM parent"), 2);
-    let schema = conn.introspect().unwrap().canonical(conn.dialect());
+    let schema = conn
+        .as_introspect()
+        .unwrap()
+        .introspect()
+        .unwrap()
+        .canonical(conn.dialect());
     let name = schema.table("parent").unwrap().column("name").unwrap();
     assert!(!name.nullable, "{}: {name:?}", db.kind.name());
     assert_eq!(name.default, Some(DefaultValue::Text("anon".into())));
@@ -115,7 +120,12 @@ fn alter_and_add_foreign_key_keep_data_and_roll_back(db: &TestDb) {
         &mut |_| {},
     )
     .unwrap();
-    let schema = conn.introspect().unwrap().canonical(conn.dialect());
+    let schema = conn
+        .as_introspect()
+        .unwrap()
+        .introspect()
+        .unwrap()
+        .canonical(conn.dialect());
     assert!(
         schema
             .table("parent")
@@ -162,7 +172,7 @@ fn dropping_an_indexed_column_works_and_rolls_back(db: &TestDb) {
     db.execute("INSERT INTO parent (id, name) VALUES (1, 'p1')");
     db.execute("INSERT INTO child (id, parent_id, note) VALUES (10, 1, 'gone')");
     cairn::up(conn.as_mut(), &set, &UpTarget::All, &opts, &mut |_| {}).unwrap();
-    let schema = conn.introspect().unwrap();
+    let schema = conn.as_introspect().unwrap().introspect().unwrap();
     let child = schema.table("child").unwrap();
     assert!(
         child.column("note").is_none(),
@@ -193,7 +203,9 @@ fn dropping_an_indexed_column_works_and_rolls_back(db: &TestDb) {
     )
     .unwrap();
     assert!(
-        conn.introspect()
+        conn.as_introspect()
+            .unwrap()
+            .introspect()
             .unwrap()
             .table("child")
             .unwrap()
@@ -231,7 +243,7 @@ fn unnamed_compound_checks_round_trip_without_drift(db: &TestDb) {
         &mut |_| {},
     )
     .unwrap();
-    let live = conn.introspect().unwrap();
+    let live = conn.as_introspect().unwrap().introspect().unwrap();
     // The same table, declared as a schema file.
     let schema_text = CHECKED
         .replace(

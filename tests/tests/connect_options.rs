@@ -2,9 +2,10 @@
 //! run on each new connection (the `cairn.toml` settings `history_table` and `[init_sql]`).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+use cairn::Migrate;
 use std::path::PathBuf;
 
-use cairn::{Backend, ConnectOptions, MigrationSet, Options, SourceFile, UpTarget};
+use cairn::{ConnectOptions, Driver, MigrationSet, Options, SourceFile, UpTarget};
 use cairn_tests::{Kind, TestDb};
 
 fn set(db: &TestDb, files: &[(&str, &str)]) -> MigrationSet {
@@ -19,11 +20,11 @@ fn set(db: &TestDb, files: &[(&str, &str)]) -> MigrationSet {
     cairn::load_files(files, cairn_tests::registry().dialect(&db.url).unwrap()).unwrap()
 }
 
-fn open(db: &TestDb, options: &ConnectOptions) -> Result<Box<dyn Backend>, cairn::Error> {
+fn open(db: &TestDb, options: &ConnectOptions) -> Result<Box<dyn Driver>, cairn::Error> {
     cairn_tests::registry().connect_with(&db.url, options)
 }
 
-fn up(db: &mut dyn Backend, set: &MigrationSet) -> Result<cairn::RunReport, cairn::Error> {
+fn up(db: &mut dyn Driver, set: &MigrationSet) -> Result<cairn::RunReport, cairn::Error> {
     cairn::up(db, set, &UpTarget::All, &Options::default(), &mut |_| {})
 }
 
@@ -59,6 +60,8 @@ fn history_table_name_is_honoured(db: &TestDb) {
     );
     // The live schema leaves the configured history table out, as it does the default one.
     let live: Vec<String> = conn
+        .as_introspect()
+        .unwrap()
         .introspect()
         .unwrap()
         .tables

@@ -9,7 +9,7 @@ mod round_trips;
 use std::path::PathBuf;
 
 use cairn::ops::{ForeignKeyViolation, Health};
-use cairn::{Backend, MigrationSet, MigrationState, Options, SourceFile, UpTarget};
+use cairn::{Driver, MigrationSet, MigrationState, Options, SourceFile, UpTarget};
 use cairn_tests::{Kind, TestDb};
 use round_trips::health_round_trips_do_not_grow_with_tables;
 
@@ -36,7 +36,7 @@ const SHOP: &[(&str, &str)] = &[
     ),
 ];
 
-fn connect(db: &TestDb) -> Box<dyn Backend> {
+fn connect(db: &TestDb) -> Box<dyn Driver> {
     cairn_tests::registry().connect(&db.url).unwrap()
 }
 

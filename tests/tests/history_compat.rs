@@ -13,6 +13,7 @@ mod fixture;
 #[path = "history_compat/run.rs"]
 mod run;
 
+use cairn::Migrate;
 use cairn::{DownTarget, Error, Finding, HistoryStatus, MigrationState, Options};
 use cairn_tests::{Kind, TestDb};
 use fixture::V1_COLUMNS;

@@ -21,6 +21,8 @@ fn introspect(db: &TestDb) -> Schema {
     cairn_tests::registry()
         .connect(&db.url)
         .unwrap()
+        .as_introspect()
+        .unwrap()
         .introspect()
         .unwrap()
 }
@@ -343,7 +345,7 @@ fn builtins_read_back_with_keys_identities_json_and_checks(db: &TestDb) {
     let mut conn = cairn_tests::registry().connect(&db.url).unwrap();
     let opts = Options::default();
     cairn::up(conn.as_mut(), &set, &UpTarget::All, &opts, &mut |_| {}).unwrap();
-    let s = conn.introspect().unwrap();
+    let s = conn.as_introspect().unwrap().introspect().unwrap();
 
     let names: Vec<&str> = s.tables.iter().map(|t| t.name.as_str()).collect();
     let want: Vec<&str> = BUILTIN_TABLES.split_whitespace().collect();

@@ -192,7 +192,12 @@ fn report_ids(report: &cairn::RunReport) -> Vec<String> {
 
 fn introspect(db: &TestDb) -> cairn::schema::Schema {
     let mut backend = cairn_tests::registry().connect(&db.url).unwrap();
-    backend.introspect().unwrap().sorted()
+    backend
+        .as_introspect()
+        .unwrap()
+        .introspect()
+        .unwrap()
+        .sorted()
 }
 
 /// Pipes each step's up SQL, in the fixture's order, through the database's own client, as

@@ -5,6 +5,7 @@
 //! error says truly what became of the database and its history.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+use cairn::Migrate;
 use std::path::Path;
 
 use cairn::layout::Layout;
@@ -48,7 +49,7 @@ fn failing_rerun(db: &TestDb, transaction: bool) {
     }
     let mut backend = cairn_tests::registry().connect(&db.url).unwrap();
     let opts = Options::default();
-    let up = |backend: &mut dyn cairn::Backend, set: &MigrationSet| {
+    let up = |backend: &mut dyn cairn::Driver, set: &MigrationSet| {
         cairn::up(backend, set, &UpTarget::All, &opts, &mut |_| {})
     };
     let set = load(dir.path(), db);

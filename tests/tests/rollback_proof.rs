@@ -113,7 +113,7 @@ fn a_table_recreated_in_another_spelling_is_restored(db: &TestDb) {
 fn the_backends_own_scratch_database_is_used_and_dropped(db: &TestDb) {
     let set = set(db, CORRECT);
     let mut live = cairn_tests::registry().connect(&db.url).unwrap();
-    let mut scratch = live.scratch().unwrap();
+    let mut scratch = live.as_scratch_databases().unwrap().scratch().unwrap();
     // Databases this test process created through `scratch()` (only this test calls it).
     let like = format!("cairn\\_scratch\\_{}\\_%", std::process::id());
     let scratch_databases = || match db.kind {

@@ -3,6 +3,7 @@
 //! statement, dry run, resume.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+use cairn::Migrate;
 use std::path::PathBuf;
 
 use cairn::{

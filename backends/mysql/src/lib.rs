@@ -36,21 +36,20 @@
 mod backup;
 mod connect;
 mod errors;
-mod exec;
-mod history;
 mod introspect;
 mod lock;
 mod maintenance;
 mod query;
+mod roles;
 mod tls;
 mod url;
 
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use cairn::schema::Schema;
 use cairn::{
-    AppliedMigration, Backend, BackendError, ConnectOptions, Dialect, Registry, Step, scrub,
+    BackendError, Backup, ConnectOptions, Dialect, Driver, Introspect, Maintain, Param, Registry,
+    ScratchDatabases, scrub,
 };
 use mysql::Conn;
 use mysql::prelude::Queryable;
@@ -68,8 +67,8 @@ pub fn register(registry: &mut Registry) {
     registry.register(SCHEMES, Dialect::Mysql, connect);
 }
 
-/// Opens `url` as a boxed [`Backend`].
-pub fn connect(url: &str, options: &ConnectOptions) -> Result<Box<dyn Backend>, BackendError> {
+/// Opens `url` as a boxed [`Driver`].
+pub fn connect(url: &str, options: &ConnectOptions) -> Result<Box<dyn Driver>, BackendError> {
     Ok(Box::new(Mysql::open_with(url, options)?))
 }
 
@@ -80,7 +79,7 @@ pub struct Mysql {
     lock_name: String,
     options: ConnectOptions,
     locked: bool,
-    /// Catalog queries run by [`Backend::introspect`] on this session so far.
+    /// Catalog queries run by [`Introspect::introspect`] on this session so far.
     introspection_queries: usize,
     /// Which query gives table sizes here, once a health or optimize call has found out.
     size_source: maintenance::SizeSource,
@@ -128,7 +127,7 @@ impl Mysql {
         &self.url
     }
 
-    /// How many catalog queries [`Backend::introspect`] has run on this session: six per
+    /// How many catalog queries [`Introspect::introspect`] has run on this session: six per
     /// call, whatever the number of tables.
     pub fn introspection_queries(&self) -> usize {
         self.introspection_queries
@@ -147,12 +146,25 @@ impl Mysql {
         }
     }
 
+    /// A refused statement ([`BackendError::Sql`] with the server's error number), or a lost
+    /// connection.
+    fn sql_error(&self, e: &mysql::Error) -> BackendError {
+        if errors::is_lost(e) {
+            return self.db_error(e);
+        }
+        BackendError::Sql {
+            message: errors::cause(e),
+            position: None,
+            code: errors::code(e),
+        }
+    }
+
     fn connection_error(&self, message: String) -> BackendError {
         BackendError::Connection(scrub(&message, self.url.password.as_deref().unwrap_or("")))
     }
 }
 
-impl Backend for Mysql {
+impl Driver for Mysql {
     fn dialect(&self) -> Dialect {
         Dialect::Mysql
     }
@@ -165,7 +177,7 @@ impl Backend for Mysql {
         self.url.describe()
     }
 
-    fn atomic_migrations(&self) -> bool {
+    fn atomic_ddl(&self) -> bool {
         // DDL commits implicitly; every statement runs on its own (see the crate docs).
         false
     }
@@ -203,119 +215,63 @@ impl Backend for Mysql {
         }
     }
 
-    fn ensure_history(&mut self) -> Result<(), BackendError> {
-        let missing = history::ensure(&mut self.conn, &self.options.history_table)
-            .map_err(|e| self.db_error(&e))?;
-        if missing.is_empty() {
-            Ok(())
-        } else {
-            Err(BackendError::Other(format!(
-                "table {}.{} exists but lacks the columns {}: it was not created by this version of Cairn; rename it or add the columns",
-                self.url.database,
-                self.options.history_table,
-                missing.join(", ")
-            )))
-        }
+    fn execute(&mut self, sql: &str) -> Result<(), BackendError> {
+        self.conn.query_drop(sql).map_err(|e| self.sql_error(&e))
     }
 
-    fn history(&mut self) -> Result<Vec<AppliedMigration>, BackendError> {
-        history::read(&mut self.conn, &self.options.history_table).map_err(|e| self.db_error(&e))
-    }
-
-    fn execute(&mut self, step: &Step<'_>) -> Result<u64, BackendError> {
-        self.run_step(step)
-    }
-
-    fn forget(&mut self, id: &str) -> Result<(), BackendError> {
-        history::delete(&mut self.conn, &self.options.history_table, id)
-            .map_err(|e| self.db_error(&e))
-    }
-
-    fn record_applied(&mut self, rows: &[AppliedMigration]) -> Result<(), BackendError> {
-        history::insert_applied(&mut self.conn, &self.options.history_table, rows)
-            .map_err(|e| self.db_error(&e))
+    fn execute_with(&mut self, sql: &str, params: &[Param<'_>]) -> Result<(), BackendError> {
+        let values: Vec<mysql::Value> = params
+            .iter()
+            .map(|p| match p {
+                Param::Text(t) => t.map_or(mysql::Value::NULL, mysql::Value::from),
+                Param::Int(n) => n.map_or(mysql::Value::NULL, mysql::Value::from),
+            })
+            .collect();
+        self.conn
+            .exec_drop(sql, mysql::Params::Positional(values))
+            .map_err(|e| self.sql_error(&e))
     }
 
     fn query(&mut self, sql: &str) -> Result<cairn::Rows, BackendError> {
-        query::rows(&mut self.conn, sql).map_err(|e| self.db_error(&e))
+        query::rows(&mut self.conn, sql).map_err(|e| self.sql_error(&e))
     }
 
-    fn backup(&mut self, path: &std::path::Path) -> Result<(), BackendError> {
-        backup::backup(&self.url, path)
+    fn begin(&mut self) -> Result<(), BackendError> {
+        self.execute("START TRANSACTION")
     }
 
-    fn restore(&mut self, path: &std::path::Path) -> Result<(), BackendError> {
-        backup::restore(&self.url, path)
+    fn commit(&mut self) -> Result<(), BackendError> {
+        self.execute("COMMIT")
     }
 
-    fn scratch(&mut self) -> Result<Box<dyn Backend>, BackendError> {
-        let name = cairn::scratch_name();
+    fn rollback(&mut self) -> Result<(), BackendError> {
+        self.execute("ROLLBACK")
+    }
+
+    /// Ends any transaction the migration's SQL left open and turns autocommit back on, so
+    /// the history updates that follow commit by themselves instead of joining (and dying
+    /// with) an open transaction. Both are no-ops for a script that does not touch them.
+    fn settle(&mut self, commit: bool) -> Result<(), BackendError> {
+        let end = if commit { "COMMIT" } else { "ROLLBACK" };
         self.conn
-            .query_drop(format!("CREATE DATABASE {name} CHARACTER SET utf8mb4"))
-            .map_err(|e| self.db_error(&e))?;
-        let mut url = self.url.clone();
-        url.database.clone_from(&name);
-        let admin = self.url.clone();
-        let drop_it = move || {
-            // Best effort: what could be left behind is an empty cairn_scratch_* database.
-            if let Ok(mut c) = open_conn(&admin) {
-                let _ = c.query_drop(format!("DROP DATABASE IF EXISTS {name}"));
-            }
-        };
-        match open_conn(&url).and_then(|mut conn| {
-            init_session(&mut conn, &self.options)?;
-            Ok(conn)
-        }) {
-            Ok(conn) => {
-                let db = Mysql {
-                    conn,
-                    lock_name: lock_name(&url.database, &self.options.history_table),
-                    options: self.options.clone(),
-                    url,
-                    locked: false,
-                    introspection_queries: 0,
-                    size_source: maintenance::SizeSource::default(),
-                };
-                Ok(Box::new(cairn::Scratch::new(
-                    Box::new(db),
-                    Box::new(drop_it),
-                )))
-            }
-            Err(e) => {
-                drop_it();
-                Err(e)
-            }
-        }
+            .query_drop(end)
+            .and_then(|()| self.conn.query_drop("SET autocommit = 1"))
+            .map_err(|e| self.db_error(&e))
     }
 
-    fn introspect(&mut self) -> Result<Schema, BackendError> {
-        let mut schema = introspect::read(&mut self.conn, &mut self.introspection_queries)
-            .map_err(|e| self.db_error(&e))?;
-        schema
-            .tables
-            .retain(|t| t.name != self.options.history_table);
-        Ok(schema)
+    fn introspection(&mut self) -> Option<&mut dyn Introspect> {
+        Some(self)
     }
 
-    fn integrity_check(&mut self) -> Result<Vec<String>, BackendError> {
-        maintenance::integrity_check(self)
+    fn maintenance(&mut self) -> Option<&mut dyn Maintain> {
+        Some(self)
     }
 
-    fn integrity_check_of(&mut self, tables: &[String]) -> Result<Vec<String>, BackendError> {
-        maintenance::integrity_check_of(self, tables)
+    fn backups(&mut self) -> Option<&mut dyn Backup> {
+        Some(self)
     }
 
-    fn foreign_key_violations(
-        &mut self,
-    ) -> Result<Vec<cairn::ops::ForeignKeyViolation>, BackendError> {
-        maintenance::foreign_key_violations(self)
-    }
-
-    fn table_sizes(&mut self) -> Result<cairn::ops::StorageSizes, BackendError> {
-        maintenance::table_sizes(self)
-    }
-
-    fn optimize(&mut self, vacuum: bool) -> Result<Vec<cairn::ops::TableAction>, BackendError> {
-        maintenance::optimize(self, vacuum)
+    fn scratch_databases(&mut self) -> Option<&mut dyn ScratchDatabases> {
+        Some(self)
     }
 }

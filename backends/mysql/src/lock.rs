@@ -9,7 +9,7 @@ use mysql::prelude::Queryable;
 use mysql::{Conn, Row};
 use sha2::{Digest, Sha256};
 
-use crate::history::col;
+use crate::query::col;
 
 /// The longest wait asked of the server; longer timeouts are capped (a year is "forever" here,
 /// and a huge value must not wrap into MySQL's "negative means infinite").

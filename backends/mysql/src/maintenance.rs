@@ -8,7 +8,7 @@ use cairn::ops::{
     text_cell,
 };
 use cairn::schema::ident;
-use cairn::{Backend, BackendError, Dialect, Rows};
+use cairn::{BackendError, Dialect, Driver, Rows};
 
 use crate::Mysql;
 

@@ -1,11 +1,11 @@
-//! [`cairn::Backend::query`]: any query's rows as text, through the text protocol.
+//! [`cairn::Driver::query`]: any query's rows as text, through the text protocol.
 
-use mysql::prelude::Queryable;
-use mysql::{Conn, Value};
+use mysql::prelude::{FromValue, Queryable};
+use mysql::{Conn, FromValueError, Row, Value};
 
 /// Runs `sql` and returns the rows of its result, each value as text.
 pub fn rows(conn: &mut Conn, sql: &str) -> Result<cairn::Rows, mysql::Error> {
-    let rows: Vec<mysql::Row> = conn.query(sql)?;
+    let rows: Vec<Row> = conn.query(sql)?;
     Ok(rows
         .into_iter()
         .map(|row| row.unwrap().into_iter().map(text).collect())
@@ -28,5 +28,15 @@ fn text(value: Value) -> Option<String> {
             if neg { "-" } else { "" },
             u64::from(days) * 24 + u64::from(h)
         )),
+    }
+}
+
+/// Column `index` of `row` as `T` (use `Option<T>` for nullable columns). Unlike the driver's
+/// `Row::take`, an unexpected value is an error, not a panic.
+pub fn col<T: FromValue>(row: &mut Row, index: usize) -> mysql::Result<T> {
+    match row.take_opt::<T, _>(index) {
+        Some(Ok(v)) => Ok(v),
+        Some(Err(FromValueError(v))) => Err(mysql::Error::FromValueError(v)),
+        None => Err(mysql::Error::FromValueError(Value::NULL)),
     }
 }

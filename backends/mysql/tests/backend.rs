@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use cairn::{Backend, BackendError};
+use cairn::{BackendError, Driver};
 use cairn_mysql::Mysql;
 use common::{TestDb, must_run_fully, with_option, with_password};
 use mysql::prelude::Queryable;

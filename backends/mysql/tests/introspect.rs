@@ -4,7 +4,7 @@
 
 mod common;
 
-use cairn::Backend;
+use cairn::Introspect;
 use cairn::schema::{Action, ColumnType, DefaultValue, IndexColumn, Schema, normalize_expression};
 use common::TestDb;
 use mysql::prelude::Queryable;

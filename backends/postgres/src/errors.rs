@@ -16,11 +16,11 @@ pub fn connect(target: &Target, e: &postgres::Error) -> BackendError {
     )))
 }
 
-/// Statement `index` failed: the server's message and error position, or a lost connection.
-pub fn statement(target: &Target, index: usize, e: &postgres::Error) -> BackendError {
+/// A statement the server refused ([`BackendError::Sql`], with its SQLSTATE and position),
+/// or a lost connection.
+pub fn sql(target: &Target, e: &postgres::Error) -> BackendError {
     match e.as_db_error() {
-        Some(db) if !is_fatal(db) => BackendError::Statement {
-            index,
+        Some(db) if !is_fatal(db) => BackendError::Sql {
             message: target.scrub(&db_message(db)),
             position: match db.position() {
                 Some(ErrorPosition::Original(n)) => usize::try_from(*n).ok(),

@@ -27,19 +27,21 @@
 
 mod backup;
 mod errors;
-mod exec;
-mod history;
 mod introspect;
 mod lock;
 mod maintenance;
 mod query;
+mod roles;
 mod tls;
 mod url;
 
 use std::time::Duration;
 
-use cairn::schema::Schema;
-use cairn::{AppliedMigration, Backend, BackendError, ConnectOptions, Dialect, Registry, Step};
+use cairn::{
+    BackendError, Backup, ConnectOptions, Dialect, Driver, Introspect, Maintain, Param, Registry,
+    ScratchDatabases,
+};
+use postgres::types::ToSql;
 use postgres::{Client, NoTls};
 
 use url::Target;
@@ -52,8 +54,8 @@ pub fn register(registry: &mut Registry) {
     registry.register(SCHEMES, Dialect::Postgres, connect);
 }
 
-/// Opens `url` as a boxed [`Backend`].
-pub fn connect(url: &str, options: &ConnectOptions) -> Result<Box<dyn Backend>, BackendError> {
+/// Opens `url` as a boxed [`Driver`].
+pub fn connect(url: &str, options: &ConnectOptions) -> Result<Box<dyn Driver>, BackendError> {
     Ok(Box::new(Postgres::open_with(url, options)?))
 }
 
@@ -66,9 +68,7 @@ pub struct Postgres {
     /// The advisory lock key, once known (it depends on the database's name).
     lock_key: Option<i64>,
     locked: bool,
-    /// Set once `ensure_history` has made or checked the table, to spare `history` a query.
-    history_ready: bool,
-    /// Catalog queries run by [`Backend::introspect`] on this connection so far.
+    /// Catalog queries run by [`Introspect::introspect`] on this connection so far.
     introspection_queries: usize,
 }
 
@@ -122,7 +122,6 @@ impl Postgres {
             target,
             lock_key: None,
             locked: false,
-            history_ready: false,
             introspection_queries: 0,
         })
     }
@@ -132,14 +131,14 @@ impl Postgres {
         &mut self.client
     }
 
-    /// How many catalog queries [`Backend::introspect`] has run on this connection: three per
+    /// How many catalog queries [`Introspect::introspect`] has run on this connection: three per
     /// call, whatever the number of tables.
     pub fn introspection_queries(&self) -> usize {
         self.introspection_queries
     }
 }
 
-impl Backend for Postgres {
+impl Driver for Postgres {
     fn dialect(&self) -> Dialect {
         Dialect::Postgres
     }
@@ -191,117 +190,57 @@ impl Backend for Postgres {
         }
     }
 
-    fn ensure_history(&mut self) -> Result<(), BackendError> {
-        let missing = history::ensure(&mut self.client, &self.options.history_table)
-            .map_err(|e| errors::other(&self.target, &e))?;
-        if !missing.is_empty() {
-            return Err(history::incompatible(&missing, &self.options.history_table));
-        }
-        self.history_ready = true;
-        Ok(())
+    fn execute(&mut self, sql: &str) -> Result<(), BackendError> {
+        // The simple query protocol, so any statement works (no parameters, several result
+        // sets allowed).
+        self.client
+            .batch_execute(sql)
+            .map_err(|e| errors::sql(&self.target, &e))
     }
 
-    fn history(&mut self) -> Result<Vec<AppliedMigration>, BackendError> {
-        let target = &self.target;
-        let fail = |e: postgres::Error| errors::other(target, &e);
-        if !self.history_ready
-            && !history::exists(&mut self.client, &self.options.history_table).map_err(fail)?
-        {
-            return Ok(Vec::new());
-        }
-        history::read(&mut self.client, &self.options.history_table).map_err(fail)
-    }
-
-    fn execute(&mut self, step: &Step<'_>) -> Result<u64, BackendError> {
-        if step.transaction {
-            self.execute_in_transaction(step)
-        } else {
-            self.execute_outside_transaction(step)
-        }
-    }
-
-    fn forget(&mut self, id: &str) -> Result<(), BackendError> {
-        history::delete(&mut self.client, &self.options.history_table, id)
-            .map_err(|e| errors::other(&self.target, &e))
-    }
-
-    fn record_applied(&mut self, rows: &[AppliedMigration]) -> Result<(), BackendError> {
-        let target = &self.target;
-        let fail = |e: postgres::Error| errors::other(target, &e);
-        let mut tx = self.client.transaction().map_err(fail)?;
-        history::insert_applied(&mut tx, &self.options.history_table, rows).map_err(fail)?;
-        tx.commit().map_err(fail)
+    fn execute_with(&mut self, sql: &str, params: &[Param<'_>]) -> Result<(), BackendError> {
+        let bound: Vec<&(dyn ToSql + Sync)> = params
+            .iter()
+            .map(|p| match p {
+                Param::Text(t) => t as &(dyn ToSql + Sync),
+                Param::Int(n) => n as &(dyn ToSql + Sync),
+            })
+            .collect();
+        self.client
+            .execute(sql, &bound)
+            .map(|_| ())
+            .map_err(|e| errors::sql(&self.target, &e))
     }
 
     fn query(&mut self, sql: &str) -> Result<cairn::Rows, BackendError> {
-        query::rows(&mut self.client, sql).map_err(|e| errors::other(&self.target, &e))
+        query::rows(&mut self.client, sql).map_err(|e| errors::sql(&self.target, &e))
     }
 
-    fn backup(&mut self, path: &std::path::Path) -> Result<(), BackendError> {
-        backup::backup(&self.target, path)
+    fn begin(&mut self) -> Result<(), BackendError> {
+        self.execute("BEGIN")
     }
 
-    fn restore(&mut self, path: &std::path::Path) -> Result<(), BackendError> {
-        backup::restore(&self.target, path)
+    fn commit(&mut self) -> Result<(), BackendError> {
+        self.execute("COMMIT")
     }
 
-    fn scratch(&mut self) -> Result<Box<dyn Backend>, BackendError> {
-        let name = cairn::scratch_name();
-        self.client
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .map_err(|e| errors::other(&self.target, &e))?;
-        let mut target = self.target.clone();
-        target.dbname.clone_from(&name);
-        let admin = self.target.clone();
-        let drop_it = move || {
-            // Best effort: what could be left behind is an empty cairn_scratch_* database.
-            if let Ok(mut a) = Postgres::connect_to(admin, String::new(), ConnectOptions::default())
-            {
-                let _ = a
-                    .client
-                    .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-            }
-        };
-        match Postgres::connect_to(
-            target,
-            format!("a scratch database beside {}", self.description),
-            self.options.clone(),
-        ) {
-            Ok(db) => Ok(Box::new(cairn::Scratch::new(
-                Box::new(db),
-                Box::new(drop_it),
-            ))),
-            Err(e) => {
-                drop_it();
-                Err(e)
-            }
-        }
+    fn rollback(&mut self) -> Result<(), BackendError> {
+        self.execute("ROLLBACK")
     }
 
-    fn introspect(&mut self) -> Result<Schema, BackendError> {
-        let mut schema = introspect::read(&mut self.client, &mut self.introspection_queries)
-            .map_err(|e| errors::other(&self.target, &e))?;
-        schema
-            .tables
-            .retain(|t| t.name != self.options.history_table);
-        Ok(schema)
+    fn introspection(&mut self) -> Option<&mut dyn Introspect> {
+        Some(self)
     }
 
-    fn integrity_check(&mut self) -> Result<Vec<String>, BackendError> {
-        maintenance::integrity_check(self)
+    fn maintenance(&mut self) -> Option<&mut dyn Maintain> {
+        Some(self)
     }
 
-    fn foreign_key_violations(
-        &mut self,
-    ) -> Result<Vec<cairn::ops::ForeignKeyViolation>, BackendError> {
-        maintenance::foreign_key_violations(self)
+    fn backups(&mut self) -> Option<&mut dyn Backup> {
+        Some(self)
     }
 
-    fn table_sizes(&mut self) -> Result<cairn::ops::StorageSizes, BackendError> {
-        maintenance::table_sizes(self)
-    }
-
-    fn optimize(&mut self, vacuum: bool) -> Result<Vec<cairn::ops::TableAction>, BackendError> {
-        maintenance::optimize(self, vacuum)
+    fn scratch_databases(&mut self) -> Option<&mut dyn ScratchDatabases> {
+        Some(self)
     }
 }

@@ -9,7 +9,7 @@ use cairn::ops::{
     text_cell,
 };
 use cairn::schema::ident;
-use cairn::{Backend, BackendError, Dialect};
+use cairn::{BackendError, Dialect, Driver};
 
 use crate::Postgres;
 

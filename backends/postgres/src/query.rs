@@ -1,4 +1,4 @@
-//! [`cairn::Backend::query`]: any query's rows as text, through the simple query protocol
+//! [`cairn::Driver::query`]: any query's rows as text, through the simple query protocol
 //! (the server sends every value as text, so no type mapping is needed).
 
 use postgres::{Client, SimpleQueryMessage};

@@ -3,11 +3,12 @@
 
 mod common;
 
+use cairn::Migrate;
 use std::path::Path;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use cairn::{AppliedMigration, Backend, BackendError, Dialect, Direction, HistoryStatus, Step};
+use cairn::{AppliedMigration, BackendError, Dialect, Direction, Driver, HistoryStatus, Step};
 use cairn_postgres::Postgres;
 use common::{TestDb, admin_url, must_run_fully, random_hex, with_option, with_userinfo};
 
@@ -205,7 +206,7 @@ fn a_connection_lost_mid_run_is_a_connection_error() {
         };
         let start = Instant::now();
         let e = pg
-            .execute(&Step::new(Direction::Up, &statements, transaction, &record))
+            .apply(&Step::new(Direction::Up, &statements, transaction, &record))
             .unwrap_err();
         killer.join().unwrap();
         // A hang guard: the sleep would run for ten minutes unless the kill ended it.

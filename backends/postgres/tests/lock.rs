@@ -6,7 +6,7 @@ mod common;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use cairn::{Backend, BackendError, Error, Options, UpTarget};
+use cairn::{BackendError, Driver, Error, Options, UpTarget};
 use cairn_postgres::Postgres;
 use common::{TestDb, migrations};
 

@@ -3,7 +3,8 @@
 
 mod common;
 
-use cairn::{Backend, BackendError, DownTarget, Error, HistoryStatus, Options, UpTarget};
+use cairn::Migrate;
+use cairn::{BackendError, DownTarget, Error, HistoryStatus, Options, UpTarget};
 use cairn_postgres::Postgres;
 use common::{TestDb, migrations};
 

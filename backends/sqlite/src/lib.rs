@@ -13,8 +13,6 @@
 //! ```
 
 mod backup;
-mod exec;
-mod history;
 mod introspect;
 mod lock;
 mod maintenance;
@@ -25,7 +23,10 @@ mod url;
 use std::time::{Duration, Instant};
 
 use cairn::schema::Schema;
-use cairn::{AppliedMigration, Backend, BackendError, ConnectOptions, Dialect, Registry, Step};
+use cairn::{
+    BackendError, Backup, ConnectOptions, Dialect, Driver, Introspect, Maintain, Param, Registry,
+    ScratchDatabases,
+};
 use rusqlite::Connection;
 
 pub use lock::lock_path;
@@ -39,8 +40,8 @@ pub fn register(registry: &mut Registry) {
     registry.register(SCHEMES, Dialect::Sqlite, connect);
 }
 
-/// Opens `url` as a boxed [`Backend`].
-pub fn connect(url: &str, options: &ConnectOptions) -> Result<Box<dyn Backend>, BackendError> {
+/// Opens `url` as a boxed [`Driver`].
+pub fn connect(url: &str, options: &ConnectOptions) -> Result<Box<dyn Driver>, BackendError> {
     Ok(Box::new(Sqlite::open_with(url, options)?))
 }
 
@@ -51,7 +52,7 @@ pub struct Sqlite {
     location: Location,
     lock: Option<lock::FileLock>,
     options: ConnectOptions,
-    /// Catalog queries run by [`Backend::introspect`] on this connection so far.
+    /// Catalog queries run by [`Introspect::introspect`] on this connection so far.
     introspection_queries: usize,
 }
 
@@ -125,14 +126,14 @@ impl Sqlite {
         &self.conn
     }
 
-    /// How many catalog queries [`Backend::introspect`] has run on this connection: three per
+    /// How many catalog queries [`Introspect::introspect`] has run on this connection: three per
     /// call, whatever the number of tables.
     pub fn introspection_queries(&self) -> usize {
         self.introspection_queries
     }
 }
 
-impl Backend for Sqlite {
+impl Driver for Sqlite {
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
     }
@@ -170,60 +171,66 @@ impl Backend for Sqlite {
         }
     }
 
-    fn ensure_history(&mut self) -> Result<(), BackendError> {
-        history::ensure(&self.conn, &self.options.history_table).map_err(other)?;
-        let missing =
-            history::missing_columns(&self.conn, &self.options.history_table).map_err(other)?;
-        if missing.is_empty() {
-            Ok(())
-        } else {
-            Err(BackendError::Other(format!(
-                "table {} exists but lacks columns {}: it was not created by this version of Cairn; rename it or migrate it by hand",
-                self.options.history_table,
-                missing.join(", ")
-            )))
+    fn execute(&mut self, sql: &str) -> Result<(), BackendError> {
+        // A `cairn:rebuild` directive is carried out here: SQLite's ALTER TABLE cannot make
+        // the edit, so the table is rebuilt inside the step's transaction.
+        if let Some(directive) = cairn::Rebuild::parse(sql) {
+            let failed = |message: String| BackendError::Sql {
+                message,
+                position: None,
+                code: None,
+            };
+            return rebuild::run(&self.conn, &directive.map_err(failed)?).map_err(failed);
         }
+        self.conn.execute_batch(sql).map_err(sql_error)
     }
 
-    fn history(&mut self) -> Result<Vec<AppliedMigration>, BackendError> {
-        history::read(&self.conn, &self.options.history_table).map_err(other)
-    }
-
-    fn execute(&mut self, step: &Step<'_>) -> Result<u64, BackendError> {
-        if step.transaction {
-            self.execute_in_transaction(step)
-        } else {
-            self.execute_outside_transaction(step)
-        }
-    }
-
-    fn forget(&mut self, id: &str) -> Result<(), BackendError> {
-        history::delete(&self.conn, &self.options.history_table, id).map_err(other)
-    }
-
-    fn record_applied(&mut self, rows: &[AppliedMigration]) -> Result<(), BackendError> {
-        history::insert_applied(&self.conn, &self.options.history_table, rows).map_err(other)
+    fn execute_with(&mut self, sql: &str, params: &[Param<'_>]) -> Result<(), BackendError> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(sql_error)?;
+        stmt.execute(rusqlite::params_from_iter(params.iter().map(query::Bound)))
+            .map_err(sql_error)?;
+        Ok(())
     }
 
     fn query(&mut self, sql: &str) -> Result<cairn::Rows, BackendError> {
-        query::rows(&self.conn, sql).map_err(other)
+        query::rows(&self.conn, sql).map_err(sql_error)
     }
 
-    fn backup(&mut self, path: &std::path::Path) -> Result<(), BackendError> {
-        backup::backup(&self.conn, path)
+    fn begin(&mut self) -> Result<(), BackendError> {
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(sql_error)
     }
 
-    fn restore(&mut self, path: &std::path::Path) -> Result<(), BackendError> {
-        backup::restore(&mut self.conn, path)
+    fn commit(&mut self) -> Result<(), BackendError> {
+        self.conn.execute_batch("COMMIT").map_err(sql_error)
     }
 
-    fn scratch(&mut self) -> Result<Box<dyn Backend>, BackendError> {
-        Ok(Box::new(Sqlite::open_with(
-            "sqlite::memory:",
-            &self.options,
-        )?))
+    fn rollback(&mut self) -> Result<(), BackendError> {
+        if self.conn.is_autocommit() {
+            return Ok(());
+        }
+        self.conn.execute_batch("ROLLBACK").map_err(sql_error)
     }
 
+    fn introspection(&mut self) -> Option<&mut dyn Introspect> {
+        Some(self)
+    }
+
+    fn maintenance(&mut self) -> Option<&mut dyn Maintain> {
+        Some(self)
+    }
+
+    fn backups(&mut self) -> Option<&mut dyn Backup> {
+        Some(self)
+    }
+
+    fn scratch_databases(&mut self) -> Option<&mut dyn ScratchDatabases> {
+        Some(self)
+    }
+}
+
+impl Introspect for Sqlite {
     fn introspect(&mut self) -> Result<Schema, BackendError> {
         let mut schema =
             introspect::read(&self.conn, &mut self.introspection_queries).map_err(other)?;
@@ -232,7 +239,9 @@ impl Backend for Sqlite {
             .retain(|t| t.name != self.options.history_table);
         Ok(schema)
     }
+}
 
+impl Maintain for Sqlite {
     fn integrity_check(&mut self) -> Result<Vec<String>, BackendError> {
         maintenance::integrity_check(&self.conn).map_err(other)
     }
@@ -252,6 +261,25 @@ impl Backend for Sqlite {
     }
 }
 
+impl Backup for Sqlite {
+    fn backup(&mut self, path: &std::path::Path) -> Result<(), BackendError> {
+        backup::backup(&self.conn, path)
+    }
+
+    fn restore(&mut self, path: &std::path::Path) -> Result<(), BackendError> {
+        backup::restore(&mut self.conn, path)
+    }
+}
+
+impl ScratchDatabases for Sqlite {
+    fn scratch(&mut self) -> Result<Box<dyn Driver>, BackendError> {
+        Ok(Box::new(Sqlite::open_with(
+            "sqlite::memory:",
+            &self.options,
+        )?))
+    }
+}
+
 fn describe(location: &Location) -> String {
     match location {
         Location::Memory => "sqlite::memory:".to_string(),
@@ -259,10 +287,15 @@ fn describe(location: &Location) -> String {
     }
 }
 
-fn elapsed_ms(start: Instant) -> u64 {
-    u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX)
-}
-
 fn other(e: rusqlite::Error) -> BackendError {
     BackendError::Other(e.to_string())
+}
+
+/// A refused statement, with SQLite's extended result code.
+fn sql_error(e: rusqlite::Error) -> BackendError {
+    BackendError::Sql {
+        code: e.sqlite_error().map(|f| f.extended_code.to_string()),
+        message: e.to_string(),
+        position: None,
+    }
 }

@@ -1,7 +1,21 @@
-//! [`cairn::Backend::query`]: any query's rows as text.
+//! [`cairn::Driver::query`]: any query's rows as text.
 
-use rusqlite::Connection;
-use rusqlite::types::ValueRef;
+use cairn::Param;
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, ToSql};
+
+/// A [`Param`] bound to a SQLite statement.
+pub struct Bound<'a>(pub &'a Param<'a>);
+
+impl ToSql for Bound<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(match self.0 {
+            Param::Text(Some(t)) => ValueRef::Text(t.as_bytes()),
+            Param::Int(Some(n)) => return Ok(ToSqlOutput::from(*n)),
+            Param::Text(None) | Param::Int(None) => ValueRef::Null,
+        }))
+    }
+}
 
 /// Runs `sql` and returns every row, each value as text (NULL as `None`, blobs as lowercase hex).
 pub fn rows(conn: &Connection, sql: &str) -> rusqlite::Result<cairn::Rows> {

@@ -2,7 +2,7 @@
 //! of catalog queries whatever the number of tables.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use cairn::Backend;
+use cairn::Introspect;
 use cairn::schema::{Action, Check, ColumnType, DefaultValue, IndexColumn, Schema};
 use cairn_sqlite::Sqlite;
 

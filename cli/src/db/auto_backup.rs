@@ -4,12 +4,13 @@
 //! servers, where a dump can take long and the team usually has its own backups. Only plans
 //! with a destructive lint finding (see `cairn::ops::DESTRUCTIVE_RULES`) trigger it.
 
+use cairn::Migrate;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use anyhow::Result;
 use cairn::ops::{self, BackupFile, BackupKind, BackupOptions, Compression};
-use cairn::{Backend, Dialect, Direction, DownTarget, HistoryStatus, MigrationSet, UpTarget};
+use cairn::{Dialect, Direction, DownTarget, Driver, HistoryStatus, MigrationSet, UpTarget};
 use clap::Args;
 
 use crate::Context;
@@ -31,7 +32,7 @@ pub struct AutoBackup {
 
 impl AutoBackup {
     /// Whether a destructive plan on `db` is backed up first.
-    fn enabled(&self, db: &dyn Backend) -> bool {
+    fn enabled(&self, db: &dyn Driver) -> bool {
         if self.no_backup {
             return false;
         }
@@ -55,7 +56,7 @@ pub struct Planned {
 
 impl Planned {
     /// What `migrate up` to `target` would apply.
-    pub fn up(db: &mut dyn Backend, set: &MigrationSet, target: &UpTarget) -> Planned {
+    pub fn up(db: &mut dyn Driver, set: &MigrationSet, target: &UpTarget) -> Planned {
         let history = db.history();
         let history_read = history.is_ok();
         let applied: HashSet<String> = history
@@ -72,7 +73,7 @@ impl Planned {
     }
 
     /// What `migrate down` to `target` would revert.
-    pub fn down(db: &mut dyn Backend, set: &MigrationSet, target: &DownTarget) -> Planned {
+    pub fn down(db: &mut dyn Driver, set: &MigrationSet, target: &DownTarget) -> Planned {
         let history = db.history();
         let history_read = history.is_ok();
         let applied: HashMap<String, i64> = history
@@ -95,7 +96,7 @@ impl Planned {
 /// finding; prints where the backup is (on stderr when stdout carries JSON). Returns it.
 pub fn before_migrate(
     ctx: &Context,
-    db: &mut dyn Backend,
+    db: &mut dyn Driver,
     set: &MigrationSet,
     plan: &Planned,
     flags: &AutoBackup,

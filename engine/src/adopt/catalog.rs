@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::error::AdoptError;
 use super::tools::{ForeignRow, TOOL_TABLES, ToolTable, parse};
 use crate::Dialect;
-use crate::backend::Backend;
+use crate::driver::Driver;
 use crate::error::{BackendError, Error, Result};
 use crate::layout::Layout;
 use crate::schema::ident;
@@ -19,7 +19,7 @@ pub type Columns = BTreeMap<String, BTreeSet<String>>;
 /// given with `--table`), in one catalog query. Names are matched ignoring case here, so a
 /// table is found however the database folds or keeps its name's case; [`stored_name`] then
 /// picks the one meant.
-pub fn columns(backend: &mut dyn Backend, extra: Option<&str>) -> Result<Columns> {
+pub fn columns(backend: &mut dyn Driver, extra: Option<&str>) -> Result<Columns> {
     let mut names: BTreeSet<String> = TOOL_TABLES.iter().map(|t| t.table.to_string()).collect();
     if let Some(table) = extra {
         names.insert(checked_name(table)?.to_ascii_lowercase());
@@ -93,7 +93,7 @@ pub fn present(columns: &Columns) -> Vec<Layout> {
 
 /// Reads `tool`'s history rows from `table` (one query), its name quoted where the dialect
 /// needs it (a reserved word, upper-case letters).
-pub fn read(backend: &mut dyn Backend, tool: Layout, table: &str) -> Result<Vec<ForeignRow>> {
+pub fn read(backend: &mut dyn Driver, tool: Layout, table: &str) -> Result<Vec<ForeignRow>> {
     let name = table;
     let table = ident(checked_name(table)?, backend.dialect());
     let hex = match backend.dialect() {

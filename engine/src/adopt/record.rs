@@ -1,17 +1,18 @@
 //! Writing history rows without running SQL, under the migration lock: what `adopt`, `stamp`
 //! and `baseline` share.
 
-use crate::backend::Backend;
+use crate::driver::Driver;
 use crate::error::{Error, Result};
 use crate::history::AppliedMigration;
 use crate::load::MigrationSet;
+use crate::protocol::Migrate;
 pub(crate) use crate::run::locked;
 use crate::run::{Options, record_for};
 
 /// Records `ids` (in this order) as applied after the last row of `history`, each with its
 /// file's checksum, SQL and dependencies, and runs none of their SQL. Nothing in a dry run.
 pub(crate) fn record(
-    backend: &mut dyn Backend,
+    backend: &mut dyn Driver,
     set: &MigrationSet,
     ids: &[String],
     history: &[AppliedMigration],

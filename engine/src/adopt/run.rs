@@ -9,11 +9,12 @@ use super::error::AdoptError;
 use super::matching::{AdoptEntry, AdoptOutcome, match_rows};
 use super::record::{locked, record};
 use super::tools::{ForeignRow, TOOL_TABLES, table_of};
-use crate::backend::Backend;
+use crate::driver::Driver;
 use crate::error::Result;
 use crate::layout::Layout;
 use crate::load::MigrationSet;
 use crate::model::Migration;
+use crate::protocol::Migrate;
 use crate::run::Options;
 
 /// What `adopt` found and did.
@@ -66,7 +67,7 @@ impl AdoptReport {
 /// `success = false`), nothing is recorded and `refused` says why. Running it again records
 /// nothing twice.
 pub fn adopt(
-    backend: &mut dyn Backend,
+    backend: &mut dyn Driver,
     set: &MigrationSet,
     from: Option<Layout>,
     table: Option<&str>,

@@ -6,10 +6,11 @@ use serde::Serialize;
 use super::error::AdoptError;
 use super::record::{locked, record, with_ancestors};
 use super::tools::TOOL_TABLES;
-use crate::backend::Backend;
+use crate::driver::Driver;
 use crate::error::Result;
 use crate::load::MigrationSet;
 use crate::plan::UpTarget;
+use crate::protocol::Migrate;
 use crate::run::{Options, up};
 use crate::schema::{Difference, diff};
 
@@ -34,7 +35,7 @@ pub struct StampReport {
 /// Records `id` and its ancestors as applied without running their SQL (those already
 /// recorded are left alone): for changes made by hand or by another process.
 pub fn stamp(
-    backend: &mut dyn Backend,
+    backend: &mut dyn Driver,
     set: &MigrationSet,
     id: &str,
     opts: &Options,
@@ -64,10 +65,10 @@ pub fn stamp(
 /// Without one (`--force`), the schema is not compared. Refused when Cairn's history is not
 /// empty (`stamp` is for that).
 pub fn baseline(
-    backend: &mut dyn Backend,
+    backend: &mut dyn Driver,
     set: &MigrationSet,
     to: Option<&str>,
-    scratch: Option<Box<dyn Backend>>,
+    scratch: Option<Box<dyn Driver>>,
     opts: &Options,
 ) -> Result<StampReport> {
     let ids = match to {
@@ -108,16 +109,16 @@ pub fn baseline(
 /// Differences from the replay of the baselined migrations to the live schema, other tools'
 /// history tables left out (they are expected in a database being taken over).
 fn compare(
-    live: &mut dyn Backend,
+    live: &mut dyn Driver,
     set: &MigrationSet,
     to: Option<&str>,
-    scratch: &mut dyn Backend,
+    scratch: &mut dyn Driver,
 ) -> Result<Vec<Difference>> {
     crate::scratch::refuse_non_empty(scratch)?;
     let target = to.map_or(UpTarget::All, |id| UpTarget::To(id.to_string()));
     up(scratch, set, &target, &Options::default(), &mut |_| {})?;
-    let want = scratch.introspect()?;
-    let have = live.introspect()?;
+    let want = scratch.as_introspect()?.introspect()?;
+    let have = live.as_introspect()?.introspect()?;
     Ok(diff(&want, &have, live.dialect())
         .into_iter()
         .filter(|d| !TOOL_TABLES.iter().any(|t| t.table == d.table()))

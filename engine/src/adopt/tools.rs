@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::backend::Rows;
+use crate::driver::Rows;
 use crate::layout::Layout;
 
 /// One row of another tool's history, reduced to what matching needs.

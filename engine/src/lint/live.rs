@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use super::{LintReport, LiveTables, table_key, tables_to_count};
 use crate::Dialect;
-use crate::backend::Backend;
+use crate::driver::Driver;
 use crate::error::BackendError;
 use crate::ops::text_cell;
 use crate::schema::ident;
@@ -16,7 +16,7 @@ const TABLES_PER_QUERY: usize = 400;
 
 /// The user tables of `db` (its history table left out), with rows read for the tables that
 /// decide a blocking finding of `report`.
-pub fn live_tables(db: &mut dyn Backend, report: &LintReport) -> Result<LiveTables, BackendError> {
+pub fn live_tables(db: &mut dyn Driver, report: &LintReport) -> Result<LiveTables, BackendError> {
     let dialect = db.dialect();
     let history = db.history_table().to_lowercase();
     let listed: Vec<(String, String)> = db

@@ -1,4 +1,4 @@
-//! Backups: a consistent copy of the database through [`Backend::backup`], compressed,
+//! Backups: a consistent copy of the database through [`Driver::backup`], compressed,
 //! checksummed and described by a [`Manifest`] beside it; listing and pruning them.
 
 use std::fs;
@@ -13,9 +13,11 @@ use super::manifest::{
     ManifestTable,
 };
 use super::stats::row_counts;
-use crate::backend::{Backend, DEFAULT_LOCK_TIMEOUT};
+use crate::driver::Driver;
 use crate::error::Error;
 use crate::history::HistoryStatus;
+use crate::protocol::Migrate;
+use crate::registry::DEFAULT_LOCK_TIMEOUT;
 
 /// A backup on disk: the file, its manifest and what the manifest says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -52,7 +54,7 @@ impl Default for BackupOptions {
 
 /// [`backup_with`] a regular backup, waiting at most [`DEFAULT_LOCK_TIMEOUT`] for the lock.
 pub fn backup(
-    db: &mut dyn Backend,
+    db: &mut dyn Driver,
     dir: &Path,
     compression: Compression,
 ) -> Result<BackupFile, Error> {
@@ -70,7 +72,7 @@ pub fn backup(
 /// no migration runs between the history read, the row counts and the copy: the manifest
 /// describes what the file holds.
 pub fn backup_with(
-    db: &mut dyn Backend,
+    db: &mut dyn Driver,
     dir: &Path,
     opts: &BackupOptions,
 ) -> Result<BackupFile, Error> {
@@ -84,7 +86,7 @@ pub fn backup_with(
 
 /// [`backup_with`] for a caller that already holds the migration lock.
 pub(super) fn backup_locked(
-    db: &mut dyn Backend,
+    db: &mut dyn Driver,
     dir: &Path,
     compression: Compression,
     kind: BackupKind,
@@ -122,7 +124,7 @@ pub(super) fn backup_locked(
         .map_err(io_at(dir))?;
     let ext = manifest::extension(dialect);
     let raw = work.path().join(format!("{name}.{ext}"));
-    db.backup(&raw)?;
+    db.as_backup()?.backup(&raw)?;
     let (stored, suffix) = match compression {
         Compression::Gzip => {
             let gz = work.path().join(format!("{name}.{ext}.gz"));

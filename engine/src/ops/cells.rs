@@ -1,7 +1,7 @@
-//! Reading one cell of a [`Backend::query`] row, where every value is text and NULL is `None`:
+//! Reading one cell of a [`Driver::query`] row, where every value is text and NULL is `None`:
 //! the one place the maintenance code and the backends' catalog readers parse cells.
 //!
-//! [`Backend::query`]: crate::Backend::query
+//! [`Driver::query`]: crate::Driver::query
 
 use std::str::FromStr;
 

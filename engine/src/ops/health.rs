@@ -7,9 +7,10 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::maintenance::{ForeignKeyViolation, StorageSizes};
-use crate::backend::Backend;
+use crate::driver::Driver;
 use crate::error::BackendError;
 use crate::load::MigrationSet;
+use crate::protocol::Migrate;
 use crate::status::{MigrationState, status};
 
 /// The result of [`health`]: every check, and whether all of them passed.
@@ -163,8 +164,8 @@ impl Health {
 /// fails: a check that cannot run is reported unhealthy with its error. Every check runs a
 /// fixed number of queries, whatever the number of tables (row counts: one per 400 tables);
 /// the history is read once, only for the migration check, and the schema is never
-/// introspected: table names come from [`Backend::table_sizes`].
-pub fn health(db: &mut dyn Backend, migrations: Option<&MigrationSet>) -> Health {
+/// introspected: table names come from [`Driver::table_sizes`].
+pub fn health(db: &mut dyn Driver, migrations: Option<&MigrationSet>) -> Health {
     let started = Instant::now();
     let ping = Instant::now();
     if let Err(e) = db.query("SELECT 1") {
@@ -179,15 +180,15 @@ pub fn health(db: &mut dyn Backend, migrations: Option<&MigrationSet>) -> Health
     };
     // Sizes first: their table names feed the integrity check and the row counts, so no
     // check lists the tables again; the history is read once, by the migration check.
-    let sizes = db.table_sizes();
+    let sizes = db.as_maintain().and_then(|m| m.table_sizes());
     let names: Option<Vec<String>> = sizes
         .as_ref()
         .ok()
         .map(|s| s.tables.iter().map(|t| t.table.clone()).collect());
-    let checked = match &names {
-        Some(names) => db.integrity_check_of(names),
-        None => db.integrity_check(),
-    };
+    let checked = db.as_maintain().and_then(|m| match &names {
+        Some(names) => m.integrity_check_of(names),
+        None => m.integrity_check(),
+    });
     let integrity = match checked {
         Ok(problems) => IntegrityHealth {
             ok: problems.is_empty(),
@@ -200,7 +201,7 @@ pub fn health(db: &mut dyn Backend, migrations: Option<&MigrationSet>) -> Health
             error: Some(e.to_string()),
         },
     };
-    let foreign_keys = match db.foreign_key_violations() {
+    let foreign_keys = match db.as_maintain().and_then(|m| m.foreign_key_violations()) {
         Ok(violations) => ForeignKeyHealth {
             ok: violations.is_empty(),
             violations,
@@ -231,7 +232,7 @@ pub fn health(db: &mut dyn Backend, migrations: Option<&MigrationSet>) -> Health
     }
 }
 
-fn migration_health(db: &mut dyn Backend, set: &MigrationSet) -> MigrationHealth {
+fn migration_health(db: &mut dyn Driver, set: &MigrationSet) -> MigrationHealth {
     let history = match db.history() {
         Ok(h) => h,
         Err(e) => {
@@ -275,10 +276,7 @@ fn migration_health(db: &mut dyn Backend, set: &MigrationSet) -> MigrationHealth
 
 /// Sizes merged with exact row counts of the same tables (the history table among them when
 /// it exists, so an empty one counts 0 rows).
-fn storage_health(
-    db: &mut dyn Backend,
-    sizes: Result<StorageSizes, BackendError>,
-) -> StorageHealth {
+fn storage_health(db: &mut dyn Driver, sizes: Result<StorageSizes, BackendError>) -> StorageHealth {
     let counted = sizes.and_then(|s| {
         let names: Vec<String> = s.tables.iter().map(|t| t.table.clone()).collect();
         super::row_counts_of(db, &names).map(|c| (s, c))

@@ -2,58 +2,11 @@
 //! foreign-key violations, storage sizes, per-table maintenance actions; and the one-query
 //! orphan-row count the server backends share, fed from their key catalog.
 
-use serde::Serialize;
-
 use super::cells::{number_cell, text_cell};
-use crate::backend::{Backend, Rows};
+use crate::driver::{Driver, Rows};
+pub use crate::driver::{ForeignKeyViolation, StorageSizes, TableAction, TableSize};
 use crate::error::BackendError;
 use crate::schema::{Action, ForeignKey, Reference, ident};
-
-/// Rows of one foreign key whose referenced row does not exist.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ForeignKeyViolation {
-    /// The referencing (child) table.
-    pub table: String,
-    /// The constraint's name, where the database has one.
-    pub constraint: Option<String>,
-    /// The referencing columns (empty when the database does not say).
-    pub columns: Vec<String>,
-    /// The referenced (parent) table.
-    pub references: String,
-    /// Number of child rows without a parent.
-    pub rows: u64,
-}
-
-/// The size of one table on disk, its indexes included.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TableSize {
-    /// Table name.
-    pub table: String,
-    /// Bytes of the table and its indexes (on MySQL, the server's estimate).
-    pub bytes: u64,
-}
-
-/// Storage used by the database and by each of its tables.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StorageSizes {
-    /// Bytes of the whole database (SQLite: the main file's pages; PostgreSQL:
-    /// `pg_database_size`; MySQL: the sum over its tables).
-    pub database_bytes: u64,
-    /// Each base table, sorted by name.
-    pub tables: Vec<TableSize>,
-}
-
-/// What maintenance did to one table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TableAction {
-    /// Table name.
-    pub table: String,
-    /// Operations run on it, in order (`analyze`, `vacuum`, `optimize`, ...).
-    pub actions: Vec<String>,
-    /// What the server said about it (MySQL's `Msg_text` lines), if anything.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub messages: Vec<String>,
-}
 
 /// One declared foreign key of `table`, to count orphan rows of.
 #[derive(Debug, Clone, Copy)]
@@ -68,7 +21,7 @@ pub struct DeclaredForeignKey<'a> {
 /// and returns the keys with at least one. Follows `MATCH SIMPLE` (every SQL database's
 /// default): a row with a NULL in any key column references nothing and is never an orphan.
 pub fn orphan_rows(
-    db: &mut dyn Backend,
+    db: &mut dyn Driver,
     keys: &[DeclaredForeignKey<'_>],
 ) -> Result<Vec<ForeignKeyViolation>, BackendError> {
     if keys.is_empty() {
@@ -102,7 +55,7 @@ pub fn orphan_rows(
 /// adjacent. Lets a server backend read its keys in one catalog query instead of
 /// introspecting the whole schema, then count their orphans in one more.
 pub fn orphan_rows_of_catalog(
-    db: &mut dyn Backend,
+    db: &mut dyn Driver,
     catalog: &Rows,
 ) -> Result<Vec<ForeignKeyViolation>, BackendError> {
     let keys = catalog_keys(catalog);

@@ -67,7 +67,7 @@ pub struct ManifestTable {
 pub struct Manifest {
     /// [`MANIFEST_VERSION`] when written.
     pub manifest_version: u32,
-    /// The database, as [`crate::Backend::describe`] names it (no password).
+    /// The database, as [`crate::Driver::describe`] names it (no password).
     pub database: String,
     /// Short name of the database, used in file names.
     pub name: String,
@@ -153,7 +153,7 @@ pub fn extension(dialect: Dialect) -> &'static str {
 }
 
 /// The short name of the database `described` (a redacted URL as
-/// [`crate::Backend::describe`] returns it): the SQLite file's stem or the server database's
+/// [`crate::Driver::describe`] returns it): the SQLite file's stem or the server database's
 /// name, reduced to characters safe in a file name.
 pub fn database_name(described: &str) -> String {
     let raw = match described.split_once(':') {

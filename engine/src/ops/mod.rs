@@ -1,5 +1,5 @@
 //! Database operations beside migrating: backup and restore, health, statistics, optimization.
-//! Each is a function over a [`Backend`] returning a typed result, so a service can call it
+//! Each is a function over a [`Driver`] returning a typed result, so a service can call it
 //! (e.g. health from its `/health` endpoint) as well as the CLI.
 //!
 //! Backups ([`backup`], [`list_backups`], [`prune`], [`verify`], [`restore`]) are files in a
@@ -21,7 +21,7 @@
 //! # Ok(()) }
 //! ```
 //!
-//! [`Backend`]: crate::Backend
+//! [`Driver`]: crate::Driver
 
 mod backup;
 mod cells;

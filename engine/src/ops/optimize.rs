@@ -6,7 +6,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::maintenance::TableAction;
-use crate::backend::Backend;
+use crate::driver::Driver;
 use crate::error::BackendError;
 
 /// What [`optimize`] did.
@@ -33,13 +33,14 @@ pub struct Optimization {
 /// `VACUUM`); PostgreSQL `VACUUM (ANALYZE)` (with `vacuum`: `VACUUM (FULL, ANALYZE)`, which
 /// locks each table while it is rewritten); MySQL `ANALYZE TABLE` (with `vacuum`:
 /// `OPTIMIZE TABLE`, which rebuilds each table). Each is one statement over all tables.
-/// Sizes are measured before and after with [`Backend::table_sizes`].
-pub fn optimize(db: &mut dyn Backend, vacuum: bool) -> Result<Optimization, BackendError> {
+/// Sizes are measured before and after with [`crate::Maintain::table_sizes`].
+pub fn optimize(db: &mut dyn Driver, vacuum: bool) -> Result<Optimization, BackendError> {
     let started = Instant::now();
-    let before = db.table_sizes()?.database_bytes;
-    let mut tables = db.optimize(vacuum)?;
+    let maintain = db.as_maintain()?;
+    let before = maintain.table_sizes()?.database_bytes;
+    let mut tables = maintain.optimize(vacuum)?;
     tables.sort_by(|a, b| a.table.cmp(&b.table));
-    let after = db.table_sizes()?.database_bytes;
+    let after = maintain.table_sizes()?.database_bytes;
     Ok(Optimization {
         database: db.describe(),
         vacuum,

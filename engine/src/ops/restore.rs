@@ -9,8 +9,9 @@ use serde::Serialize;
 use super::backup::{BackupFile, backup_locked, io_at};
 use super::manifest::{BackupKind, Compression, Manifest};
 use super::verify;
-use crate::backend::{Backend, Registry};
+use crate::driver::Driver;
 use crate::error::Error;
+use crate::registry::Registry;
 
 /// What [`restore`] did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -26,12 +27,12 @@ pub struct Restored {
 /// Replaces the contents of `db` with the backup `file`. The backup is verified first (see
 /// [`verify::verify`]) and refused, with the database untouched, when any check fails or it
 /// is of another dialect; then the current database is backed up into `pre_restore_dir`, and
-/// only then restored ([`Backend::restore`]: atomic on SQLite and PostgreSQL; tables created
+/// only then restored ([`Driver::restore`]: atomic on SQLite and PostgreSQL; tables created
 /// after the backup are dropped) and the tables compared with the manifest's. When the
 /// restore itself fails, the error names the pre-restore backup. Both happen under the
 /// migration lock (waiting at most `lock_timeout`), so no `migrate up` runs in between.
 pub fn restore(
-    db: &mut dyn Backend,
+    db: &mut dyn Driver,
     file: &Path,
     registry: &Registry,
     pre_restore_dir: &Path,
@@ -77,7 +78,8 @@ pub fn restore(
                 pre_restore.path.display()
             ),
         };
-        db.restore(&raw)
+        db.as_backup()?
+            .restore(&raw)
             .map_err(|e| failed(format!("restore failed: {e}")))?;
         let extra = tables_not_in(db, &manifest)?;
         if !extra.is_empty() {
@@ -100,9 +102,10 @@ pub fn restore(
 
 /// Tables `db` has that `manifest` does not list: a restore must leave none, or the history
 /// it brought back would not match the schema (`migrate up` would fail on them).
-fn tables_not_in(db: &mut dyn Backend, manifest: &Manifest) -> Result<Vec<String>, Error> {
+fn tables_not_in(db: &mut dyn Driver, manifest: &Manifest) -> Result<Vec<String>, Error> {
     let listed: HashSet<&str> = manifest.tables.iter().map(|t| t.table.as_str()).collect();
     Ok(db
+        .as_introspect()?
         .introspect()?
         .tables
         .into_iter()

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::cells::number_cell;
-use crate::backend::Backend;
+use crate::driver::Driver;
 use crate::error::BackendError;
 use crate::schema::ident;
 
@@ -24,12 +24,13 @@ const TABLES_PER_QUERY: usize = 400;
 /// history), plus the history table when `include_history` (pass whether the caller's own
 /// history read found rows: the history is never read here). One introspection and one
 /// `UNION ALL` query per 400 tables. A caller that already knows the table names (e.g. from
-/// [`Backend::table_sizes`]) should use [`row_counts_of`] and skip the introspection.
+/// [`Driver::table_sizes`]) should use [`row_counts_of`] and skip the introspection.
 pub fn row_counts(
-    db: &mut dyn Backend,
+    db: &mut dyn Driver,
     include_history: bool,
 ) -> Result<Vec<TableRows>, BackendError> {
     let mut tables: Vec<String> = db
+        .as_introspect()?
         .introspect()?
         .tables
         .into_iter()
@@ -44,7 +45,7 @@ pub fn row_counts(
 /// The exact row count of each of `tables` (which must exist), sorted by name: one `UNION
 /// ALL` query per 400 tables and nothing else, none for no table.
 pub fn row_counts_of(
-    db: &mut dyn Backend,
+    db: &mut dyn Driver,
     tables: &[String],
 ) -> Result<Vec<TableRows>, BackendError> {
     let dialect = db.dialect();

@@ -10,8 +10,8 @@ use serde::Serialize;
 use super::backup::{file_name, io_at};
 use super::manifest::{self, Compression, Manifest};
 use crate::Dialect;
-use crate::backend::Registry;
 use crate::error::Error;
+use crate::registry::Registry;
 
 /// One check of [`verify`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -19,11 +19,12 @@ use std::path::PathBuf;
 
 pub use report::{ProofEvent, RollbackCheck, RollbackOutcome, RollbackReport, Stopped};
 
-use crate::backend::{Backend, Step};
+use crate::driver::Driver;
 use crate::error::{Direction, Error, Result, StatementFailure};
 use crate::load::MigrationSet;
 use crate::model::{Migration, Script};
 use crate::run::{Options, locked, record_for, run_step};
+use crate::step::Step;
 use snapshot::{Snapshot, text_snapshots};
 
 /// Applies, reverts and re-applies each migration of `set`, in plan order, on `scratch` (an
@@ -34,7 +35,7 @@ use snapshot::{Snapshot, text_snapshots};
 /// introspection, a scratch database that is not empty. `options.dry_run` and
 /// `options.resume` are ignored.
 pub fn prove_rollbacks(
-    scratch: &mut dyn Backend,
+    scratch: &mut dyn Driver,
     set: &MigrationSet,
     options: &Options,
     on_event: &mut dyn FnMut(ProofEvent<'_>),
@@ -102,7 +103,7 @@ enum Next {
 /// Proves `m`'s rollback, starting from a database whose schema is `before`; `last` says it is
 /// the last migration, `text` that snapshots are SQLite text.
 fn prove_one(
-    db: &mut dyn Backend,
+    db: &mut dyn Driver,
     m: &Migration,
     before: &Snapshot,
     options: &Options,
@@ -129,7 +130,7 @@ fn prove_one(
             return Ok((check, next));
         }
     }
-    let after = |db: &mut dyn Backend| Snapshot::take(db, text, !last);
+    let after = |db: &mut dyn Driver| Snapshot::take(db, text, !last);
     let Some(down) = &m.down else {
         return Ok((check, Next::Continue(after(db)?)));
     };
@@ -187,7 +188,7 @@ fn prove_one(
 /// Runs `step`: `Ok(Ok(ms))` when it ran, `Ok(Err(failure))` when one of its statements failed
 /// (a finding), `Err` for anything else (the connection, the history table).
 fn attempt(
-    db: &mut dyn Backend,
+    db: &mut dyn Driver,
     options: &Options,
     step: &Step<'_>,
     script: &Script,

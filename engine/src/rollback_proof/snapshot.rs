@@ -12,7 +12,7 @@
 //! snapshot is the introspected schema.
 
 use crate::Dialect;
-use crate::backend::Backend;
+use crate::driver::Driver;
 use crate::error::{BackendError, Error, Result};
 use crate::schema::{Difference, Schema, diff};
 
@@ -27,33 +27,35 @@ pub(super) enum Snapshot {
 }
 
 /// Whether snapshots of `db` can be `sqlite_schema` text (SQLite, and the query works).
-pub(super) fn text_snapshots(db: &mut dyn Backend) -> bool {
+pub(super) fn text_snapshots(db: &mut dyn Driver) -> bool {
     db.dialect() == Dialect::Sqlite && sqlite_text(db).is_ok()
 }
 
 impl Snapshot {
     /// The schema of `db` now; `Unread` when `needed` is false and reading costs anything.
-    pub(super) fn take(db: &mut dyn Backend, text: bool, needed: bool) -> Result<Snapshot> {
+    pub(super) fn take(db: &mut dyn Driver, text: bool, needed: bool) -> Result<Snapshot> {
         if text {
             Ok(Snapshot::SqliteText(sqlite_text(db)?))
         } else if needed {
-            Ok(Snapshot::Introspected(db.introspect()?))
+            Ok(Snapshot::Introspected(db.as_introspect()?.introspect()?))
         } else {
             Ok(Snapshot::Unread)
         }
     }
 
     /// Differences from this snapshot to `db` now, in canonical form.
-    pub(super) fn differences(&self, db: &mut dyn Backend) -> Result<Vec<Difference>> {
+    pub(super) fn differences(&self, db: &mut dyn Driver) -> Result<Vec<Difference>> {
         let dialect = db.dialect();
         match self {
-            Snapshot::Introspected(before) => Ok(diff(before, &db.introspect()?, dialect)),
+            Snapshot::Introspected(before) => {
+                Ok(diff(before, &db.as_introspect()?.introspect()?, dialect))
+            }
             Snapshot::SqliteText(before) => {
                 if sqlite_text(db)? == *before {
                     return Ok(Vec::new());
                 }
                 let rebuilt = rebuild(db, before)?;
-                Ok(diff(&rebuilt, &db.introspect()?, dialect))
+                Ok(diff(&rebuilt, &db.as_introspect()?.introspect()?, dialect))
             }
             Snapshot::Unread => Err(Error::Internal(
                 "compared with a schema that was not read".into(),
@@ -106,7 +108,7 @@ impl SqliteSchemaText {
     }
 }
 
-fn sqlite_text(db: &mut dyn Backend) -> Result<SqliteSchemaText, BackendError> {
+fn sqlite_text(db: &mut dyn Driver) -> Result<SqliteSchemaText, BackendError> {
     let history = db.history_table().replace('\'', "''");
     let sql = format!(
         "SELECT group_concat(substr(type, 1, 1), ''), group_concat(length(sql)), group_concat(sql, '') \
@@ -125,12 +127,12 @@ fn sqlite_text(db: &mut dyn Backend) -> Result<SqliteSchemaText, BackendError> {
 
 /// The schema `text` describes: its statements run in an empty in-memory database beside `db`,
 /// introspected.
-fn rebuild(db: &mut dyn Backend, text: &SqliteSchemaText) -> Result<Schema> {
-    let mut empty = db.scratch()?;
+fn rebuild(db: &mut dyn Driver, text: &SqliteSchemaText) -> Result<Schema> {
+    let mut empty = db.as_scratch_databases()?.scratch()?;
     for statement in text.statements()? {
         empty.query(statement)?;
     }
-    Ok(empty.introspect()?)
+    Ok(empty.as_introspect()?.introspect()?)
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::backend::DEFAULT_LOCK_TIMEOUT;
 use crate::error::Direction;
+use crate::registry::DEFAULT_LOCK_TIMEOUT;
 use crate::validate::Finding;
 
 /// How a run behaves.

@@ -1,9 +1,10 @@
 //! The history-v1 fixture: loading it into a fresh database, what v1 read from it, and the
 //! catalog's view of its history table.
 
+use cairn::Migrate;
 use std::path::{Path, PathBuf};
 
-use cairn::{AppliedMigration, Backend, MigrationSet};
+use cairn::{AppliedMigration, Driver, MigrationSet};
 use cairn_tests::{Kind, TestDb};
 use serde_json::{Value, json};
 
@@ -87,7 +88,7 @@ pub fn row_json(h: &AppliedMigration) -> Value {
 }
 
 /// The history as the current code reads it, as [`row_json`] values.
-pub fn history_json(backend: &mut dyn Backend) -> Vec<Value> {
+pub fn history_json(backend: &mut dyn Driver) -> Vec<Value> {
     backend.history().unwrap().iter().map(row_json).collect()
 }
 

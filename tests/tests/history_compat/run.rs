@@ -1,10 +1,10 @@
 //! The current code's runs on a test database, reduced to what the compatibility test checks.
 
-use cairn::{Backend, DownTarget, MigrationSet, Options, UpTarget};
+use cairn::{DownTarget, Driver, MigrationSet, Options, UpTarget};
 use cairn_tests::TestDb;
 
 /// A backend connection to `db`.
-pub fn connect(db: &TestDb) -> Box<dyn Backend> {
+pub fn connect(db: &TestDb) -> Box<dyn Driver> {
     cairn_tests::registry().connect(&db.url).unwrap()
 }
 

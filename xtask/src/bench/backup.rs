@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
 use cairn::ops::{self, Compression};
-use cairn::{Backend, Dialect, Options, UpTarget};
+use cairn::{Dialect, Driver, Options, UpTarget};
 
 use super::{median, server};
 use crate::args::{BenchArgs, BenchBackend};
@@ -205,7 +205,7 @@ fn print_table(t: &Times, sizes: (u64, u64, u64), queries: Option<u64>) {
 }
 
 /// Statements this session sent so far (MariaDB/MySQL `Questions`); `None` elsewhere.
-fn questions(db: &mut dyn Backend) -> Option<u64> {
+fn questions(db: &mut dyn Driver) -> Option<u64> {
     if db.dialect() != Dialect::Mysql {
         return None;
     }

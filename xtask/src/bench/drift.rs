@@ -51,7 +51,7 @@ pub fn measure(url: &str, dir: &Path) -> Result<(Duration, Duration, usize)> {
         &mut |_| {},
     )?;
     let start = Instant::now();
-    let schema = live.introspect()?;
+    let schema = live.as_introspect()?.introspect()?;
     let introspect = start.elapsed();
     anyhow::ensure!(
         schema.tables.len() == set.len(),
@@ -60,7 +60,7 @@ pub fn measure(url: &str, dir: &Path) -> Result<(Duration, Duration, usize)> {
         set.len()
     );
     let start = Instant::now();
-    let scratch = live.scratch()?;
+    let scratch = live.as_scratch_databases()?.scratch()?;
     let report = cairn::drift(
         live.as_mut(),
         Expected::Migrations { set: &set, scratch },

@@ -2,6 +2,10 @@
 
 use serde::Serialize;
 
+pub(crate) mod batch;
+pub(crate) mod sql;
+pub(crate) mod table;
+
 /// Name of the table that records applied migrations.
 pub const HISTORY_TABLE: &str = "cairn_migrations";
 

@@ -1,0 +1,138 @@
+//! Drivers by URL scheme, and the options every driver honours when it connects.
+
+use std::time::Duration;
+
+use crate::Dialect;
+use crate::driver::Driver;
+use crate::error::{BackendError, Error};
+use crate::history::HISTORY_TABLE;
+
+/// Opens a driver for a URL it registered for, with the given options.
+pub type Connector = fn(&str, &ConnectOptions) -> Result<Box<dyn Driver>, BackendError>;
+
+/// What every backend honours when it opens a connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectOptions {
+    /// SQL run on every new connection before anything else, e.g. `SET SESSION
+    /// foreign_key_checks = 0` or `SET search_path TO app, public`; split into statements by
+    /// the backend's dialect. Empty for none.
+    pub init_sql: String,
+    /// The history table's name (a plain identifier; [`HISTORY_TABLE`] by default).
+    pub history_table: String,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        ConnectOptions {
+            init_sql: String::new(),
+            history_table: HISTORY_TABLE.to_string(),
+        }
+    }
+}
+
+impl ConnectOptions {
+    /// Checks that `history_table` is a plain identifier: lower-case letters, digits and `_`,
+    /// not starting with a digit, not a reserved word, at most 63 characters. It is spliced
+    /// into SQL unquoted, and only such a name means the same table on every database
+    /// (PostgreSQL folds unquoted names to lower case; `order` is a syntax error everywhere).
+    pub fn validate(&self) -> Result<(), BackendError> {
+        let t = &self.history_table;
+        if t.len() <= 63 && crate::schema::ident(t, crate::Dialect::Postgres) == *t {
+            Ok(())
+        } else {
+            Err(BackendError::Options(format!(
+                "history table name `{t}` must be a plain lower-case identifier (a-z, 0-9 and _, not starting with a digit, not a reserved word, at most 63 characters)"
+            )))
+        }
+    }
+
+    /// The error for `init_sql` statement `index` (0-based) failing with `message`, quoting
+    /// the statement so the user finds it in `cairn.toml`.
+    pub fn init_failed(&self, index: usize, sql: &str, message: &str) -> BackendError {
+        BackendError::InitSql {
+            index,
+            sql: sql.trim().to_string(),
+            message: message.to_string(),
+        }
+    }
+
+    /// `init_sql` split into statements for `dialect`: what a backend runs after connecting.
+    pub fn init_statements(&self, dialect: crate::Dialect) -> Vec<String> {
+        if self.init_sql.trim().is_empty() {
+            return Vec::new();
+        }
+        match crate::split(&self.init_sql, dialect) {
+            Ok(statements) => statements.into_iter().map(|s| s.sql).collect(),
+            Err(_) => vec![self.init_sql.clone()],
+        }
+    }
+}
+
+/// Backends by URL scheme.
+#[derive(Default, Clone)]
+pub struct Registry {
+    entries: Vec<(String, Dialect, Connector)>,
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Registry {
+        Registry::default()
+    }
+
+    /// Registers `connector`, which opens databases of `dialect`, for each of `schemes`
+    /// (without the colon).
+    pub fn register(&mut self, schemes: &[&str], dialect: Dialect, connector: Connector) {
+        for s in schemes {
+            self.entries
+                .push((s.to_ascii_lowercase(), dialect, connector));
+        }
+    }
+
+    /// Schemes this registry can open.
+    pub fn schemes(&self) -> Vec<String> {
+        self.entries.iter().map(|(s, _, _)| s.clone()).collect()
+    }
+
+    /// The dialect of `url`, known from its scheme without connecting, so migration files can
+    /// be loaded and checked before (or without) reaching the database.
+    pub fn dialect(&self, url: &str) -> Result<Dialect, Error> {
+        self.entry(url).map(|(d, _)| d)
+    }
+
+    /// Opens `url` with the backend registered for its scheme and default options.
+    pub fn connect(&self, url: &str) -> Result<Box<dyn Driver>, Error> {
+        self.connect_with(url, &ConnectOptions::default())
+    }
+
+    /// Opens `url` with the backend registered for its scheme, running `options.init_sql` on
+    /// the new connection and using `options.history_table`.
+    pub fn connect_with(
+        &self,
+        url: &str,
+        options: &ConnectOptions,
+    ) -> Result<Box<dyn Driver>, Error> {
+        let (_, connector) = self.entry(url)?;
+        options.validate()?;
+        Ok(connector(url, options)?)
+    }
+
+    fn entry(&self, url: &str) -> Result<(Dialect, Connector), Error> {
+        let scheme = url
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        self.entries
+            .iter()
+            .find(|(s, _, _)| *s == scheme)
+            .map(|(_, d, c)| (*d, *c))
+            .ok_or_else(|| Error::UnsupportedUrl {
+                scheme,
+                known: self.schemes(),
+            })
+    }
+}
+
+/// How long to wait for the lock when a caller does not say.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
