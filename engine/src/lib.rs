@@ -49,6 +49,7 @@ pub mod lint;
 mod load;
 mod model;
 pub mod ops;
+mod origin;
 mod plan;
 mod rebuild;
 mod redact;
@@ -79,6 +80,7 @@ pub use history::{
 pub use history_batch::{insert_batches, put_back_failed};
 pub use load::{MigrationSet, SourceFile, load_dir, load_files, load_sources, read_dir};
 pub use model::{Allow, LintSettings, Migration, Origin, Script};
+pub use origin::ToolOrigin;
 pub use plan::{DownTarget, PlanError, RevertStep, UpTarget, plan_down, plan_up};
 pub use rebuild::{Rebuild, RebuildEdit};
 pub use redact::{redact_url, scrub};

@@ -109,7 +109,7 @@ pub fn validate(set: &MigrationSet, history: &[AppliedMigration]) -> Vec<Finding
                 applied_at: row.applied_at.clone(),
             }),
             // A repeatable migration is meant to change: `up` runs it again.
-            Some(m) if m.foreign.as_ref().is_some_and(|f| f.repeatable) => {}
+            Some(m) if m.repeatable => {}
             Some(m) if m.checksum.to_hex() != row.checksum => {
                 let applied = row
                     .up_sql

@@ -8,7 +8,7 @@ use super::tools::{ForeignRow, TOOL_TABLES, ToolTable, parse};
 use crate::Dialect;
 use crate::backend::Backend;
 use crate::error::{BackendError, Error, Result};
-use crate::layout::Layout;
+use crate::origin::Layout;
 use crate::schema::ident;
 
 /// Each table's columns (lower-case), for those of `tables` that exist, by the table's name

@@ -1,6 +1,6 @@
 //! Why adopting, stamping or baselining will not run as asked.
 
-use crate::layout::Layout;
+use crate::origin::Layout;
 
 /// Why `migrate adopt`, `stamp` or `baseline` refuses; nothing was recorded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

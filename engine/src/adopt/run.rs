@@ -11,9 +11,9 @@ use super::record::{locked, record};
 use super::tools::{ForeignRow, TOOL_TABLES, table_of};
 use crate::backend::Backend;
 use crate::error::Result;
-use crate::layout::Layout;
 use crate::load::MigrationSet;
 use crate::model::Migration;
+use crate::origin::Layout;
 use crate::run::Options;
 
 /// What `adopt` found and did.
@@ -134,7 +134,7 @@ fn choose(
     let found = present(columns);
     let folder: HashSet<Layout> = set
         .iter()
-        .filter_map(|m| m.foreign.as_ref().map(|f| f.layout))
+        .filter_map(|m| m.origin.as_ref().map(|o| o.layout))
         .collect();
     let tool = match found.as_slice() {
         [] => Err(AdoptError::NoToolHistory {
