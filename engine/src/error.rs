@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::validate::Finding;
+use crate::finding::Finding;
 
 /// What kind of problem a [`Problem`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -328,7 +328,7 @@ pub enum Error {
     #[error("internal: {0}")]
     Internal(String),
     /// Applied migrations no longer match their files.
-    #[error("{}", crate::validate::summary(.0))]
+    #[error("{}", crate::finding::summary(.0))]
     Validation(Vec<Finding>),
     /// A statement failed.
     #[error("{0}")]

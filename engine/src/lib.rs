@@ -41,6 +41,7 @@ pub mod config;
 mod dialect;
 mod drift;
 mod error;
+mod finding;
 mod graph;
 mod history;
 mod history_batch;
@@ -72,6 +73,7 @@ pub use error::{
     BackendError, Direction, Error, LoadErrors, Problem, ProblemKind, Refused, Result,
     StatementFailure,
 };
+pub use finding::Finding;
 pub use graph::{Graph, GraphProblem};
 pub use history::{
     AppliedMigration, HISTORY_COLUMNS, HISTORY_TABLE, HistoryStatus, decode_depends_on,
@@ -91,7 +93,7 @@ pub use run::{Event, MigrationReport, Options, RunReport, down, repair, up};
 pub use scratch::{Scratch, ScratchError, scratch_name};
 pub use split::{SplitError, Statement, split};
 pub use status::{MigrationState, StatusRow, status};
-pub use validate::{Finding, validate};
+pub use validate::validate;
 
 /// This engine's version, recorded in the history table with every migration it applies.
 pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");
