@@ -31,6 +31,13 @@
 //! [`lint`] parses every statement for the dialect and runs safety rules (a public [`lint::Rule`]
 //! trait, so a team adds its own) under a `cairn.toml` policy, without a database. See
 //! `examples/lint_rule.rs`.
+//!
+//! ## Cargo features
+//!
+//! - `lint-ast` (off by default): makes sqlparser's AST part of the [`lint`] API
+//!   (`cairn::lint::sql`, `ParsedStatement::ast`, `RuleContext::up_statements`, ...), for
+//!   custom rules that match on parse trees. It is tied to the sqlparser version Cairn is built
+//!   with and **may change in any minor release**; the rest of the API follows semver.
 
 pub mod adopt;
 mod backend;
