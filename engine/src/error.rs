@@ -320,7 +320,7 @@ pub enum Error {
     Refused(#[from] Refused),
     /// Adopting another tool's history is not possible as asked; nothing was recorded.
     #[error(transparent)]
-    Adopt(#[from] crate::adopt::AdoptError),
+    Adopt(#[from] crate::adopt_error::AdoptError),
     /// The scratch database cannot be used; nothing was replayed.
     #[error(transparent)]
     Scratch(#[from] crate::scratch::ScratchError),

@@ -40,6 +40,7 @@
 //!   with and **may change in any minor release**; the rest of the API follows semver.
 
 pub mod adopt;
+mod adopt_error;
 mod backend;
 mod builtin;
 mod changes;

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::error::AdoptError;
+use super::AdoptError;
 use super::tools::{ForeignRow, TOOL_TABLES, ToolTable, parse};
 use crate::Dialect;
 use crate::backend::Backend;

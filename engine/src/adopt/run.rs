@@ -4,8 +4,8 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
+use super::AdoptError;
 use super::catalog::{Columns, columns, fits, present, read, stored_name};
-use super::error::AdoptError;
 use super::matching::{AdoptEntry, AdoptOutcome, match_rows};
 use super::record::{locked, record};
 use super::tools::{ForeignRow, TOOL_TABLES, table_of};

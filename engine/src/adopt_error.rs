@@ -1,4 +1,5 @@
-//! Why adopting, stamping or baselining will not run as asked.
+//! Why adopting, stamping or baselining will not run as asked: a leaf module (it needs only
+//! [`Layout`]), so that [`crate::Error`] can carry it without depending on `adopt`.
 
 use crate::origin::Layout;
 
