@@ -1,7 +1,10 @@
 //! A team's own lint rule, run with the engine's rules under the project's `cairn.toml`.
 //!
+//! It matches on sqlparser's AST, so it needs the `lint-ast` feature (tied to the sqlparser
+//! version: may change in any minor release):
+//!
 //! ```text
-//! cargo run -p cairn-engine --example lint_rule -- migrations postgres
+//! cargo run -p cairn-engine --features lint-ast --example lint_rule -- migrations postgres
 //! ```
 //!
 //! To have `migrate lint`, `migrate validate` and the check before `migrate up` run it too, a

@@ -28,8 +28,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::Dialect;
-use crate::layout::Layout;
 use crate::lint::POLICY_FILE;
+use crate::origin::Layout;
 
 /// A parsed `cairn.toml`. Every setting is optional; [`Setting::line`] says where it was.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::validate::Finding;
+use crate::finding::Finding;
 
 /// What kind of problem a [`Problem`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -339,7 +339,7 @@ pub enum Error {
     Refused(#[from] Refused),
     /// Adopting another tool's history is not possible as asked; nothing was recorded.
     #[error(transparent)]
-    Adopt(#[from] crate::adopt::AdoptError),
+    Adopt(#[from] crate::adopt_error::AdoptError),
     /// The scratch database cannot be used; nothing was replayed.
     #[error(transparent)]
     Scratch(#[from] crate::scratch::ScratchError),
@@ -347,7 +347,7 @@ pub enum Error {
     #[error("internal: {0}")]
     Internal(String),
     /// Applied migrations no longer match their files.
-    #[error("{}", crate::validate::summary(.0))]
+    #[error("{}", crate::finding::summary(.0))]
     Validation(Vec<Finding>),
     /// A statement failed.
     #[error("{0}")]

@@ -31,8 +31,16 @@
 //! [`lint`] parses every statement for the dialect and runs safety rules (a public [`lint::Rule`]
 //! trait, so a team adds its own) under a `cairn.toml` policy, without a database. See
 //! `examples/lint_rule.rs`.
+//!
+//! ## Cargo features
+//!
+//! - `lint-ast` (off by default): makes sqlparser's AST part of the [`lint`] API
+//!   (`cairn::lint::sql`, `ParsedStatement::ast`, `RuleContext::up_statements`, ...), for
+//!   custom rules that match on parse trees. It is tied to the sqlparser version Cairn is built
+//!   with and **may change in any minor release**; the rest of the API follows semver.
 
 pub mod adopt;
+mod adopt_error;
 mod builtin;
 mod changes;
 mod checksum;
@@ -41,6 +49,7 @@ mod dialect;
 mod drift;
 mod driver;
 mod error;
+mod finding;
 mod graph;
 mod history;
 pub mod layout;
@@ -48,6 +57,7 @@ pub mod lint;
 mod load;
 mod model;
 pub mod ops;
+mod origin;
 mod plan;
 mod protocol;
 mod rebuild;
@@ -73,6 +83,7 @@ pub use error::{
     BackendError, Direction, Error, LoadErrors, Problem, ProblemKind, Refused, Result,
     StatementFailure,
 };
+pub use finding::Finding;
 pub use graph::{Graph, GraphProblem};
 pub use history::batch::{insert_batches, put_back_failed};
 pub use history::{
@@ -81,6 +92,7 @@ pub use history::{
 };
 pub use load::{MigrationSet, SourceFile, load_dir, load_files, load_sources, read_dir};
 pub use model::{Allow, LintSettings, Migration, Origin, Script};
+pub use origin::ToolOrigin;
 pub use plan::{DownTarget, PlanError, RevertStep, UpTarget, plan_down, plan_up};
 pub use protocol::Migrate;
 pub use rebuild::{Rebuild, RebuildEdit};
@@ -94,7 +106,7 @@ pub use scratch::{Scratch, ScratchError, scratch_name};
 pub use split::{SplitError, Statement, split};
 pub use status::{MigrationState, StatusRow, status};
 pub use step::Step;
-pub use validate::{Finding, validate};
+pub use validate::validate;
 
 /// This engine's version, recorded in the history table with every migration it applies.
 pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::Checksum;
+use crate::origin::ToolOrigin;
 use crate::split::Statement;
 
 /// SQL of one direction of a migration, for the dialect it will run on.
@@ -75,9 +76,12 @@ pub struct Migration {
     /// Whether `down` was derived from `changes` (the exact reverse, by construction) rather than
     /// written in the file.
     pub down_derived: bool,
-    /// For a migration read from another tool's folder: that tool and its version (None for
-    /// Cairn files).
-    pub foreign: Option<crate::layout::Foreign>,
+    /// A repeatable migration (Flyway's `R__` files): applied again whenever its checksum
+    /// changes, so a changed checksum is never a finding.
+    pub repeatable: bool,
+    /// For a migration read from another tool's folder: that tool, and the version and name its
+    /// file name spells (None for Cairn files).
+    pub origin: Option<ToolOrigin>,
 }
 
 /// A migration's lint settings, from its file.

@@ -73,10 +73,8 @@ pub(crate) fn changed_repeatables(
         .iter()
         .filter(|h| h.status == crate::history::HistoryStatus::Applied)
         .filter(|h| {
-            set.get(&h.id).is_some_and(|m| {
-                m.foreign.as_ref().is_some_and(|f| f.repeatable)
-                    && m.checksum.to_hex() != h.checksum
-            })
+            set.get(&h.id)
+                .is_some_and(|m| m.repeatable && m.checksum.to_hex() != h.checksum)
         })
         .map(|h| h.id.clone())
         .collect()

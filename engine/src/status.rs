@@ -50,10 +50,7 @@ pub fn status(set: &MigrationSet, history: &[AppliedMigration]) -> Vec<StatusRow
                 None => MigrationState::Pending,
                 Some(h) if h.status != HistoryStatus::Applied => MigrationState::Failed,
                 // A changed repeatable migration is not an edit of history: it runs again.
-                Some(h)
-                    if h.checksum != m.checksum.to_hex()
-                        && m.foreign.as_ref().is_some_and(|f| f.repeatable) =>
-                {
+                Some(h) if h.checksum != m.checksum.to_hex() && m.repeatable => {
                     MigrationState::Pending
                 }
                 Some(h) if h.checksum != m.checksum.to_hex() => MigrationState::Changed,

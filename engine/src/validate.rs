@@ -1,93 +1,10 @@
 //! Comparing what was applied with the files: changed checksums, missing files, failed runs.
 
-use std::path::PathBuf;
-
-use serde::Serialize;
 use similar::TextDiff;
 
+pub use crate::finding::Finding;
 use crate::history::{AppliedMigration, HistoryStatus};
 use crate::load::MigrationSet;
-
-/// A mismatch between the history and the files.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Finding {
-    /// An applied migration's file was edited after it was applied.
-    Changed {
-        /// Migration id.
-        id: String,
-        /// Its file.
-        file: PathBuf,
-        /// Checksum recorded when applied.
-        applied: String,
-        /// Checksum of the file now.
-        current: String,
-        /// Unified diff of the applied up SQL against the file's.
-        diff: String,
-    },
-    /// An applied migration has no file any more; it can still be rolled back from history.
-    Missing {
-        /// Migration id.
-        id: String,
-        /// When it was applied.
-        applied_at: String,
-    },
-    /// A migration that ran outside a transaction failed part-way (or its runner died).
-    Failed {
-        /// Migration id.
-        id: String,
-        /// 1-based statement that failed (0 when the runner died before recording one).
-        statement: i64,
-        /// The database's message.
-        message: String,
-    },
-}
-
-impl Finding {
-    /// Whether it blocks `up` and fails `validate` (a missing file only warns).
-    pub fn is_error(&self) -> bool {
-        !matches!(self, Finding::Missing { .. })
-    }
-
-    /// The migration it concerns.
-    pub fn id(&self) -> &str {
-        match self {
-            Finding::Changed { id, .. }
-            | Finding::Missing { id, .. }
-            | Finding::Failed { id, .. } => id,
-        }
-    }
-
-    /// One line for a terminal.
-    pub fn headline(&self) -> String {
-        match self {
-            Finding::Changed { id, file, .. } => {
-                format!(
-                    "migration {id} was changed after it was applied ({}): restore the file, or write a new migration for the change",
-                    file.display()
-                )
-            }
-            Finding::Missing { id, applied_at } => {
-                format!(
-                    "migration {id} (applied {applied_at}) has no file; it can still be rolled back from the stored down SQL"
-                )
-            }
-            // Statement 0: the row is still `running`, so nothing says how far it got.
-            Finding::Failed {
-                id, statement: 0, ..
-            } => format!(
-                "migration {id} is still marked running: an earlier run stopped in the middle of it (killed, or its connection lost), so which of its statements took effect is unknown. Check the database and undo them, then `migrate repair {id}`"
-            ),
-            Finding::Failed {
-                id,
-                statement,
-                message,
-            } => format!(
-                "migration {id} failed at statement {statement} in an earlier run: {message}; statements before it took effect. Fix the database, then `migrate repair {id}`"
-            ),
-        }
-    }
-}
 
 /// Every finding, errors first within history order.
 pub fn validate(set: &MigrationSet, history: &[AppliedMigration]) -> Vec<Finding> {
@@ -109,7 +26,7 @@ pub fn validate(set: &MigrationSet, history: &[AppliedMigration]) -> Vec<Finding
                 applied_at: row.applied_at.clone(),
             }),
             // A repeatable migration is meant to change: `up` runs it again.
-            Some(m) if m.foreign.as_ref().is_some_and(|f| f.repeatable) => {}
+            Some(m) if m.repeatable => {}
             Some(m) if m.checksum.to_hex() != row.checksum => {
                 let applied = row
                     .up_sql
@@ -137,25 +54,10 @@ pub fn validate(set: &MigrationSet, history: &[AppliedMigration]) -> Vec<Finding
     out
 }
 
-/// A one-paragraph summary of the error findings, with diffs.
-pub(crate) fn summary(findings: &[Finding]) -> String {
-    let mut out = String::new();
-    for f in findings.iter().filter(|f| f.is_error()) {
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        out.push_str(&f.headline());
-        if let Finding::Changed { diff, .. } = f {
-            out.push('\n');
-            out.push_str(diff.trim_end());
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::summary;
     use crate::layout::{Layout, load};
 
     fn row(id: &str, checksum: String, up_sql: Option<&str>) -> AppliedMigration {

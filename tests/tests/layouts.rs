@@ -100,14 +100,14 @@ fn check_loaded(fixture: &Fixture, kind: Kind, set: &MigrationSet, what: &str) -
     let loaded: Vec<(&str, &str, bool, PathBuf)> = set
         .iter()
         .map(|m| {
-            let foreign = m
-                .foreign
+            let origin = m
+                .origin
                 .as_ref()
                 .unwrap_or_else(|| panic!("{what}: {} has no foreign origin", m.id));
-            assert_eq!(foreign.layout, fixture.layout, "{what}: {}", m.id);
+            assert_eq!(origin.layout, fixture.layout, "{what}: {}", m.id);
             assert_eq!(
-                foreign.repeatable,
-                foreign.version.is_empty(),
+                m.repeatable,
+                origin.version.is_empty(),
                 "{what}: {} repeatable",
                 m.id
             );
@@ -119,8 +119,8 @@ fn check_loaded(fixture: &Fixture, kind: Kind, set: &MigrationSet, what: &str) -
             );
             let file = m.file.strip_prefix(&dir).unwrap_or(&m.file).to_path_buf();
             (
-                foreign.version.as_str(),
-                foreign.name.as_str(),
+                origin.version.as_str(),
+                origin.name.as_str(),
                 m.transaction,
                 file,
             )

@@ -3,12 +3,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::error::AdoptError;
+use super::AdoptError;
 use super::tools::{ForeignRow, TOOL_TABLES, ToolTable, parse};
 use crate::Dialect;
 use crate::driver::Driver;
 use crate::error::{BackendError, Error, Result};
-use crate::layout::Layout;
+use crate::origin::Layout;
 use crate::schema::ident;
 
 /// Each table's columns (lower-case), for those of `tables` that exist, by the table's name

@@ -9,8 +9,8 @@ use serde::Serialize;
 use super::checksums;
 use super::tools::{ForeignRow, RowKind};
 use super::versions::{compare_numbers, file_key, row_key};
-use crate::layout::Layout;
 use crate::model::Migration;
+use crate::origin::Layout;
 
 /// What adoption decided for one migration of the folder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -89,15 +89,15 @@ pub fn match_rows(
     let mut used: HashSet<String> = HashSet::new();
     let mut done: HashSet<&str> = recorded.iter().map(String::as_str).collect();
     for m in migrations {
-        let Some(foreign) = &m.foreign else { continue };
+        let Some(origin) = &m.origin else { continue };
         let entry = |outcome, checksum, detail| AdoptEntry {
             id: m.id.clone(),
-            version: foreign.version.clone(),
+            version: origin.version.clone(),
             outcome,
             checksum,
             detail,
         };
-        let applied = if foreign.repeatable {
+        let applied = if m.repeatable {
             state.repeatable(m)
         } else if let Some(key) = file_key(tool, m) {
             state.applied(&key, &mut used)
@@ -119,12 +119,12 @@ pub fn match_rows(
         };
         let check = verify(tool, m, applied.checksum.as_deref(), &atlas);
         if matches!(check, ChecksumCheck::Mismatch { .. }) {
-            let detail = if foreign.repeatable {
+            let detail = if m.repeatable {
                 "repeatable migration changed since the tool ran it: `migrate up` runs it again"
             } else {
                 "the file differs from the one the tool applied"
             };
-            let outcome = if foreign.repeatable {
+            let outcome = if m.repeatable {
                 AdoptOutcome::Pending
             } else {
                 AdoptOutcome::ChecksumMismatch
@@ -330,11 +330,7 @@ fn atlas_hashes(tool: Layout, migrations: &[&Migration]) -> HashMap<String, Stri
     }
     let mut files: Vec<(&str, &[u8], &str)> = migrations
         .iter()
-        .filter(|m| {
-            m.foreign
-                .as_ref()
-                .is_some_and(|f| f.layout == Layout::Atlas)
-        })
+        .filter(|m| m.origin.as_ref().is_some_and(|o| o.layout == Layout::Atlas))
         .filter_map(|m| {
             let name = m.file.file_name()?.to_str()?;
             Some((name, m.source.as_bytes(), m.id.as_str()))
@@ -374,15 +370,15 @@ fn verify(
             .map(|t| checksums::flyway(t).to_string())
             .collect(),
         Layout::Refinery => {
-            let Some(foreign) = &m.foreign else {
+            let Some(origin) = &m.origin else {
                 return ChecksumCheck::NotStored;
             };
-            let Ok(version) = foreign.version.parse::<i64>() else {
+            let Ok(version) = origin.version.parse::<i64>() else {
                 return ChecksumCheck::NotStored;
             };
             texts
                 .iter()
-                .flat_map(|t| checksums::refinery(&foreign.name, version, t))
+                .flat_map(|t| checksums::refinery(&origin.name, version, t))
                 .map(|c| c.to_string())
                 .collect()
         }

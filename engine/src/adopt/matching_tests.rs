@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::*;
-use crate::layout::Foreign;
 use crate::model::{LintSettings, Script};
+use crate::origin::ToolOrigin;
 use crate::{Checksum, Dialect, split};
 
 fn migration(
@@ -37,11 +37,11 @@ fn migration(
         lint: LintSettings::default(),
         up_origins: Vec::new(),
         down_derived: false,
-        foreign: Some(Foreign {
+        repeatable: version.is_empty(),
+        origin: Some(ToolOrigin {
             layout: tool,
             version: version.to_string(),
             name: name.to_string(),
-            repeatable: version.is_empty(),
         }),
     }
 }

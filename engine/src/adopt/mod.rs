@@ -5,7 +5,6 @@
 
 mod catalog;
 mod checksums;
-mod error;
 mod matching;
 mod record;
 mod run;
@@ -13,12 +12,12 @@ mod stamp;
 mod tools;
 mod versions;
 
+pub use crate::adopt_error::AdoptError;
 pub use catalog::{Columns, columns, fits, present, read, stored_name};
 pub use checksums::{
     flyway as flyway_checksum, prisma as prisma_checksum, refinery as refinery_checksums,
     sqlx as sqlx_checksum,
 };
-pub use error::AdoptError;
 pub use matching::{AdoptEntry, AdoptOutcome, ChecksumCheck, Matching, match_rows};
 pub use run::{AdoptReport, adopt};
 pub use stamp::{StampReport, baseline, stamp};

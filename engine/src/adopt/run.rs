@@ -4,16 +4,16 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
+use super::AdoptError;
 use super::catalog::{Columns, columns, fits, present, read, stored_name};
-use super::error::AdoptError;
 use super::matching::{AdoptEntry, AdoptOutcome, match_rows};
 use super::record::{locked, record};
 use super::tools::{ForeignRow, TOOL_TABLES, table_of};
 use crate::driver::Driver;
 use crate::error::Result;
-use crate::layout::Layout;
 use crate::load::MigrationSet;
 use crate::model::Migration;
+use crate::origin::Layout;
 use crate::protocol::Migrate;
 use crate::run::Options;
 
@@ -135,7 +135,7 @@ fn choose(
     let found = present(columns);
     let folder: HashSet<Layout> = set
         .iter()
-        .filter_map(|m| m.foreign.as_ref().map(|f| f.layout))
+        .filter_map(|m| m.origin.as_ref().map(|o| o.layout))
         .collect();
     let tool = match found.as_slice() {
         [] => Err(AdoptError::NoToolHistory {

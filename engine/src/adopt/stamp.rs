@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::error::AdoptError;
+use super::AdoptError;
 use super::record::{locked, record, with_ancestors};
 use super::tools::TOOL_TABLES;
 use crate::driver::Driver;

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::driver::Rows;
-use crate::layout::Layout;
+use crate::origin::Layout;
 
 /// One row of another tool's history, reduced to what matching needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -1,20 +1,20 @@
 //! How each tool spells a migration's version in its history table, from the version as the
-//! file name spells it (`Foreign::version`), so rows and files meet on one key.
+//! file name spells it (`ToolOrigin::version`), so rows and files meet on one key.
 
 use std::cmp::Ordering;
 use std::path::Path;
 
-use crate::layout::Layout;
 use crate::model::Migration;
+use crate::origin::Layout;
 
 /// The key `tool`'s history row would carry for `m` (a migration read from a foreign folder),
 /// or None when `m` has no version that tool could have stored (a Cairn file, a repeatable).
 pub fn file_key(tool: Layout, m: &Migration) -> Option<String> {
-    let foreign = m.foreign.as_ref()?;
-    if foreign.repeatable {
+    let origin = m.origin.as_ref()?;
+    if m.repeatable {
         return None;
     }
-    let version = foreign.version.as_str();
+    let version = origin.version.as_str();
     Some(match tool {
         // diesel stores the folder name up to its first `_`, with `-` removed
         // (diesel-rs/diesel `migrations_internals::version_from_string`:

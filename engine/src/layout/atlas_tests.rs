@@ -40,12 +40,7 @@ fn files_apply_in_name_order_and_the_version_is_the_first_part() {
     assert_eq!(detect(dir.path()).unwrap(), Layout::Atlas);
     assert_eq!(ids(dir.path()), ["10_b", "20240101000000_a", "9_c"]);
     let set = load(dir.path(), Layout::Atlas, Dialect::Sqlite).unwrap();
-    let f = set
-        .get("20240101000000_a")
-        .unwrap()
-        .foreign
-        .clone()
-        .unwrap();
+    let f = set.get("20240101000000_a").unwrap().origin.clone().unwrap();
     assert_eq!(
         (f.version.as_str(), f.name.as_str()),
         ("20240101000000", "a")

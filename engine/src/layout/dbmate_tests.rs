@@ -155,7 +155,7 @@ fn file_names_versions_and_order_follow_dbmate() {
     let set = load(dir.path(), Layout::Dbmate, Dialect::Sqlite).unwrap();
     let got: Vec<(&str, &str)> = set
         .iter()
-        .map(|m| (m.id.as_str(), m.foreign.as_ref().unwrap().version.as_str()))
+        .map(|m| (m.id.as_str(), m.origin.as_ref().unwrap().version.as_str()))
         .collect();
     assert_eq!(
         got,

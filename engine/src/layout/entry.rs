@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::transactions::cannot_run_in_transaction;
 use super::version::VersionKey;
-use super::{Foreign, Layout};
+use super::{Layout, ToolOrigin};
 use crate::error::{LoadErrors, Problem, ProblemKind};
 use crate::model::{LintSettings, Migration, Script};
 use crate::split::{Statement, split};
@@ -216,11 +216,11 @@ pub(crate) fn migrations(
             lint: LintSettings::default(),
             up_origins: Vec::new(),
             down_derived: false,
-            foreign: Some(Foreign {
+            repeatable: entry.repeatable,
+            origin: Some(ToolOrigin {
                 layout,
                 version: entry.version.clone(),
                 name: entry.name.clone(),
-                repeatable: entry.repeatable,
             }),
         });
         previous = Some(entry.id.clone());

@@ -189,7 +189,7 @@ fn a_folder_with_embed_go_loads_and_lists_what_goose_skips() {
     let b = set
         .get("2019_01_01_000000_b")
         .unwrap()
-        .foreign
+        .origin
         .clone()
         .unwrap();
     assert_eq!(

@@ -87,9 +87,9 @@ fn dependencies_form_a_graph_and_order_puts_the_smallest_ready_id_first() {
         "the line of `sql`"
     );
     assert!(!base.up.lines_match);
-    let foreign = base.foreign.as_ref().unwrap();
+    let origin = base.origin.as_ref().unwrap();
     assert_eq!(
-        (foreign.version.as_str(), foreign.name.as_str()),
+        (origin.version.as_str(), origin.name.as_str()),
         ("base", "base_name")
     );
     // `migrate import` keeps the order as a chain.

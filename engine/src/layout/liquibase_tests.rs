@@ -41,7 +41,7 @@ fn files_in_include_all_order_changesets_in_file_order() {
     let f = set
         .get("001_base.sql::a::ann")
         .unwrap()
-        .foreign
+        .origin
         .clone()
         .unwrap();
     assert_eq!((f.version.as_str(), f.name.as_str()), ("a", "ann"));

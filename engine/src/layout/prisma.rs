@@ -137,9 +137,9 @@ mod tests {
         let late = set.get("9_late").unwrap();
         assert_eq!(late.depends_on, ["20240101000000_init"]);
         assert!(late.down.is_none(), "Prisma has no down migrations");
-        let foreign = late.foreign.as_ref().unwrap();
+        let origin = late.origin.as_ref().unwrap();
         assert_eq!(
-            (foreign.version.as_str(), foreign.name.as_str()),
+            (origin.version.as_str(), origin.name.as_str()),
             ("9", "late")
         );
         assert!(set.get("0_baseline").unwrap().up.statements.is_empty());

@@ -55,9 +55,9 @@ fn diesel_orders_versions_as_text_and_reads_metadata() {
         ]
     );
     let a = set.get("2019-01-01-000000_a").unwrap();
-    let foreign = a.foreign.as_ref().unwrap();
+    let origin = a.origin.as_ref().unwrap();
     assert_eq!(
-        (foreign.version.as_str(), foreign.name.as_str()),
+        (origin.version.as_str(), origin.name.as_str()),
         ("2019-01-01-000000", "a")
     );
     assert_eq!(a.down.as_ref().unwrap().sql, "SELECT -1;\n");
@@ -238,8 +238,8 @@ fn flyway_undo_repeatable_and_duplicate_versions() {
         "SELECT -1;\n"
     );
     assert!(!set.get("V1_9__b").unwrap().transaction);
-    let r = set.get("R__a_view").unwrap().foreign.clone().unwrap();
-    assert!(r.repeatable && r.version.is_empty());
+    let r = set.get("R__a_view").unwrap();
+    assert!(r.repeatable && r.origin.as_ref().unwrap().version.is_empty());
 
     let dup = folder(&[("V1__a.sql", ""), ("V1.0__b.sql", "")]);
     let e = load(dup.path(), Layout::Flyway, Dialect::Sqlite).unwrap_err();
@@ -546,11 +546,8 @@ fn sql_migrate_orders_by_number_then_name_and_is_told_apart_from_goose() {
     let set = loaded(dir.path(), Layout::SqlMigrate);
     assert_eq!(ids(&set), ["2-a", "2_b", "10_c", "init"]);
     assert!(!set.get("2_b").unwrap().transaction);
-    let foreign = set.get("2-a").unwrap().foreign.clone().unwrap();
-    assert_eq!(
-        (foreign.version.as_str(), foreign.name.as_str()),
-        ("2", "a")
-    );
+    let origin = set.get("2-a").unwrap().origin.clone().unwrap();
+    assert_eq!((origin.version.as_str(), origin.name.as_str()), ("2", "a"));
     assert_eq!(set.get("10_c").unwrap().depends_on, ["2_b"]);
 
     let goose = folder(&[("1_a.sql", "-- +goose Up\n-- +migrate Up\nSELECT 1;\n")]);

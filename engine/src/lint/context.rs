@@ -17,8 +17,13 @@ use crate::split::Statement;
 pub struct ParsedStatement<'a> {
     /// The statement as split from the script.
     pub statement: &'a Statement,
-    /// The parsed statement(s); empty when parsing failed.
+    /// The parsed statement(s); empty when parsing failed. Public with the `lint-ast` feature
+    /// only: sqlparser's AST changes with every sqlparser release.
+    #[cfg(feature = "lint-ast")]
     pub ast: Vec<sql::Statement>,
+    /// The parsed statement(s); empty when parsing failed.
+    #[cfg(not(feature = "lint-ast"))]
+    pub(crate) ast: Vec<sql::Statement>,
     /// Why parsing failed, with the position inside the statement.
     pub error: Option<SyntaxError>,
 }
@@ -94,23 +99,32 @@ impl<'a> RuleContext<'a> {
         self.down.as_deref()
     }
 
-    /// Parsed up statements with their 0-based statement index (unparsed ones are left out).
-    pub fn up_statements(&self) -> impl Iterator<Item = (usize, &sql::Statement)> + '_ {
-        indexed(&self.up)
+    ast_fn! {
+        /// Parsed up statements with their 0-based statement index (unparsed ones are left
+        /// out). With the `lint-ast` feature only.
+        fn up_statements(&self) -> impl Iterator<Item = (usize, &sql::Statement)> + '_ {
+            indexed(&self.up)
+        }
     }
 
-    /// Parsed down statements with their 0-based statement index.
-    pub fn down_statements(&self) -> impl Iterator<Item = (usize, &sql::Statement)> + '_ {
-        indexed(self.down.as_deref().unwrap_or_default())
+    ast_fn! {
+        /// Parsed down statements with their 0-based statement index. With the `lint-ast`
+        /// feature only.
+        fn down_statements(&self) -> impl Iterator<Item = (usize, &sql::Statement)> + '_ {
+            indexed(self.down.as_deref().unwrap_or_default())
+        }
     }
 
-    /// Whether this migration's up SQL creates table `name`: a table born in the same migration
-    /// is empty and unused, so locking, rewriting or dropping it is harmless.
-    pub fn creates_table(&self, name: &sql::ObjectName) -> bool {
-        self.created.contains(&table_key(name))
+    ast_fn! {
+        /// Whether this migration's up SQL creates table `name`: a table born in the same
+        /// migration is empty and unused, so locking, rewriting or dropping it is harmless.
+        /// With the `lint-ast` feature only.
+        fn creates_table(&self, name: &sql::ObjectName) -> bool {
+            self.created.contains(&table_key(name))
+        }
     }
 
-    /// Tables this migration's up SQL creates, as [`table_key`] spells them, sorted.
+    /// Tables this migration's up SQL creates, as `table_key` spells them, sorted.
     pub(crate) fn created_tables(&self) -> Vec<String> {
         let mut tables: Vec<String> = self.created.iter().cloned().collect();
         tables.sort();
@@ -257,7 +271,8 @@ fn indexed<'s>(
 }
 
 /// A table name for comparisons: its last part, lower-cased (schemas and quoting aside, this
-/// is how the same table is usually written twice in one migration).
+/// is how the same table is usually written twice in one migration). Public with the
+/// `lint-ast` feature only.
 pub fn table_key(name: &sql::ObjectName) -> String {
     name.0
         .last()

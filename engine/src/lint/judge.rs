@@ -32,28 +32,32 @@ pub enum Harmless {
 /// The tables a finding is about, for judging it against the live database.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Target {
-    /// Table names as [`table_key`] spells them. Empty when the statement names no table the
-    /// rule could resolve: then only a database without tables makes it harmless.
+    /// Table names as `table_key` spells them (last part, lower-cased). Empty when the
+    /// statement names no table the rule could resolve: then only a database without tables
+    /// makes it harmless.
     pub tables: Vec<String>,
     /// What the tables must be for the finding to be harmless.
     pub harmless: Harmless,
 }
 
 impl LintFinding {
-    /// Marks the finding as about `tables`, harmless when they are as `harmless` says at the
-    /// start of a run; `up` then judges it against the live database.
-    pub fn about<'n>(
-        mut self,
-        tables: impl IntoIterator<Item = &'n ObjectName>,
-        harmless: Harmless,
-    ) -> Self {
-        let mut keys: Vec<String> = tables.into_iter().map(table_key).collect();
-        keys.dedup();
-        self.target = Some(Target {
-            tables: keys,
-            harmless,
-        });
-        self
+    ast_fn! {
+        /// Marks the finding as about `tables`, harmless when they are as `harmless` says at
+        /// the start of a run; `up` then judges it against the live database. With the
+        /// `lint-ast` feature only (the names are sqlparser's).
+        fn about<'n>(
+            mut self,
+            tables: impl IntoIterator<Item = &'n ObjectName>,
+            harmless: Harmless,
+        ) -> Self {
+            let mut keys: Vec<String> = tables.into_iter().map(table_key).collect();
+            keys.dedup();
+            self.target = Some(Target {
+                tables: keys,
+                harmless,
+            });
+            self
+        }
     }
 }
 
@@ -65,7 +69,7 @@ pub struct LiveTables {
 }
 
 impl LiveTables {
-    /// Tables by [`table_key`] (a name may occur in several schemas: any with rows counts),
+    /// Tables by `table_key` (a name may occur in several schemas: any with rows counts),
     /// each with `Some(has_rows)`, or `None` when its rows were not read.
     pub fn new(tables: impl IntoIterator<Item = (String, Option<bool>)>) -> Self {
         let mut map: BTreeMap<String, Option<bool>> = BTreeMap::new();
@@ -142,7 +146,7 @@ pub fn judge(report: &mut LintReport, live: &LiveTables) -> usize {
 pub struct Created {
     /// The migration.
     pub migration: String,
-    /// Tables its up SQL creates, as [`table_key`] spells them.
+    /// Tables its up SQL creates, as `table_key` spells them.
     pub tables: Vec<String>,
     /// Number of findings of the report before this migration's.
     pub before: usize,

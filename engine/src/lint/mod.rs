@@ -8,7 +8,7 @@
 //! checked by the safety rules.
 //!
 //! The safety rules are plugins: each is a [`Rule`] with an id, a default [`Severity`] and a
-//! check over one migration's parsed statements ([`RuleContext`]). [`Linter::new`] holds the
+//! check over one migration's statements ([`RuleContext`]). [`Linter::new`] holds the
 //! engine's rules; a team adds its own with [`Linter::with_rule`]:
 //!
 //! ```
@@ -22,8 +22,10 @@
 //!     fn id(&self) -> &'static str { "no_raw_create_table" }
 //!     fn severity(&self) -> Severity { Severity::Deny }
 //!     fn check(&self, ctx: &RuleContext<'_>, out: &mut Vec<LintFinding>) {
-//!         for (i, stmt) in ctx.up_statements() {
-//!             if matches!(stmt, cairn::lint::sql::Statement::CreateTable(_)) {
+//!         for (i, parsed) in ctx.up().iter().enumerate() {
+//!             let words: Vec<String> = parsed.statement.sql.split_whitespace().take(2)
+//!                 .map(str::to_uppercase).collect();
+//!             if words == ["CREATE", "TABLE"] {
 //!                 out.push(ctx.finding(self, Direction::Up, i,
 //!                     "tables are created with `changes: - create_table` in this project",
 //!                     "rewrite the statement as a portable `create_table` change"));
@@ -44,7 +46,18 @@
 //! assert!(report.blocking().any(|f| f.rule == "no_raw_create_table"));
 //! # Ok(()) }
 //! ```
+//!
+//! ## sqlparser's AST: the `lint-ast` feature
+//!
+//! A rule sees each statement's text ([`ParsedStatement::statement`]) and whether it parsed
+//! ([`ParsedStatement::error`]). The cargo feature `lint-ast` (off by default) adds the parse
+//! tree: `cairn::lint::sql` (sqlparser's `ast`), `ParsedStatement::ast`,
+//! `RuleContext::up_statements`, `down_statements`, `creates_table`, `LintFinding::about`,
+//! `table_key` and `parse_statement`. **These are tied to the sqlparser version and may change
+//! in any minor release of Cairn**. See `examples/lint_rule.rs`.
 
+#[macro_use]
+mod ast;
 mod context;
 mod judge;
 mod live;
@@ -64,14 +77,26 @@ use crate::error::Direction;
 use crate::load::MigrationSet;
 use crate::model::Migration;
 
-pub use context::{ParsedStatement, RuleContext, table_key};
+pub use context::{ParsedStatement, RuleContext};
 pub use judge::{Created, Harmless, LiveTables, Target, judge, tables_to_count};
 pub use live::live_tables;
-pub use parse::{SyntaxError, parse_statement};
+pub use parse::SyntaxError;
 pub use policy::{POLICY_FILE, Policy, PolicyError};
 pub use rules::builtin_rules;
-/// sqlparser's AST, which rules match on.
+
+// sqlparser's AST and the functions over it: public with the `lint-ast` feature only.
+#[cfg(feature = "lint-ast")]
+pub use context::table_key;
+#[cfg(not(feature = "lint-ast"))]
+pub(crate) use context::table_key;
+#[cfg(feature = "lint-ast")]
+pub use parse::parse_statement;
+/// sqlparser's AST, which rules match on (with the `lint-ast` feature only: it is tied to
+/// the sqlparser version and may change in any minor release of Cairn).
+#[cfg(feature = "lint-ast")]
 pub use sqlparser::ast as sql;
+#[cfg(not(feature = "lint-ast"))]
+use sqlparser::ast as sql;
 
 /// How much a finding matters: `deny` blocks `migrate up` and fails `migrate lint`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -150,7 +175,7 @@ pub struct LintFinding {
     pub statement: Option<usize>,
     /// The migration's `allow` reason, when it accepts this finding.
     pub allowed: Option<String>,
-    /// The tables it is about, when the rule knows them (see [`LintFinding::about`]).
+    /// The tables it is about, when the rule knows them (set by `LintFinding::about`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<Target>,
     /// Why the live database makes it harmless, when [`judge`] downgraded it to info.

@@ -121,7 +121,8 @@ pub(super) fn resolve(
                 .map(|c| origins(file, &c.value, dialect))
                 .unwrap_or_default(),
             down_derived: raw.down.is_none() && raw.changes.is_some(),
-            foreign: None,
+            repeatable: false,
+            origin: None,
         }),
         _ => Err(problems),
     }

@@ -1,6 +1,7 @@
-//! Why adopting, stamping or baselining will not run as asked.
+//! Why adopting, stamping or baselining will not run as asked: a leaf module (it needs only
+//! [`Layout`]), so that [`crate::Error`] can carry it without depending on `adopt`.
 
-use crate::layout::Layout;
+use crate::origin::Layout;
 
 /// Why `migrate adopt`, `stamp` or `baseline` refuses; nothing was recorded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
