@@ -23,6 +23,21 @@ impl Scratch {
         }
     }
 
+    /// The scratch database a connection attempt opened, wrapped so `cleanup` runs when it is
+    /// dropped; when the attempt failed, `cleanup` runs at once and the error is returned.
+    pub fn opened<D: Driver + 'static>(
+        connected: Result<D, BackendError>,
+        cleanup: impl FnOnce() + 'static,
+    ) -> Result<Box<dyn Driver>, BackendError> {
+        match connected {
+            Ok(db) => Ok(Box::new(Scratch::new(Box::new(db), Box::new(cleanup)))),
+            Err(e) => {
+                cleanup();
+                Err(e)
+            }
+        }
+    }
+
     fn db(&mut self) -> Result<&mut Box<dyn Driver>, BackendError> {
         self.inner
             .as_mut()

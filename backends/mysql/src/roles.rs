@@ -33,30 +33,19 @@ impl ScratchDatabases for Mysql {
                 let _ = c.query_drop(format!("DROP DATABASE IF EXISTS {name}"));
             }
         };
-        match open_conn(&url).and_then(|mut conn| {
+        let connected = open_conn(&url).and_then(|mut conn| {
             init_session(&mut conn, &self.options)?;
-            Ok(conn)
-        }) {
-            Ok(conn) => {
-                let db = Mysql {
-                    conn,
-                    lock_name: lock_name(&url.database, &self.options.history_table),
-                    options: self.options.clone(),
-                    url,
-                    locked: false,
-                    introspection_queries: 0,
-                    size_source: maintenance::SizeSource::default(),
-                };
-                Ok(Box::new(cairn::Scratch::new(
-                    Box::new(db),
-                    Box::new(drop_it),
-                )))
-            }
-            Err(e) => {
-                drop_it();
-                Err(e)
-            }
-        }
+            Ok(Mysql {
+                conn,
+                lock_name: lock_name(&url.database, &self.options.history_table),
+                options: self.options.clone(),
+                url,
+                locked: false,
+                introspection_queries: 0,
+                size_source: maintenance::SizeSource::default(),
+            })
+        });
+        cairn::Scratch::opened(connected, drop_it)
     }
 }
 

@@ -34,20 +34,14 @@ impl ScratchDatabases for Postgres {
                     .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
             }
         };
-        match Postgres::connect_to(
-            target,
-            format!("a scratch database beside {}", self.description),
-            self.options.clone(),
-        ) {
-            Ok(db) => Ok(Box::new(cairn::Scratch::new(
-                Box::new(db),
-                Box::new(drop_it),
-            ))),
-            Err(e) => {
-                drop_it();
-                Err(e)
-            }
-        }
+        cairn::Scratch::opened(
+            Postgres::connect_to(
+                target,
+                format!("a scratch database beside {}", self.description),
+                self.options.clone(),
+            ),
+            drop_it,
+        )
     }
 }
 
