@@ -189,6 +189,18 @@ pub fn run(args: &TestArgs) -> Result<Outcome> {
         println!("test: interrupted; {summary}; servers stopped");
         anyhow::bail!("interrupted");
     }
+    // The opt-in `lint-ast` API (and the example that uses it) is compiled by no test above:
+    // checked here, so a change that breaks it fails the suite.
+    let status = if status.success() && !selects_packages(&args.cargo_args) {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+        println!("test: cargo check -p cairn-engine --features lint-ast --all-targets");
+        Command::new(cargo)
+            .args(["check", "-p", "cairn-engine", "--features", "lint-ast"])
+            .arg("--all-targets")
+            .status()?
+    } else {
+        status
+    };
     let verdict = if status.success() {
         "tests passed"
     } else {
