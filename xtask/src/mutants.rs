@@ -40,7 +40,13 @@ pub struct MutantsArgs {
 }
 
 /// The cross-backend test targets (package cairn-tests) that run migrations end to end.
-const RUN_TESTS: [&str; 4] = ["scenarios", "changes", "repeatable", "lint_live"];
+const RUN_TESTS: [&str; 5] = [
+    "driver_only",
+    "scenarios",
+    "changes",
+    "repeatable",
+    "lint_live",
+];
 
 /// The core modules measured by mutation testing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
@@ -59,7 +65,8 @@ pub enum Module {
     Validate,
     /// Migration status (engine/src/status.rs).
     Status,
-    /// The run and history protocol (engine/src/run*, history*, resume.rs).
+    /// The run and history protocol (engine/src/run*, step.rs, protocol.rs, history/,
+    /// resume.rs).
     Run,
 }
 
@@ -88,8 +95,9 @@ impl Module {
             Module::Run => &[
                 "engine/src/run.rs",
                 "engine/src/run/*.rs",
-                "engine/src/history.rs",
-                "engine/src/history_batch.rs",
+                "engine/src/step.rs",
+                "engine/src/protocol.rs",
+                "engine/src/history/*.rs",
                 "engine/src/resume.rs",
             ],
         }
