@@ -11,7 +11,8 @@ use crate::graph::Graph;
 use crate::history::{AppliedMigration, HistoryStatus};
 use crate::load::MigrationSet;
 use crate::model::{Migration, Script};
-use crate::plan::{DownTarget, PlanError, UpTarget, changed_repeatables, plan_down, plan_up};
+use crate::plan::{DownTarget, UpTarget, changed_repeatables, plan_down, plan_up};
+use crate::plan_error::PlanError;
 use crate::protocol::Migrate;
 use crate::resume::resume_failed;
 use crate::split::split;
@@ -53,7 +54,7 @@ pub fn up(
             let resumed = resume_failed(backend, set, &history, opts, &mut report, on_event)?;
             history.retain(|h| h.status == HistoryStatus::Applied || resumed.contains(&h.id));
         }
-        let rerun = changed_repeatables(set, &history);
+        let rerun = changed_repeatables(|id| set.get(id), &history);
         let applied: HashSet<String> = history
             .iter()
             .map(|h| h.id.clone())
