@@ -70,6 +70,7 @@ mod run;
 pub mod schema;
 mod scratch;
 mod scratch_error;
+mod source;
 mod split;
 mod status;
 mod step;
@@ -92,7 +93,7 @@ pub use history::{
     AppliedMigration, HISTORY_COLUMNS, HISTORY_TABLE, HistoryStatus, decode_depends_on,
     encode_depends_on,
 };
-pub use load::{MigrationSet, SourceFile, load_dir, load_files, load_sources, read_dir};
+pub use load::{MigrationSet, load_dir, load_files, load_sources, read_dir};
 pub use model::{Allow, LintSettings, Migration, Origin, Script};
 pub use origin::ToolOrigin;
 pub use plan::{DownTarget, RevertStep, UpTarget, plan_down, plan_up};
@@ -107,6 +108,7 @@ pub use rollback_proof::{
 pub use run::{Event, MigrationReport, Options, RunReport, down, repair, up};
 pub use scratch::{Scratch, scratch_name};
 pub use scratch_error::ScratchError;
+pub use source::SourceFile;
 pub use split::{SplitError, Statement, split};
 pub use status::{MigrationState, StatusRow, status};
 pub use step::Step;
