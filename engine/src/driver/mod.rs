@@ -10,6 +10,7 @@ use crate::Dialect;
 use crate::error::BackendError;
 use crate::history::HISTORY_TABLE;
 
+pub(crate) mod cells;
 mod roles;
 
 pub use roles::{
