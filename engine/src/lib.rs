@@ -64,7 +64,6 @@ mod protocol;
 mod rebuild;
 mod redact;
 mod registry;
-mod resume;
 mod rollback_proof;
 mod run;
 pub mod schema;
