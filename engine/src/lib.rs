@@ -73,6 +73,7 @@ mod source;
 mod split;
 mod status;
 mod step;
+mod tool_tables;
 mod validate;
 
 pub use builtin::{builtin_files, builtin_modules};

@@ -3,11 +3,11 @@
 use std::time::Duration;
 
 use crate::Dialect;
-use crate::adopt::TOOL_TABLES;
 use crate::driver::{Driver, Introspect, Param};
 use crate::error::{BackendError, Error};
 use crate::protocol::Migrate;
 use crate::scratch_error::ScratchError;
+use crate::tool_tables::TOOL_TABLES;
 
 /// Wraps the backend of a temporary database; `cleanup` runs after it is closed.
 pub struct Scratch {
