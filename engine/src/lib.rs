@@ -67,6 +67,7 @@ mod registry;
 mod rollback_proof;
 mod run;
 pub mod schema;
+mod schema_model;
 mod scratch;
 mod scratch_error;
 mod source;

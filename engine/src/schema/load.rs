@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::model::{Schema, Table};
 use crate::error::{LoadErrors, Problem, ProblemKind};
+use crate::schema_model::{Schema, Table};
 use crate::source::{SourceFile, locate, problem};
 
 /// Loads every `.yaml`/`.yml`/`.json` file under `path` (or the one file `path` names).
