@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use crate::error::Result;
-use crate::load::SourceFile;
+use crate::source::SourceFile;
 
 include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
 

@@ -68,7 +68,7 @@ pub fn drift(
     let (want, source) = match expected {
         Expected::Migrations { set, mut scratch } => {
             if scratch.dialect() != dialect {
-                return Err(crate::scratch::ScratchError::WrongDialect {
+                return Err(crate::scratch_error::ScratchError::WrongDialect {
                     database: scratch.describe(),
                     found: scratch.dialect(),
                     expected: dialect,

@@ -245,7 +245,7 @@ pub enum BackendError {
 pub enum Refused {
     /// The plan itself is impossible (unknown or unapplied target, entangled steps).
     #[error(transparent)]
-    Plan(#[from] crate::plan::PlanError),
+    Plan(#[from] crate::plan_error::PlanError),
     /// `--resume` with no migration failed part-way.
     #[error("nothing to resume: no migration failed part-way")]
     NothingToResume,
@@ -342,7 +342,7 @@ pub enum Error {
     Adopt(#[from] crate::adopt_error::AdoptError),
     /// The scratch database cannot be used; nothing was replayed.
     #[error(transparent)]
-    Scratch(#[from] crate::scratch::ScratchError),
+    Scratch(#[from] crate::scratch_error::ScratchError),
     /// A state the engine never expects (a bug): please report it with the message.
     #[error("internal: {0}")]
     Internal(String),

@@ -59,18 +59,22 @@ mod model;
 pub mod ops;
 mod origin;
 mod plan;
+mod plan_error;
 mod protocol;
 mod rebuild;
 mod redact;
 mod registry;
-mod resume;
 mod rollback_proof;
 mod run;
 pub mod schema;
+mod schema_model;
 mod scratch;
+mod scratch_error;
+mod source;
 mod split;
 mod status;
 mod step;
+mod tool_tables;
 mod validate;
 
 pub use builtin::{builtin_files, builtin_modules};
@@ -90,10 +94,11 @@ pub use history::{
     AppliedMigration, HISTORY_COLUMNS, HISTORY_TABLE, HistoryStatus, decode_depends_on,
     encode_depends_on,
 };
-pub use load::{MigrationSet, SourceFile, load_dir, load_files, load_sources, read_dir};
+pub use load::{MigrationSet, load_dir, load_files, load_sources, read_dir};
 pub use model::{Allow, LintSettings, Migration, Origin, Script};
 pub use origin::ToolOrigin;
-pub use plan::{DownTarget, PlanError, RevertStep, UpTarget, plan_down, plan_up};
+pub use plan::{DownTarget, RevertStep, UpTarget, plan_down, plan_up};
+pub use plan_error::PlanError;
 pub use protocol::Migrate;
 pub use rebuild::{Rebuild, RebuildEdit};
 pub use redact::{redact_url, scrub};
@@ -102,7 +107,9 @@ pub use rollback_proof::{
     ProofEvent, RollbackCheck, RollbackOutcome, RollbackReport, Stopped, prove_rollbacks,
 };
 pub use run::{Event, MigrationReport, Options, RunReport, down, repair, up};
-pub use scratch::{Scratch, ScratchError, scratch_name};
+pub use scratch::{Scratch, scratch_name};
+pub use scratch_error::ScratchError;
+pub use source::SourceFile;
 pub use split::{SplitError, Statement, split};
 pub use status::{MigrationState, StatusRow, status};
 pub use step::Step;

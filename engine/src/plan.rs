@@ -8,6 +8,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
 
 use crate::graph::Graph;
+use crate::plan_error::PlanError;
 
 /// What `up` should reach.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,29 +32,6 @@ pub enum DownTarget {
     All,
 }
 
-/// Why a plan cannot be made.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PlanError {
-    /// The target id is not a known migration.
-    #[error("unknown migration `{0}`")]
-    Unknown(String),
-    /// The target must be applied for this rollback.
-    #[error("migration `{0}` is not applied")]
-    NotApplied(String),
-    /// `--steps` would revert a migration while something depending on it stays applied.
-    #[error(
-        "cannot roll back the last {steps}: `{id}` is among them but `{dependent}`, which depends on it, was applied earlier and stays applied; use `down --id {id}`"
-    )]
-    Entangled {
-        /// The requested step count.
-        steps: usize,
-        /// The migration that cannot go.
-        id: String,
-        /// What still needs it.
-        dependent: String,
-    },
-}
-
 /// One migration to revert, with its place in the history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RevertStep {
@@ -64,18 +42,16 @@ pub struct RevertStep {
 }
 
 /// Repeatable migrations (Flyway `R__`) applied with another checksum than their file has now:
-/// these are pending again, to be re-run and their history row replaced.
-pub(crate) fn changed_repeatables(
-    set: &crate::load::MigrationSet,
+/// these are pending again, to be re-run and their history row replaced. `get` looks a migration
+/// up by id (`MigrationSet::get`).
+pub(crate) fn changed_repeatables<'a>(
+    get: impl Fn(&str) -> Option<&'a crate::model::Migration>,
     history: &[crate::history::AppliedMigration],
 ) -> HashSet<String> {
     history
         .iter()
         .filter(|h| h.status == crate::history::HistoryStatus::Applied)
-        .filter(|h| {
-            set.get(&h.id)
-                .is_some_and(|m| m.repeatable && m.checksum.to_hex() != h.checksum)
-        })
+        .filter(|h| get(&h.id).is_some_and(|m| m.repeatable && m.checksum.to_hex() != h.checksum))
         .map(|h| h.id.clone())
         .collect()
 }

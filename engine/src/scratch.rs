@@ -3,10 +3,11 @@
 use std::time::Duration;
 
 use crate::Dialect;
-use crate::adopt::TOOL_TABLES;
 use crate::driver::{Driver, Introspect, Param};
 use crate::error::{BackendError, Error};
 use crate::protocol::Migrate;
+use crate::scratch_error::ScratchError;
+use crate::tool_tables::TOOL_TABLES;
 
 /// Wraps the backend of a temporary database; `cleanup` runs after it is closed.
 pub struct Scratch {
@@ -112,34 +113,6 @@ pub fn scratch_name() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
     format!("cairn_scratch_{}_{nanos}", std::process::id())
-}
-
-/// Why a scratch database cannot be used; nothing was replayed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ScratchError {
-    /// The scratch database holds tables or history (a wrong URL, say the live database).
-    #[error(
-        "the scratch database {database} is not empty ({tables} tables, {rows} history rows): give an empty database"
-    )]
-    NotEmpty {
-        /// The scratch database, described without password.
-        database: String,
-        /// Its tables (other tools' history tables not counted).
-        tables: usize,
-        /// Its Cairn history rows.
-        rows: usize,
-    },
-    /// The scratch database is of another dialect than the migrations or the live database.
-    #[error("the scratch database {database} is {found}, but {expected} is needed")]
-    WrongDialect {
-        /// The scratch database, described without password.
-        database: String,
-        /// Its dialect.
-        found: Dialect,
-        /// The dialect the migrations were loaded for (or the live database's).
-        expected: Dialect,
-    },
 }
 
 /// Refuses a scratch database that is not empty: a URL given by mistake (the live database,

@@ -4,12 +4,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::AdoptError;
-use super::tools::{ForeignRow, TOOL_TABLES, ToolTable, parse};
+use super::tools::{ForeignRow, parse};
 use crate::Dialect;
 use crate::driver::Driver;
 use crate::error::{BackendError, Error, Result};
 use crate::origin::Layout;
 use crate::schema::ident;
+use crate::tool_tables::{TOOL_TABLES, ToolTable};
 
 /// Each table's columns (lower-case), for those of `tables` that exist, by the table's name
 /// as the database stores it.
@@ -160,7 +161,7 @@ fn checked_name(table: &str) -> Result<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::adopt::tools::table_of;
+    use crate::tool_tables::table_of;
 
     #[test]
     fn tools_are_told_apart_by_their_columns_and_names_are_checked() {

@@ -13,6 +13,7 @@ mod tools;
 mod versions;
 
 pub use crate::adopt_error::AdoptError;
+pub use crate::tool_tables::{TOOL_TABLES, ToolTable, table_of};
 pub use catalog::{Columns, columns, fits, present, read, stored_name};
 pub use checksums::{
     flyway as flyway_checksum, prisma as prisma_checksum, refinery as refinery_checksums,
@@ -21,4 +22,4 @@ pub use checksums::{
 pub use matching::{AdoptEntry, AdoptOutcome, ChecksumCheck, Matching, match_rows};
 pub use run::{AdoptReport, adopt};
 pub use stamp::{StampReport, baseline, stamp};
-pub use tools::{ForeignRow, RowKind, TOOL_TABLES, ToolTable, table_of};
+pub use tools::{ForeignRow, RowKind};

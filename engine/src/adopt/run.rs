@@ -8,7 +8,7 @@ use super::AdoptError;
 use super::catalog::{Columns, columns, fits, present, read, stored_name};
 use super::matching::{AdoptEntry, AdoptOutcome, match_rows};
 use super::record::{locked, record};
-use super::tools::{ForeignRow, TOOL_TABLES, table_of};
+use super::tools::ForeignRow;
 use crate::driver::Driver;
 use crate::error::Result;
 use crate::load::MigrationSet;
@@ -16,6 +16,7 @@ use crate::model::Migration;
 use crate::origin::Layout;
 use crate::protocol::Migrate;
 use crate::run::Options;
+use crate::tool_tables::{TOOL_TABLES, table_of};
 
 /// What `adopt` found and did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -5,7 +5,6 @@ use serde::Serialize;
 
 use super::AdoptError;
 use super::record::{locked, record, with_ancestors};
-use super::tools::TOOL_TABLES;
 use crate::driver::Driver;
 use crate::error::Result;
 use crate::load::MigrationSet;
@@ -13,6 +12,7 @@ use crate::plan::UpTarget;
 use crate::protocol::Migrate;
 use crate::run::{Options, up};
 use crate::schema::{Difference, diff};
+use crate::tool_tables::TOOL_TABLES;
 
 /// What `stamp` or `baseline` recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

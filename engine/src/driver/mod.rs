@@ -8,14 +8,19 @@ use std::time::Duration;
 
 use crate::Dialect;
 use crate::error::BackendError;
-use crate::history::HISTORY_TABLE;
 
+pub(crate) mod cells;
 mod roles;
 
 pub use roles::{
     Backup, ForeignKeyViolation, Introspect, Maintain, ScratchDatabases, StorageSizes, TableAction,
     TableSize,
 };
+
+// Defined with the driver (its default `history_table`) so that `history`, which reads and
+// writes the table through a driver, depends on `driver` and not back; re-exported there.
+/// Name of the table that records applied migrations.
+pub const HISTORY_TABLE: &str = "cairn_migrations";
 
 /// Rows of a [`Driver::query`], every value as text (NULL as `None`).
 pub type Rows = Vec<Vec<Option<String>>>;

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::Driver;
 use crate::error::BackendError;
-use crate::schema::Schema;
+use crate::schema_model::Schema;
 
 /// Reading the live schema.
 pub trait Introspect {

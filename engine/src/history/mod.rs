@@ -6,8 +6,7 @@ pub(crate) mod batch;
 pub(crate) mod sql;
 pub(crate) mod table;
 
-/// Name of the table that records applied migrations.
-pub const HISTORY_TABLE: &str = "cairn_migrations";
+pub use crate::driver::HISTORY_TABLE;
 
 /// Columns of the history table on every backend. An existing table must have them all: one
 /// without them was made by something else (or an incompatible version) and is not written to.

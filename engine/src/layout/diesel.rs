@@ -8,7 +8,7 @@ use super::entry::{Entry, Section, Variant, problem};
 use super::files;
 use super::version::VersionKey;
 use crate::error::{Problem, ProblemKind};
-use crate::load::locate::line_col;
+use crate::source::locate::line_col;
 
 /// Reads a diesel migrations folder as diesel does (`migrations_internals`:
 /// `migrations_directories`, `version_from_string`): every folder is a migration except those

@@ -19,8 +19,8 @@ use super::files;
 use super::version::VersionKey;
 use crate::Dialect;
 use crate::error::{LoadErrors, Problem, ProblemKind};
-use crate::load::locate::{find_json_string, line_col};
 use crate::model::Migration;
+use crate::source::locate::{find_json_string, line_col};
 
 /// One document, read.
 struct Doc {

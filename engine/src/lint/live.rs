@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use super::{LintReport, LiveTables, table_key, tables_to_count};
 use crate::Dialect;
 use crate::driver::Driver;
+use crate::driver::cells::text_cell;
 use crate::error::BackendError;
-use crate::ops::text_cell;
 use crate::schema::ident;
 
 /// Tables per row query: SQLite refuses a compound SELECT of more than 500 terms.

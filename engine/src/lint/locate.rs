@@ -2,8 +2,8 @@
 //! line and column of the migration file, with the text to underline.
 
 use crate::error::Direction;
-use crate::load::locate::line_text;
 use crate::model::{Migration, Origin, Script};
+use crate::source::locate::line_text;
 use crate::split::Statement;
 
 /// A place in a file.

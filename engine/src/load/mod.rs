@@ -1,7 +1,6 @@
 //! Loading migration files: a directory tree of `.yaml`/`.yml`/`.json` files, one migration
 //! each. Loading never touches a database and reports every problem it finds in one run.
 
-pub(crate) mod locate;
 mod problems;
 mod raw;
 mod resolve;
@@ -14,20 +13,11 @@ use crate::Dialect;
 use crate::error::{LoadErrors, Problem, ProblemKind};
 use crate::graph::Graph;
 use crate::model::Migration;
+use crate::source::SourceFile;
+use crate::source::problem;
 use problems::graph_problem;
 use raw::RawMigration;
 use resolve::{position, resolve};
-
-/// One migration file's text and where it came from.
-#[derive(Debug, Clone)]
-pub struct SourceFile {
-    /// Path shown in messages.
-    pub path: PathBuf,
-    /// The id used when the file sets none (path relative to its root, without extension).
-    pub default_id: String,
-    /// The file's content.
-    pub text: String,
-}
 
 /// A loaded, checked set of migrations for one dialect, with its dependency graph.
 #[derive(Debug, Clone)]
@@ -341,27 +331,6 @@ fn strip_position(msg: &str) -> String {
     };
     let cut = first.find(" at line ").unwrap_or(first.len());
     first[..cut].trim_end_matches(['.', ':', ' ']).to_string()
-}
-
-pub(crate) fn problem(
-    kind: ProblemKind,
-    path: &Path,
-    line: u32,
-    column: u32,
-    message: String,
-    file: Option<&SourceFile>,
-) -> Problem {
-    let source_line = file
-        .and_then(|f| locate::line_text(&f.text, line))
-        .map(str::to_string);
-    Problem {
-        kind,
-        file: path.to_path_buf(),
-        line,
-        column,
-        message,
-        source_line,
-    }
 }
 
 #[cfg(test)]

@@ -5,9 +5,9 @@ use std::collections::HashMap;
 
 use super::raw::RawMigration;
 use super::resolve::position;
-use super::{SourceFile, locate, problem};
 use crate::error::{Problem, ProblemKind};
 use crate::graph::GraphProblem;
+use crate::source::{SourceFile, locate, problem};
 
 pub(super) fn graph_problem(
     gp: &GraphProblem,

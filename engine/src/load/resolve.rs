@@ -3,11 +3,11 @@
 
 use serde_saphyr::Spanned;
 
-use super::locate;
 use super::raw::{RawMigration, RawSql};
-use super::{SourceFile, problem};
 use crate::error::{Problem, ProblemKind};
 use crate::model::{Allow, LintSettings, Migration, Origin, Script};
+use crate::source::locate;
+use crate::source::{SourceFile, problem};
 use crate::split::split;
 use crate::{Checksum, Dialect};
 

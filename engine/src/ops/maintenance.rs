@@ -2,7 +2,7 @@
 //! foreign-key violations, storage sizes, per-table maintenance actions; and the one-query
 //! orphan-row count the server backends share, fed from their key catalog.
 
-use super::cells::{number_cell, text_cell};
+use crate::driver::cells::{number_cell, text_cell};
 use crate::driver::{Driver, Rows};
 pub use crate::driver::{ForeignKeyViolation, StorageSizes, TableAction, TableSize};
 use crate::error::BackendError;

@@ -24,7 +24,6 @@
 //! [`Driver`]: crate::Driver
 
 mod backup;
-mod cells;
 mod destructive;
 mod health;
 mod maintenance;
@@ -36,8 +35,8 @@ mod stats;
 mod tool;
 mod verify;
 
+pub use crate::driver::cells::{number_cell, text_cell};
 pub use backup::{BackupFile, BackupOptions, backup, backup_with, list_backups, prune};
-pub use cells::{number_cell, text_cell};
 pub use destructive::{DESTRUCTIVE_RULES, destructive_findings, is_destructive};
 pub use health::{
     ConnectionHealth, ForeignKeyHealth, Health, IntegrityHealth, MigrationHealth, MigrationIssue,

@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use super::cells::number_cell;
 use crate::driver::Driver;
+use crate::driver::cells::number_cell;
 use crate::error::BackendError;
 use crate::schema::ident;
 

@@ -144,7 +144,7 @@ fn only_applied_repeatables_whose_text_changed_are_pending_again() {
         // A failed row is for repair/--resume, not a re-run.
         row("R__x", "2".repeat(64), HistoryStatus::Failed),
     ];
-    let rerun = changed_repeatables(&set, &history);
+    let rerun = changed_repeatables(|id| set.get(id), &history);
     assert_eq!(rerun, HashSet::from(["R__v".to_string()]));
 }
 

@@ -41,7 +41,7 @@ pub fn prove_rollbacks(
     on_event: &mut dyn FnMut(ProofEvent<'_>),
 ) -> Result<RollbackReport> {
     if scratch.dialect() != set.dialect() {
-        return Err(crate::scratch::ScratchError::WrongDialect {
+        return Err(crate::scratch_error::ScratchError::WrongDialect {
             database: scratch.describe(),
             found: scratch.dialect(),
             expected: set.dialect(),

@@ -3,8 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::model::{ForeignKey, Index, Schema, Table};
 use crate::Dialect;
+use crate::schema_model::{ForeignKey, Index, Schema, Table};
 
 /// Words that must be quoted when used as names.
 const RESERVED: &[&str] = &[

@@ -6,9 +6,9 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use similar::TextDiff;
 
-use super::model::{Check, Column, ForeignKey, Index, Schema, Table, Unique};
 use super::{DefaultValue, schema_sql};
 use crate::Dialect;
+use crate::schema_model::{Check, Column, ForeignKey, Index, Schema, Table, Unique};
 
 /// One difference between FROM and TO.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -5,11 +5,9 @@ use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::model::{Schema, Table};
 use crate::error::{LoadErrors, Problem, ProblemKind};
-use crate::load::SourceFile;
-use crate::load::locate;
-use crate::load::problem;
+use crate::schema_model::{Schema, Table};
+use crate::source::{SourceFile, locate, problem};
 
 /// Loads every `.yaml`/`.yml`/`.json` file under `path` (or the one file `path` names).
 pub fn load_schema(path: &Path) -> Result<Schema, LoadErrors> {

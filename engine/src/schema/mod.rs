@@ -3,111 +3,14 @@
 mod ddl;
 mod diff;
 mod load;
-mod model;
 mod sql;
-mod types;
 
 pub use ddl::{create_index, create_table, drop_index, fk_order, foreign_key, ident, schema_sql};
 pub use diff::{Difference, diff, render_text, render_unified};
 pub use load::{load_schema, schema_from_files};
 pub use sql::{migration_sql, sqlite_rebuild};
 
-pub use model::{
-    Action, Check, Column, ForeignKey, Index, IndexColumn, Reference, Schema, Table, Unique,
+pub use crate::schema_model::{
+    Action, Check, Column, ColumnType, DefaultValue, ForeignKey, Index, IndexColumn, RawType,
+    Reference, Schema, Table, Unique, normalize_expression,
 };
-pub use types::{ColumnType, DefaultValue, RawType};
-
-use crate::Dialect;
-
-impl Schema {
-    /// The form two schemas are compared in on `dialect`: sorted, types and defaults reduced to
-    /// what the dialect stores, ascending index columns as plain names, primary key columns not
-    /// null, names the dialect does not keep (SQLite's unique and FK constraint names)
-    /// dropped, and on MySQL ascending unique indexes as the unique constraints they are there.
-    pub fn canonical(&self, dialect: Dialect) -> Schema {
-        let mut s = self.sorted();
-        for t in &mut s.tables {
-            for c in &mut t.columns {
-                c.ty = c.ty.canonical(dialect);
-                c.default = c
-                    .default
-                    .as_ref()
-                    .map(|d| d.canonical(dialect))
-                    .filter(|d| *d != DefaultValue::Null);
-                if t.primary_key.contains(&c.name) {
-                    c.nullable = false;
-                }
-                // An identity column's default is the sequence/auto-increment itself.
-                if c.identity {
-                    c.default = None;
-                }
-            }
-            for i in &mut t.indexes {
-                i.columns = i.columns.iter().map(IndexColumn::canonical).collect();
-                i.predicate = i.predicate.as_deref().map(normalize_expression);
-            }
-            for c in &mut t.checks {
-                c.expression = normalize_expression(&c.expression);
-            }
-            if dialect == Dialect::Sqlite {
-                t.unique.iter_mut().for_each(|u| u.name = None);
-                t.foreign_keys.iter_mut().for_each(|f| f.name = None);
-                t.checks.iter_mut().for_each(|c| c.name = None);
-            }
-            if dialect == Dialect::Mysql {
-                // MySQL keeps no difference between a UNIQUE constraint and a unique index (both
-                // are a UNIQUE key; introspection reports one as a unique constraint unless a
-                // column is descending), so an ascending unique index compares as a constraint.
-                let (as_unique, kept) = std::mem::take(&mut t.indexes)
-                    .into_iter()
-                    .partition::<Vec<_>, _>(|i| {
-                        i.unique && i.predicate.is_none() && !i.columns.iter().any(|c| c.desc())
-                    });
-                t.indexes = kept;
-                t.unique.extend(as_unique.into_iter().map(|i| Unique {
-                    columns: i.columns.iter().map(|c| c.name().to_string()).collect(),
-                    name: Some(i.name),
-                }));
-                // MySQL has no SET DEFAULT / distinct NO ACTION for InnoDB: both act as RESTRICT.
-                for f in &mut t.foreign_keys {
-                    for a in [&mut f.on_delete, &mut f.on_update] {
-                        if *a == Action::NoAction {
-                            *a = Action::Restrict;
-                        }
-                    }
-                }
-            }
-        }
-        s.sorted()
-    }
-}
-
-/// An SQL expression as compared: without case, spaces, quotes around identifiers or
-/// parentheses (catalogs add them).
-pub fn normalize_expression(expr: &str) -> String {
-    // Parentheses are dropped, not only the outer ones: PostgreSQL re-parenthesizes every term
-    // of an AND/OR (`((a > 0) AND (b > 0))`). Two checks that differ only in grouping compare
-    // equal; named checks are matched by name anyway.
-    expr.chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, '"' | '`' | '(' | ')'))
-        .collect::<String>()
-        .to_ascii_lowercase()
-}
-
-#[cfg(test)]
-mod expression_tests {
-    use super::normalize_expression;
-
-    #[test]
-    fn catalog_parenthesization_and_spacing_do_not_matter() {
-        assert_eq!(
-            normalize_expression("a > 0 AND b > 0"),
-            normalize_expression("((a > 0) AND (b > 0))")
-        );
-        assert_eq!(
-            normalize_expression("\"Price\" >= 0"),
-            normalize_expression("(price >= 0)")
-        );
-        assert_ne!(normalize_expression("a > 0"), normalize_expression("a > 1"));
-    }
-}

@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 
 use super::ddl::{create_index, create_table, drop_index, fk_order, foreign_key, ident};
 use super::diff::{Difference, diff};
-use super::model::{Column, Schema, Table};
 use crate::Dialect;
+use crate::schema_model::{Column, Schema, Table};
 
 /// SQL that turns `from` into `to` on `dialect`.
 pub fn migration_sql(from: &Schema, to: &Schema, dialect: Dialect) -> Result<Vec<String>, String> {

@@ -1,7 +1,7 @@
 //! `cairn.toml`, per-migration settings and custom rules.
 
 use super::*;
-use crate::load::SourceFile;
+use crate::source::SourceFile;
 
 #[test]
 fn policy_sets_severities_and_rejects_bad_values() {

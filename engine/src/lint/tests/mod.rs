@@ -6,7 +6,8 @@ mod locate;
 mod rules;
 
 use super::*;
-use crate::load::{SourceFile, load_files};
+use crate::load::load_files;
+use crate::source::SourceFile;
 
 /// Loads one migration file (`0001_m.yaml` unless `name` ends in `.json`) for `d`.
 fn set_of(name: &str, text: &str, d: Dialect) -> MigrationSet {

@@ -5,11 +5,12 @@
 
 use std::collections::HashSet;
 
+use super::execute::{entry, record_for, run_step};
+use super::report::{Event, Options, RunReport};
 use crate::driver::Driver;
 use crate::error::{Direction, Refused, Result};
 use crate::history::{AppliedMigration, HistoryStatus};
 use crate::load::MigrationSet;
-use crate::run::{Event, Options, RunReport, entry, record_for, run_step};
 use crate::split::split;
 use crate::step::Step;
 
