@@ -98,7 +98,6 @@ impl Module {
                 "engine/src/step.rs",
                 "engine/src/protocol.rs",
                 "engine/src/history/*.rs",
-                "engine/src/resume.rs",
             ],
         }
     }

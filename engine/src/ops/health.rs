@@ -164,7 +164,7 @@ impl Health {
 /// fails: a check that cannot run is reported unhealthy with its error. Every check runs a
 /// fixed number of queries, whatever the number of tables (row counts: one per 400 tables);
 /// the history is read once, only for the migration check, and the schema is never
-/// introspected: table names come from [`Driver::table_sizes`].
+/// introspected: table names come from [`crate::Maintain::table_sizes`].
 pub fn health(db: &mut dyn Driver, migrations: Option<&MigrationSet>) -> Health {
     let started = Instant::now();
     let ping = Instant::now();

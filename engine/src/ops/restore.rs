@@ -27,7 +27,7 @@ pub struct Restored {
 /// Replaces the contents of `db` with the backup `file`. The backup is verified first (see
 /// [`verify::verify`]) and refused, with the database untouched, when any check fails or it
 /// is of another dialect; then the current database is backed up into `pre_restore_dir`, and
-/// only then restored ([`Driver::restore`]: atomic on SQLite and PostgreSQL; tables created
+/// only then restored ([`crate::Backup::restore`]: atomic on SQLite and PostgreSQL; tables created
 /// after the backup are dropped) and the tables compared with the manifest's. When the
 /// restore itself fails, the error names the pre-restore backup. Both happen under the
 /// migration lock (waiting at most `lock_timeout`), so no `migrate up` runs in between.

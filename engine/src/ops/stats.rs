@@ -24,7 +24,7 @@ const TABLES_PER_QUERY: usize = 400;
 /// history), plus the history table when `include_history` (pass whether the caller's own
 /// history read found rows: the history is never read here). One introspection and one
 /// `UNION ALL` query per 400 tables. A caller that already knows the table names (e.g. from
-/// [`Driver::table_sizes`]) should use [`row_counts_of`] and skip the introspection.
+/// [`crate::Maintain::table_sizes`]) should use [`row_counts_of`] and skip the introspection.
 pub fn row_counts(
     db: &mut dyn Driver,
     include_history: bool,
