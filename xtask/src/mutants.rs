@@ -65,8 +65,7 @@ pub enum Module {
     Validate,
     /// Migration status (engine/src/status.rs).
     Status,
-    /// The run and history protocol (engine/src/run*, step.rs, protocol.rs, history/,
-    /// resume.rs).
+    /// The run and history protocol (engine/src/run*, step.rs, protocol.rs, history/).
     Run,
 }
 
@@ -191,9 +190,10 @@ pub fn run(args: &MutantsArgs) -> Result<Outcome> {
         cmd.args(["--cargo-test-arg", "--lib"]);
         if modules.contains(&Module::Run) {
             // The run protocol is exercised end to end by the cross-backend tests; without
-            // server URLs and outside CI they run on SQLite only. (cargo-mutants 27 ignored
-            // `--test-package` here; the workspace filtered to these test targets works.)
-            cmd.args(["--test-workspace", "true"]);
+            // server URLs and outside CI they run on SQLite only. cargo-mutants 27 tests only
+            // the mutated package (it ignores `--test-package` and `--test-workspace` with
+            // `--file`), so the test package is named to cargo directly.
+            cmd.args(["--cargo-test-arg", "--package=cairn-tests"]);
             for t in RUN_TESTS {
                 cmd.args(["--cargo-test-arg", &format!("--test={t}")]);
             }
