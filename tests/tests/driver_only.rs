@@ -278,3 +278,74 @@ fn roles_it_lacks_are_reported_as_unsupported_not_attempted() {
     assert!(!health.healthy);
     assert!(health.integrity.error.unwrap().contains("does not support"));
 }
+
+#[test]
+fn the_protocol_works_on_a_concrete_driver_too() {
+    use cairn::{AppliedMigration, Direction, Step};
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = open(dir.path());
+    db.ensure_history().unwrap();
+    let set = set(CHAIN);
+    let row = |id: &str, rank: i64| AppliedMigration {
+        id: id.to_string(),
+        checksum: set.get(id).unwrap().checksum.to_hex(),
+        description: String::new(),
+        applied_at: String::new(),
+        execution_ms: 7,
+        applied_by: "me".to_string(),
+        engine_version: "test".to_string(),
+        up_sql: Some(set.get(id).unwrap().up.sql.clone()),
+        down_sql: None,
+        depends_on: Vec::new(),
+        status: HistoryStatus::Applied,
+        rank,
+        failed_statement: None,
+        error: None,
+    };
+    // Adoption's batch: rows recorded as applied, no SQL run, execution time 0.
+    db.record_applied(&[row("0001_a", 1), row("0002_b", 2)])
+        .unwrap();
+    assert!(tables(&mut db).iter().all(|t| t == "cairn_migrations"));
+    let history = db.history().unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(
+        (history[1].execution_ms, history[1].applied_by.as_str()),
+        (0, "me")
+    );
+    // One step applied directly: its statements run and its row is inserted.
+    let third = row("0003_c", 3);
+    let m = set.get("0003_c").unwrap();
+    db.apply(&Step::new(Direction::Up, &m.up.statements, true, &third))
+        .unwrap();
+    assert_eq!(tables(&mut db), ["c", "cairn_migrations"]);
+    db.forget("0003_c").unwrap();
+    let ids: Vec<String> = db.history().unwrap().into_iter().map(|h| h.id).collect();
+    assert_eq!(ids, ["0001_a", "0002_b"]);
+}
+
+#[test]
+fn an_orphan_row_fails_at_its_own_statement_with_sqlites_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = open(dir.path());
+    db.execute("PRAGMA foreign_keys = ON").unwrap();
+    let set = set(&[
+        CHAIN[0],
+        (
+            "0002_child",
+            "depends_on: [0001_a]\nup: |\n  CREATE TABLE child (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a (id));\n  INSERT INTO child (id, a_id) VALUES (1, 42);\n  CREATE TABLE later (id INTEGER);\n",
+        ),
+    ]);
+    let Err(Error::Statement(failure)) = up(&mut db, &set, &Options::default()) else {
+        panic!("expected a statement failure");
+    };
+    // Enforced as the statement runs: foreign keys stay on for a step without a rebuild.
+    assert_eq!(failure.statement, 2, "{failure:?}");
+    assert!(
+        failure.message.contains("FOREIGN KEY constraint failed"),
+        "{}",
+        failure.message
+    );
+    assert_eq!(tables(&mut db), ["a", "cairn_migrations"]);
+    let recorded = db.history().unwrap();
+    assert!(recorded.iter().all(|h| h.execution_ms >= 0), "{recorded:?}");
+}

@@ -340,7 +340,12 @@ mod tests {
             Some(Module::Split)
         );
         assert_eq!(Module::of_file("engine/src/split/deep/x.rs"), None);
-        assert_eq!(Module::of_file("engine/src/history.rs"), Some(Module::Run));
+        assert_eq!(
+            Module::of_file("engine/src/history/table.rs"),
+            Some(Module::Run)
+        );
+        assert_eq!(Module::of_file("engine/src/step.rs"), Some(Module::Run));
+        assert_eq!(Module::of_file("engine/src/history/x/y.rs"), None);
         assert_eq!(Module::of_file("engine/src/planner.rs"), None);
     }
 }
