@@ -349,3 +349,32 @@ fn an_orphan_row_fails_at_its_own_statement_with_sqlites_message() {
     let recorded = db.history().unwrap();
     assert!(recorded.iter().all(|h| h.execution_ms >= 0), "{recorded:?}");
 }
+
+#[test]
+fn a_history_table_made_by_something_else_is_refused_not_misread() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = open(dir.path());
+    db.execute("CREATE TABLE cairn_migrations (id TEXT, checksum TEXT)")
+        .unwrap();
+    let err = db.history().unwrap_err().to_string();
+    assert!(
+        err.contains("table cairn_migrations in minimal:")
+            && err.contains("lacks columns description, applied_at"),
+        "{err}"
+    );
+    assert!(db.ensure_history().is_err());
+}
+
+#[test]
+fn a_damaged_number_in_the_history_names_its_row_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = open(dir.path());
+    up(&mut db, &set(CHAIN), &Options::default()).unwrap();
+    db.execute("UPDATE cairn_migrations SET installed_rank = 'x' WHERE id = '0002_b'")
+        .unwrap();
+    let err = db.history().unwrap_err().to_string();
+    assert!(
+        err.contains("row 3: column installed_rank holds `x`, not a number"),
+        "{err}"
+    );
+}
