@@ -39,81 +39,40 @@
 //!   custom rules that match on parse trees. It is tied to the sqlparser version Cairn is built
 //!   with and **may change in any minor release**; the rest of the API follows semver.
 
-pub mod adopt;
-mod adopt_error;
-mod builtin;
-mod changes;
-mod checksum;
-pub mod config;
-mod dialect;
-mod drift;
-mod driver;
-mod error;
-mod finding;
-mod graph;
-mod history;
-pub mod layout;
-pub mod lint;
-mod load;
-mod model;
-pub mod ops;
-mod origin;
-mod plan;
-mod plan_error;
-mod protocol;
-mod rebuild;
-mod redact;
-mod registry;
-mod rollback_proof;
-mod run;
-pub mod schema;
-mod schema_model;
-mod scratch;
-mod scratch_error;
-mod source;
-mod split;
-mod status;
-mod step;
-mod tool_tables;
-mod validate;
+//! ## Crates
+//!
+//! This crate is the one a library user depends on; it re-exports the API of Cairn's crates by
+//! job, each usable alone: `cairn-core` (dialect, model, checksum, split, graph, plan, history,
+//! [`Driver`], errors), `cairn-schema` ([`schema`]), `cairn-load` (files to a
+//! [`MigrationSet`]), `cairn-run` ([`up`], [`down`], [`status`], [`validate`], [`drift`], rollback
+//! proofs), `cairn-lint` ([`lint`]), `cairn-adopt` ([`layout`], [`adopt`]) and `cairn-ops`
+//! ([`ops`], [`config`]). The last three are the cargo features `lint`, `adopt` and `ops` (all on
+//! by default).
 
-pub use builtin::{builtin_files, builtin_modules};
-pub use changes::{Change, render as render_changes, reverse as reverse_changes};
-pub use checksum::{Checksum, normalize};
-pub use dialect::{Dialect, UnknownDialect};
-pub use drift::{DriftReport, Expected, drift, glob, replay};
-pub use driver::{Backup, Driver, Introspect, Maintain, Param, Rows, ScratchDatabases};
-pub use error::{
-    BackendError, Direction, Error, LoadErrors, Problem, ProblemKind, Refused, Result,
-    StatementFailure,
+pub use cairn_core::{
+    Allow, AppliedMigration, BackendError, Backup, Checksum, Dialect, Direction, DownTarget,
+    Driver, ENGINE_VERSION, Error, Finding, Graph, GraphProblem, HISTORY_COLUMNS, HISTORY_TABLE,
+    HistoryStatus, Introspect, LintSettings, LoadErrors, Maintain, Migration, Origin, Param,
+    PlanError, Problem, ProblemKind, Refused, Result, RevertStep, Rows, ScratchDatabases,
+    ScratchError, Script, SourceFile, SplitError, Statement, StatementFailure, ToolOrigin,
+    UnknownDialect, UpTarget, decode_depends_on, encode_depends_on, insert_batches, normalize,
+    plan_down, plan_up, put_back_failed, redact_url, scrub, split,
 };
-pub use finding::Finding;
-pub use graph::{Graph, GraphProblem};
-pub use history::batch::{insert_batches, put_back_failed};
-pub use history::{
-    AppliedMigration, HISTORY_COLUMNS, HISTORY_TABLE, HistoryStatus, decode_depends_on,
-    encode_depends_on,
+pub use cairn_load::{
+    Change, MigrationSet, builtin_files, builtin_modules, load_dir, load_files, load_sources,
+    read_dir, render_changes, reverse_changes,
 };
-pub use load::{MigrationSet, load_dir, load_files, load_sources, read_dir};
-pub use model::{Allow, LintSettings, Migration, Origin, Script};
-pub use origin::ToolOrigin;
-pub use plan::{DownTarget, RevertStep, UpTarget, plan_down, plan_up};
-pub use plan_error::PlanError;
-pub use protocol::Migrate;
-pub use rebuild::{Rebuild, RebuildEdit};
-pub use redact::{redact_url, scrub};
-pub use registry::{ConnectOptions, Connector, DEFAULT_LOCK_TIMEOUT, Registry};
-pub use rollback_proof::{
-    ProofEvent, RollbackCheck, RollbackOutcome, RollbackReport, Stopped, prove_rollbacks,
+pub use cairn_run::{
+    ConnectOptions, Connector, DEFAULT_LOCK_TIMEOUT, DriftReport, Event, Expected, Migrate,
+    MigrationReport, MigrationState, Options, ProofEvent, Registry, RollbackCheck, RollbackOutcome,
+    RollbackReport, RunReport, Scratch, StatusRow, Step, Stopped, down, drift, glob,
+    prove_rollbacks, repair, replay, scratch_name, status, up, validate,
 };
-pub use run::{Event, MigrationReport, Options, RunReport, down, repair, up};
-pub use scratch::{Scratch, scratch_name};
-pub use scratch_error::ScratchError;
-pub use source::SourceFile;
-pub use split::{SplitError, Statement, split};
-pub use status::{MigrationState, StatusRow, status};
-pub use step::Step;
-pub use validate::validate;
+pub use cairn_schema::{Rebuild, RebuildEdit, schema};
 
-/// This engine's version, recorded in the history table with every migration it applies.
-pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");
+#[cfg(feature = "adopt")]
+pub use cairn_adopt::{adopt, layout};
+#[cfg(feature = "lint")]
+pub use cairn_lint::lint;
+#[cfg(feature = "ops")]
+pub use cairn_ops::{config, ops};

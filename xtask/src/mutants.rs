@@ -51,21 +51,21 @@ const RUN_TESTS: [&str; 5] = [
 /// The core modules measured by mutation testing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
 pub enum Module {
-    /// Up and down plans (engine/src/plan*).
+    /// Up and down plans (crates/core/src/plan*).
     Plan,
-    /// The dependency graph (engine/src/graph.rs).
+    /// The dependency graph (crates/core/src/graph.rs).
     Graph,
-    /// Checksums (engine/src/checksum.rs).
+    /// Checksums (crates/core/src/checksum.rs).
     Checksum,
-    /// Statement splitting (engine/src/split/).
+    /// Statement splitting (crates/core/src/split/).
     Split,
-    /// Credential redaction (engine/src/redact.rs).
+    /// Credential redaction (crates/core/src/redact.rs).
     Redact,
-    /// Validation of migration files (engine/src/validate.rs).
+    /// Validation of migration files (crates/run/src/validate.rs).
     Validate,
-    /// Migration status (engine/src/status.rs).
+    /// Migration status (crates/run/src/status.rs).
     Status,
-    /// The run and history protocol (engine/src/run*, step.rs, protocol.rs, history/).
+    /// The run and history protocol (crates/run/src/run*, step.rs, protocol.rs; crates/core/src/history/).
     Run,
 }
 
@@ -84,19 +84,19 @@ impl Module {
     /// cargo-mutants `--file` globs of this module.
     fn globs(self) -> &'static [&'static str] {
         match self {
-            Module::Plan => &["engine/src/plan.rs", "engine/src/plan/*.rs"],
-            Module::Graph => &["engine/src/graph.rs"],
-            Module::Checksum => &["engine/src/checksum.rs"],
-            Module::Split => &["engine/src/split/*.rs"],
-            Module::Redact => &["engine/src/redact.rs"],
-            Module::Validate => &["engine/src/validate.rs"],
-            Module::Status => &["engine/src/status.rs"],
+            Module::Plan => &["crates/core/src/plan.rs", "crates/core/src/plan/*.rs"],
+            Module::Graph => &["crates/core/src/graph.rs"],
+            Module::Checksum => &["crates/core/src/checksum.rs"],
+            Module::Split => &["crates/core/src/split/*.rs"],
+            Module::Redact => &["crates/core/src/redact.rs"],
+            Module::Validate => &["crates/run/src/validate.rs"],
+            Module::Status => &["crates/run/src/status.rs"],
             Module::Run => &[
-                "engine/src/run.rs",
-                "engine/src/run/*.rs",
-                "engine/src/step.rs",
-                "engine/src/protocol.rs",
-                "engine/src/history/*.rs",
+                "crates/run/src/run.rs",
+                "crates/run/src/run/*.rs",
+                "crates/run/src/step.rs",
+                "crates/run/src/protocol.rs",
+                "crates/core/src/history/*.rs",
             ],
         }
     }
@@ -109,6 +109,16 @@ impl Module {
                 None => path == *g,
             })
         })
+    }
+
+    /// The crate that holds this module.
+    fn package(self) -> &'static str {
+        match self {
+            Module::Plan | Module::Graph | Module::Checksum | Module::Split | Module::Redact => {
+                "cairn-core"
+            }
+            Module::Validate | Module::Status | Module::Run => "cairn-run",
+        }
     }
 
     fn name(self) -> &'static str {
@@ -147,7 +157,7 @@ impl Counts {
 }
 
 /// Per-module counts from cargo-mutants' outcome lists (`caught.txt` etc.), whose lines start
-/// with the mutated file's path (`engine/src/plan.rs:102:22: replace ...`).
+/// with the mutated file's path (`crates/core/src/plan.rs:102:22: replace ...`).
 pub fn tally(lists: &[(&str, &str)]) -> BTreeMap<Module, Counts> {
     let mut out = BTreeMap::new();
     for (outcome, text) in lists {
@@ -180,7 +190,12 @@ pub fn run(args: &MutantsArgs) -> Result<Outcome> {
     if !args.summary_only {
         ensure_installed(&cargo)?;
         let mut cmd = Command::new(&cargo);
-        cmd.args(["mutants", "--package", "cairn-engine", "--no-shuffle"]);
+        cmd.args(["mutants", "--no-shuffle"]);
+        let mut packages: Vec<&str> = modules.iter().map(|m| m.package()).collect();
+        packages.dedup();
+        for p in packages {
+            cmd.args(["--package", p]);
+        }
         for m in &modules {
             for g in m.globs() {
                 cmd.args(["--file", g]);
@@ -188,6 +203,15 @@ pub fn run(args: &MutantsArgs) -> Result<Outcome> {
         }
         // Unit tests beside the code; doc tests would add a compile per example per mutant.
         cmd.args(["--cargo-test-arg", "--lib"]);
+        if modules
+            .iter()
+            .any(|m| matches!(m, Module::Validate | Module::Status | Module::Run))
+        {
+            // validate and status over another tool's folder (repeatable migrations) are tested
+            // where those folders are read.
+            cmd.args(["--cargo-test-arg", "--package=cairn-adopt"]);
+            cmd.args(["--cargo-test-arg", "--test=flyway_history"]);
+        }
         if modules.contains(&Module::Run) {
             // The run protocol is exercised end to end by the cross-backend tests; without
             // server URLs and outside CI they run on SQLite only. cargo-mutants 27 tests only
@@ -309,13 +333,14 @@ mod tests {
 
     #[test]
     fn outcomes_are_counted_per_module_by_file() {
-        let caught = "engine/src/plan.rs:102:22: replace < with > in plan_up\n\
-                      engine/src/plan/extra.rs:3:1: replace f -> bool with true\n\
-                      engine/src/split/mysql.rs:10:5: delete !\n";
-        let missed = "engine/src/plan.rs:90:5: replace plan_up -> Vec with vec![]\n\
-                      engine/src/lint/rules.rs:1:1: not a measured module\n";
-        let timeout = "engine/src/run/report.rs:5:5: replace loop\n";
-        let unviable = "engine/src/graph.rs:1:1: replace new -> Self with Default::default()\n";
+        let caught = "crates/core/src/plan.rs:102:22: replace < with > in plan_up\n\
+                      crates/core/src/plan/extra.rs:3:1: replace f -> bool with true\n\
+                      crates/core/src/split/mysql.rs:10:5: delete !\n";
+        let missed = "crates/core/src/plan.rs:90:5: replace plan_up -> Vec with vec![]\n\
+                      crates/lint/src/lint/rules.rs:1:1: not a measured module\n";
+        let timeout = "crates/run/src/run/report.rs:5:5: replace loop\n";
+        let unviable =
+            "crates/core/src/graph.rs:1:1: replace new -> Self with Default::default()\n";
         let counts = tally(&[
             ("caught", caught),
             ("missed", missed),
@@ -336,16 +361,16 @@ mod tests {
     #[test]
     fn nested_folders_are_not_taken_for_a_module() {
         assert_eq!(
-            Module::of_file("engine/src/split/tokens.rs"),
+            Module::of_file("crates/core/src/split/tokens.rs"),
             Some(Module::Split)
         );
-        assert_eq!(Module::of_file("engine/src/split/deep/x.rs"), None);
+        assert_eq!(Module::of_file("crates/core/src/split/deep/x.rs"), None);
         assert_eq!(
-            Module::of_file("engine/src/history/table.rs"),
+            Module::of_file("crates/core/src/history/table.rs"),
             Some(Module::Run)
         );
-        assert_eq!(Module::of_file("engine/src/step.rs"), Some(Module::Run));
-        assert_eq!(Module::of_file("engine/src/history/x/y.rs"), None);
-        assert_eq!(Module::of_file("engine/src/planner.rs"), None);
+        assert_eq!(Module::of_file("crates/run/src/step.rs"), Some(Module::Run));
+        assert_eq!(Module::of_file("crates/core/src/history/x/y.rs"), None);
+        assert_eq!(Module::of_file("crates/core/src/planner.rs"), None);
     }
 }

@@ -1,0 +1,244 @@
+//! Running a plan on a backend: lock, read history once, check, apply or revert migration by
+//! migration, unlock on every path.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+
+use crate::driver::Driver;
+use crate::error::{Direction, Error, Refused, Result};
+use crate::graph::Graph;
+use crate::history::{AppliedMigration, HistoryStatus};
+use crate::load::MigrationSet;
+use crate::model::Script;
+use crate::plan::{DownTarget, UpTarget, changed_repeatables, plan_down, plan_up};
+use crate::plan_error::PlanError;
+use crate::protocol::Migrate;
+use crate::split::split;
+use crate::step::Step;
+use crate::validate::{Finding, validate};
+
+pub mod execute;
+mod report;
+mod resume;
+
+pub use execute::{entry, locked, record_for, run_step};
+pub use report::{Event, MigrationReport, Options, RunReport};
+use resume::resume_failed;
+
+/// Applies what `target` needs. Refuses to start when an applied migration changed or an
+/// earlier run failed part-way; stops at the first failing migration, whose own changes are
+/// rolled back where the dialect allows.
+pub fn up(
+    backend: &mut dyn Driver,
+    set: &MigrationSet,
+    target: &UpTarget,
+    opts: &Options,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<RunReport> {
+    locked(backend, opts, |backend| {
+        let mut history = backend.history()?;
+        let (errors, warnings): (Vec<Finding>, Vec<Finding>) = validate(set, &history)
+            .into_iter()
+            .partition(Finding::is_error);
+        let errors: Vec<Finding> = errors
+            .into_iter()
+            .filter(|f| !(opts.resume && matches!(f, Finding::Failed { .. })))
+            .collect();
+        if !errors.is_empty() {
+            return Err(Error::Validation(errors));
+        }
+        let mut report = RunReport {
+            direction: Direction::Up,
+            dry_run: opts.dry_run,
+            migrations: Vec::new(),
+            warnings,
+        };
+        if opts.resume {
+            let resumed = resume_failed(backend, set, &history, opts, &mut report, on_event)?;
+            history.retain(|h| h.status == HistoryStatus::Applied || resumed.contains(&h.id));
+        }
+        let rerun = changed_repeatables(|id| set.get(id), &history);
+        let applied: HashSet<String> = history
+            .iter()
+            .map(|h| h.id.clone())
+            .filter(|id| !rerun.contains(id))
+            .collect();
+        let ids = plan_up(set.graph(), &applied, target).map_err(plan_error)?;
+        on_event(Event::Planned {
+            direction: Direction::Up,
+            total: ids.len(),
+        });
+        let last_rank = history.iter().map(|h| h.rank).max().unwrap_or(0);
+        for (index, id) in ids.iter().enumerate() {
+            let m = set
+                .get(id)
+                .ok_or_else(|| Error::UnknownMigration(id.clone()))?;
+            on_event(Event::Started { id, index });
+            let rank = last_rank + 1 + i64::try_from(index).unwrap_or(i64::MAX - last_rank - 1);
+            let record = record_for(m, opts, rank);
+            // A changed repeatable is re-applied like a new migration, with a new row at a new
+            // rank (as Flyway does). Its old row is replaced by the backend in the step's own
+            // transaction, so if the new SQL fails the history still holds the previous run.
+            let previous = history
+                .iter()
+                .find(|h| h.id == *id)
+                .filter(|_| rerun.contains(id));
+            let step = Step {
+                replaces: previous,
+                ..Step::new(Direction::Up, &m.up.statements, m.transaction, &record)
+            };
+            let ms = run_step(backend, opts, &step, &m.up, Some(&m.file))?;
+            on_event(Event::Finished {
+                id,
+                execution_ms: ms,
+            });
+            report.migrations.push(entry(id, &m.up, ms, opts.dry_run));
+        }
+        Ok(report)
+    })
+}
+
+/// Reverts what `target` names, dependents first. Every migration in the plan must have down
+/// SQL (from its file, or stored in the history when the file is gone) before anything runs.
+pub fn down(
+    backend: &mut dyn Driver,
+    set: &MigrationSet,
+    target: &DownTarget,
+    opts: &Options,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<RunReport> {
+    locked(backend, opts, |backend| {
+        let history = backend.history()?;
+        let (errors, warnings): (Vec<Finding>, Vec<Finding>) = validate(set, &history)
+            .into_iter()
+            .partition(|f| matches!(f, Finding::Failed { .. }));
+        if !errors.is_empty() {
+            return Err(Error::Validation(errors));
+        }
+        let graph = graph_with_history(set, &history)?;
+        let applied: HashMap<String, i64> =
+            history.iter().map(|h| (h.id.clone(), h.rank)).collect();
+        let steps = plan_down(&graph, &applied, target).map_err(plan_error)?;
+        let rows: HashMap<&str, &AppliedMigration> =
+            history.iter().map(|h| (h.id.as_str(), h)).collect();
+
+        let mut scripts = Vec::with_capacity(steps.len());
+        for step in &steps {
+            let row = rows
+                .get(step.id.as_str())
+                .ok_or_else(|| Error::UnknownMigration(step.id.clone()))?;
+            scripts.push(down_script(set, row)?);
+        }
+        on_event(Event::Planned {
+            direction: Direction::Down,
+            total: steps.len(),
+        });
+        let mut report = RunReport {
+            direction: Direction::Down,
+            dry_run: opts.dry_run,
+            migrations: Vec::new(),
+            warnings,
+        };
+        for (index, (step, (script, transaction, file))) in steps.iter().zip(&scripts).enumerate() {
+            on_event(Event::Started {
+                id: &step.id,
+                index,
+            });
+            let row = rows[step.id.as_str()];
+            let exec = Step::new(Direction::Down, &script.statements, *transaction, row);
+            let ms = run_step(backend, opts, &exec, script, file.as_ref())?;
+            on_event(Event::Finished {
+                id: &step.id,
+                execution_ms: ms,
+            });
+            report
+                .migrations
+                .push(entry(&step.id, script, ms, opts.dry_run));
+        }
+        Ok(report)
+    })
+}
+
+/// Clears a failed migration's history row after the user repaired the database by hand, so
+/// the next `up` applies it again from the start.
+pub fn repair(backend: &mut dyn Driver, id: &str, opts: &Options) -> Result<AppliedMigration> {
+    locked(
+        backend,
+        &Options {
+            dry_run: false,
+            ..opts.clone()
+        },
+        |backend| {
+            let history = backend.history()?;
+            let row = history
+                .into_iter()
+                .find(|h| h.id == id)
+                .ok_or_else(|| Error::UnknownMigration(id.to_string()))?;
+            if row.status == HistoryStatus::Applied {
+                return Err(Refused::NotFailed { id: id.to_string() }.into());
+            }
+            backend.forget(id)?;
+            Ok(row)
+        },
+    )
+}
+
+/// The down script for an applied migration: from its file, else from the history.
+fn down_script(
+    set: &MigrationSet,
+    row: &AppliedMigration,
+) -> Result<(Script, bool, Option<PathBuf>)> {
+    if let Some(m) = set.get(&row.id)
+        && let Some(d) = &m.down
+    {
+        return Ok((d.clone(), m.transaction, Some(m.down_path().clone())));
+    }
+    let transaction = set.get(&row.id).is_none_or(|m| m.transaction);
+    let Some(sql) = &row.down_sql else {
+        return Err(Refused::NoDownSql { id: row.id.clone() }.into());
+    };
+    let statements = split(sql, set.dialect()).map_err(|e| Refused::StoredDownUnsplittable {
+        id: row.id.clone(),
+        message: e.to_string(),
+    })?;
+    Ok((
+        Script {
+            sql: sql.clone(),
+            statements,
+            first_line: 1,
+            lines_match: true,
+        },
+        transaction,
+        None,
+    ))
+}
+
+/// The files' graph plus applied migrations whose files are gone, so they can be rolled back.
+fn graph_with_history(set: &MigrationSet, history: &[AppliedMigration]) -> Result<Graph> {
+    let mut nodes: Vec<(String, Vec<String>)> = set
+        .iter()
+        .map(|m| (m.id.clone(), m.depends_on.clone()))
+        .collect();
+    let known: HashSet<&str> = set
+        .iter()
+        .map(|m| m.id.as_str())
+        .chain(history.iter().map(|h| h.id.as_str()))
+        .collect();
+    for h in history.iter().filter(|h| set.get(&h.id).is_none()) {
+        let deps = h
+            .depends_on
+            .iter()
+            .filter(|d| known.contains(d.as_str()))
+            .cloned()
+            .collect();
+        nodes.push((h.id.clone(), deps));
+    }
+    Graph::build(nodes).map_err(|problems| Refused::InvalidGraph { problems }.into())
+}
+
+fn plan_error(e: PlanError) -> Error {
+    match e {
+        PlanError::Unknown(id) => Error::UnknownMigration(id),
+        other => Refused::Plan(other).into(),
+    }
+}

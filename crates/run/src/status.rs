@@ -1,0 +1,85 @@
+//! Where each migration stands: applied, pending, changed, missing or failed.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::history::{AppliedMigration, HistoryStatus};
+use crate::load::MigrationSet;
+
+/// The state of one migration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MigrationState {
+    /// Applied and unchanged.
+    Applied,
+    /// Not applied yet.
+    Pending,
+    /// Applied, but its file changed since.
+    Changed,
+    /// Applied, but its file is gone.
+    Missing,
+    /// Failed part-way in an earlier run.
+    Failed,
+}
+
+/// One line of `migrate status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatusRow {
+    /// Migration id.
+    pub id: String,
+    /// Its state.
+    pub state: MigrationState,
+    /// Description (from the file, else from history).
+    pub description: String,
+    /// When it was applied.
+    pub applied_at: Option<String>,
+    /// Its file, if there is one.
+    pub file: Option<PathBuf>,
+}
+
+/// Status of every migration: files in apply order, then history rows without a file.
+pub fn status(set: &MigrationSet, history: &[AppliedMigration]) -> Vec<StatusRow> {
+    let by_id: std::collections::HashMap<&str, &AppliedMigration> =
+        history.iter().map(|h| (h.id.as_str(), h)).collect();
+    let mut rows: Vec<StatusRow> = set
+        .iter()
+        .map(|m| {
+            let h = by_id.get(m.id.as_str());
+            let state = match h {
+                None => MigrationState::Pending,
+                Some(h) if h.status != HistoryStatus::Applied => MigrationState::Failed,
+                // A changed repeatable migration is not an edit of history: it runs again.
+                Some(h) if h.checksum != m.checksum.to_hex() && m.repeatable => {
+                    MigrationState::Pending
+                }
+                Some(h) if h.checksum != m.checksum.to_hex() => MigrationState::Changed,
+                Some(_) => MigrationState::Applied,
+            };
+            StatusRow {
+                id: m.id.clone(),
+                state,
+                description: m.description.clone(),
+                applied_at: h.map(|h| h.applied_at.clone()),
+                file: Some(m.file.clone()),
+            }
+        })
+        .collect();
+    rows.extend(
+        history
+            .iter()
+            .filter(|h| set.get(&h.id).is_none())
+            .map(|h| StatusRow {
+                id: h.id.clone(),
+                state: if h.status == HistoryStatus::Applied {
+                    MigrationState::Missing
+                } else {
+                    MigrationState::Failed
+                },
+                description: h.description.clone(),
+                applied_at: Some(h.applied_at.clone()),
+                file: None,
+            }),
+    );
+    rows
+}

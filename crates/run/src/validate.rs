@@ -1,0 +1,55 @@
+//! Comparing what was applied with the files: changed checksums, missing files, failed runs.
+
+use similar::TextDiff;
+
+pub use crate::finding::Finding;
+use crate::history::{AppliedMigration, HistoryStatus};
+use crate::load::MigrationSet;
+
+/// Every finding, errors first within history order.
+pub fn validate(set: &MigrationSet, history: &[AppliedMigration]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for row in history {
+        if row.status != HistoryStatus::Applied {
+            out.push(Finding::Failed {
+                id: row.id.clone(),
+                statement: row.failed_statement.unwrap_or(0),
+                message: row.error.clone().unwrap_or_else(|| {
+                    "the runner stopped before the migration finished".to_string()
+                }),
+            });
+            continue;
+        }
+        match set.get(&row.id) {
+            None => out.push(Finding::Missing {
+                id: row.id.clone(),
+                applied_at: row.applied_at.clone(),
+            }),
+            // A repeatable migration is meant to change: `up` runs it again.
+            Some(m) if m.repeatable => {}
+            Some(m) if m.checksum.to_hex() != row.checksum => {
+                let applied = row
+                    .up_sql
+                    .as_deref()
+                    .unwrap_or("-- (the applied SQL was not recorded)\n");
+                let diff = TextDiff::from_lines(applied, m.up.sql.as_str())
+                    .unified_diff()
+                    .context_radius(3)
+                    .header(
+                        &format!("{} (applied)", row.id),
+                        &m.file.display().to_string(),
+                    )
+                    .to_string();
+                out.push(Finding::Changed {
+                    id: row.id.clone(),
+                    file: m.file.clone(),
+                    applied: row.checksum.clone(),
+                    current: m.checksum.to_hex(),
+                    diff,
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    out
+}
