@@ -189,18 +189,29 @@ pub fn run(args: &TestArgs) -> Result<Outcome> {
         println!("test: interrupted; {summary}; servers stopped");
         anyhow::bail!("interrupted");
     }
-    // The opt-in `lint-ast` API (and the example that uses it) is compiled by no test above:
-    // checked here, so a change that breaks it fails the suite.
-    let status = if status.success() && !selects_packages(&args.cargo_args) {
+    // The opt-in `lint-ast` API (and the example that uses it) and the facade without its
+    // optional crates are compiled by no test above: checked here, so a change that breaks
+    // either fails the suite.
+    let mut status = status;
+    if status.success() && !selects_packages(&args.cargo_args) {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-        println!("test: cargo check -p cairn-engine --features lint-ast --all-targets");
-        Command::new(cargo)
-            .args(["check", "-p", "cairn-engine", "--features", "lint-ast"])
-            .arg("--all-targets")
-            .status()?
-    } else {
-        status
-    };
+        for check in [
+            &[
+                "-p",
+                "cairn-engine",
+                "--features",
+                "lint-ast",
+                "--all-targets",
+            ][..],
+            &["-p", "cairn-engine", "--no-default-features"][..],
+        ] {
+            println!("test: cargo check {}", check.join(" "));
+            status = Command::new(&cargo).arg("check").args(check).status()?;
+            if !status.success() {
+                break;
+            }
+        }
+    }
     let verdict = if status.success() {
         "tests passed"
     } else {
