@@ -1,5 +1,5 @@
 //! Why a scratch database cannot be used ([`ScratchError`]): a leaf module (it needs only
-//! [`Dialect`]), so that [`crate::Error`] can carry it without depending on [`crate::Scratch`].
+//! [`Dialect`]), so that [`crate::Error`] can carry it without depending on `cairn::Scratch`.
 
 use crate::Dialect;
 

@@ -2,7 +2,7 @@
 //! transactions, the migration lock, capability answers), plus optional role traits
 //! ([`Introspect`], [`Maintain`], [`Backup`], [`ScratchDatabases`]) that only the features
 //! needing them ask for. The history table and the migration protocol are written once, over
-//! any driver, in [`crate::Migrate`].
+//! any driver, in `cairn::Migrate`.
 
 use std::time::Duration;
 

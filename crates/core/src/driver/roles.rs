@@ -42,7 +42,7 @@ pub trait Maintain {
     fn table_sizes(&mut self) -> Result<StorageSizes, BackendError>;
 
     /// Refreshes planner statistics of every table and, with `vacuum`, compacts them; returns
-    /// what was done per table. See [`crate::ops::optimize()`].
+    /// what was done per table. See `cairn::ops::optimize()`.
     fn optimize(&mut self, vacuum: bool) -> Result<Vec<TableAction>, BackendError>;
 }
 
@@ -51,12 +51,12 @@ pub trait Backup {
     /// Writes a consistent copy of the whole database to `path` (a new file), while other
     /// clients may keep writing: SQLite through the online backup API, PostgreSQL through
     /// `pg_dump` (custom format), MySQL through `mariadb-dump`/`mysqldump`
-    /// (`--single-transaction`). Use [`crate::ops::backup`] for a checksummed backup with a
+    /// (`--single-transaction`). Use `cairn::ops::backup` for a checksummed backup with a
     /// manifest.
     fn backup(&mut self, path: &Path) -> Result<(), BackendError>;
 
     /// Replaces the database's contents with the copy at `path`, as written by
-    /// [`Backup::backup`]. Use [`crate::ops::restore`], which verifies the file and takes a
+    /// [`Backup::backup`]. Use `cairn::ops::restore`, which verifies the file and takes a
     /// backup of the current contents first.
     fn restore(&mut self, path: &Path) -> Result<(), BackendError>;
 }

@@ -6,8 +6,8 @@
 //! events, MariaDB `BEGIN NOT ATOMIC`, PostgreSQL `BEGIN ATOMIC`) are kept whole.
 //!
 //! MySQL scripts may also use the `mysql` client's `DELIMITER` command. Its lines are found
-//! first by a small scanner that knows MySQL's quotes and comments ([`mysql`]); stretches where
-//! `;` ends statements then go through the tokenizer ([`tokens`]), and statements under another
+//! first by a small scanner that knows MySQL's quotes and comments (`mysql.rs`); stretches where
+//! `;` ends statements then go through the tokenizer (`tokens.rs`), and statements under another
 //! delimiter end wherever the scanner finds it, as in the `mysql` client.
 //!
 //! Whatever the input, the statements come out in order, with non-overlapping spans, and every

@@ -135,7 +135,7 @@ pub fn load_files(files: Vec<SourceFile>, dialect: Dialect) -> Result<MigrationS
 }
 
 /// Loads Cairn files together with migrations already read from another tool's folder
-/// ([`crate::layout::read`]) into one set: Cairn files may depend on the imported ids, and
+/// (`cairn::layout::read`) into one set: Cairn files may depend on the imported ids, and
 /// ids must be unique across both.
 pub fn load_sources(
     files: Vec<SourceFile>,

@@ -8,7 +8,7 @@
 //! next "before" would cost the same, but is exact only when the second `up` rebuilds the same
 //! schema, which a `down` that leaves something behind breaks; the reading after the second
 //! `up` always describes the database the next `up` runs on. A migration without `down` is read
-//! once (after `up`). What a reading costs is [`snapshot`]'s business: on SQLite the
+//! once (after `up`). What a reading costs is `snapshot.rs`'s business: on SQLite the
 //! `sqlite_schema` text, introspected only when it differs; elsewhere an introspection (and the
 //! last migration skips the one nobody would compare with).
 
