@@ -111,13 +111,15 @@ impl Module {
         })
     }
 
-    /// The crate that holds this module.
-    fn package(self) -> &'static str {
+    /// The crates that hold this module (cargo-mutants mutates only the packages it is given).
+    fn packages(self) -> &'static [&'static str] {
         match self {
             Module::Plan | Module::Graph | Module::Checksum | Module::Split | Module::Redact => {
-                "cairn-core"
+                &["cairn-core"]
             }
-            Module::Validate | Module::Status | Module::Run => "cairn-run",
+            Module::Validate | Module::Status => &["cairn-run"],
+            // The history table is core's; the steps and runs over it are cairn-run's.
+            Module::Run => &["cairn-run", "cairn-core"],
         }
     }
 
@@ -191,7 +193,8 @@ pub fn run(args: &MutantsArgs) -> Result<Outcome> {
         ensure_installed(&cargo)?;
         let mut cmd = Command::new(&cargo);
         cmd.args(["mutants", "--no-shuffle"]);
-        let mut packages: Vec<&str> = modules.iter().map(|m| m.package()).collect();
+        let mut packages: Vec<&str> = modules.iter().flat_map(|m| m.packages()).copied().collect();
+        packages.sort_unstable();
         packages.dedup();
         for p in packages {
             cmd.args(["--package", p]);
