@@ -367,6 +367,15 @@ pub enum Error {
     /// A backend error outside a statement.
     #[error(transparent)]
     Backend(#[from] BackendError),
+    /// The database URL has no scheme (a libpq keyword string, a path, a typo): `url` is
+    /// redacted.
+    #[error("`{url}` is not a database URL: it needs a scheme ({})", known.join(", "))]
+    NotAUrl {
+        /// What was given, without its credentials.
+        url: String,
+        /// The schemes this build supports.
+        known: Vec<String>,
+    },
     /// No backend is registered for the URL's scheme.
     #[error("no backend for `{scheme}:` URLs (available: {})", known.join(", "))]
     UnsupportedUrl {

@@ -118,11 +118,24 @@ impl Registry {
     }
 
     fn entry(&self, url: &str) -> Result<(Dialect, Connector), Error> {
-        let scheme = url
-            .split(':')
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
+        // A scheme is letters, digits, `+`, `-`, `.`: anything else before the first colon (or
+        // no colon) is no URL, and may hold a password (`host=h password=p`), so it is echoed
+        // only redacted.
+        let scheme = match url.split_once(':') {
+            Some((s, _))
+                if s.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && s.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')) =>
+            {
+                s.to_ascii_lowercase()
+            }
+            _ => {
+                return Err(Error::NotAUrl {
+                    url: cairn_core::redact_url(url),
+                    known: self.schemes(),
+                });
+            }
+        };
         self.entries
             .iter()
             .find(|(s, _, _)| *s == scheme)
