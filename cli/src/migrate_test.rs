@@ -188,15 +188,13 @@ fn failure_text(f: &StatementFailure) -> String {
         .file
         .as_ref()
         .map_or_else(String::new, |p| format!("{}:{}: ", p.display(), f.line));
-    let first = f.sql.lines().next().unwrap_or_default();
-    let more = if f.sql.lines().nth(1).is_some() {
-        " ..."
-    } else {
-        ""
-    };
     format!(
-        "  {place}{} statement {} of {} failed: {}\n  statement: {first}{more}\n",
-        f.direction, f.statement, f.count, f.message
+        "  {place}{} statement {} of {} failed: {}\n  statement: {}\n",
+        f.direction,
+        f.statement,
+        f.count,
+        f.message,
+        f.excerpt()
     )
 }
 

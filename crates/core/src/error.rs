@@ -128,6 +128,15 @@ pub struct StatementFailure {
     pub previous_row_kept: bool,
 }
 
+impl StatementFailure {
+    /// The statement as a message shows it: whole when it is one short line, else its first
+    /// and last lines, each cut to a readable length, and its size (a generated statement can be
+    /// megabytes long).
+    pub fn excerpt(&self) -> String {
+        crate::excerpt::excerpt(&self.sql)
+    }
+}
+
 impl fmt::Display for StatementFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -140,13 +149,7 @@ impl fmt::Display for StatementFailure {
             None => write!(f, ", line {} of its stored SQL", self.line)?,
         }
         write!(f, ": {}", self.message)?;
-        let first = self.sql.lines().next().unwrap_or_default();
-        let more = if self.sql.lines().nth(1).is_some() {
-            " ..."
-        } else {
-            ""
-        };
-        write!(f, "\n  statement: {first}{more}")?;
+        write!(f, "\n  statement: {}", self.excerpt())?;
         if self.rolled_back {
             write!(
                 f,

@@ -15,6 +15,7 @@ pub mod dialect;
 pub mod driver;
 #[doc(hidden)]
 pub mod error;
+mod excerpt;
 #[doc(hidden)]
 pub mod finding;
 #[doc(hidden)]

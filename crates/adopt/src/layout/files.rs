@@ -56,15 +56,7 @@ fn walk(dir: &Path, recursive: bool, top: bool, out: &mut Listing) -> std::io::R
 
 /// The file's text, shared by the sections cut from it.
 pub(crate) fn read(path: &Path) -> Result<Arc<str>, Problem> {
-    fs::read_to_string(path).map(Arc::from).map_err(|e| {
-        problem(
-            ProblemKind::Io,
-            path,
-            0,
-            format!("cannot read file: {e}"),
-            None,
-        )
-    })
+    crate::source::read_text(path).map(Arc::from)
 }
 
 /// The file name as text (empty when it is not UTF-8, which no pattern matches).

@@ -14,7 +14,7 @@ use crate::error::{LoadErrors, Problem, ProblemKind};
 use crate::graph::Graph;
 use crate::model::Migration;
 use crate::source::SourceFile;
-use crate::source::problem;
+use crate::source::{problem, read_text};
 use problems::graph_problem;
 use raw::RawMigration;
 use resolve::{position, resolve};
@@ -70,19 +70,21 @@ pub fn load_dir(root: &Path, dialect: Dialect) -> Result<MigrationSet, LoadError
 /// Reads the migration files under `root` without parsing them.
 pub fn read_dir(root: &Path) -> Result<Vec<SourceFile>, LoadErrors> {
     let mut paths = Vec::new();
-    walk(root, &mut paths).map_err(|e| {
-        LoadErrors(vec![problem(
+    let mut problems = Vec::new();
+    if let Err(e) = fs::read_dir(root) {
+        return Err(LoadErrors(vec![problem(
             ProblemKind::Io,
             root,
             0,
             0,
             format!("cannot read migrations directory: {e}"),
             None,
-        )])
-    })?;
+        )]));
+    }
+    let mut ancestors = Vec::new();
+    walk(root, &mut ancestors, &mut paths, &mut problems);
     paths.sort();
     let mut files = Vec::new();
-    let mut problems = Vec::new();
     for path in paths {
         let rel = path.strip_prefix(root).unwrap_or(&path).with_extension("");
         let default_id = rel
@@ -90,42 +92,79 @@ pub fn read_dir(root: &Path) -> Result<Vec<SourceFile>, LoadErrors> {
             .map(|c| c.as_os_str().to_string_lossy())
             .collect::<Vec<_>>()
             .join("/");
-        match fs::read_to_string(&path) {
+        match read_text(&path) {
             Ok(text) => files.push(SourceFile {
                 path,
                 default_id,
                 text,
             }),
-            Err(e) => problems.push(problem(
-                ProblemKind::Io,
-                &path,
-                0,
-                0,
-                format!("cannot read file: {e}"),
-                None,
-            )),
+            Err(p) => problems.push(p),
         }
     }
     if problems.is_empty() {
         Ok(files)
     } else {
+        problems.sort_by(|a, b| a.file.cmp(&b.file));
         Err(LoadErrors(problems))
     }
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            walk(&path, out)?;
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml" | "json")
-        ) {
-            out.push(path);
+/// Collects the migration files under `dir`; a directory that cannot be read, or a symbolic
+/// link back to a directory above it (a loop), is a problem naming that path, and the rest of
+/// the tree is still read. `ancestors` are the canonical paths of the directories above.
+fn walk(
+    dir: &Path,
+    ancestors: &mut Vec<PathBuf>,
+    out: &mut Vec<PathBuf>,
+    problems: &mut Vec<Problem>,
+) {
+    let io = |path: &Path, what: String| problem(ProblemKind::Io, path, 0, 0, what, None);
+    let canonical = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    if ancestors.contains(&canonical) {
+        problems.push(io(
+            dir,
+            format!(
+                "symbolic link loop: this directory is {}, which contains it; remove the link",
+                canonical.display()
+            ),
+        ));
+        return;
+    }
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => return problems.push(io(dir, format!("cannot read directory: {e}"))),
+    };
+    ancestors.push(canonical);
+    for entry in entries {
+        let path = match entry {
+            Ok(entry) => entry.path(),
+            Err(e) => {
+                problems.push(io(dir, format!("cannot read directory: {e}")));
+                continue;
+            }
+        };
+        match fs::metadata(&path) {
+            Ok(meta) if meta.is_dir() => walk(&path, ancestors, out, problems),
+            Ok(_) if is_migration_file(&path) => out.push(path),
+            Ok(_) => {}
+            // A link that could be a migration or a folder, whose target is gone or loops
+            // (`ELOOP`): say so instead of skipping it.
+            Err(e) if fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) => {
+                if is_migration_file(&path) || path.extension().is_none() {
+                    problems.push(io(&path, format!("broken symbolic link: {e}")));
+                }
+            }
+            Err(e) => problems.push(io(&path, format!("cannot read: {e}"))),
         }
     }
-    Ok(())
+    ancestors.pop();
+}
+
+fn is_migration_file(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    )
 }
 
 /// Loads migrations from already-read files: parses each, resolves its SQL for `dialect`,
@@ -263,7 +302,9 @@ pub fn load_sources(
 fn parse(file: &SourceFile) -> Result<RawMigration, Problem> {
     let is_json = file.path.extension().and_then(|e| e.to_str()) == Some("json");
     if is_json {
-        return serde_json::from_str::<RawMigration>(&file.text).map_err(|e| {
+        // A byte-order mark is no JSON, but editors on Windows write one; YAML allows it.
+        let text = file.text.strip_prefix('\u{feff}').unwrap_or(&file.text);
+        return serde_json::from_str::<RawMigration>(text).map_err(|e| {
             let kind = if e.is_syntax() || e.is_eof() {
                 ProblemKind::Syntax
             } else {

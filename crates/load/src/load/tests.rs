@@ -220,3 +220,63 @@ fn portable_changes_render_for_the_dialect_with_a_derived_rollback() {
         "{msgs:#?}"
     );
 }
+
+#[test]
+fn a_byte_that_is_not_utf8_is_named_with_its_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("001_ok.yaml"), "up: SELECT 1;\n").unwrap();
+    fs::write(
+        dir.path().join("002_latin1.yaml"),
+        b"description: caf\xC3\xA9\nup: |\n  SELECT 'caf\xE9';\n",
+    )
+    .unwrap();
+    let errors = read_dir(dir.path()).unwrap_err().0;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let p = &errors[0];
+    assert!(p.file.ends_with("002_latin1.yaml"), "{p:?}");
+    assert_eq!((p.line, p.column), (3, 14), "{p:?}");
+    assert!(
+        p.message.contains("not UTF-8") && p.message.contains("0xE9"),
+        "{}",
+        p.message
+    );
+}
+
+#[test]
+fn symbolic_link_loops_and_broken_links_are_named_not_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("sub");
+    fs::create_dir(&sub).unwrap();
+    fs::write(sub.join("001_a.yaml"), "up: SELECT 1;\n").unwrap();
+    std::os::unix::fs::symlink(dir.path(), sub.join("loop")).unwrap();
+    std::os::unix::fs::symlink(
+        dir.path().join("nowhere.yaml"),
+        dir.path().join("gone.yaml"),
+    )
+    .unwrap();
+    // A broken link that cannot be a migration (nor a folder) is none of Cairn's business.
+    std::os::unix::fs::symlink(dir.path().join("nowhere.md"), dir.path().join("notes.md")).unwrap();
+    let errors = read_dir(dir.path()).unwrap_err().0;
+    let named: Vec<(String, &str)> = errors
+        .iter()
+        .map(|p| {
+            let rel = p.file.strip_prefix(dir.path()).unwrap_or(&p.file);
+            (rel.display().to_string(), p.message.as_str())
+        })
+        .collect();
+    assert_eq!(named.len(), 2, "{named:?}");
+    assert!(
+        named[0].0 == "gone.yaml" && named[0].1.contains("broken symbolic link"),
+        "{named:?}"
+    );
+    assert!(
+        named[1].0 == "sub/loop" && named[1].1.contains("symbolic link loop"),
+        "{named:?}"
+    );
+}
+
+#[test]
+fn a_json_file_may_start_with_a_byte_order_mark() {
+    let set = load(&[("001_bom.json", "\u{feff}{\"up\": \"SELECT 1;\"}")]).unwrap();
+    assert_eq!(set.get("001_bom").unwrap().up.statements.len(), 1);
+}
