@@ -77,5 +77,15 @@ mod tests {
         // A row larger than the limit still gets a batch of its own.
         assert_eq!(sizes(&[row(10), row(5 << 20), row(10)]), [1, 1, 1]);
         assert_eq!(sizes(&vec![row(1 << 20); 9]), [4, 4, 1]);
+        // Every stored text counts: down SQL and descriptions as much as up SQL.
+        let big = |down: usize, description: usize| AppliedMigration {
+            up_sql: Some("x".into()),
+            down_sql: Some("y".repeat(down)),
+            description: "d".repeat(description),
+            ..row(0)
+        };
+        assert_eq!(sizes(&vec![big(3 << 20, 0); 3]), [1, 1, 1]);
+        assert_eq!(sizes(&vec![big(0, 3 << 20); 3]), [1, 1, 1]);
+        assert_eq!(sizes(&vec![big(1 << 20, 1 << 19); 4]), [2, 2]);
     }
 }

@@ -137,5 +137,14 @@ mod tests {
         assert_eq!(decode_depends_on(&encode_depends_on(&ids)), ids);
         assert_eq!(HistoryStatus::parse("applied"), HistoryStatus::Applied);
         assert_eq!(HistoryStatus::parse("garbage"), HistoryStatus::Failed);
+        // Every status reads back as itself: a `running` row is an interrupted run, not a
+        // failure at a statement.
+        for s in [
+            HistoryStatus::Applied,
+            HistoryStatus::Failed,
+            HistoryStatus::Running,
+        ] {
+            assert_eq!(HistoryStatus::parse(s.as_str()), s);
+        }
     }
 }
