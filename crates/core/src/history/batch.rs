@@ -77,6 +77,8 @@ mod tests {
         // A row larger than the limit still gets a batch of its own.
         assert_eq!(sizes(&[row(10), row(5 << 20), row(10)]), [1, 1, 1]);
         assert_eq!(sizes(&vec![row(1 << 20); 9]), [4, 4, 1]);
+        // Exactly 4 MB still fits in one.
+        assert_eq!(sizes(&vec![row(2 << 20); 2]), [2]);
         // Every stored text counts: down SQL and descriptions as much as up SQL.
         let big = |down: usize, description: usize| AppliedMigration {
             up_sql: Some("x".into()),
