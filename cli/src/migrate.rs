@@ -44,6 +44,7 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
             id,
             steps,
             all,
+            resume,
             dry_run,
             backup,
             out,
@@ -53,7 +54,10 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
                 (_, Some(i), _, _) => DownTarget::Including(i.clone()),
                 (_, _, Some(n), _) => DownTarget::Steps(*n),
                 (_, _, _, true) => DownTarget::All,
-                _ => anyhow::bail!("say what to roll back: --to ID, --id ID, --steps N or --all"),
+                _ if *resume => DownTarget::Steps(0),
+                _ => anyhow::bail!(
+                    "say what to roll back: --to ID, --id ID, --steps N or --all (or --resume to finish a failed revert)"
+                ),
             };
             apply(ctx, *out, *dry_run, |db, set, opts, ev| {
                 if !opts.dry_run {
@@ -61,7 +65,11 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
                     let json = out.format == Format::Json;
                     crate::db::auto_backup::before_migrate(ctx, db, set, &plan, backup, json)?;
                 }
-                Ok((cairn::down(db, set, &target, opts, ev)?, Vec::new()))
+                let opts = Options {
+                    resume: *resume,
+                    ..opts.clone()
+                };
+                Ok((cairn::down(db, set, &target, &opts, ev)?, Vec::new()))
             })
         }
         Migrate::Status(out) => status(ctx, *out),
@@ -110,7 +118,7 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
                 println!("{:#}", json!({"repaired": row}));
             } else {
                 println!(
-                    "Cleared the {} history row of {id}; the next `migrate up` applies it from its first statement.",
+                    "Cleared the {} history row of {id}; it is pending: the next `migrate up` applies it from its first statement.",
                     row.status.as_str()
                 );
             }

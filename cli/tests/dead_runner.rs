@@ -176,7 +176,7 @@ fn killed_runner_leaves_running_row_that_only_repair_clears(db: &TestDb) {
     assert_eq!(code, 0, "{}: {out}{err}", db.kind.name());
     assert!(
         out.contains(&format!(
-            "Cleared the running history row of {ID}; the next `migrate up` applies it from its first statement."
+            "Cleared the running history row of {ID}; it is pending: the next `migrate up` applies it from its first statement."
         )),
         "{out}"
     );

@@ -136,7 +136,7 @@ fn a_non_transactional_failure_is_recorded_and_blocks_until_repaired() {
         err.contains("statement: CREATE TABLE x1 (id INTEGER)"),
         "{err}"
     );
-    assert!(err.contains("statements 1-1 took effect"), "{err}");
+    assert!(err.contains("statement 1 of its 2 took effect"), "{err}");
     assert_eq!(p.tables(), ["x1"]);
     assert_eq!(p.history(), [("0001_nt".to_string(), "failed".to_string())]);
 

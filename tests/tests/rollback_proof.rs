@@ -284,7 +284,7 @@ fn a_down_failing_part_way_outside_a_transaction_stops(db: &TestDb) {
     assert_eq!((f.statement, f.line, f.rolled_back), (2, 7, false));
     let stopped = report.stopped.as_ref().unwrap();
     assert!(
-        stopped.reason.contains("statements 1-1 took effect"),
+        stopped.reason.contains("after statement 1 took effect"),
         "{}",
         stopped.reason
     );

@@ -40,6 +40,10 @@ pub enum Migrate {
         /// Roll back everything.
         #[arg(long, group = "target")]
         all: bool,
+        /// First finish a revert that failed part-way outside a transaction, from the statement
+        /// that failed (after you fixed its cause); alone, it reverts nothing more.
+        #[arg(long)]
+        resume: bool,
         /// Print the SQL that would run; change nothing.
         #[arg(long)]
         dry_run: bool,

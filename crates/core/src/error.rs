@@ -156,11 +156,27 @@ impl fmt::Display for StatementFailure {
                 "\n  the migration was rolled back: the database and its history are as before"
             )
         } else {
-            write!(
-                f,
-                "\n  the migration ran outside a transaction: statements 1-{} took effect",
-                self.statement.saturating_sub(1)
-            )?;
+            let done = match self.statement {
+                ..=1 => "no statement".to_string(),
+                2 => "statement 1".to_string(),
+                k => format!("statements 1–{}", k - 1),
+            };
+            match (self.direction, self.statement) {
+                (Direction::Down, ..=1) => write!(
+                    f,
+                    "\n  no statement of its down took effect: the migration is still applied"
+                )?,
+                (Direction::Down, k) => write!(
+                    f,
+                    "\n  the revert ran outside a transaction: {done} of its {} took effect; fix the cause, then `migrate down --resume` runs it from statement {k}",
+                    self.count
+                )?,
+                (Direction::Up, _) => write!(
+                    f,
+                    "\n  the migration ran outside a transaction: {done} of its {} took effect",
+                    self.count
+                )?,
+            }
             if self.previous_row_kept {
                 write!(
                     f,

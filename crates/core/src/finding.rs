@@ -39,6 +39,26 @@ pub enum Finding {
         /// The database's message.
         message: String,
     },
+    /// A migration's revert (`down`) ran outside a transaction and failed part-way (or its
+    /// runner died while reverting it): it is neither applied nor reverted.
+    RevertFailed {
+        /// Migration id.
+        id: String,
+        /// 1-based statement of the down that failed (0 when the runner died before
+        /// recording one).
+        statement: i64,
+        /// The database's message.
+        message: String,
+    },
+}
+
+/// What took effect before statement `statement` (1-based) failed.
+fn before(statement: i64, what: &str) -> String {
+    match statement {
+        ..=1 => format!("no statement of {what} took effect"),
+        2 => format!("statement 1 of {what} took effect"),
+        k => format!("statements 1–{} of {what} took effect", k - 1),
+    }
 }
 
 impl Finding {
@@ -52,7 +72,8 @@ impl Finding {
         match self {
             Finding::Changed { id, .. }
             | Finding::Missing { id, .. }
-            | Finding::Failed { id, .. } => id,
+            | Finding::Failed { id, .. }
+            | Finding::RevertFailed { id, .. } => id,
         }
     }
 
@@ -81,7 +102,21 @@ impl Finding {
                 statement,
                 message,
             } => format!(
-                "migration {id} failed at statement {statement} in an earlier run: {message}; statements before it took effect. Fix the database, then `migrate repair {id}`"
+                "migration {id} failed at statement {statement} in an earlier run: {message}; {}. Fix the cause, then `migrate up --resume` (runs it from statement {statement}), or undo them by hand and `migrate repair {id}`",
+                before(*statement, "it")
+            ),
+            Finding::RevertFailed {
+                id, statement: 0, ..
+            } => format!(
+                "migration {id} was being reverted when an earlier run stopped (killed, or its connection lost), so which statements of its down took effect is unknown. Check the database, finish the revert by hand, then `migrate repair {id}` (it becomes pending)"
+            ),
+            Finding::RevertFailed {
+                id,
+                statement,
+                message,
+            } => format!(
+                "migration {id} failed while reverting, at statement {statement} of its down: {message}; {}, so it is neither applied nor reverted. Fix the cause, then `migrate down --resume` (runs the down from statement {statement}), or finish the revert by hand and `migrate repair {id}` (it becomes pending)",
+                before(*statement, "its down")
             ),
         }
     }

@@ -23,7 +23,7 @@ mod resume;
 
 pub use execute::{entry, locked, record_for, run_step};
 pub use report::{Event, MigrationReport, Options, RunReport};
-use resume::resume_failed;
+use resume::{resume_failed, resume_reverts};
 
 /// Applies what `target` needs. Refuses to start when an applied migration changed or an
 /// earlier run failed part-way; stops at the first failing migration, whose own changes are
@@ -100,6 +100,8 @@ pub fn up(
 
 /// Reverts what `target` names, dependents first. Every migration in the plan must have down
 /// SQL (from its file, or stored in the history when the file is gone) before anything runs.
+/// With `opts.resume`, first finishes every revert that failed part-way outside a transaction,
+/// from its failed statement (`DownTarget::Steps(0)` then reverts nothing more).
 pub fn down(
     backend: &mut dyn Driver,
     set: &MigrationSet,
@@ -108,12 +110,26 @@ pub fn down(
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<RunReport> {
     locked(backend, opts, |backend| {
-        let history = backend.history()?;
+        let mut history = backend.history()?;
         let (errors, warnings): (Vec<Finding>, Vec<Finding>) = validate(set, &history)
             .into_iter()
-            .partition(|f| matches!(f, Finding::Failed { .. }));
+            .partition(|f| matches!(f, Finding::Failed { .. } | Finding::RevertFailed { .. }));
+        let errors: Vec<Finding> = errors
+            .into_iter()
+            .filter(|f| !(opts.resume && matches!(f, Finding::RevertFailed { .. })))
+            .collect();
         if !errors.is_empty() {
             return Err(Error::Validation(errors));
+        }
+        let mut report = RunReport {
+            direction: Direction::Down,
+            dry_run: opts.dry_run,
+            migrations: Vec::new(),
+            warnings,
+        };
+        if opts.resume {
+            let resumed = resume_reverts(backend, set, &history, opts, &mut report, on_event)?;
+            history.retain(|h| !resumed.contains(&h.id));
         }
         let graph = graph_with_history(set, &history)?;
         let applied: HashMap<String, i64> =
@@ -133,16 +149,11 @@ pub fn down(
             direction: Direction::Down,
             total: steps.len(),
         });
-        let mut report = RunReport {
-            direction: Direction::Down,
-            dry_run: opts.dry_run,
-            migrations: Vec::new(),
-            warnings,
-        };
+        let resumed = report.migrations.len();
         for (index, (step, (script, transaction, file))) in steps.iter().zip(&scripts).enumerate() {
             on_event(Event::Started {
                 id: &step.id,
-                index,
+                index: resumed + index,
             });
             let row = rows[step.id.as_str()];
             let exec = Step::new(Direction::Down, &script.statements, *transaction, row);
@@ -184,7 +195,7 @@ pub fn repair(backend: &mut dyn Driver, id: &str, opts: &Options) -> Result<Appl
 }
 
 /// The down script for an applied migration: from its file, else from the history.
-fn down_script(
+pub(crate) fn down_script(
     set: &MigrationSet,
     row: &AppliedMigration,
 ) -> Result<(Script, bool, Option<PathBuf>)> {

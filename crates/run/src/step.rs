@@ -207,7 +207,7 @@ fn with_progress(
         })?,
         (Direction::Up, false) => table::insert(db, sql, record, HistoryStatus::Running, 0)?,
         (Direction::Up, true) => table::resume(db, sql, record)?,
-        (Direction::Down, _) => table::running(db, sql, &record.id)?,
+        (Direction::Down, _) => table::reverting(db, sql, &record.id)?,
     }
     let start = Instant::now();
     if let Err((index, e)) = run_statements(db, step) {
@@ -247,12 +247,27 @@ fn failed(
     };
     // A script's own open transaction is rolled back, as the database's client does when a
     // script fails; statements it committed stay.
-    let recorded = db.settle(false).and_then(|()| match step.replaces {
-        // A repeatable's re-run: the next `up` runs it again from the start, so its previous
-        // row is the truth, not a `failed` row to repair or resume.
-        Some(previous) => table::put_back(db, sql, previous),
-        None => table::fail(db, sql, id, index + 1, &message),
-    });
+    let recorded = db
+        .settle(false)
+        .and_then(|()| match (step.replaces, step.direction) {
+            // A repeatable's re-run: the next `up` runs it again from the start, so its
+            // previous row is the truth, not a `failed` row to repair or resume.
+            (Some(previous), _) => table::put_back(db, sql, previous),
+            // No statement of the revert took effect: the migration is still applied, and
+            // `down` can simply be run again once its cause is fixed.
+            (None, Direction::Down) if index == 0 => table::still_applied(db, sql, id, &message),
+            (None, Direction::Down) => table::fail(
+                db,
+                sql,
+                id,
+                HistoryStatus::RevertFailed,
+                index + 1,
+                &message,
+            ),
+            (None, Direction::Up) => {
+                table::fail(db, sql, id, HistoryStatus::Failed, index + 1, &message)
+            }
+        });
     match recorded {
         Ok(()) => BackendError::Statement {
             index,
@@ -283,10 +298,15 @@ fn failed(
 /// The connection broke (`lost` says how) while `step` ran statement `index` or recorded it.
 fn lost_during(lost: &str, step: &Step<'_>, index: usize) -> BackendError {
     BackendError::Connection(format!(
-        "{lost}, during statement {} of migration {} ({}); its history row stays `running`, so the next run stops until the migration is repaired",
+        "{lost}, during statement {} of migration {} ({}); its history row stays `{}`, so the next run stops until the migration is repaired",
         index + 1,
         step.record.id,
         step.direction,
+        match step.direction {
+            Direction::Up => HistoryStatus::Running,
+            Direction::Down => HistoryStatus::Reverting,
+        }
+        .as_str(),
     ))
 }
 

@@ -11,12 +11,23 @@ pub fn validate(set: &MigrationSet, history: &[AppliedMigration]) -> Vec<Finding
     let mut out = Vec::new();
     for row in history {
         if row.status != HistoryStatus::Applied {
-            out.push(Finding::Failed {
-                id: row.id.clone(),
-                statement: row.failed_statement.unwrap_or(0),
-                message: row.error.clone().unwrap_or_else(|| {
-                    "the runner stopped before the migration finished".to_string()
-                }),
+            let id = row.id.clone();
+            let statement = row.failed_statement.unwrap_or(0);
+            let message = row
+                .error
+                .clone()
+                .unwrap_or_else(|| "the runner stopped before the migration finished".to_string());
+            out.push(match row.status {
+                HistoryStatus::Reverting | HistoryStatus::RevertFailed => Finding::RevertFailed {
+                    id,
+                    statement,
+                    message,
+                },
+                _ => Finding::Failed {
+                    id,
+                    statement,
+                    message,
+                },
             });
             continue;
         }

@@ -29,7 +29,7 @@ pub const HISTORY_COLUMNS: [&str; 14] = [
 
 /// State of a history row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum HistoryStatus {
     /// Applied completely.
     Applied,
@@ -39,6 +39,12 @@ pub enum HistoryStatus {
     /// Being applied outside a transaction right now; seen by a later run (which holds the
     /// lock), it means the runner died mid-way.
     Running,
+    /// Being reverted outside a transaction right now; seen by a later run, the runner died
+    /// while reverting it.
+    Reverting,
+    /// Its revert (`down`) failed at `failed_statement` outside a transaction: the down's
+    /// statements before it took effect, so it is neither applied nor reverted.
+    RevertFailed,
 }
 
 impl HistoryStatus {
@@ -48,6 +54,8 @@ impl HistoryStatus {
             HistoryStatus::Applied => "applied",
             HistoryStatus::Failed => "failed",
             HistoryStatus::Running => "running",
+            HistoryStatus::Reverting => "reverting",
+            HistoryStatus::RevertFailed => "revert_failed",
         }
     }
 
@@ -56,6 +64,8 @@ impl HistoryStatus {
         match s {
             "applied" => HistoryStatus::Applied,
             "running" => HistoryStatus::Running,
+            "reverting" => HistoryStatus::Reverting,
+            "revert_failed" => HistoryStatus::RevertFailed,
             _ => HistoryStatus::Failed,
         }
     }
@@ -143,6 +153,8 @@ mod tests {
             HistoryStatus::Applied,
             HistoryStatus::Failed,
             HistoryStatus::Running,
+            HistoryStatus::Reverting,
+            HistoryStatus::RevertFailed,
         ] {
             assert_eq!(HistoryStatus::parse(s.as_str()), s);
         }

@@ -2,7 +2,7 @@
 //! its columns, and the statements that read and write rows. Parameters are numbered in the
 //! order they appear, so one text serves `$n` and `?` placeholders alike.
 
-use super::HISTORY_COLUMNS;
+use super::{HISTORY_COLUMNS, HistoryStatus};
 use crate::Dialect;
 
 /// Column types per dialect, in [`HISTORY_COLUMNS`] order.
@@ -234,24 +234,37 @@ impl HistorySql {
         )
     }
 
-    /// Marks a row running before it is reverted (parameter: id).
-    pub fn running(&self) -> String {
+    /// Marks a row reverting before it is reverted (parameter: id).
+    pub fn reverting(&self) -> String {
         format!(
-            "UPDATE {} SET status = 'running', failed_statement = NULL, error = NULL WHERE id = {}",
+            "UPDATE {} SET status = 'reverting', failed_statement = NULL, error = NULL WHERE id = {}",
             self.table,
             self.dialect.placeholder(1)
         )
     }
 
-    /// Marks a row failed (parameters: 1-based statement, message, id).
-    pub fn fail(&self) -> String {
+    /// Marks a row failed (parameters: 1-based statement, message, id): `failed` for an
+    /// apply, `revert_failed` for a revert.
+    pub fn fail(&self, status: HistoryStatus) -> String {
         let p = |n| self.dialect.placeholder(n);
         format!(
-            "UPDATE {} SET status = 'failed', failed_statement = {}, error = {} WHERE id = {}",
+            "UPDATE {} SET status = '{}', failed_statement = {}, error = {} WHERE id = {}",
             self.table,
+            status.as_str(),
             p(1),
             p(2),
             p(3)
+        )
+    }
+
+    /// Marks a row applied again, keeping why its revert failed (parameters: message, id).
+    pub fn still_applied(&self) -> String {
+        let p = |n| self.dialect.placeholder(n);
+        format!(
+            "UPDATE {} SET status = 'applied', failed_statement = NULL, error = {} WHERE id = {}",
+            self.table,
+            p(1),
+            p(2)
         )
     }
 
@@ -321,7 +334,10 @@ mod tests {
     fn placeholders_are_numbered_in_order_on_postgres_and_plain_elsewhere() {
         let pg = HistorySql::new(Dialect::Postgres, "h");
         assert!(pg.insert(2).contains("($12, $13,"), "{}", pg.insert(2));
-        assert!(pg.fail().ends_with("error = $2 WHERE id = $3"));
+        assert!(
+            pg.fail(HistoryStatus::Failed)
+                .ends_with("error = $2 WHERE id = $3")
+        );
         let my = HistorySql::new(Dialect::Mysql, "h");
         assert!(my.delete().starts_with("DELETE FROM `h` WHERE id = ?"));
         assert_eq!(

@@ -202,21 +202,36 @@ pub fn resume(
     .map_err(plain)
 }
 
-/// Marks `id` running before it is reverted outside a transaction.
-pub fn running(db: &mut dyn Driver, sql: &HistorySql, id: &str) -> Result<(), BackendError> {
-    db.execute_with(&sql.running(), &[text(id)]).map_err(plain)
+/// Marks `id` reverting before it is reverted outside a transaction.
+pub fn reverting(db: &mut dyn Driver, sql: &HistorySql, id: &str) -> Result<(), BackendError> {
+    db.execute_with(&sql.reverting(), &[text(id)])
+        .map_err(plain)
 }
 
-/// Marks `id` failed at 1-based `statement` with the database's message.
+/// Marks `id` applied again after its revert failed before any statement took effect,
+/// keeping the database's message in `error`.
+pub fn still_applied(
+    db: &mut dyn Driver,
+    sql: &HistorySql,
+    id: &str,
+    message: &str,
+) -> Result<(), BackendError> {
+    db.execute_with(&sql.still_applied(), &[text(message), text(id)])
+        .map_err(plain)
+}
+
+/// Marks `id` failed (`status`: `Failed` applying, `RevertFailed` reverting) at 1-based
+/// `statement` with the database's message.
 pub fn fail(
     db: &mut dyn Driver,
     sql: &HistorySql,
     id: &str,
+    status: HistoryStatus,
     statement: usize,
     message: &str,
 ) -> Result<(), BackendError> {
     db.execute_with(
-        &sql.fail(),
+        &sql.fail(status),
         &[
             Param::Int(Some(i64::try_from(statement).unwrap_or(i64::MAX))),
             text(message),

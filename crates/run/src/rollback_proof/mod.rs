@@ -148,8 +148,11 @@ fn prove_one(
                     m,
                     last,
                     &format!(
-                        "its down failed outside a transaction after statements 1-{} took effect, so the scratch database is in no known state",
-                        failure.statement - 1
+                        "its down failed outside a transaction after {} took effect, so the scratch database is in no known state",
+                        match failure.statement {
+                            2 => "statement 1".to_string(),
+                            k => format!("statements 1–{}", k - 1),
+                        }
                     ),
                 )
             };
