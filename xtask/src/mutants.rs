@@ -37,10 +37,17 @@ pub struct MutantsArgs {
     /// the summary still counts every mutant of that run.
     #[arg(long)]
     pub iterate: bool,
+    /// Start PostgreSQL and MariaDB (as `cargo xtask test` does) for the run, so the
+    /// cross-backend tests also run there: the protocol's server-only paths (placeholders,
+    /// MySQL's literal inserts, PostgreSQL casts) are measured too, at about twice the time.
+    #[arg(long)]
+    pub servers: bool,
 }
 
 /// The cross-backend test targets (package cairn-tests) that run migrations end to end.
-const RUN_TESTS: [&str; 5] = [
+const RUN_TESTS: [&str; 7] = [
+    "history_marks",
+    "failed_rollback",
     "driver_only",
     "scenarios",
     "changes",
@@ -235,13 +242,25 @@ pub fn run(args: &MutantsArgs) -> Result<Outcome> {
             cmd.arg("--output").arg(&args.output);
         }
         cmd.env("PROPTEST_CASES", args.proptest_cases.to_string());
+        let mut servers = if args.servers && !args.list {
+            let running = crate::testenv::start_servers()?;
+            println!("mutants: {}", running.summary());
+            cmd.envs(running.test_env());
+            Some(running)
+        } else {
+            None
+        };
         // Without debug info each mutant's rebuild and link is much shorter; a failing test's
         // message is all a mutant run needs.
         cmd.env("CARGO_PROFILE_DEV_DEBUG", "0")
             .env("CARGO_PROFILE_TEST_DEBUG", "0");
         cmd.args(["--jobs", &args.jobs.to_string()]);
         println!("mutants: running cargo {}", describe(&cmd));
-        let status = cmd.status().context("cannot run cargo mutants")?;
+        let status = cmd.status().context("cannot run cargo mutants");
+        if let Some(running) = servers.as_mut() {
+            running.stop();
+        }
+        let status = status?;
         if args.list {
             return Ok(Outcome::Clean);
         }

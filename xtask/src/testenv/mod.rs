@@ -93,7 +93,7 @@ impl Running {
 
     /// The variables the tests get: both URLs, and the CA of each server started here (a
     /// preset server's CA, if any, is the caller's to set).
-    fn test_env(&self) -> Vec<(&'static str, OsString)> {
+    pub(crate) fn test_env(&self) -> Vec<(&'static str, OsString)> {
         let mut env = vec![
             (POSTGRES_ENV, OsString::from(&self.postgres_url)),
             (MYSQL_ENV, OsString::from(&self.mysql_url)),

@@ -1,0 +1,71 @@
+//! What the history table says while a migration runs, on every backend: outside a
+//! transaction the row reads `running` while the up statements run and `reverting` while the
+//! down statements run (a statement of the migration reads its own row), so a runner killed
+//! at any point leaves a row saying which way it was going; and the table keeps one row per
+//! migration (its key).
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::path::PathBuf;
+
+use cairn::{DownTarget, MigrationSet, Options, SourceFile, UpTarget};
+use cairn_tests::TestDb;
+
+fn set(db: &TestDb, files: &[(&str, &str)]) -> MigrationSet {
+    let files = files
+        .iter()
+        .map(|(id, text)| SourceFile {
+            path: PathBuf::from("migrations").join(format!("{id}.yaml")),
+            default_id: id.to_string(),
+            text: text.to_string(),
+        })
+        .collect();
+    cairn::load_files(files, cairn_tests::registry().dialect(&db.url).unwrap()).unwrap()
+}
+
+const PROBE: &str = "transaction: false\nup: |\n  CREATE TABLE probe (seen VARCHAR(20));\n  INSERT INTO probe SELECT status FROM cairn_migrations WHERE id = '0001_probe';\ndown: |\n  INSERT INTO probe SELECT status FROM cairn_migrations WHERE id = '0001_probe';\n";
+
+fn the_row_says_running_while_applying_and_reverting_while_reverting(db: &TestDb) {
+    let s = set(db, &[("0001_probe", PROBE)]);
+    let mut conn = cairn_tests::registry().connect(&db.url).unwrap();
+    let opts = Options::default();
+    cairn::up(conn.as_mut(), &s, &UpTarget::All, &opts, &mut |_| {}).unwrap();
+    assert_eq!(
+        db.history_status("0001_probe"),
+        Some(("applied".to_string(), None))
+    );
+    cairn::down(conn.as_mut(), &s, &DownTarget::All, &opts, &mut |_| {}).unwrap();
+    assert_eq!(db.history_status("0001_probe"), None);
+    let seen: Vec<String> = conn
+        .query("SELECT seen FROM probe")
+        .unwrap()
+        .into_iter()
+        .filter_map(|r| r[0].clone())
+        .collect();
+    assert_eq!(seen, ["running", "reverting"], "{}", db.kind.name());
+}
+
+fn the_history_table_keeps_one_row_per_migration(db: &TestDb) {
+    let s = set(
+        db,
+        &[(
+            "0001_a",
+            "up: CREATE TABLE ka (id INTEGER);\ndown: DROP TABLE ka;\n",
+        )],
+    );
+    let mut conn = cairn_tests::registry().connect(&db.url).unwrap();
+    cairn::up(
+        conn.as_mut(),
+        &s,
+        &UpTarget::All,
+        &Options::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let copy = conn.execute("INSERT INTO cairn_migrations SELECT * FROM cairn_migrations");
+    assert!(copy.is_err(), "{}: a second row for 0001_a", db.kind.name());
+}
+
+cairn_tests::on_every_backend!(
+    the_row_says_running_while_applying_and_reverting_while_reverting,
+    the_history_table_keeps_one_row_per_migration,
+);
