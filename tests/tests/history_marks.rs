@@ -2,7 +2,7 @@
 //! transaction the row reads `running` while the up statements run and `reverting` while the
 //! down statements run (a statement of the migration reads its own row), so a runner killed
 //! at any point leaves a row saying which way it was going; and the table keeps one row per
-//! migration (its key).
+//! migration (its key), which a resumed run reads whole.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::path::PathBuf;
@@ -65,7 +65,40 @@ fn the_history_table_keeps_one_row_per_migration(db: &TestDb) {
     assert!(copy.is_err(), "{}: a second row for 0001_a", db.kind.name());
 }
 
+/// `up --resume` finishes the failed migration and then plans from the whole history: what
+/// was applied before it is not applied again, what comes after it is.
+fn a_resumed_run_keeps_what_was_applied_before(db: &TestDb) {
+    let files = [
+        ("0001_a", "up: CREATE TABLE ra (id INTEGER);\n"),
+        (
+            "0002_b",
+            "depends_on: [0001_a]\ntransaction: false\nup: |\n  CREATE TABLE rb (id INTEGER);\n  INSERT INTO rb_gate VALUES (1);\n",
+        ),
+        (
+            "0003_c",
+            "depends_on: [0002_b]\nup: CREATE TABLE rc (id INTEGER);\n",
+        ),
+    ];
+    let s = set(db, &files);
+    let mut conn = cairn_tests::registry().connect(&db.url).unwrap();
+    let opts = Options::default();
+    assert!(cairn::up(conn.as_mut(), &s, &UpTarget::All, &opts, &mut |_| {}).is_err());
+    db.execute("CREATE TABLE rb_gate (id INTEGER)");
+    let resume = Options {
+        resume: true,
+        ..Options::default()
+    };
+    let report = cairn::up(conn.as_mut(), &s, &UpTarget::All, &resume, &mut |_| {}).unwrap();
+    let ran: Vec<&str> = report.migrations.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ran, ["0002_b", "0003_c"], "{}", db.kind.name());
+    assert_eq!(
+        db.history_status("0001_a"),
+        Some(("applied".to_string(), None))
+    );
+}
+
 cairn_tests::on_every_backend!(
     the_row_says_running_while_applying_and_reverting_while_reverting,
     the_history_table_keeps_one_row_per_migration,
+    a_resumed_run_keeps_what_was_applied_before,
 );
