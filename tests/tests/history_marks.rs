@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 
-use cairn::{DownTarget, MigrationSet, Options, SourceFile, UpTarget};
+use cairn::{DownTarget, Migrate, MigrationSet, Options, SourceFile, UpTarget};
 use cairn_tests::TestDb;
 
 fn set(db: &TestDb, files: &[(&str, &str)]) -> MigrationSet {
@@ -97,7 +97,44 @@ fn a_resumed_run_keeps_what_was_applied_before(db: &TestDb) {
     );
 }
 
+/// A migration's run time is measured and recorded, inside a transaction and outside one.
+fn the_run_time_of_each_migration_is_recorded(db: &TestDb) {
+    // At least 20 ms of work per migration: a sleep on the servers, a million-row count on
+    // SQLite (which has no sleep).
+    let slow = "up:\n  sqlite: WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 1000000) SELECT count(*) FROM n;\n  postgres: SELECT pg_sleep(0.02);\n  mysql: SELECT SLEEP(0.02);\n";
+    let outside = format!("transaction: false\n{slow}");
+    let s = set(db, &[("0001_inside", slow), ("0002_outside", &outside)]);
+    let mut conn = cairn_tests::registry().connect(&db.url).unwrap();
+    let report = cairn::up(
+        conn.as_mut(),
+        &s,
+        &UpTarget::All,
+        &Options::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    for m in &report.migrations {
+        assert!(
+            m.execution_ms >= 20,
+            "{}: {} {} ms",
+            db.kind.name(),
+            m.id,
+            m.execution_ms
+        );
+    }
+    for row in conn.history().unwrap() {
+        assert!(
+            row.execution_ms >= 20,
+            "{}: {} recorded {} ms",
+            db.kind.name(),
+            row.id,
+            row.execution_ms
+        );
+    }
+}
+
 cairn_tests::on_every_backend!(
+    the_run_time_of_each_migration_is_recorded,
     the_row_says_running_while_applying_and_reverting_while_reverting,
     the_history_table_keeps_one_row_per_migration,
     a_resumed_run_keeps_what_was_applied_before,
