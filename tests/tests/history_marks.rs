@@ -133,7 +133,73 @@ fn the_run_time_of_each_migration_is_recorded(db: &TestDb) {
     }
 }
 
+/// A statement fails after the migration dropped the history table itself, so the failure
+/// cannot be recorded: the error says so, for a plain migration and for a repeatable's re-run.
+fn a_failure_that_cannot_be_recorded_says_so(db: &TestDb) {
+    let nt = "transaction: false\nup: |\n  DROP TABLE cairn_migrations;\n  INSERT INTO nowhere VALUES (1);\n";
+    let s = set(db, &[("0001_drops_history", nt)]);
+    let mut conn = cairn_tests::registry().connect(&db.url).unwrap();
+    let err = cairn::up(
+        conn.as_mut(),
+        &s,
+        &UpTarget::All,
+        &Options::default(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        matches!(&err, cairn::Error::Statement(f) if f.statement == 2)
+            && text.contains("recording the failure failed too")
+            && text.contains("the history row stays `running`"),
+        "{}: {text}",
+        db.kind.name()
+    );
+
+    // A Flyway repeatable, re-run with SQL that drops the history table and then fails.
+    let other = TestDb::new(db.kind).expect("a second database on the same server");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("R__view.sql");
+    std::fs::write(
+        dir.path().join("R__view.sql.conf"),
+        "executeInTransaction=false\n",
+    )
+    .unwrap();
+    std::fs::write(&file, "CREATE TABLE rv (id INTEGER);\n").unwrap();
+    let dialect = cairn_tests::registry().dialect(&other.url).unwrap();
+    let load = || cairn::layout::load(dir.path(), cairn::layout::Layout::Flyway, dialect).unwrap();
+    let mut conn = cairn_tests::registry().connect(&other.url).unwrap();
+    cairn::up(
+        conn.as_mut(),
+        &load(),
+        &UpTarget::All,
+        &Options::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    std::fs::write(
+        &file,
+        "DROP TABLE cairn_migrations;\nINSERT INTO nowhere VALUES (1);\n",
+    )
+    .unwrap();
+    let err = cairn::up(
+        conn.as_mut(),
+        &load(),
+        &UpTarget::All,
+        &Options::default(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("putting back its previous history row failed too"),
+        "{}: {text}",
+        db.kind.name()
+    );
+}
+
 cairn_tests::on_every_backend!(
+    a_failure_that_cannot_be_recorded_says_so,
     the_run_time_of_each_migration_is_recorded,
     the_row_says_running_while_applying_and_reverting_while_reverting,
     the_history_table_keeps_one_row_per_migration,
