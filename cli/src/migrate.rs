@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
 use cairn::lint::LintFinding;
-use cairn::{DownTarget, Event, Migrate as _, MigrationState, Options, RunReport, UpTarget};
+use cairn::{
+    Direction, DownTarget, Event, Migrate as _, MigrationState, Options, RunReport, UpTarget,
+};
 use serde_json::json;
 
 use crate::cli::{Format, Migrate, Out};
@@ -28,15 +30,27 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
                 let plan = crate::db::auto_backup::Planned::up(db, set, &target);
                 // Before anything runs: a deny-level lint finding refuses the whole run.
                 let judged = crate::lint::gate(ctx, db, set, plan.ids.as_deref())?;
-                if !opts.dry_run {
-                    let json = out.format == Format::Json;
-                    crate::db::auto_backup::before_migrate(ctx, db, set, &plan, backup, json)?;
-                }
                 let opts = Options {
                     resume: *resume,
                     ..opts.clone()
                 };
-                Ok((cairn::up(db, set, &target, &opts, ev)?, judged))
+                let json = out.format == Format::Json;
+                // Under the run's own lock, with the plan it runs.
+                let mut before = |db: &mut dyn cairn::Driver, ids: &[String]| {
+                    if !opts.dry_run {
+                        crate::db::auto_backup::before_migrate(
+                            ctx,
+                            db,
+                            set,
+                            (Direction::Up, ids),
+                            backup,
+                            json,
+                        )?;
+                    }
+                    Ok(())
+                };
+                let report = cairn::up_with(db, set, &target, &opts, &mut before, ev)?;
+                Ok((report, judged))
             })
         }
         Migrate::Down {
@@ -60,16 +74,26 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
                 ),
             };
             apply(ctx, *out, *dry_run, |db, set, opts, ev| {
-                if !opts.dry_run {
-                    let plan = crate::db::auto_backup::Planned::down(db, set, &target);
-                    let json = out.format == Format::Json;
-                    crate::db::auto_backup::before_migrate(ctx, db, set, &plan, backup, json)?;
-                }
                 let opts = Options {
                     resume: *resume,
                     ..opts.clone()
                 };
-                Ok((cairn::down(db, set, &target, &opts, ev)?, Vec::new()))
+                let json = out.format == Format::Json;
+                let mut before = |db: &mut dyn cairn::Driver, ids: &[String]| {
+                    if !opts.dry_run {
+                        crate::db::auto_backup::before_migrate(
+                            ctx,
+                            db,
+                            set,
+                            (Direction::Down, ids),
+                            backup,
+                            json,
+                        )?;
+                    }
+                    Ok(())
+                };
+                let report = cairn::down_with(db, set, &target, &opts, &mut before, ev)?;
+                Ok((report, Vec::new()))
             })
         }
         Migrate::Status(out) => status(ctx, *out),

@@ -63,10 +63,10 @@ pub use cairn_load::{
     read_dir, render_changes, reverse_changes,
 };
 pub use cairn_run::{
-    ConnectOptions, Connector, DEFAULT_LOCK_TIMEOUT, DriftReport, Event, Expected, Migrate,
-    MigrationReport, MigrationState, Options, ProofEvent, Registry, RollbackCheck, RollbackOutcome,
-    RollbackReport, RunReport, Scratch, StatusRow, Step, Stopped, down, drift, glob,
-    prove_rollbacks, repair, replay, scratch_name, status, up, validate,
+    BeforeRun, ConnectOptions, Connector, DEFAULT_LOCK_TIMEOUT, DriftReport, Event, Expected,
+    Migrate, MigrationReport, MigrationState, Options, ProofEvent, Registry, RollbackCheck,
+    RollbackOutcome, RollbackReport, RunReport, Scratch, StatusRow, Step, Stopped, down, down_with,
+    drift, glob, prove_rollbacks, repair, replay, scratch_name, status, up, up_with, validate,
 };
 pub use cairn_schema::{Rebuild, RebuildEdit, schema};
 

@@ -45,7 +45,8 @@ pub struct MutantsArgs {
 }
 
 /// The cross-backend test targets (package cairn-tests) that run migrations end to end.
-const RUN_TESTS: [&str; 7] = [
+const RUN_TESTS: [&str; 8] = [
+    "before_run",
     "history_marks",
     "failed_rollback",
     "driver_only",

@@ -5,12 +5,11 @@
 //! with a destructive lint finding (see `cairn::ops::DESTRUCTIVE_RULES`) trigger it.
 
 use cairn::Migrate;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::PathBuf;
 
-use anyhow::Result;
-use cairn::ops::{self, BackupFile, BackupKind, BackupOptions, Compression};
-use cairn::{Dialect, Direction, DownTarget, Driver, HistoryStatus, MigrationSet, UpTarget};
+use cairn::ops::{self, BackupFile, BackupKind, Compression};
+use cairn::{Dialect, Direction, Driver, HistoryStatus, MigrationSet, UpTarget};
 use clap::Args;
 
 use crate::Context;
@@ -41,14 +40,10 @@ impl AutoBackup {
     }
 }
 
-/// What `migrate up`/`down` would run, from one history read before the lock, shared by the
-/// lint gate and the automatic backup (the run itself reads the history again under the lock,
-/// which is what decides).
+/// What `migrate up` would run, from one history read before the lock, for the lint gate
+/// (the run reads the history again under the lock, which is what decides, and hands its own
+/// plan to the automatic backup).
 pub struct Planned {
-    /// Up or down.
-    pub direction: Direction,
-    /// Whether the history could be read (a foreign history table cannot).
-    pub history_read: bool,
     /// The migrations the plan runs, in order; `None` when the plan fails (unknown target),
     /// which the run reports itself. Planned from an empty history when it could not be read.
     pub ids: Option<Vec<String>>,
@@ -57,73 +52,44 @@ pub struct Planned {
 impl Planned {
     /// What `migrate up` to `target` would apply.
     pub fn up(db: &mut dyn Driver, set: &MigrationSet, target: &UpTarget) -> Planned {
-        let history = db.history();
-        let history_read = history.is_ok();
-        let applied: HashSet<String> = history
+        let applied: HashSet<String> = db
+            .history()
             .unwrap_or_default()
             .into_iter()
             .filter(|h| h.status == HistoryStatus::Applied)
             .map(|h| h.id)
             .collect();
         Planned {
-            direction: Direction::Up,
-            history_read,
             ids: cairn::plan_up(set.graph(), &applied, target).ok(),
-        }
-    }
-
-    /// What `migrate down` to `target` would revert.
-    pub fn down(db: &mut dyn Driver, set: &MigrationSet, target: &DownTarget) -> Planned {
-        let history = db.history();
-        let history_read = history.is_ok();
-        let applied: HashMap<String, i64> = history
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|h| h.status == HistoryStatus::Applied)
-            .map(|h| (h.id, h.rank))
-            .collect();
-        Planned {
-            direction: Direction::Down,
-            history_read,
-            ids: cairn::plan_down(set.graph(), &applied, target)
-                .ok()
-                .map(|steps| steps.into_iter().map(|s| s.id).collect()),
         }
     }
 }
 
-/// Backs up `db` when `flags` allow and `plan` runs a migration with a destructive lint
-/// finding; prints where the backup is (on stderr when stdout carries JSON). Returns it.
+/// Backs up `db` when `flags` allow and the plan (`ids`, in `direction`) runs a migration with
+/// a destructive lint finding; prints where the backup is (on stderr when stdout carries
+/// JSON). Called by the run under its lock (a `cairn::BeforeRun` hook), so nothing migrates
+/// between the backup and the run. Returns the backup.
 pub fn before_migrate(
     ctx: &Context,
     db: &mut dyn Driver,
     set: &MigrationSet,
-    plan: &Planned,
+    (direction, ids): (Direction, &[String]),
     flags: &AutoBackup,
     json: bool,
-) -> Result<Option<BackupFile>> {
+) -> cairn::Result<Option<BackupFile>> {
     if !flags.enabled(db) {
         return Ok(None);
     }
-    // History or plan errors are reported by the run itself, which comes next.
-    let (true, Some(ids)) = (plan.history_read, &plan.ids) else {
-        return Ok(None);
-    };
     let findings = ops::destructive_findings(
         &ctx.linter,
         ids.iter().filter_map(|id| set.get(id)),
         set.dialect(),
-        plan.direction,
+        direction,
     );
     if findings.is_empty() {
         return Ok(None);
     }
-    let opts = BackupOptions {
-        compression: Compression::Gzip,
-        kind: BackupKind::Auto,
-        lock_timeout: crate::migrate::seconds(ctx.global.lock_timeout),
-    };
-    let made = ops::backup_with(db, &flags.backup_dir, &opts)?;
+    let made = ops::backup_locked(db, &flags.backup_dir, Compression::Gzip, BackupKind::Auto)?;
     let mut why: Vec<String> = findings
         .iter()
         .map(|f| format!("{} ({})", f.migration, f.rule))

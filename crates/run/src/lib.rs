@@ -36,7 +36,9 @@ pub use registry::{ConnectOptions, Connector, DEFAULT_LOCK_TIMEOUT, Registry};
 pub use rollback_proof::{
     ProofEvent, RollbackCheck, RollbackOutcome, RollbackReport, Stopped, prove_rollbacks,
 };
-pub use run::{Event, MigrationReport, Options, RunReport, down, repair, up};
+pub use run::{
+    BeforeRun, Event, MigrationReport, Options, RunReport, down, down_with, repair, up, up_with,
+};
 pub use scratch::{Scratch, scratch_name};
 pub use status::{MigrationState, StatusRow, status};
 pub use step::Step;

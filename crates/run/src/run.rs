@@ -25,6 +25,11 @@ pub use execute::{entry, locked, record_for, run_step};
 pub use report::{Event, MigrationReport, Options, RunReport};
 use resume::{resume_failed, resume_reverts};
 
+/// What runs under the migration lock once the plan is known and before its first statement:
+/// it gets the database and the ids the plan runs, in order (an automatic backup, a check of
+/// its own). An error stops the run before anything ran.
+pub type BeforeRun<'a> = dyn FnMut(&mut dyn Driver, &[String]) -> Result<()> + 'a;
+
 /// Applies what `target` needs. Refuses to start when an applied migration changed or an
 /// earlier run failed part-way; stops at the first failing migration, whose own changes are
 /// rolled back where the dialect allows.
@@ -33,6 +38,19 @@ pub fn up(
     set: &MigrationSet,
     target: &UpTarget,
     opts: &Options,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<RunReport> {
+    up_with(backend, set, target, opts, &mut |_, _| Ok(()), on_event)
+}
+
+/// [`up`], calling `before` under the same lock once the plan is known (see [`BeforeRun`]):
+/// nothing can migrate between it and the run.
+pub fn up_with(
+    backend: &mut dyn Driver,
+    set: &MigrationSet,
+    target: &UpTarget,
+    opts: &Options,
+    before: &mut BeforeRun<'_>,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<RunReport> {
     locked(backend, opts, |backend| {
@@ -64,6 +82,7 @@ pub fn up(
             .filter(|id| !rerun.contains(id))
             .collect();
         let ids = plan_up(set.graph(), &applied, target).map_err(plan_error)?;
+        before(backend, &ids)?;
         on_event(Event::Planned {
             direction: Direction::Up,
             total: ids.len(),
@@ -109,6 +128,19 @@ pub fn down(
     opts: &Options,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<RunReport> {
+    down_with(backend, set, target, opts, &mut |_, _| Ok(()), on_event)
+}
+
+/// [`down`], calling `before` under the same lock once the plan is known (see
+/// [`BeforeRun`]), after any `--resume` finished.
+pub fn down_with(
+    backend: &mut dyn Driver,
+    set: &MigrationSet,
+    target: &DownTarget,
+    opts: &Options,
+    before: &mut BeforeRun<'_>,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<RunReport> {
     locked(backend, opts, |backend| {
         let mut history = backend.history()?;
         let (errors, warnings): (Vec<Finding>, Vec<Finding>) = validate(set, &history)
@@ -145,6 +177,8 @@ pub fn down(
                 .ok_or_else(|| Error::UnknownMigration(step.id.clone()))?;
             scripts.push(down_script(set, row)?);
         }
+        let ids: Vec<String> = steps.iter().map(|s| s.id.clone()).collect();
+        before(backend, &ids)?;
         on_event(Event::Planned {
             direction: Direction::Down,
             total: steps.len(),

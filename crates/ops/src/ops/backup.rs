@@ -84,8 +84,9 @@ pub fn backup_with(
     Ok(made)
 }
 
-/// [`backup_with`] for a caller that already holds the migration lock.
-pub(super) fn backup_locked(
+/// [`backup_with`] for a caller that already holds the migration lock (a
+/// `cairn::BeforeRun` hook before a run).
+pub fn backup_locked(
     db: &mut dyn Driver,
     dir: &Path,
     compression: Compression,

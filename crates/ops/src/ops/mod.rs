@@ -36,7 +36,9 @@ mod tool;
 mod verify;
 
 pub use crate::driver::cells::{number_cell, text_cell};
-pub use backup::{BackupFile, BackupOptions, backup, backup_with, list_backups, prune};
+pub use backup::{
+    BackupFile, BackupOptions, backup, backup_locked, backup_with, list_backups, prune,
+};
 pub use destructive::{DESTRUCTIVE_RULES, destructive_findings, is_destructive};
 pub use health::{
     ConnectionHealth, ForeignKeyHealth, Health, IntegrityHealth, MigrationHealth, MigrationIssue,
