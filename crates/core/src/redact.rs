@@ -30,15 +30,6 @@ pub fn redact_url(url: &str) -> String {
     out
 }
 
-/// The credentials [`redact_url`] would hide in `text`, for scrubbing them from text derived
-/// from it (a driver's message, a lower-cased echo).
-pub fn secrets(text: &str) -> Vec<String> {
-    secret_spans(text)
-        .into_iter()
-        .map(|s| text[s].to_string())
-        .collect()
-}
-
 /// Replaces every occurrence of `secret` in `text` (for driver messages that echo a URL).
 pub fn scrub(text: &str, secret: &str) -> String {
     if secret.is_empty() {

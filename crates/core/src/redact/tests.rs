@@ -81,8 +81,15 @@ fn malformed_urls_keep_their_password_hidden() {
         ("sslpassword=\"S3cr3t\"", "sslpassword=\"***\""),
     ] {
         assert_eq!(redact_url(url), redacted, "{url}");
-        assert!(secrets(url).iter().all(|s| !s.is_empty()), "{url}");
     }
+}
+
+#[test]
+fn every_credential_of_a_text_is_hidden_and_nothing_between_them() {
+    assert_eq!(
+        redact_url("from postgres://u:p1@h1/a to mysql://v:p2@h2/b with password=p3 done"),
+        "from postgres://u:***@h1/a to mysql://v:***@h2/b with password=*** done"
+    );
 }
 
 #[test]
@@ -91,6 +98,7 @@ fn text_without_credentials_is_unchanged() {
         "sqlite:/var/lib/app.db",
         "sqlite::memory:",
         "mail bob@example.com at 12:30",
+        "note: mail bob@example.com",
         "postgres://h:5432/db?sslmode=require&application_name=x",
         "compass=north",
         "bypass_mode=on",
@@ -99,7 +107,6 @@ fn text_without_credentials_is_unchanged() {
         "é@ü:",
     ] {
         assert_eq!(redact_url(text), text);
-        assert!(secrets(text).is_empty(), "{text}");
     }
 }
 
@@ -160,9 +167,6 @@ proptest! {
     #[test]
     fn any_text_is_redacted_without_panicking(text in "\\PC{0,60}") {
         let out = redact_url(&text);
-        for s in secrets(&text) {
-            prop_assert!(!s.is_empty());
-        }
         prop_assert!(out.len() <= text.len() + 3 * text.matches(['@', '=']).count());
     }
 }
