@@ -12,7 +12,7 @@
 //!
 //! A password with a space is found when the text is the URL itself (it starts with its
 //! scheme), not inside a longer message: a driver that echoes one back is caught by [`scrub`]
-//! with the secrets the URL parser knows.
+//! with the secret the URL parser found.
 
 use std::ops::Range;
 
