@@ -42,6 +42,13 @@ pub struct MutantsArgs {
     /// MySQL's literal inserts, PostgreSQL casts) are measured too, at about twice the time.
     #[arg(long)]
     pub servers: bool,
+    /// Only the mutants whose name matches one of these regexes (cargo-mutants `--re`), e.g.
+    /// the survivors of an earlier run after the code around them moved.
+    #[arg(long = "re", value_name = "REGEX")]
+    pub re: Vec<String>,
+    /// Skip the unmutated baseline run (when the suite is known to pass on this checkout).
+    #[arg(long)]
+    pub skip_baseline: bool,
 }
 
 /// The cross-backend test targets (package cairn-tests) that run migrations end to end.
@@ -236,6 +243,12 @@ pub fn run(args: &MutantsArgs) -> Result<Outcome> {
         }
         if args.iterate {
             cmd.arg("--iterate");
+        }
+        for re in &args.re {
+            cmd.args(["--re", re]);
+        }
+        if args.skip_baseline {
+            cmd.arg("--baseline=skip");
         }
         if args.list {
             cmd.arg("--list");
