@@ -198,7 +198,72 @@ fn a_failure_that_cannot_be_recorded_says_so(db: &TestDb) {
     );
 }
 
+/// `up --resume` after editing the file: removing the failed last statement finishes the
+/// migration; a file now shorter than where it failed, or an edit to a statement that already
+/// ran, is refused before anything runs.
+fn resuming_checks_the_file_against_what_ran(db: &TestDb) {
+    let three = "transaction: false\nup: |\n  CREATE TABLE s1 (id INTEGER);\n  CREATE TABLE s2 (id INTEGER);\n  INSERT INTO nowhere VALUES (1);\n";
+    let resume = Options {
+        resume: true,
+        ..Options::default()
+    };
+    let run = |files: &[(&str, &str)], opts: &Options| {
+        let s = set(db, files);
+        let mut conn = cairn_tests::registry().connect(&db.url).unwrap();
+        cairn::up(conn.as_mut(), &s, &UpTarget::All, opts, &mut |_| {})
+    };
+    assert!(run(&[("0001_s", three)], &Options::default()).is_err());
+    let shorter = "transaction: false\nup: CREATE TABLE s1 (id INTEGER);\n";
+    assert!(
+        matches!(
+            run(&[("0001_s", shorter)], &resume),
+            Err(cairn::Error::Refused(cairn::Refused::FileShorter {
+                failed_at: 3,
+                statements: 1,
+                ..
+            }))
+        ),
+        "{}",
+        db.kind.name()
+    );
+    let edited = "transaction: false\nup: |\n  CREATE TABLE s1 (id INTEGER, x INTEGER);\n  CREATE TABLE s2 (id INTEGER);\n";
+    assert!(matches!(
+        run(&[("0001_s", edited)], &resume),
+        Err(cairn::Error::Refused(
+            cairn::Refused::RanStatementsChanged { ran: 2, .. }
+        ))
+    ));
+    // The failing statement removed: statements 1-2 ran, nothing is left to run.
+    let fixed = "transaction: false\nup: |\n  CREATE TABLE s1 (id INTEGER);\n  CREATE TABLE s2 (id INTEGER);\n";
+    let report = run(&[("0001_s", fixed)], &resume).unwrap();
+    assert_eq!(report.migrations[0].statements, 0, "{}", db.kind.name());
+    assert_eq!(
+        db.history_status("0001_s"),
+        Some(("applied".to_string(), None))
+    );
+
+    // Resumed from its first statement, all three run.
+    let other = TestDb::new(db.kind).expect("a second database on the same server");
+    let first = "transaction: false\nup: |\n  INSERT INTO gate VALUES (1);\n  CREATE TABLE t1 (id INTEGER);\n  CREATE TABLE t2 (id INTEGER);\n";
+    let s = set(&other, &[("0001_t", first)]);
+    let mut conn = cairn_tests::registry().connect(&other.url).unwrap();
+    assert!(
+        cairn::up(
+            conn.as_mut(),
+            &s,
+            &UpTarget::All,
+            &Options::default(),
+            &mut |_| {}
+        )
+        .is_err()
+    );
+    other.execute("CREATE TABLE gate (id INTEGER)");
+    let report = cairn::up(conn.as_mut(), &s, &UpTarget::All, &resume, &mut |_| {}).unwrap();
+    assert_eq!(report.migrations[0].statements, 3, "{}", db.kind.name());
+}
+
 cairn_tests::on_every_backend!(
+    resuming_checks_the_file_against_what_ran,
     a_failure_that_cannot_be_recorded_says_so,
     the_run_time_of_each_migration_is_recorded,
     the_row_says_running_while_applying_and_reverting_while_reverting,

@@ -136,7 +136,7 @@ fn a_failure_part_way_is_recorded_blocks_up_and_is_cleared_by_repair() {
 }
 
 #[test]
-fn a_failing_revert_marks_its_row_failed_and_adds_none() {
+fn a_revert_failing_part_way_marks_its_row_revert_failed_and_adds_none() {
     let Some(mut t) = TestDb::create() else {
         return;
     };
@@ -160,7 +160,9 @@ fn a_failing_revert_marks_its_row_failed_and_adds_none() {
     assert_eq!(t.tables(), ["cairn_migrations"]);
     let history = db.history().unwrap();
     assert_eq!(history.len(), 1);
-    assert_eq!(history[0].status, HistoryStatus::Failed);
+    // Statement 1 dropped `t`: neither applied nor reverted, and `down --resume` knows where
+    // to go on.
+    assert_eq!(history[0].status, HistoryStatus::RevertFailed);
     assert_eq!(history[0].failed_statement, Some(2));
     assert_eq!(history[0].error.as_deref(), Some(failure.message.as_str()));
 }
