@@ -76,6 +76,8 @@ mod tests {
         assert_eq!(sizes(&vec![row(3 << 20); 3]), [1, 1, 1]);
         // A row larger than the limit still gets a batch of its own.
         assert_eq!(sizes(&[row(10), row(5 << 20), row(10)]), [1, 1, 1]);
+        // ... also when it comes first: no empty batch before it.
+        assert_eq!(sizes(&[row(5 << 20), row(10)]), [1, 1]);
         assert_eq!(sizes(&vec![row(1 << 20); 9]), [4, 4, 1]);
         // Exactly 4 MB still fits in one.
         assert_eq!(sizes(&vec![row(2 << 20); 2]), [2]);
