@@ -52,7 +52,8 @@ pub struct MutantsArgs {
 }
 
 /// The cross-backend test targets (package cairn-tests) that run migrations end to end.
-const RUN_TESTS: [&str; 8] = [
+const RUN_TESTS: [&str; 9] = [
+    "adopt_batch",
     "before_run",
     "history_marks",
     "failed_rollback",
