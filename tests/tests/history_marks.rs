@@ -262,7 +262,56 @@ fn resuming_checks_the_file_against_what_ran(db: &TestDb) {
     assert_eq!(report.migrations[0].statements, 3, "{}", db.kind.name());
 }
 
+/// A statement failing on one of its later lines: where the database says where (PostgreSQL's
+/// error position), the error names that line of the file, for YAML blocks whose lines are
+/// the file's; otherwise (or in a JSON string) the line where the statement starts.
+fn a_failure_inside_a_long_statement_names_its_line(db: &TestDb) {
+    let yaml = "up: |\n  CREATE TABLE pe (id INTEGER);\n  SELECT id,\n    nope\n  FROM pe;\n";
+    let json = r#"{"up": "CREATE TABLE pj (id INTEGER);\nSELECT id,\n  nope\nFROM pj;"}"#;
+    let line_of = |db: &TestDb, files: &[(&str, &str)]| {
+        let files = files
+            .iter()
+            .map(|(path, text)| SourceFile {
+                path: PathBuf::from("migrations").join(path),
+                default_id: path.rsplit_once('.').map_or(*path, |(p, _)| p).to_string(),
+                text: text.to_string(),
+            })
+            .collect();
+        let s =
+            cairn::load_files(files, cairn_tests::registry().dialect(&db.url).unwrap()).unwrap();
+        let mut conn = cairn_tests::registry().connect(&db.url).unwrap();
+        match cairn::up(
+            conn.as_mut(),
+            &s,
+            &UpTarget::All,
+            &Options::default(),
+            &mut |_| {},
+        ) {
+            Err(cairn::Error::Statement(f)) => (f.statement, f.line),
+            other => panic!("{}: {other:?}", db.kind.name()),
+        }
+    };
+    let positioned = db.kind == cairn_tests::Kind::Postgres;
+    // Statement 2 starts on file line 3; `nope` is on line 4.
+    assert_eq!(
+        line_of(db, &[("0001_pe.yaml", yaml)]),
+        (2, if positioned { 4 } else { 3 }),
+        "{}",
+        db.kind.name()
+    );
+    // In a JSON string the SQL sits on the file's line 1, whatever its own lines (a fresh
+    // database: on MySQL the failure above left a failed row).
+    let other = TestDb::new(db.kind).expect("a second database on the same server");
+    assert_eq!(
+        line_of(&other, &[("0002_pj.json", json)]),
+        (2, 1),
+        "{}",
+        db.kind.name()
+    );
+}
+
 cairn_tests::on_every_backend!(
+    a_failure_inside_a_long_statement_names_its_line,
     resuming_checks_the_file_against_what_ran,
     a_failure_that_cannot_be_recorded_says_so,
     the_run_time_of_each_migration_is_recorded,

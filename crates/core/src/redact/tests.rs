@@ -79,6 +79,10 @@ fn malformed_urls_keep_their_password_hidden() {
             "MYSQL_PWD=*** mariadb-dump",
         ),
         ("sslpassword=\"S3cr3t\"", "sslpassword=\"***\""),
+        // Spaces on one side of `=` only, and a quote never closed.
+        ("password= 'S3cr3t' x=1", "password= '***' x=1"),
+        ("password ='S3cr3t' x=1", "password ='***' x=1"),
+        ("password='S3cr3t", "password='***"),
     ] {
         assert_eq!(redact_url(url), redacted, "{url}");
     }
