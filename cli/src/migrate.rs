@@ -35,20 +35,14 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
                     ..opts.clone()
                 };
                 let json = out.format == Format::Json;
-                // Under the run's own lock, with the plan it runs.
-                let mut before = |db: &mut dyn cairn::Driver, ids: &[String]| {
-                    if !opts.dry_run {
-                        crate::db::auto_backup::before_migrate(
-                            ctx,
-                            db,
-                            set,
-                            (Direction::Up, ids),
-                            backup,
-                            json,
-                        )?;
-                    }
-                    Ok(())
-                };
+                // Called under the run's own lock, with the plan it runs.
+                let mut before = crate::db::auto_backup::hook(
+                    ctx,
+                    set,
+                    Direction::Up,
+                    backup,
+                    (json, opts.dry_run),
+                );
                 let report = cairn::up_with(db, set, &target, &opts, &mut before, ev)?;
                 Ok((report, judged))
             })
@@ -79,19 +73,13 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
                     ..opts.clone()
                 };
                 let json = out.format == Format::Json;
-                let mut before = |db: &mut dyn cairn::Driver, ids: &[String]| {
-                    if !opts.dry_run {
-                        crate::db::auto_backup::before_migrate(
-                            ctx,
-                            db,
-                            set,
-                            (Direction::Down, ids),
-                            backup,
-                            json,
-                        )?;
-                    }
-                    Ok(())
-                };
+                let mut before = crate::db::auto_backup::hook(
+                    ctx,
+                    set,
+                    Direction::Down,
+                    backup,
+                    (json, opts.dry_run),
+                );
                 let report = cairn::down_with(db, set, &target, &opts, &mut before, ev)?;
                 Ok((report, Vec::new()))
             })

@@ -65,6 +65,23 @@ impl Planned {
     }
 }
 
+/// The `cairn::BeforeRun` hook of `migrate up`/`down`: [`before_migrate`], except in a dry
+/// run (`json`: stdout carries JSON).
+pub fn hook<'a>(
+    ctx: &'a Context,
+    set: &'a MigrationSet,
+    direction: Direction,
+    flags: &'a AutoBackup,
+    (json, dry_run): (bool, bool),
+) -> impl FnMut(&mut dyn Driver, &[String]) -> cairn::Result<()> + 'a {
+    move |db, ids| {
+        if !dry_run {
+            before_migrate(ctx, db, set, (direction, ids), flags, json)?;
+        }
+        Ok(())
+    }
+}
+
 /// Backs up `db` when `flags` allow and the plan (`ids`, in `direction`) runs a migration with
 /// a destructive lint finding; prints where the backup is (on stderr when stdout carries
 /// JSON). Called by the run under its lock (a `cairn::BeforeRun` hook), so nothing migrates

@@ -55,16 +55,9 @@ pub fn up_with(
 ) -> Result<RunReport> {
     locked(backend, opts, |backend| {
         let mut history = backend.history()?;
-        let (errors, warnings): (Vec<Finding>, Vec<Finding>) = validate(set, &history)
-            .into_iter()
-            .partition(Finding::is_error);
-        let errors: Vec<Finding> = errors
-            .into_iter()
-            .filter(|f| !(opts.resume && matches!(f, Finding::Failed { .. })))
-            .collect();
-        if !errors.is_empty() {
-            return Err(Error::Validation(errors));
-        }
+        let warnings = checked(set, &history, Finding::is_error, |f| {
+            opts.resume && matches!(f, Finding::Failed { .. })
+        })?;
         let mut report = RunReport {
             direction: Direction::Up,
             dry_run: opts.dry_run,
@@ -143,16 +136,11 @@ pub fn down_with(
 ) -> Result<RunReport> {
     locked(backend, opts, |backend| {
         let mut history = backend.history()?;
-        let (errors, warnings): (Vec<Finding>, Vec<Finding>) = validate(set, &history)
-            .into_iter()
-            .partition(|f| matches!(f, Finding::Failed { .. } | Finding::RevertFailed { .. }));
-        let errors: Vec<Finding> = errors
-            .into_iter()
-            .filter(|f| !(opts.resume && matches!(f, Finding::RevertFailed { .. })))
-            .collect();
-        if !errors.is_empty() {
-            return Err(Error::Validation(errors));
-        }
+        let stops =
+            |f: &Finding| matches!(f, Finding::Failed { .. } | Finding::RevertFailed { .. });
+        let warnings = checked(set, &history, stops, |f| {
+            opts.resume && matches!(f, Finding::RevertFailed { .. })
+        })?;
         let mut report = RunReport {
             direction: Direction::Down,
             dry_run: opts.dry_run,
@@ -226,6 +214,25 @@ pub fn repair(backend: &mut dyn Driver, id: &str, opts: &Options) -> Result<Appl
             Ok(row)
         },
     )
+}
+
+/// The history checked against the files before a run: the findings that `stop` it refuse
+/// the run, except those `resumed` (continued by `--resume`, so neither refused nor warned
+/// about); the rest come back as the run's warnings.
+fn checked(
+    set: &MigrationSet,
+    history: &[AppliedMigration],
+    stop: impl Fn(&Finding) -> bool,
+    resumed: impl Fn(&Finding) -> bool,
+) -> Result<Vec<Finding>> {
+    let (errors, warnings): (Vec<Finding>, Vec<Finding>) =
+        validate(set, history).into_iter().partition(stop);
+    let errors: Vec<Finding> = errors.into_iter().filter(|f| !resumed(f)).collect();
+    if errors.is_empty() {
+        Ok(warnings)
+    } else {
+        Err(Error::Validation(errors))
+    }
 }
 
 /// The down script for an applied migration: from its file, else from the history.

@@ -71,16 +71,6 @@ pub fn load_dir(root: &Path, dialect: Dialect) -> Result<MigrationSet, LoadError
 pub fn read_dir(root: &Path) -> Result<Vec<SourceFile>, LoadErrors> {
     let mut paths = Vec::new();
     let mut problems = Vec::new();
-    if let Err(e) = fs::read_dir(root) {
-        return Err(LoadErrors(vec![problem(
-            ProblemKind::Io,
-            root,
-            0,
-            0,
-            format!("cannot read migrations directory: {e}"),
-            None,
-        )]));
-    }
     let mut ancestors = Vec::new();
     walk(root, &mut ancestors, &mut paths, &mut problems);
     paths.sort();
@@ -132,7 +122,14 @@ fn walk(
     }
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
-        Err(e) => return problems.push(io(dir, format!("cannot read directory: {e}"))),
+        Err(e) => {
+            let what = if ancestors.is_empty() {
+                "migrations directory"
+            } else {
+                "directory"
+            };
+            return problems.push(io(dir, format!("cannot read {what}: {e}")));
+        }
     };
     ancestors.push(canonical);
     for entry in entries {

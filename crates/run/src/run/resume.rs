@@ -4,6 +4,7 @@
 //! effect; the statements before it took effect and must not run twice.
 
 use std::collections::HashSet;
+use std::path::PathBuf;
 
 use super::down_script;
 use super::execute::{entry, record_for, run_step};
@@ -12,6 +13,7 @@ use crate::driver::Driver;
 use crate::error::{Direction, Refused, Result};
 use crate::history::{AppliedMigration, HistoryStatus};
 use crate::load::MigrationSet;
+use crate::model::Script;
 use crate::split::split;
 use crate::step::Step;
 
@@ -25,34 +27,15 @@ pub(crate) fn resume_failed(
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<HashSet<String>> {
     // Reverts that failed are finished by `down --resume`, never by running their up again.
-    let failed: Vec<&AppliedMigration> = history
-        .iter()
-        .filter(|h| matches!(h.status, HistoryStatus::Failed | HistoryStatus::Running))
-        .collect();
-    if failed.is_empty() {
-        return Err(Refused::NothingToResume.into());
-    }
+    let failed = interrupted(history, HistoryStatus::Failed, HistoryStatus::Running)?;
     let mut resumed = HashSet::new();
     for row in failed {
         let id = row.id.as_str();
-        let Some(k) = row
-            .failed_statement
-            .filter(|_| row.status == HistoryStatus::Failed)
-        else {
-            return Err(Refused::RunnerDied { id: id.to_string() }.into());
-        };
+        let k = failed_at(row, HistoryStatus::Failed)?;
         let m = set
             .get(id)
             .ok_or_else(|| Refused::ResumeWithoutFile { id: id.to_string() })?;
-        let first = usize::try_from(k.max(1) - 1).unwrap_or(usize::MAX);
-        if first > m.up.statements.len() {
-            return Err(Refused::FileShorter {
-                id: id.to_string(),
-                failed_at: k,
-                statements: m.up.statements.len(),
-            }
-            .into());
-        }
+        let first = first_to_run(id, k, &m.up)?;
         let ran =
             split(row.up_sql.as_deref().unwrap_or_default(), set.dialect()).unwrap_or_default();
         let same_prefix = ran.len() >= first
@@ -68,24 +51,19 @@ pub(crate) fn resume_failed(
             }
             .into());
         }
-        on_event(Event::Started {
-            id,
-            index: report.migrations.len(),
-        });
         let record = record_for(m, opts, row.rank);
         let step = Step {
             resume: true,
             first_statement: first,
             ..Step::new(Direction::Up, &m.up.statements, false, &record)
         };
-        let ms = run_step(backend, opts, &step, &m.up, Some(&m.file))?;
-        on_event(Event::Finished {
-            id,
-            execution_ms: ms,
-        });
-        let mut done = entry(id, &m.up, ms, opts.dry_run);
-        done.statements = m.up.statements.len() - first;
-        report.migrations.push(done);
+        run_rest(
+            backend,
+            opts,
+            (&step, &m.up, Some(&m.file)),
+            report,
+            on_event,
+        )?;
         resumed.insert(id.to_string());
     }
     Ok(resumed)
@@ -102,55 +80,92 @@ pub(crate) fn resume_reverts(
     report: &mut RunReport,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<HashSet<String>> {
-    let failed: Vec<&AppliedMigration> = history
-        .iter()
-        .filter(|h| {
-            matches!(
-                h.status,
-                HistoryStatus::RevertFailed | HistoryStatus::Reverting
-            )
-        })
-        .collect();
-    if failed.is_empty() {
-        return Err(Refused::NothingToResume.into());
-    }
+    let failed = interrupted(
+        history,
+        HistoryStatus::RevertFailed,
+        HistoryStatus::Reverting,
+    )?;
     let mut resumed = HashSet::new();
     for row in failed {
-        let id = row.id.as_str();
-        let Some(k) = row
-            .failed_statement
-            .filter(|_| row.status == HistoryStatus::RevertFailed)
-        else {
-            return Err(Refused::RunnerDied { id: id.to_string() }.into());
-        };
+        let k = failed_at(row, HistoryStatus::RevertFailed)?;
         let (script, _, file) = down_script(set, row)?;
-        let first = usize::try_from(k.max(1) - 1).unwrap_or(usize::MAX);
-        if first > script.statements.len() {
-            return Err(Refused::FileShorter {
-                id: id.to_string(),
-                failed_at: k,
-                statements: script.statements.len(),
-            }
-            .into());
-        }
-        on_event(Event::Started {
-            id,
-            index: report.migrations.len(),
-        });
+        let first = first_to_run(&row.id, k, &script)?;
         let step = Step {
             resume: true,
             first_statement: first,
             ..Step::new(Direction::Down, &script.statements, false, row)
         };
-        let ms = run_step(backend, opts, &step, &script, file.as_ref())?;
-        on_event(Event::Finished {
-            id,
-            execution_ms: ms,
-        });
-        let mut done = entry(id, &script, ms, opts.dry_run);
-        done.statements = script.statements.len() - first;
-        report.migrations.push(done);
-        resumed.insert(id.to_string());
+        run_rest(
+            backend,
+            opts,
+            (&step, &script, file.as_ref()),
+            report,
+            on_event,
+        )?;
+        resumed.insert(row.id.clone());
     }
     Ok(resumed)
+}
+
+/// The rows a run stopped in (`failed` at a statement, or `running` when its runner died);
+/// none is nothing to resume.
+fn interrupted(
+    history: &[AppliedMigration],
+    failed: HistoryStatus,
+    running: HistoryStatus,
+) -> Result<Vec<&AppliedMigration>> {
+    let rows: Vec<&AppliedMigration> = history
+        .iter()
+        .filter(|h| h.status == failed || h.status == running)
+        .collect();
+    if rows.is_empty() {
+        return Err(Refused::NothingToResume.into());
+    }
+    Ok(rows)
+}
+
+/// The 1-based statement `row` failed at; a row whose runner died (still running) recorded
+/// none, so how far it got is unknown.
+fn failed_at(row: &AppliedMigration, failed: HistoryStatus) -> Result<i64> {
+    row.failed_statement
+        .filter(|_| row.status == failed)
+        .ok_or_else(|| Refused::RunnerDied { id: row.id.clone() }.into())
+}
+
+/// The 0-based statement of `script` to resume from, after a failure at 1-based `k`.
+fn first_to_run(id: &str, k: i64, script: &Script) -> Result<usize> {
+    let first = usize::try_from(k.max(1) - 1).unwrap_or(usize::MAX);
+    if first > script.statements.len() {
+        return Err(Refused::FileShorter {
+            id: id.to_string(),
+            failed_at: k,
+            statements: script.statements.len(),
+        }
+        .into());
+    }
+    Ok(first)
+}
+
+/// Runs the resumed `step` (from its first statement on) and reports it.
+fn run_rest(
+    backend: &mut dyn Driver,
+    opts: &Options,
+    (step, script, file): (&Step<'_>, &Script, Option<&PathBuf>),
+    report: &mut RunReport,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<()> {
+    let id = step.record.id.as_str();
+    on_event(Event::Started {
+        id,
+        index: report.migrations.len(),
+    });
+    let ms = run_step(backend, opts, step, script, file)?;
+    on_event(Event::Finished {
+        id,
+        execution_ms: ms,
+    });
+    let mut done = entry(id, script, ms, opts.dry_run);
+    done.statements = script.statements.len() - step.first_statement;
+    report.migrations.push(done);
+    Ok(())
 }
