@@ -169,6 +169,20 @@ pub enum GraphFormat {
 }
 
 impl Command {
+    /// Whether the command writes to the database, so it may create one that does not exist
+    /// yet (a SQLite file); the others say there is no database there.
+    pub fn creates_database(&self) -> bool {
+        matches!(
+            self,
+            Command::Migrate(
+                Migrate::Up { .. }
+                    | Migrate::Adopt { .. }
+                    | Migrate::Stamp { .. }
+                    | Migrate::Baseline { .. }
+            ) | Command::Db(crate::db::DbCmd::Restore { .. })
+        )
+    }
+
     /// Whether the command was asked for JSON, so errors are printed as JSON too.
     pub fn json(&self) -> bool {
         let out = match self {

@@ -67,6 +67,9 @@ pub struct Context {
     layouts: std::cell::RefCell<std::collections::BTreeSet<Layout>>,
     /// Folders whose files their tool skips were already named (once per run).
     ignored_shown: std::cell::RefCell<std::collections::BTreeSet<std::path::PathBuf>>,
+    /// Whether this command may create the database (it writes: `migrate up`, `stamp`,
+    /// `restore`, ...); the others refuse a database that does not exist.
+    creates: bool,
 }
 
 impl Context {
@@ -143,13 +146,21 @@ impl Context {
     }
 
     fn connect(&self) -> Result<Box<dyn Driver>> {
-        self.connect_url(self.settings.database_url()?)
+        self.open(self.settings.database_url()?, self.creates)
     }
 
-    /// Opens `url` with this project's connection options (init_sql, history table).
+    /// Opens `url` with this project's connection options (init_sql, history table), creating
+    /// a database that does not exist yet (scratch databases).
     fn connect_url(&self, url: &str) -> Result<Box<dyn Driver>> {
+        self.open(url, true)
+    }
+
+    /// Opens `url` with this project's connection options; a database that does not exist is
+    /// created only when `create` is set.
+    fn open(&self, url: &str, create: bool) -> Result<Box<dyn Driver>> {
         let dialect = self.registry.dialect(url)?;
         let mut options = self.settings.connect_options(dialect);
+        options.create = create;
         self.foreign_keys_as_the_tool(dialect, &mut options);
         for (layout, ddl) in self.tool_tables.borrow().iter() {
             // Idempotent (IF NOT EXISTS), as the tool runs it on every start.
@@ -286,6 +297,7 @@ pub fn run_matches(matches: &clap::ArgMatches, linter: Linter) -> ExitCode {
         Err(e) => e.exit(),
     };
     let json = cli.command.json();
+    let creates = cli.command.creates_database();
     let style = Style::new(cli.global.color);
     let settings = match resolve_settings(&cli.global, matches) {
         Ok(s) => s,
@@ -308,6 +320,7 @@ pub fn run_matches(matches: &clap::ArgMatches, linter: Linter) -> ExitCode {
         fk_note_shown: std::cell::Cell::default(),
         tool_tables: std::cell::RefCell::default(),
         tool_note_shown: std::cell::Cell::default(),
+        creates,
     };
     match dispatch(&ctx, &cli.command) {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -123,7 +123,24 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
         Migrate::Test { scratch_url, out } => {
             crate::migrate_test::run(ctx, scratch_url.as_deref(), *out)
         }
-        Migrate::Repair { id, out } => {
+        Migrate::Repair { id, from, out } => {
+            if let Some(from) = from {
+                let set = ctx.load()?;
+                let mut db = ctx.connect()?;
+                let row = cairn::repair_from(db.as_mut(), &set, id, *from, &ctx.options(false))?;
+                if out.format == Format::Json {
+                    println!("{:#}", json!({"repaired": row}));
+                } else {
+                    let command = match row.status {
+                        cairn::HistoryStatus::RevertFailed => "down",
+                        _ => "up",
+                    };
+                    println!(
+                        "Recorded that statements before {from} of {id} took effect; `migrate {command} --resume` runs it from statement {from}."
+                    );
+                }
+                return Ok(Outcome::Clean);
+            }
             let mut db = ctx.connect()?;
             let row = cairn::repair(db.as_mut(), id, &ctx.options(false))?;
             if out.format == Format::Json {
@@ -191,6 +208,9 @@ fn apply(
     for w in &report.warnings {
         eprintln!("{} {}", ctx.style_err("warning:"), w.headline());
     }
+    for r in &report.recovered {
+        eprintln!("{} {}", ctx.style_err("recovered:"), r.headline());
+    }
     let verb = match report.direction {
         cairn::Direction::Up => "Applied",
         cairn::Direction::Down => "Rolled back",
@@ -241,12 +261,15 @@ fn status(ctx: &Context, out: Out) -> Result<Outcome> {
     let history = db.history()?;
     let rows = cairn::status(&set, &history);
     let count = |s: MigrationState| rows.iter().filter(|r| r.state == s).count();
-    let bad = count(MigrationState::Changed) + count(MigrationState::Failed);
+    let bad = count(MigrationState::Changed)
+        + count(MigrationState::Failed)
+        + count(MigrationState::Interrupted);
     if out.format == Format::Json {
         let summary = json!({
             "applied": count(MigrationState::Applied), "pending": count(MigrationState::Pending),
             "changed": count(MigrationState::Changed), "missing": count(MigrationState::Missing),
             "failed": count(MigrationState::Failed),
+            "interrupted": count(MigrationState::Interrupted),
         });
         println!(
             "{:#}",
@@ -265,7 +288,9 @@ fn status(ctx: &Context, out: Out) -> Result<Outcome> {
             let state = format!("{:<8}", format!("{:?}", r.state).to_lowercase());
             let state = match r.state {
                 MigrationState::Applied => ctx.style.ok(&state),
-                MigrationState::Pending | MigrationState::Missing => ctx.style.warn(&state),
+                MigrationState::Pending | MigrationState::Missing | MigrationState::Interrupted => {
+                    ctx.style.warn(&state)
+                }
                 MigrationState::Changed | MigrationState::Failed => ctx.style.bad(&state),
             };
             println!(
@@ -276,13 +301,17 @@ fn status(ctx: &Context, out: Out) -> Result<Outcome> {
             );
         }
         println!(
-            "{}: {} applied, {} pending, {} changed, {} missing, {} failed",
+            "{}: {} applied, {} pending, {} changed, {} missing, {} failed{}",
             db.describe(),
             count(MigrationState::Applied),
             count(MigrationState::Pending),
             count(MigrationState::Changed),
             count(MigrationState::Missing),
-            count(MigrationState::Failed)
+            count(MigrationState::Failed),
+            match count(MigrationState::Interrupted) {
+                0 => String::new(),
+                n => format!(", {n} interrupted (`migrate up` finishes them)"),
+            }
         );
     }
     Ok(if bad > 0 {

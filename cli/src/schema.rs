@@ -155,7 +155,7 @@ fn diff(
     });
     let resolve = |s: &Side| -> Result<Schema> {
         match s {
-            Side::Url(u) => Ok(ctx.connect_url(u)?.as_introspect()?.introspect()?),
+            Side::Url(u) => Ok(ctx.open(u, false)?.as_introspect()?.introspect()?),
             Side::Declared(p) => declared(std::slice::from_ref(p)),
             Side::Migrations(p) => {
                 let set = cairn::load_dir(p, dialect).map_err(cairn::Error::Load)?;

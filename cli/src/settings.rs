@@ -90,6 +90,8 @@ pub struct Settings {
     pub dirs: Vec<Sourced<cairn::config::Source>>,
     /// `[init_sql]` of every dialect; the URL's is run on connecting.
     pub init_sql: Vec<(Dialect, Sourced<String>)>,
+    /// cairn.toml's `backup_dir` (a command's `--backup-dir` wins).
+    pub backup_dir: Option<Sourced<PathBuf>>,
 }
 
 fn file<T>(config: Option<&Config>, s: Option<Setting<T>>) -> Option<Sourced<T>> {
@@ -243,6 +245,7 @@ impl Settings {
 
         Ok(Settings {
             scratch_url: file(config.as_ref(), cfg.scratch_url.clone()),
+            backup_dir: file(config.as_ref(), cfg.backup_dir.clone()),
             database_url,
             history_table,
             builtin,
@@ -263,6 +266,7 @@ impl Settings {
                 .map(|(_, s)| s.value.clone())
                 .unwrap_or_default(),
             history_table: self.history_table.value.clone(),
+            create: true,
         }
     }
 
@@ -323,6 +327,18 @@ fn entries(s: &Settings) -> Vec<Entry> {
         )),
         None => out.push(entry(
             "scratch_url",
+            serde_json::Value::Null,
+            &Origin::Default,
+        )),
+    }
+    match &s.backup_dir {
+        Some(d) => out.push(entry(
+            "backup_dir",
+            d.value.display().to_string().into(),
+            &d.origin,
+        )),
+        None => out.push(entry(
+            "backup_dir",
             serde_json::Value::Null,
             &Origin::Default,
         )),

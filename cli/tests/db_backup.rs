@@ -35,10 +35,12 @@ fn json(db: &TestDb, cwd: &Path, args: &[&str]) -> Value {
     serde_json::from_str(&stdout).unwrap()
 }
 
-/// A project folder with one migration creating `items` (3 rows), applied.
+/// A project folder with one migration creating `items` (3 rows), applied, keeping its
+/// backups in its `backups/` (cairn.toml).
 fn project(db: &TestDb) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("migrations")).unwrap();
+    std::fs::write(dir.path().join("cairn.toml"), "backup_dir = \"backups\"\n").unwrap();
     std::fs::write(
         dir.path().join("migrations/0001_items.yaml"),
         "up: |\n  CREATE TABLE items (id INTEGER PRIMARY KEY, name VARCHAR(20));\n  INSERT INTO items (id, name) VALUES (1, 'a'), (2, 'b'), (3, 'c');\ndown: DROP TABLE items;\n",

@@ -64,9 +64,10 @@ pub use cairn_load::{
 };
 pub use cairn_run::{
     BeforeRun, ConnectOptions, Connector, DEFAULT_LOCK_TIMEOUT, DriftReport, Event, Expected,
-    Migrate, MigrationReport, MigrationState, Options, ProofEvent, Registry, RollbackCheck,
-    RollbackOutcome, RollbackReport, RunReport, Scratch, StatusRow, Step, Stopped, down, down_with,
-    drift, glob, prove_rollbacks, repair, replay, scratch_name, status, up, up_with, validate,
+    InDoubt, Migrate, MigrationReport, MigrationState, Options, ProofEvent, Recovery, Registry,
+    RollbackCheck, RollbackOutcome, RollbackReport, RunReport, Scratch, StatusRow, Step, Stopped,
+    down, down_with, drift, glob, prove_rollbacks, repair, repair_from, replay, scratch_name,
+    status, up, up_with, validate,
 };
 pub use cairn_schema::{Rebuild, RebuildEdit, schema};
 

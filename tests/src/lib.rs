@@ -23,6 +23,7 @@ mod conn;
 mod contents;
 mod counted;
 mod db;
+pub mod kill;
 mod kind;
 mod minimal;
 pub mod native;

@@ -34,6 +34,16 @@ pub struct BenchArgs {
     /// Rows filled in before --backup, spread over 4 tables.
     #[arg(long, default_value_t = 200_000)]
     pub rows: usize,
+    /// Kill trials instead: `migrate up` of a generated set killed with SIGKILL at a random
+    /// instant, then a plain `migrate up`, compared with a clean run (see --trials, --seed).
+    #[arg(long)]
+    pub kill: bool,
+    /// Kill trials per backend, a new generated set every 20.
+    #[arg(long, default_value_t = 100, requires = "kill")]
+    pub trials: usize,
+    /// First seed of the --kill sets and instants (default: from the clock; printed).
+    #[arg(long, requires = "kill")]
+    pub seed: Option<u64>,
 }
 
 /// `test` options.

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use cairn::schema::{
     Action, Check, Column, ColumnType, ForeignKey, Index, IndexColumn, Reference, Schema, Table,
-    Unique, normalize_expression,
+    Unique, canonical_expression, normalize_expression,
 };
 use cairn::{Dialect, HISTORY_TABLE};
 use mysql::prelude::{FromValue, Queryable};
@@ -288,7 +288,8 @@ fn read_checks(
         }
         table.checks.push(Check {
             name: Some(name),
-            expression: clause,
+            // Without the backticks and parentheses MySQL adds.
+            expression: canonical_expression(&clause, Dialect::Mysql),
         });
     }
     Ok(())

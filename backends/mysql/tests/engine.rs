@@ -240,8 +240,10 @@ fn a_killed_session_is_a_one_line_connection_error() {
 }
 
 #[test]
-fn a_session_killed_mid_migration_leaves_it_running_and_blocks_the_next_run() {
-    let Some(t) = TestDb::create() else { return };
+fn a_session_killed_mid_migration_is_resumed_and_a_statement_in_doubt_stops_the_run() {
+    let Some(mut t) = TestDb::create() else {
+        return;
+    };
     let mut db = t.open();
     let own = db.conn().connection_id();
     let text =
@@ -259,13 +261,32 @@ fn a_session_killed_mid_migration_leaves_it_running_and_blocks_the_next_run() {
     );
     assert!(!m.contains('\n'), "{m}");
 
+    // The row says statement 1 took effect and 2 was running. Whether a `KILL` took effect
+    // cannot be read from the catalog: the next run stops and says how to go on.
     let mut db = t.open();
     let history = db.history().unwrap();
     assert_eq!(history.len(), 1);
-    assert_eq!(history[0].status, HistoryStatus::Running);
-    let err = cairn::up(&mut db, &set, &UpTarget::All, &opts(), &mut |_| {}).unwrap_err();
-    assert!(
-        matches!(&err, Error::Validation(f) if matches!(f.as_slice(), [Finding::Failed { statement: 0, .. }])),
-        "{err:?}"
+    assert_eq!(
+        (history[0].status, history[0].failed_statement),
+        (HistoryStatus::Running, Some(2))
     );
+    let err = cairn::up(&mut db, &set, &UpTarget::All, &opts(), &mut |_| {}).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("statement 2 of 3 (up) was running: `KILL")
+            && message.contains("`migrate repair 0001_killed --from 3`")
+            && message.contains("`migrate repair 0001_killed --from 2`"),
+        "{message}"
+    );
+    assert_eq!(t.tables(), ["cairn_migrations", "k1"], "nothing ran");
+
+    // Told that it took effect, `up --resume` runs statement 3 only.
+    cairn::repair_from(&mut db, &set, "0001_killed", 3, &opts()).unwrap();
+    let resume = Options {
+        resume: true,
+        ..opts()
+    };
+    cairn::up(&mut db, &set, &UpTarget::All, &resume, &mut |_| {}).unwrap();
+    assert_eq!(t.tables(), ["cairn_migrations", "k1", "k3"]);
+    assert_eq!(db.history().unwrap()[0].status, HistoryStatus::Applied);
 }

@@ -7,7 +7,8 @@
 //! Ordinary and partitioned tables are read; partitions, views and the history table are not.
 //! An identity column is one with `attidentity` set, or an old `serial` (a `nextval(...)`
 //! default, then reported with no default). Check expressions and partial index predicates are
-//! given as declared, without the casts PostgreSQL adds when printing them back (see [`expr`]).
+//! given as declared, without the casts PostgreSQL adds when printing them back (see [`expr`]),
+//! in their canonical form (`canonical_expression`: without the parentheses it adds).
 
 mod expr;
 
@@ -15,7 +16,7 @@ use std::collections::BTreeMap;
 
 use cairn::schema::{
     Action, Check, Column, ColumnType, DefaultValue, ForeignKey, Index, IndexColumn, Reference,
-    Schema, Table, Unique,
+    Schema, Table, Unique, canonical_expression,
 };
 use cairn::{Dialect, HISTORY_TABLE};
 use postgres::Client;
@@ -78,7 +79,7 @@ fn columns(
             // A generated column's expression is not a default; an identity has none.
             default: default
                 .filter(|_| generated.is_empty() && !identity)
-                .map(|d| DefaultValue::from_catalog(&d))
+                .map(|d| DefaultValue::from_catalog(Dialect::Postgres, &d))
                 .filter(|d| *d != DefaultValue::Null),
             identity,
         });
@@ -146,8 +147,8 @@ fn constraints(
     Ok(())
 }
 
-/// `CHECK ((qty > 0)) NOT VALID` -> `(qty > 0)`: the expression inside CHECK's own
-/// parentheses, in its declared form.
+/// `CHECK ((qty > 0)) NOT VALID` -> `qty > 0`: the expression inside CHECK's own
+/// parentheses, in its declared form, canonical.
 fn check_expression(definition: &str) -> String {
     let mut s = definition.trim();
     s = s.strip_prefix("CHECK ").unwrap_or(s);
@@ -160,7 +161,7 @@ fn check_expression(definition: &str) -> String {
         .and_then(|rest| rest.strip_suffix(')'))
         .filter(|inner| expr::balanced(inner))
         .unwrap_or(s);
-    expr::declared_form(inner.trim())
+    canonical_expression(&expr::declared_form(inner.trim()), Dialect::Postgres)
 }
 
 fn indexes(
@@ -215,7 +216,8 @@ fn indexes(
             name: row.try_get(1)?,
             columns,
             unique: row.try_get(2)?,
-            predicate: predicate.map(|p| expr::declared_form(&p)),
+            predicate: predicate
+                .map(|p| canonical_expression(&expr::declared_form(&p), Dialect::Postgres)),
         });
     }
     Ok(())

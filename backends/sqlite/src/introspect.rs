@@ -5,7 +5,8 @@
 //!
 //! SQLite keeps no catalog of CHECK constraints, of a partial index's predicate or of
 //! AUTOINCREMENT: those are read from the `CREATE` statements `sqlite_schema` stores (see
-//! [`scan`]). It keeps no names for unique or foreign key constraints either, so those are
+//! [`scan`]); check names come from there too, and expressions are given in their canonical
+//! form (`canonical_expression`). It keeps no names for unique or foreign key constraints either, so those are
 //! `None`.
 //!
 //! An identity column is the rowid alias (`INTEGER PRIMARY KEY`, the single key column) of a
@@ -19,8 +20,8 @@ use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
 
 use cairn::schema::{
-    Action, Column, ColumnType, DefaultValue, ForeignKey, Index, IndexColumn, Reference, Schema,
-    Table, Unique,
+    Action, Check, Column, ColumnType, DefaultValue, ForeignKey, Index, IndexColumn, Reference,
+    Schema, Table, Unique, canonical_expression,
 };
 use cairn::{Dialect, HISTORY_TABLE};
 use rusqlite::{Connection, Row};
@@ -71,7 +72,13 @@ fn columns(conn: &Connection, queries: &mut usize) -> rusqlite::Result<BTreeMap<
                 let create: String = row.get::<_, Option<String>>(1)?.unwrap_or_default();
                 let table = Table {
                     name: e.key().clone(),
-                    checks: scan::checks(&create),
+                    checks: scan::checks(&create)
+                        .into_iter()
+                        .map(|c| Check {
+                            expression: canonical_expression(&c.expression, Dialect::Sqlite),
+                            ..c
+                        })
+                        .collect(),
                     ..Table::default()
                 };
                 e.insert(Building {
@@ -98,7 +105,7 @@ fn columns(conn: &Connection, queries: &mut usize) -> rusqlite::Result<BTreeMap<
             nullable: !row.get::<_, bool>(4)?,
             // A NULL default is no default.
             default: default
-                .map(|d| DefaultValue::from_catalog(&d))
+                .map(|d| DefaultValue::from_catalog(Dialect::Sqlite, &d))
                 .filter(|d| *d != DefaultValue::Null),
             identity: false,
         });
@@ -153,7 +160,10 @@ fn indexes(
                     name: e.key().1.clone(),
                     columns: Vec::new(),
                     unique: row.get(2)?,
-                    predicate: sql.as_deref().and_then(scan::index_predicate),
+                    predicate: sql
+                        .as_deref()
+                        .and_then(scan::index_predicate)
+                        .map(|p| canonical_expression(&p, Dialect::Sqlite)),
                 };
                 e.insert((row.get(3)?, index))
             }

@@ -62,10 +62,19 @@ impl Sqlite {
         Sqlite::open_with(url, &ConnectOptions::default())
     }
 
-    /// Opens (creating if absent) the database `url` names and runs `options.init_sql` on it.
+    /// Opens the database `url` names (creating it if absent, unless `options.create` is off)
+    /// and runs `options.init_sql` on it.
     pub fn open_with(url: &str, options: &ConnectOptions) -> Result<Sqlite, BackendError> {
         options.validate()?;
         let location = url::parse(url)?;
+        if let (Location::File(path), false) = (&location, options.create)
+            && !path.exists()
+        {
+            return Err(BackendError::NoDatabase(format!(
+                "there is no SQLite database at {} (no such file): check the path; `migrate up` creates it",
+                path.display()
+            )));
+        }
         let conn = match &location {
             Location::Memory => Connection::open_in_memory(),
             Location::File(path) => Connection::open(path),

@@ -159,6 +159,11 @@ pub enum Migrate {
     Repair {
         /// The failed migration.
         id: String,
+        /// Keep what took effect and go on from this statement (1-based) with `--resume`,
+        /// instead of clearing the row: for a run that stopped on a statement whose effect
+        /// it could not read from the catalog, after checking it by hand.
+        #[arg(long, value_name = "STATEMENT")]
+        from: Option<usize>,
         #[command(flatten)]
         out: Out,
     },

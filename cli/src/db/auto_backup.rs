@@ -24,9 +24,10 @@ pub struct AutoBackup {
     /// Do not back up first, even on SQLite.
     #[arg(long)]
     pub no_backup: bool,
-    /// Where that backup goes.
-    #[arg(long, value_name = "DIR", default_value = "backups")]
-    pub backup_dir: PathBuf,
+    /// Where that backup goes (default: cairn.toml's `backup_dir`, else beside a SQLite file
+    /// as `<file>-backups`, else ~/.local/state/cairn/backups).
+    #[arg(long, value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
 }
 
 impl AutoBackup {
@@ -106,7 +107,9 @@ pub fn before_migrate(
     if findings.is_empty() {
         return Ok(None);
     }
-    let made = ops::backup_locked(db, &flags.backup_dir, Compression::Gzip, BackupKind::Auto)?;
+    let dir = super::location::backup_dir(ctx, flags.backup_dir.as_deref())
+        .map_err(|e| cairn::Error::Backend(cairn::BackendError::Other(e.to_string())))?;
+    let made = ops::backup_locked(db, &dir, Compression::Gzip, BackupKind::Auto)?;
     let mut why: Vec<String> = findings
         .iter()
         .map(|f| format!("{} ({})", f.migration, f.rule))

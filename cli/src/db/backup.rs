@@ -6,7 +6,7 @@ use anyhow::Result;
 use cairn::ops::{self, BackupFile, BackupKind, BackupOptions, Compression};
 use serde_json::json;
 
-use super::{Compress, DbCmd};
+use super::{Compress, DbCmd, location};
 use crate::cli::{Format, Out};
 use crate::{Context, Outcome};
 
@@ -14,20 +14,34 @@ use crate::{Context, Outcome};
 pub fn run(ctx: &Context, cmd: &DbCmd) -> Result<Outcome> {
     match cmd {
         DbCmd::Backup {
-            dir,
+            backup_dir,
             compress,
             keep,
             out,
-        } => backup(ctx, dir, *compress, *keep, *out),
-        DbCmd::Backups { dir, out } => list(dir, *out),
+        } => backup(
+            ctx,
+            &location::backup_dir(ctx, backup_dir.as_deref())?,
+            *compress,
+            *keep,
+            *out,
+        ),
+        DbCmd::Backups { backup_dir, out } => {
+            list(&location::backup_dir(ctx, backup_dir.as_deref())?, *out)
+        }
         DbCmd::Verify { file, out } => verify(ctx, file, *out),
         DbCmd::Restore {
             file,
             yes,
-            dir,
+            backup_dir,
             out,
-        } => restore(ctx, file, *yes, dir, *out),
-        DbCmd::Health { .. } | DbCmd::Optimize { .. } => {
+        } => restore(
+            ctx,
+            file,
+            *yes,
+            &location::backup_dir(ctx, backup_dir.as_deref())?,
+            *out,
+        ),
+        DbCmd::Health { .. } | DbCmd::Optimize { .. } | DbCmd::VerifySchema(_) => {
             anyhow::bail!("not a backup command")
         }
     }

@@ -29,7 +29,12 @@ fn health(ctx: &Context, format: HealthFormat) -> Result<Outcome> {
     };
     let report = match ctx.connect() {
         Ok(mut db) => cairn::ops::health(db.as_mut(), set.as_ref()),
-        Err(e) => Health::unreachable(cairn::redact_url(&ctx.global.database_url), e.to_string()),
+        // A server that cannot be reached is an unhealthy database (exit 1); a URL that names
+        // no database, or no backend, is a mistake in the command (exit 2).
+        Err(e) if unreachable(&e) => {
+            Health::unreachable(cairn::redact_url(&ctx.global.database_url), e.to_string())
+        }
+        Err(e) => return Err(e),
     };
     match format {
         HealthFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
@@ -215,4 +220,15 @@ fn size(bytes: u64) -> String {
         unit += 1;
     }
     format!("{value:.1} {}", UNITS[unit])
+}
+
+/// Whether `e` says the database could not be reached (rather than that the URL is wrong).
+fn unreachable(e: &anyhow::Error) -> bool {
+    matches!(
+        e.downcast_ref::<cairn::Error>(),
+        Some(cairn::Error::Backend(cairn::BackendError::Connection(_)))
+    ) || matches!(
+        e.downcast_ref::<cairn::BackendError>(),
+        Some(cairn::BackendError::Connection(_))
+    )
 }

@@ -3,6 +3,7 @@
 pub(crate) mod auto_backup;
 pub(crate) mod backup;
 mod health;
+pub(crate) mod location;
 
 use std::path::PathBuf;
 
@@ -17,27 +18,30 @@ use crate::{Context, Outcome};
 pub enum DbCmd {
     /// Back up the database, with a manifest (checksum, history head, row counts) beside it.
     Backup {
-        /// Directory for backups.
-        #[arg(long, default_value = "backups")]
-        dir: PathBuf,
+        /// Directory for backups (default: cairn.toml's `backup_dir`, else beside a SQLite
+        /// file as `<file>-backups`, else ~/.local/state/cairn/backups).
+        #[arg(long, value_name = "DIR")]
+        backup_dir: Option<PathBuf>,
         /// Compression of the backup file.
         #[arg(long, value_enum, default_value_t = Compress::Gzip)]
         compress: Compress,
-        /// After backing up, delete all but the newest N backups of this database in --dir.
+        /// After backing up, delete all but the newest N backups of this database there.
         #[arg(long, value_name = "N")]
         keep: Option<usize>,
         #[command(flatten)]
         out: Out,
     },
-    /// List backups in --dir, newest first.
+    /// List backups, newest first.
     Backups {
-        /// Directory of backups.
-        #[arg(long, default_value = "backups")]
-        dir: PathBuf,
+        /// Directory of backups (default: where `db backup` puts them).
+        #[arg(long, value_name = "DIR")]
+        backup_dir: Option<PathBuf>,
         #[command(flatten)]
         out: Out,
     },
     /// Check a backup against its manifest (and, for SQLite, its integrity); exit 1 if bad.
+    /// (To check the database's schema against the migrations, `db verify-schema`.)
+    #[command(visible_alias = "verify-backup")]
     Verify {
         /// The backup file.
         file: PathBuf,
@@ -51,12 +55,15 @@ pub enum DbCmd {
         /// Confirm replacing the database's contents.
         #[arg(long)]
         yes: bool,
-        /// Directory for the pre-restore backup.
-        #[arg(long, default_value = "backups")]
-        dir: PathBuf,
+        /// Directory for the pre-restore backup (default: where `db backup` puts them).
+        #[arg(long, value_name = "DIR")]
+        backup_dir: Option<PathBuf>,
         #[command(flatten)]
         out: Out,
     },
+    /// Check the live schema against what the migrations produce; exit 1 on drift. The same
+    /// as `cairn drift` (Alembic's `verify_schema`).
+    VerifySchema(crate::cli::DriftArgs),
     /// Check connection, integrity, foreign keys, migration state, sizes; exit 1 if unhealthy.
     Health {
         /// Output format.
@@ -107,6 +114,7 @@ impl DbCmd {
             | DbCmd::Restore { out, .. }
             | DbCmd::Optimize { out, .. } => out.format == Format::Json,
             DbCmd::Health { format } => *format == HealthFormat::Json,
+            DbCmd::VerifySchema(args) => args.out.format == Format::Json,
         }
     }
 }
@@ -115,6 +123,7 @@ impl DbCmd {
 pub fn run(ctx: &Context, cmd: &DbCmd) -> Result<Outcome> {
     match cmd {
         DbCmd::Health { .. } | DbCmd::Optimize { .. } => health::run(ctx, cmd),
+        DbCmd::VerifySchema(args) => crate::schema::drift(ctx, args),
         DbCmd::Backup { .. }
         | DbCmd::Backups { .. }
         | DbCmd::Verify { .. }

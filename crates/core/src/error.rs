@@ -221,6 +221,10 @@ pub enum BackendError {
     /// The database could not be reached or the connection broke.
     #[error("{0}")]
     Connection(String),
+    /// There is no database where the URL points (a SQLite file that does not exist), and
+    /// the command does not create one.
+    #[error("{0}")]
+    NoDatabase(String),
     /// The driver of this database does not offer a feature (a role it does not implement).
     #[error("{database} does not support {feature}")]
     Unsupported {
@@ -283,6 +287,39 @@ pub enum Refused {
     ResumeWithoutFile {
         /// The migration.
         id: String,
+    },
+    /// An interrupted run stopped while a statement that commits on its own was running, and
+    /// the catalog cannot tell whether it took effect.
+    #[error(
+        "migration {id} was interrupted while statement {statement} of {count} ({direction}) was running: `{sql}`. Whether it took effect cannot be read from the catalog: {check}. If it took effect, `migrate repair {id} --from {next}`; if it did not, `migrate repair {id} --from {statement}`; then `migrate {direction} --resume`"
+    )]
+    Uncertain {
+        /// The migration.
+        id: String,
+        /// Up or down.
+        direction: Direction,
+        /// 1-based statement that was running.
+        statement: usize,
+        /// The statement after it.
+        next: usize,
+        /// Statements in the script.
+        count: usize,
+        /// The statement's first line, shortened.
+        sql: String,
+        /// What to look at to decide.
+        check: String,
+    },
+    /// `repair --from` a statement the script does not have.
+    #[error(
+        "migration {id}'s script has {count} statements: `--from` takes 1 to {} (the statement to run next)", count + 1
+    )]
+    FromOutOfRange {
+        /// The migration.
+        id: String,
+        /// The statement given.
+        from: usize,
+        /// Statements in the script.
+        count: usize,
     },
     /// `--resume` where the file now has fewer statements than where it failed.
     #[error(
@@ -388,20 +425,24 @@ pub enum Error {
     Backend(#[from] BackendError),
     /// The database URL has no scheme (a libpq keyword string, a path, a typo): `url` is
     /// redacted.
-    #[error("`{url}` is not a database URL: it needs a scheme ({})", known.join(", "))]
+    #[error("`{url}` is not a database URL: it needs a scheme ({}){hint}", known.join(", "))]
     NotAUrl {
         /// What was given, without its credentials.
         url: String,
         /// The schemes this build supports.
         known: Vec<String>,
+        /// What was probably meant (`; for a SQLite file, write ...`), or empty.
+        hint: String,
     },
     /// No backend is registered for the URL's scheme.
-    #[error("no backend for `{scheme}:` URLs (available: {})", known.join(", "))]
+    #[error("no backend for `{scheme}:` URLs (available: {}){hint}", known.join(", "))]
     UnsupportedUrl {
         /// The scheme asked for.
         scheme: String,
         /// The schemes this build supports.
         known: Vec<String>,
+        /// What was probably meant, or empty.
+        hint: String,
     },
     /// A backup is damaged, does not match its manifest, or could not be made or restored;
     /// the message says what, and what state the database is in.

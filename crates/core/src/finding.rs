@@ -50,6 +50,17 @@ pub enum Finding {
         /// The database's message.
         message: String,
     },
+    /// A migration was being applied or reverted outside a transaction when its runner
+    /// stopped (killed, or its connection lost); its row records how far it got, so the next
+    /// `up` (or `down`, for a revert) resumes it.
+    Interrupted {
+        /// Migration id.
+        id: String,
+        /// Applying or reverting.
+        direction: crate::error::Direction,
+        /// 1-based statement that was to run next: every statement before it took effect.
+        statement: i64,
+    },
 }
 
 /// What took effect before statement `statement` (1-based) failed.
@@ -73,7 +84,8 @@ impl Finding {
             Finding::Changed { id, .. }
             | Finding::Missing { id, .. }
             | Finding::Failed { id, .. }
-            | Finding::RevertFailed { id, .. } => id,
+            | Finding::RevertFailed { id, .. }
+            | Finding::Interrupted { id, .. } => id,
         }
     }
 
@@ -118,6 +130,24 @@ impl Finding {
                 "migration {id} failed while reverting, at statement {statement} of its down: {message}; {}, so it is neither applied nor reverted. Fix the cause, then `migrate down --resume` (runs the down from statement {statement}), or finish the revert by hand and `migrate repair {id}` (it becomes pending)",
                 before(*statement, "its down")
             ),
+            Finding::Interrupted {
+                id,
+                direction,
+                statement,
+            } => {
+                let (what, command) = match direction {
+                    crate::error::Direction::Up => ("it", "migrate up"),
+                    crate::error::Direction::Down => ("its down", "migrate down"),
+                };
+                format!(
+                    "migration {id} was interrupted ({}) when an earlier run stopped: {}; `{command}` resumes it from there",
+                    match direction {
+                        crate::error::Direction::Up => "applying",
+                        crate::error::Direction::Down => "reverting",
+                    },
+                    before(*statement, what)
+                )
+            }
         }
     }
 }

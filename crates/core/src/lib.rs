@@ -14,6 +14,8 @@ pub mod dialect;
 #[doc(hidden)]
 pub mod driver;
 #[doc(hidden)]
+pub mod effect;
+#[doc(hidden)]
 pub mod error;
 mod excerpt;
 #[doc(hidden)]

@@ -6,6 +6,7 @@
 //! scratch_url = "postgres://cairn@localhost/scratch"
 //! builtin = ["auth", "audit"]
 //! lock_timeout = 120
+//! backup_dir = "/var/backups/app"        # default: beside a SQLite file, else ~/.local/state
 //!
 //! [[migrations]]
 //! dir = "migrations"
@@ -48,6 +49,8 @@ pub struct Config {
     pub builtin: Option<Setting<Vec<String>>>,
     /// `lock_timeout` in seconds.
     pub lock_timeout: Option<Setting<u64>>,
+    /// `backup_dir`: where backups go (relative to the file's directory).
+    pub backup_dir: Option<Setting<PathBuf>>,
     /// `[[migrations]]`: folders and their layouts, paths resolved against the file's directory.
     pub migrations: Vec<Setting<Source>>,
     /// `[init_sql]`: SQL run on every connection, per dialect.
@@ -93,6 +96,7 @@ struct File {
     scratch_url: Option<Spanned<String>>,
     builtin: Option<Spanned<Vec<String>>>,
     lock_timeout: Option<Spanned<u64>>,
+    backup_dir: Option<Spanned<PathBuf>>,
     #[serde(default)]
     migrations: Vec<Spanned<RawSource>>,
     #[serde(default)]
@@ -207,6 +211,10 @@ impl Config {
             lock_timeout: file.lock_timeout.map(|t| Setting {
                 line: line_of(text, t.span().start),
                 value: t.into_inner(),
+            }),
+            backup_dir: file.backup_dir.map(|d| Setting {
+                line: line_of(text, d.span().start),
+                value: base.join(d.into_inner()),
             }),
             migrations,
             init_sql,

@@ -5,12 +5,13 @@
 //! the public API; items hidden from these docs are shared between Cairn's crates only.
 
 use cairn_core::{
-    Dialect, ENGINE_VERSION, HISTORY_TABLE, Rows, driver, error, finding, graph, history, model,
-    plan, plan_error, scratch_error, split, tool_tables,
+    Dialect, ENGINE_VERSION, HISTORY_TABLE, Rows, driver, effect, error, finding, graph, history,
+    model, plan, plan_error, scratch_error, split, tool_tables,
 };
 use cairn_load::load;
 use cairn_schema::{rebuild, schema};
 
+mod catalog;
 #[doc(hidden)]
 pub mod drift;
 #[doc(hidden)]
@@ -37,7 +38,8 @@ pub use rollback_proof::{
     ProofEvent, RollbackCheck, RollbackOutcome, RollbackReport, Stopped, prove_rollbacks,
 };
 pub use run::{
-    BeforeRun, Event, MigrationReport, Options, RunReport, down, down_with, repair, up, up_with,
+    BeforeRun, Event, InDoubt, MigrationReport, Options, Recovery, RunReport, down, down_with,
+    repair, repair_from, up, up_with,
 };
 pub use scratch::{Scratch, scratch_name};
 pub use status::{MigrationState, StatusRow, status};

@@ -19,6 +19,10 @@ pub struct ConnectOptions {
     pub init_sql: String,
     /// The history table's name (a plain identifier; [`HISTORY_TABLE`] by default).
     pub history_table: String,
+    /// Whether a database that does not exist yet is created (SQLite: the file). True by
+    /// default; commands that only read turn it off, so a mistyped path is an error instead
+    /// of a new empty database that looks healthy.
+    pub create: bool,
 }
 
 impl Default for ConnectOptions {
@@ -26,6 +30,7 @@ impl Default for ConnectOptions {
         ConnectOptions {
             init_sql: String::new(),
             history_table: HISTORY_TABLE.to_string(),
+            create: true,
         }
     }
 }
@@ -114,7 +119,7 @@ impl Registry {
     ) -> Result<Box<dyn Driver>, Error> {
         let (_, connector) = self.entry(url)?;
         options.validate()?;
-        Ok(connector(url, options)?)
+        Ok(connector(&without_driver(url), options)?)
     }
 
     fn entry(&self, url: &str) -> Result<(Dialect, Connector), Error> {
@@ -133,17 +138,47 @@ impl Registry {
                 return Err(Error::NotAUrl {
                     url: cairn_core::redact_url(url),
                     known: self.schemes(),
+                    hint: file_hint(url),
                 });
             }
         };
+        // SQLAlchemy names the Python driver after a `+` (`postgresql+psycopg2`): the
+        // database is the part before it.
+        let base = scheme.split('+').next().unwrap_or_default();
         self.entries
             .iter()
-            .find(|(s, _, _)| *s == scheme)
+            .find(|(s, _, _)| s == base)
             .map(|(_, d, c)| (*d, *c))
             .ok_or_else(|| Error::UnsupportedUrl {
+                hint: file_hint(url),
                 scheme,
                 known: self.schemes(),
             })
+    }
+}
+
+/// `url` with a SQLAlchemy driver suffix (`postgresql+psycopg2://`) dropped from its scheme,
+/// as the backends read it.
+pub fn without_driver(url: &str) -> std::borrow::Cow<'_, str> {
+    match url.split_once(':') {
+        Some((scheme, rest)) if scheme.contains('+') => {
+            let base = scheme.split('+').next().unwrap_or_default();
+            std::borrow::Cow::Owned(format!("{base}:{rest}"))
+        }
+        _ => std::borrow::Cow::Borrowed(url),
+    }
+}
+
+/// A hint for text that looks like a SQLite file name rather than a URL.
+fn file_hint(url: &str) -> String {
+    let path = url.trim_end_matches(':');
+    let looks_like_file = [".db", ".sqlite", ".sqlite3", ".db3"]
+        .iter()
+        .any(|ext| path.to_ascii_lowercase().ends_with(ext));
+    if looks_like_file && !path.contains(['@', '=', ' ']) {
+        format!("; for a SQLite file, write `sqlite:{path}`")
+    } else {
+        String::new()
     }
 }
 

@@ -18,11 +18,15 @@ use crate::step::Step;
 use crate::validate::{Finding, validate};
 
 pub mod execute;
+mod interrupted;
+mod repair;
 mod report;
 mod resume;
 
 pub use execute::{entry, locked, record_for, run_step};
-pub use report::{Event, MigrationReport, Options, RunReport};
+use interrupted::resume_interrupted;
+pub use repair::{repair, repair_from};
+pub use report::{Event, InDoubt, MigrationReport, Options, Recovery, RunReport};
 use resume::{resume_failed, resume_reverts};
 
 /// What runs under the migration lock once the plan is known and before its first statement:
@@ -56,18 +60,30 @@ pub fn up_with(
     locked(backend, opts, |backend| {
         let mut history = backend.history()?;
         let warnings = checked(set, &history, Finding::is_error, |f| {
-            opts.resume && matches!(f, Finding::Failed { .. })
+            interrupted(f, Direction::Up) || (opts.resume && matches!(f, Finding::Failed { .. }))
         })?;
         let mut report = RunReport {
             direction: Direction::Up,
             dry_run: opts.dry_run,
             migrations: Vec::new(),
             warnings,
+            recovered: Vec::new(),
         };
+        let mut done = resume_interrupted(
+            backend,
+            set,
+            &history,
+            Direction::Up,
+            opts,
+            &mut report,
+            on_event,
+        )?;
         if opts.resume {
-            let resumed = resume_failed(backend, set, &history, opts, &mut report, on_event)?;
-            history.retain(|h| h.status == HistoryStatus::Applied || resumed.contains(&h.id));
+            let resumed =
+                resume_failed(backend, set, &history, &done, opts, &mut report, on_event)?;
+            done.extend(resumed);
         }
+        history.retain(|h| h.status == HistoryStatus::Applied || done.contains(&h.id));
         let rerun = changed_repeatables(|id| set.get(id), &history);
         let applied: HashSet<String> = history
             .iter()
@@ -136,25 +152,47 @@ pub fn down_with(
 ) -> Result<RunReport> {
     locked(backend, opts, |backend| {
         let mut history = backend.history()?;
-        let stops =
-            |f: &Finding| matches!(f, Finding::Failed { .. } | Finding::RevertFailed { .. });
+        let stops = |f: &Finding| {
+            matches!(
+                f,
+                Finding::Failed { .. } | Finding::RevertFailed { .. } | Finding::Interrupted { .. }
+            )
+        };
         let warnings = checked(set, &history, stops, |f| {
-            opts.resume && matches!(f, Finding::RevertFailed { .. })
+            interrupted(f, Direction::Down)
+                || (opts.resume && matches!(f, Finding::RevertFailed { .. }))
         })?;
         let mut report = RunReport {
             direction: Direction::Down,
             dry_run: opts.dry_run,
             migrations: Vec::new(),
             warnings,
+            recovered: Vec::new(),
+        };
+        let mut done = resume_interrupted(
+            backend,
+            set,
+            &history,
+            Direction::Down,
+            opts,
+            &mut report,
+            on_event,
+        )?;
+        // The interrupted reverts were steps of the run that stopped: `--steps N` counts them.
+        let target = match target {
+            DownTarget::Steps(n) => DownTarget::Steps(n.saturating_sub(done.len())),
+            other => other.clone(),
         };
         if opts.resume {
-            let resumed = resume_reverts(backend, set, &history, opts, &mut report, on_event)?;
-            history.retain(|h| !resumed.contains(&h.id));
+            let resumed =
+                resume_reverts(backend, set, &history, &done, opts, &mut report, on_event)?;
+            done.extend(resumed);
         }
+        history.retain(|h| !done.contains(&h.id));
         let graph = graph_with_history(set, &history)?;
         let applied: HashMap<String, i64> =
             history.iter().map(|h| (h.id.clone(), h.rank)).collect();
-        let steps = plan_down(&graph, &applied, target).map_err(plan_error)?;
+        let steps = plan_down(&graph, &applied, &target).map_err(plan_error)?;
         let rows: HashMap<&str, &AppliedMigration> =
             history.iter().map(|h| (h.id.as_str(), h)).collect();
 
@@ -192,28 +230,9 @@ pub fn down_with(
     })
 }
 
-/// Clears a failed migration's history row after the user repaired the database by hand, so
-/// the next `up` applies it again from the start.
-pub fn repair(backend: &mut dyn Driver, id: &str, opts: &Options) -> Result<AppliedMigration> {
-    locked(
-        backend,
-        &Options {
-            dry_run: false,
-            ..opts.clone()
-        },
-        |backend| {
-            let history = backend.history()?;
-            let row = history
-                .into_iter()
-                .find(|h| h.id == id)
-                .ok_or_else(|| Error::UnknownMigration(id.to_string()))?;
-            if row.status == HistoryStatus::Applied {
-                return Err(Refused::NotFailed { id: id.to_string() }.into());
-            }
-            backend.forget(id)?;
-            Ok(row)
-        },
-    )
+/// Whether `f` is a run interrupted in `direction`, which a run that way finishes first.
+fn interrupted(f: &Finding, direction: Direction) -> bool {
+    matches!(f, Finding::Interrupted { direction: d, .. } if *d == direction)
 }
 
 /// The history checked against the files before a run: the findings that `stop` it refuse

@@ -1,4 +1,4 @@
-//! Where each migration stands: applied, pending, changed, missing or failed.
+//! Where each migration stands: applied, pending, changed, missing, failed or interrupted.
 
 use std::path::PathBuf;
 
@@ -21,6 +21,17 @@ pub enum MigrationState {
     Missing,
     /// Failed part-way in an earlier run.
     Failed,
+    /// Its runner stopped part-way (killed, or its connection lost) while applying or
+    /// reverting it; the next `migrate up` (or `down`) finishes it.
+    Interrupted,
+}
+
+/// The state of a history row that is not `applied`.
+fn unfinished(h: &AppliedMigration) -> MigrationState {
+    match (h.status, h.failed_statement) {
+        (HistoryStatus::Running | HistoryStatus::Reverting, Some(_)) => MigrationState::Interrupted,
+        _ => MigrationState::Failed,
+    }
 }
 
 /// One line of `migrate status`.
@@ -48,7 +59,7 @@ pub fn status(set: &MigrationSet, history: &[AppliedMigration]) -> Vec<StatusRow
             let h = by_id.get(m.id.as_str());
             let state = match h {
                 None => MigrationState::Pending,
-                Some(h) if h.status != HistoryStatus::Applied => MigrationState::Failed,
+                Some(h) if h.status != HistoryStatus::Applied => unfinished(h),
                 // A changed repeatable migration is not an edit of history: it runs again.
                 Some(h) if h.checksum != m.checksum.to_hex() && m.repeatable => {
                     MigrationState::Pending
@@ -74,7 +85,7 @@ pub fn status(set: &MigrationSet, history: &[AppliedMigration]) -> Vec<StatusRow
                 state: if h.status == HistoryStatus::Applied {
                     MigrationState::Missing
                 } else {
-                    MigrationState::Failed
+                    unfinished(h)
                 },
                 description: h.description.clone(),
                 applied_at: Some(h.applied_at.clone()),

@@ -2,6 +2,7 @@
 
 use similar::TextDiff;
 
+use crate::error::Direction;
 pub use crate::finding::Finding;
 use crate::history::{AppliedMigration, HistoryStatus};
 use crate::load::MigrationSet;
@@ -17,13 +18,25 @@ pub fn validate(set: &MigrationSet, history: &[AppliedMigration]) -> Vec<Finding
                 .error
                 .clone()
                 .unwrap_or_else(|| "the runner stopped before the migration finished".to_string());
-            out.push(match row.status {
-                HistoryStatus::Reverting | HistoryStatus::RevertFailed => Finding::RevertFailed {
+            out.push(match (row.status, row.failed_statement) {
+                (HistoryStatus::Running, Some(statement)) => Finding::Interrupted {
                     id,
+                    direction: Direction::Up,
                     statement,
-                    message,
                 },
-                _ => Finding::Failed {
+                (HistoryStatus::Reverting, Some(statement)) => Finding::Interrupted {
+                    id,
+                    direction: Direction::Down,
+                    statement,
+                },
+                (HistoryStatus::Reverting | HistoryStatus::RevertFailed, _) => {
+                    Finding::RevertFailed {
+                        id,
+                        statement,
+                        message,
+                    }
+                }
+                (_, _) => Finding::Failed {
                     id,
                     statement,
                     message,

@@ -5,10 +5,12 @@
 //! With `--backup`, times backups, verification and health instead (`backup`); with the global
 //! `--layout LAYOUT`, writes the generated migrations in that tool's folder convention and
 //! loads them from there (`layout`). With `--rollbacks`, times `migrate test` beside `migrate up`
-//! (`rollbacks`).
+//! (`rollbacks`). With `--kill`, kills `migrate up` at random instants and checks that a plain
+//! `migrate up` recovers (`kill`).
 
 mod backup;
 mod drift;
+mod kill;
 mod layout;
 mod lint;
 mod rollbacks;
@@ -76,6 +78,19 @@ pub fn run(args: &BenchArgs, layout_flag: cairn_cli::LayoutChoice) -> Result<Out
             } else {
                 Vec::new()
             })
+            .args(if args.kill {
+                let mut kill = vec![
+                    "--kill".to_string(),
+                    "--trials".to_string(),
+                    args.trials.to_string(),
+                ];
+                if let Some(seed) = args.seed {
+                    kill.extend(["--seed".to_string(), seed.to_string()]);
+                }
+                kill
+            } else {
+                Vec::new()
+            })
             .args(if args.backup {
                 vec![
                     "--backup".to_string(),
@@ -92,12 +107,19 @@ pub fn run(args: &BenchArgs, layout_flag: cairn_cli::LayoutChoice) -> Result<Out
             )
             .status()
             .context("cannot run cargo")?;
+        if args.kill && status.code() == Some(1) {
+            // Trials that were not recovered: a finding, not a failure of the bench itself.
+            return Ok(Outcome::Finding);
+        }
         anyhow::ensure!(status.success(), "release benchmark failed ({status})");
         return Ok(Outcome::Clean);
     }
     if let Some(n) = args.lint_statements {
         lint::run(n, args.runs)?;
         return Ok(Outcome::Clean);
+    }
+    if args.kill {
+        return kill::run(args);
     }
     if args.rollbacks {
         rollbacks::run(args.migrations, args.runs)?;

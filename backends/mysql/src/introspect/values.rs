@@ -2,6 +2,7 @@
 //! (MariaDB quotes literals and writes `NULL` for "no default"; MySQL does neither) and check
 //! clauses (MySQL writes charset introducers such as `_utf8mb4'web'`).
 
+use cairn::Dialect;
 use cairn::schema::DefaultValue;
 
 /// A column's default from `COLUMN_DEFAULT`; `None` when it has none (or NULL).
@@ -9,7 +10,8 @@ use cairn::schema::DefaultValue;
 /// MariaDB (10.2.7 and later) writes a literal quoted (`'web'`, numbers bare) and an
 /// expression as SQL (`utc_timestamp(6)`), so its text reads as any catalog's does. MySQL
 /// writes a literal bare (`web`) and flags expressions with `DEFAULT_GENERATED` in `EXTRA`:
-/// its literals of non-numeric columns are quoted first, so both read the same.
+/// its literals of non-numeric columns are quoted first, so both read the same. A clock
+/// (`CURRENT_TIMESTAMP`, which older servers do not flag) is an expression either way.
 pub fn column_default(
     text: Option<&str>,
     mariadb: bool,
@@ -17,19 +19,25 @@ pub fn column_default(
     extra: &str,
 ) -> Option<DefaultValue> {
     let text = text?;
-    let value = if mariadb || is_numeric(data_type) {
-        DefaultValue::from_catalog(text)
+    let read = |t: &str| DefaultValue::from_catalog(Dialect::Mysql, t);
+    let expression = mariadb
+        || is_numeric(data_type)
+        || is_clock(text)
+        || extra.to_ascii_lowercase().contains("default_generated");
+    let value = if expression {
+        read(text)
     } else {
-        let expression = DefaultValue::from_catalog(text);
-        if expression == DefaultValue::Now
-            || extra.to_ascii_lowercase().contains("default_generated")
-        {
-            expression
-        } else {
-            DefaultValue::from_catalog(&format!("'{}'", text.replace('\'', "''")))
-        }
+        read(&format!("'{}'", text.replace('\'', "''")))
     };
     (value != DefaultValue::Null).then_some(value)
+}
+
+/// `CURRENT_TIMESTAMP`, `current_timestamp(6)`, `now()`, `LOCALTIME`, `utc_timestamp(6)`...
+fn is_clock(text: &str) -> bool {
+    let lower = text.trim().to_ascii_lowercase();
+    ["current_timestamp", "localtime", "utc_timestamp", "now("]
+        .iter()
+        .any(|p| lower.starts_with(p))
 }
 
 fn is_numeric(data_type: &str) -> bool {
@@ -125,9 +133,23 @@ mod tests {
             text("it's")
         );
         assert_eq!(column_default(Some("-1"), false, "int", ""), number("-1"));
+        // The session's local time, not what `now()` stores (UTC).
         assert_eq!(
             column_default(
                 Some("CURRENT_TIMESTAMP(6)"),
+                false,
+                "datetime",
+                "DEFAULT_GENERATED"
+            ),
+            Some(DefaultValue::Sql("CURRENT_TIMESTAMP(6)".into()))
+        );
+        assert_eq!(
+            column_default(Some("CURRENT_TIMESTAMP"), false, "timestamp", ""),
+            Some(DefaultValue::Sql("CURRENT_TIMESTAMP".into()))
+        );
+        assert_eq!(
+            column_default(
+                Some("utc_timestamp(6)"),
                 false,
                 "datetime",
                 "DEFAULT_GENERATED"

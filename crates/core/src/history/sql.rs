@@ -206,6 +206,29 @@ impl HistorySql {
         )
     }
 
+    /// Inserts one `running` row (parameters: [`INSERTED`]) whose next statement is the first:
+    /// a row of this version always says how far its run got.
+    pub fn insert_running(&self) -> String {
+        format!(
+            "INSERT INTO {} ({}, applied_at, failed_statement) VALUES ({}, {}, 1)",
+            self.table,
+            INSERTED.join(", "),
+            self.places(1, INSERTED.len()),
+            self.now()
+        )
+    }
+
+    /// Records how far a `running` or `reverting` row got (parameters: the 1-based statement
+    /// to run next, id): every statement before it took effect.
+    pub fn progress(&self) -> String {
+        format!(
+            "UPDATE {} SET failed_statement = {} WHERE id = {}",
+            self.table,
+            self.dialect.placeholder(1),
+            self.dialect.placeholder(2)
+        )
+    }
+
     /// Marks a row applied now (parameters: execution_ms, id).
     pub fn finish(&self) -> String {
         format!(
@@ -219,27 +242,31 @@ impl HistorySql {
     }
 
     /// Marks a row running, recording the file's current checksum, description and SQL
-    /// (parameters: checksum, description, up_sql, down_sql, id).
+    /// (parameters: checksum, description, up_sql, down_sql, 1-based statement to run next,
+    /// id).
     pub fn resume(&self) -> String {
         let p = |n| self.dialect.placeholder(n);
         format!(
-            "UPDATE {} SET status = 'running', failed_statement = NULL, error = NULL,
-                 checksum = {}, description = {}, up_sql = {}, down_sql = {} WHERE id = {}",
+            "UPDATE {} SET status = 'running', error = NULL, checksum = {}, description = {},
+                 up_sql = {}, down_sql = {}, failed_statement = {} WHERE id = {}",
             self.table,
             p(1),
             p(2),
             p(3),
             p(4),
-            p(5)
+            p(5),
+            p(6)
         )
     }
 
-    /// Marks a row reverting before it is reverted (parameter: id).
+    /// Marks a row reverting before it is reverted (parameters: 1-based statement of the down
+    /// to run next, id).
     pub fn reverting(&self) -> String {
         format!(
-            "UPDATE {} SET status = 'reverting', failed_statement = NULL, error = NULL WHERE id = {}",
+            "UPDATE {} SET status = 'reverting', failed_statement = {}, error = NULL WHERE id = {}",
             self.table,
-            self.dialect.placeholder(1)
+            self.dialect.placeholder(1),
+            self.dialect.placeholder(2)
         )
     }
 

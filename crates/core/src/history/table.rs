@@ -171,6 +171,35 @@ pub fn insert(
     .map_err(plain)
 }
 
+/// Inserts `row` as `running`, its next statement the first, `applied_at` now.
+pub fn insert_running(
+    db: &mut dyn Driver,
+    sql: &HistorySql,
+    row: &AppliedMigration,
+) -> Result<(), BackendError> {
+    let depends_on = encode_depends_on(&row.depends_on);
+    db.execute_with(
+        &sql.insert_running(),
+        &inserted(row, &depends_on, HistoryStatus::Running, 0),
+    )
+    .map_err(plain)
+}
+
+/// Records that every statement of `id` before 1-based `next` took effect.
+pub fn progress(
+    db: &mut dyn Driver,
+    sql: &HistorySql,
+    id: &str,
+    next: usize,
+) -> Result<(), BackendError> {
+    db.execute_with(&sql.progress(), &[statement(next), text(id)])
+        .map_err(plain)
+}
+
+fn statement(n: usize) -> Param<'static> {
+    Param::Int(Some(i64::try_from(n).unwrap_or(i64::MAX)))
+}
+
 /// Marks `id` applied now after a run outside a transaction.
 pub fn finish(
     db: &mut dyn Driver,
@@ -182,12 +211,14 @@ pub fn finish(
         .map_err(plain)
 }
 
-/// Marks a failed row running again for a resumed run, with the file's current checksum and
-/// SQL (the user may have fixed the failing statement).
+/// Marks a failed or interrupted row running again for a resumed run from 1-based statement
+/// `next`, with the file's current checksum and SQL (the user may have fixed the failing
+/// statement).
 pub fn resume(
     db: &mut dyn Driver,
     sql: &HistorySql,
     row: &AppliedMigration,
+    next: usize,
 ) -> Result<(), BackendError> {
     db.execute_with(
         &sql.resume(),
@@ -196,15 +227,22 @@ pub fn resume(
             text(&row.description),
             Param::Text(row.up_sql.as_deref()),
             Param::Text(row.down_sql.as_deref()),
+            statement(next),
             text(&row.id),
         ],
     )
     .map_err(plain)
 }
 
-/// Marks `id` reverting before it is reverted outside a transaction.
-pub fn reverting(db: &mut dyn Driver, sql: &HistorySql, id: &str) -> Result<(), BackendError> {
-    db.execute_with(&sql.reverting(), &[text(id)])
+/// Marks `id` reverting, from 1-based statement `next` of its down, before it is reverted
+/// outside a transaction.
+pub fn reverting(
+    db: &mut dyn Driver,
+    sql: &HistorySql,
+    id: &str,
+    next: usize,
+) -> Result<(), BackendError> {
+    db.execute_with(&sql.reverting(), &[statement(next), text(id)])
         .map_err(plain)
 }
 
@@ -232,11 +270,7 @@ pub fn fail(
 ) -> Result<(), BackendError> {
     db.execute_with(
         &sql.fail(status),
-        &[
-            Param::Int(Some(i64::try_from(statement).unwrap_or(i64::MAX))),
-            text(message),
-            text(id),
-        ],
+        &[self::statement(statement), text(message), text(id)],
     )
     .map_err(plain)
 }

@@ -4,20 +4,26 @@
 //! so the driver interface does not depend on `schema`, which loads, compares and renders
 //! schemas; re-exported from `cairn::schema`.
 
+mod default;
+mod expr;
 mod model;
 mod types;
 
+pub use expr::canonical_expression;
+
+pub use default::DefaultValue;
 pub use model::{
     Action, Check, Column, ForeignKey, Index, IndexColumn, Reference, Schema, Table, Unique,
 };
-pub use types::{ColumnType, DefaultValue, RawType};
+pub use types::{ColumnType, RawType};
 
 use crate::Dialect;
 
 impl Schema {
     /// The form two schemas are compared in on `dialect`: sorted, types and defaults reduced to
-    /// what the dialect stores, ascending index columns as plain names, primary key columns not
-    /// null, names the dialect does not keep (SQLite's unique and FK constraint names)
+    /// what the dialect stores, ascending index columns as plain names, check expressions and
+    /// index predicates in their canonical SQL ([`canonical_expression`]), primary key columns
+    /// not null, names the dialect does not keep (SQLite's unique and FK constraint names)
     /// dropped, and on MySQL ascending unique indexes as the unique constraints they are there.
     pub fn canonical(&self, dialect: Dialect) -> Schema {
         let mut s = self.sorted();
@@ -39,15 +45,20 @@ impl Schema {
             }
             for i in &mut t.indexes {
                 i.columns = i.columns.iter().map(IndexColumn::canonical).collect();
-                i.predicate = i.predicate.as_deref().map(normalize_expression);
+                i.predicate = i
+                    .predicate
+                    .as_deref()
+                    .map(|p| canonical_expression(p, dialect));
             }
+            // The canonical text is printed (DDL, reports), so it must stay valid SQL.
             for c in &mut t.checks {
-                c.expression = normalize_expression(&c.expression);
+                c.expression = canonical_expression(&c.expression, dialect);
             }
+            // SQLite keeps a CHECK's name in the CREATE TABLE text, where introspection reads
+            // it; the names of its unique and FK constraints are not read back.
             if dialect == Dialect::Sqlite {
                 t.unique.iter_mut().for_each(|u| u.name = None);
                 t.foreign_keys.iter_mut().for_each(|f| f.name = None);
-                t.checks.iter_mut().for_each(|c| c.name = None);
             }
             if dialect == Dialect::Mysql {
                 // MySQL keeps no difference between a UNIQUE constraint and a unique index (both
@@ -77,16 +88,13 @@ impl Schema {
     }
 }
 
-/// An SQL expression as compared: without case, spaces, quotes around identifiers or
-/// parentheses (catalogs add them).
+/// An SQL expression as a comparison key, for expressions of different or unknown dialects:
+/// without case outside string literals, spaces, quotes around identifiers or parentheses
+/// (catalogs add them). Within one dialect, compare [`canonical_expression`]s instead.
 pub fn normalize_expression(expr: &str) -> String {
     // Parentheses are dropped, not only the outer ones: PostgreSQL re-parenthesizes every term
-    // of an AND/OR (`((a > 0) AND (b > 0))`). Two checks that differ only in grouping compare
-    // equal; named checks are matched by name anyway.
-    expr.chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, '"' | '`' | '(' | ')'))
-        .collect::<String>()
-        .to_ascii_lowercase()
+    // of an AND/OR (`((a > 0) AND (b > 0))`).
+    expr::expression_key(expr)
 }
 
 #[cfg(test)]
@@ -104,5 +112,21 @@ mod expression_tests {
             normalize_expression("(price >= 0)")
         );
         assert_ne!(normalize_expression("a > 0"), normalize_expression("a > 1"));
+    }
+
+    #[test]
+    fn literals_keep_their_case_and_spaces() {
+        assert_ne!(
+            normalize_expression("s IN ('A', 'b c')"),
+            normalize_expression("s IN ('a', 'bc')")
+        );
+        assert_eq!(
+            normalize_expression("s in ('A','b c')"),
+            normalize_expression("(S IN ('A', 'b c'))")
+        );
+        assert_ne!(
+            normalize_expression("a OR b"),
+            normalize_expression("aor b")
+        );
     }
 }

@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::types::{ColumnType, DefaultValue};
+use super::default::DefaultValue;
+use super::types::ColumnType;
 
 /// A set of tables.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

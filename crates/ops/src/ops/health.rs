@@ -68,7 +68,7 @@ pub struct ForeignKeyHealth {
     pub error: Option<String>,
 }
 
-/// Migration state. Healthy means nothing pending, changed or failed; a history row without a
+/// Migration state. Healthy means nothing pending, changed, failed or interrupted; a history row without a
 /// file (`missing`) is reported but healthy, since a database ahead of the code is what a
 /// rollout looks like while old instances still run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -83,6 +83,8 @@ pub struct MigrationHealth {
     pub changed: usize,
     /// Failed part-way in an earlier run.
     pub failed: usize,
+    /// Left part-way by a runner that stopped; the next `migrate up` finishes them.
+    pub interrupted: usize,
     /// Applied, but no file has that id.
     pub missing: usize,
     /// Every migration that is not `applied`, in apply order.
@@ -242,6 +244,7 @@ fn migration_health(db: &mut dyn Driver, set: &MigrationSet) -> MigrationHealth 
                 pending: 0,
                 changed: 0,
                 failed: 0,
+                interrupted: 0,
                 missing: 0,
                 attention: Vec::new(),
                 error: Some(e.to_string()),
@@ -250,17 +253,19 @@ fn migration_health(db: &mut dyn Driver, set: &MigrationSet) -> MigrationHealth 
     };
     let rows = status(set, &history);
     let count = |s: MigrationState| rows.iter().filter(|r| r.state == s).count();
-    let (pending, changed, failed) = (
+    let (pending, changed, failed, interrupted) = (
         count(MigrationState::Pending),
         count(MigrationState::Changed),
         count(MigrationState::Failed),
+        count(MigrationState::Interrupted),
     );
     MigrationHealth {
-        ok: pending + changed + failed == 0,
+        ok: pending + changed + failed + interrupted == 0,
         applied: count(MigrationState::Applied),
         pending,
         changed,
         failed,
+        interrupted,
         missing: count(MigrationState::Missing),
         attention: rows
             .iter()

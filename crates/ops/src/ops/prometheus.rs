@@ -124,6 +124,7 @@ fn samples(f: &mut Family<'_>, h: &Health) {
                     (MigrationState::Pending, m.pending),
                     (MigrationState::Changed, m.changed),
                     (MigrationState::Failed, m.failed),
+                    (MigrationState::Interrupted, m.interrupted),
                     (MigrationState::Missing, m.missing),
                 ] {
                     f.sample(&[("state", state_name(state))], n as f64);
@@ -160,6 +161,7 @@ fn state_name(state: MigrationState) -> &'static str {
         MigrationState::Pending => "pending",
         MigrationState::Changed => "changed",
         MigrationState::Failed => "failed",
+        MigrationState::Interrupted => "interrupted",
         MigrationState::Missing => "missing",
     }
 }

@@ -41,6 +41,7 @@ fn sample_health() -> Health {
             pending: 0,
             changed: 0,
             failed: 0,
+            interrupted: 0,
             missing: 1,
             attention: Vec::new(),
             error: None,

@@ -88,4 +88,62 @@ pub struct RunReport {
     pub migrations: Vec<MigrationReport>,
     /// Findings that did not stop the run (e.g. applied migrations whose file is gone).
     pub warnings: Vec<Finding>,
+    /// Migrations an earlier run left interrupted (its runner stopped mid-way), which this run
+    /// found and finished first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub recovered: Vec<Recovery>,
+}
+
+/// A migration an earlier run left interrupted, and how this run finished it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Recovery {
+    /// Migration id.
+    pub id: String,
+    /// Applying or reverting, when the runner stopped.
+    pub direction: Direction,
+    /// Statements in its script.
+    pub statements: usize,
+    /// Statements the history recorded as done (1 to this) before the runner stopped.
+    pub done: usize,
+    /// The statement that was running, when it commits on its own and so could have taken
+    /// effect without its record, and what the catalog showed.
+    pub running: Option<InDoubt>,
+}
+
+/// What a resumed run found about the statement that was running when its runner stopped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InDoubt {
+    /// 1-based statement.
+    pub statement: usize,
+    /// Whether it had taken effect (then it was not run again).
+    pub took_effect: bool,
+    /// What the catalog showed.
+    pub found: String,
+}
+
+impl Recovery {
+    /// One line for a terminal: what was found and what was done.
+    pub fn headline(&self) -> String {
+        let (doing, what) = match self.direction {
+            Direction::Up => ("applying", "it"),
+            Direction::Down => ("reverting", "its down"),
+        };
+        let done = match self.done {
+            0 => format!("no statement of {what} had taken effect"),
+            1 => format!("statement 1 of {} had taken effect", self.statements),
+            k => format!("statements 1–{k} of {} had taken effect", self.statements),
+        };
+        let running = match &self.running {
+            Some(c) if c.took_effect => format!(
+                "; statement {} was running: {}, so it had taken effect and was not run again",
+                c.statement, c.found
+            ),
+            Some(c) => format!("; statement {} was running: {}", c.statement, c.found),
+            None => String::new(),
+        };
+        format!(
+            "migration {} was interrupted while {doing} when an earlier run stopped: {done}{running}; finished it",
+            self.id
+        )
+    }
 }

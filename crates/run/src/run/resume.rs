@@ -17,17 +17,19 @@ use crate::model::Script;
 use crate::split::split;
 use crate::step::Step;
 
-/// Resumes every failed migration in `history`; returns their ids.
+/// Resumes every failed migration in `history` except those `done` (interrupted runs this run
+/// already finished); returns their ids.
 pub(crate) fn resume_failed(
     backend: &mut dyn Driver,
     set: &MigrationSet,
     history: &[AppliedMigration],
+    done: &HashSet<String>,
     opts: &Options,
     report: &mut RunReport,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<HashSet<String>> {
     // Reverts that failed are finished by `down --resume`, never by running their up again.
-    let failed = interrupted(history, HistoryStatus::Failed, HistoryStatus::Running)?;
+    let failed = interrupted(history, HistoryStatus::Failed, HistoryStatus::Running, done)?;
     let mut resumed = HashSet::new();
     for row in failed {
         let id = row.id.as_str();
@@ -76,6 +78,7 @@ pub(crate) fn resume_reverts(
     backend: &mut dyn Driver,
     set: &MigrationSet,
     history: &[AppliedMigration],
+    done: &HashSet<String>,
     opts: &Options,
     report: &mut RunReport,
     on_event: &mut dyn FnMut(Event<'_>),
@@ -84,6 +87,7 @@ pub(crate) fn resume_reverts(
         history,
         HistoryStatus::RevertFailed,
         HistoryStatus::Reverting,
+        done,
     )?;
     let mut resumed = HashSet::new();
     for row in failed {
@@ -107,18 +111,19 @@ pub(crate) fn resume_reverts(
     Ok(resumed)
 }
 
-/// The rows a run stopped in (`failed` at a statement, or `running` when its runner died);
-/// none is nothing to resume.
-fn interrupted(
-    history: &[AppliedMigration],
+/// The rows a run stopped in (`failed` at a statement, or `running` when its runner died),
+/// apart from those `done`; none, and none done, is nothing to resume.
+fn interrupted<'h>(
+    history: &'h [AppliedMigration],
     failed: HistoryStatus,
     running: HistoryStatus,
-) -> Result<Vec<&AppliedMigration>> {
+    done: &HashSet<String>,
+) -> Result<Vec<&'h AppliedMigration>> {
     let rows: Vec<&AppliedMigration> = history
         .iter()
-        .filter(|h| h.status == failed || h.status == running)
+        .filter(|h| (h.status == failed || h.status == running) && !done.contains(&h.id))
         .collect();
-    if rows.is_empty() {
+    if rows.is_empty() && done.is_empty() {
         return Err(Refused::NothingToResume.into());
     }
     Ok(rows)
@@ -133,7 +138,7 @@ fn failed_at(row: &AppliedMigration, failed: HistoryStatus) -> Result<i64> {
 }
 
 /// The 0-based statement of `script` to resume from, after a failure at 1-based `k`.
-fn first_to_run(id: &str, k: i64, script: &Script) -> Result<usize> {
+pub(super) fn first_to_run(id: &str, k: i64, script: &Script) -> Result<usize> {
     let first = usize::try_from(k.max(1) - 1).unwrap_or(usize::MAX);
     if first > script.statements.len() {
         return Err(Refused::FileShorter {
@@ -147,7 +152,7 @@ fn first_to_run(id: &str, k: i64, script: &Script) -> Result<usize> {
 }
 
 /// Runs the resumed `step` (from its first statement on) and reports it.
-fn run_rest(
+pub(super) fn run_rest(
     backend: &mut dyn Driver,
     opts: &Options,
     (step, script, file): (&Step<'_>, &Script, Option<&PathBuf>),

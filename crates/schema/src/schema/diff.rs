@@ -188,9 +188,17 @@ impl Difference {
             D::ForeignKeyRemoved { table, foreign_key } => {
                 format!("- foreign key {table} {}", fk_text(foreign_key))
             }
-            D::CheckAdded { table, check } => format!("+ check on {table}: {}", check.expression),
-            D::CheckRemoved { table, check } => format!("- check on {table}: {}", check.expression),
+            D::CheckAdded { table, check } => format!("+ check {}", check_text(table, check)),
+            D::CheckRemoved { table, check } => format!("- check {}", check_text(table, check)),
         }
+    }
+}
+
+/// `ck_name on table: expression`, or `on table: expression` for an unnamed check.
+fn check_text(table: &str, c: &Check) -> String {
+    match &c.name {
+        Some(name) => format!("{name} on {table}: {}", c.expression),
+        None => format!("on {table}: {}", c.expression),
     }
 }
 

@@ -12,5 +12,5 @@ pub use sql::{migration_sql, sqlite_rebuild};
 
 pub use crate::schema_model::{
     Action, Check, Column, ColumnType, DefaultValue, ForeignKey, Index, IndexColumn, RawType,
-    Reference, Schema, Table, Unique, normalize_expression,
+    Reference, Schema, Table, Unique, canonical_expression, normalize_expression,
 };

@@ -1,5 +1,6 @@
 use super::*;
 use crate::Dialect::{Mysql, Postgres, Sqlite};
+use crate::schema_model::DefaultValue;
 
 #[test]
 fn portable_spellings_parse_and_print_back() {
@@ -82,43 +83,6 @@ fn each_catalog_spelling_reads_back_as_what_was_declared() {
         ColumnType::Varchar(255).canonical(Postgres),
         ColumnType::Varchar(300).canonical(Postgres)
     );
-}
-
-#[test]
-fn catalog_defaults_fold_casts_and_clock_spellings() {
-    assert_eq!(
-        DefaultValue::from_catalog("'web'::character varying"),
-        DefaultValue::Text("web".into())
-    );
-    assert_eq!(
-        DefaultValue::from_catalog("'it''s'"),
-        DefaultValue::Text("it's".into())
-    );
-    for now in [
-        "now()",
-        "CURRENT_TIMESTAMP",
-        "current_timestamp(6)",
-        "utc_timestamp(6)",
-        "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
-        "(UTC_TIMESTAMP(6))",
-    ] {
-        assert_eq!(DefaultValue::from_catalog(now), DefaultValue::Now, "{now}");
-    }
-    assert_eq!(DefaultValue::from_catalog("true"), DefaultValue::Bool(true));
-    assert_eq!(
-        DefaultValue::from_catalog("0"),
-        DefaultValue::Number("0".into())
-    );
-    assert_eq!(
-        DefaultValue::from_catalog("'0'::integer"),
-        DefaultValue::Number("0".into())
-    );
-    assert_eq!(DefaultValue::from_catalog("NULL"), DefaultValue::Null);
-    assert_eq!(
-        DefaultValue::Bool(true).canonical(Mysql),
-        DefaultValue::from_catalog("1").canonical(Mysql)
-    );
-    assert_eq!(DefaultValue::Text("web".into()).sql(Postgres), "'web'");
 }
 
 #[test]

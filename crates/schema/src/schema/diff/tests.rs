@@ -199,3 +199,65 @@ fn text_and_unified_renderings_show_the_change() {
         "{unified}"
     );
 }
+
+fn with_check(expression: &str) -> Schema {
+    let mut s = base();
+    sessions(&mut s).checks.push(crate::schema::Check {
+        name: Some("ck_sessions_device_type".into()),
+        expression: expression.into(),
+    });
+    s
+}
+
+#[test]
+fn checks_print_as_valid_sql_with_their_names_on_every_dialect() {
+    let declared = with_check("device_type IN ('web', 'mobile', 'api')");
+    let clause =
+        "CONSTRAINT ck_sessions_device_type CHECK (device_type IN ('web', 'mobile', 'api'))";
+    for d in crate::Dialect::ALL {
+        let sql = migration_sql(&Schema::default(), &declared, d).unwrap();
+        assert!(sql.iter().any(|s| s.contains(clause)), "{d}: {sql:?}");
+        let unified = render_unified(&Schema::default(), &declared, d, ("a", "b"));
+        assert!(unified.contains(clause), "{d}: {unified}");
+        let json = serde_json::to_string(&diff(&Schema::default(), &declared, d)).unwrap();
+        assert!(
+            json.contains(r#""name":"ck_sessions_device_type","expression":"device_type IN ('web', 'mobile', 'api')""#),
+            "{d}: {json}"
+        );
+    }
+    let added = diff(&base(), &declared, Postgres);
+    assert_eq!(
+        added[0].describe(),
+        "+ check ck_sessions_device_type on sessions: device_type IN ('web', 'mobile', 'api')"
+    );
+    assert_eq!(
+        migration_sql(&base(), &declared, Postgres).unwrap(),
+        [format!("ALTER TABLE sessions ADD {clause}")]
+    );
+    let lite = migration_sql(&base(), &declared, Sqlite).unwrap();
+    assert!(lite[0].contains(clause), "rebuilt with the check: {lite:?}");
+}
+
+#[test]
+fn each_catalog_spelling_of_a_check_is_no_difference() {
+    let declared = with_check("device_type IN ('web', 'mobile', 'api')");
+    for (d, read) in [
+        (Sqlite, "device_type IN ('web', 'mobile', 'api')"),
+        (Postgres, "(device_type IN ('web', 'mobile', 'api'))"),
+        (Mysql, "(`device_type` in ('web','mobile','api'))"),
+    ] {
+        let live = with_check(read);
+        assert_eq!(declared.canonical(d), live.canonical(d), "{d}");
+        assert!(diff(&declared, &live, d).is_empty(), "{d}");
+    }
+    // SQLite keeps the name in the CREATE TABLE text: a renamed check is a difference.
+    let mut renamed = with_check("device_type IN ('web', 'mobile', 'api')");
+    sessions(&mut renamed).checks[0].name = Some("ck_device".into());
+    assert_eq!(diff(&declared, &renamed, Sqlite).len(), 2);
+    // Unnamed on one side: matched by expression, where a literal's case matters.
+    sessions(&mut renamed).checks[0].name = None;
+    assert!(diff(&declared, &renamed, Sqlite).is_empty());
+    let upper = with_check("device_type IN ('WEB', 'mobile', 'api')");
+    sessions(&mut renamed).checks[0].expression = upper.tables[1].checks[0].expression.clone();
+    assert_eq!(diff(&declared, &renamed, Sqlite).len(), 2);
+}

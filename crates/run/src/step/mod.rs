@@ -3,21 +3,24 @@
 //!
 //! Where DDL is transactional (SQLite, PostgreSQL) and the migration allows it, the statements
 //! and the history change commit as one transaction. Otherwise (MySQL, `transaction: false`)
-//! the history row is written first as `running`, each statement commits on its own, and the
-//! row ends `applied` (or is deleted, reverting), or `failed` with the statement that failed,
-//! so a later run knows which statements took effect.
+//! the history row is written first as `running`, and records after each statement how far
+//! the run got ([`progress`]), so a later run knows which statements took effect.
 
 use std::time::Instant;
 
 use crate::Dialect;
 use crate::driver::Driver;
 use crate::error::{BackendError, Direction};
-use crate::history::batch::put_back_failed;
 use crate::history::sql::HistorySql;
 use crate::history::table::{self, in_transaction};
 use crate::history::{AppliedMigration, HistoryStatus};
 use crate::rebuild::Rebuild;
 use crate::split::Statement;
+
+mod progress;
+
+use progress::with_progress;
+pub use progress::{Mode, modes};
 
 /// One migration to apply or revert.
 #[derive(Debug, Clone, Copy)]
@@ -192,124 +195,6 @@ fn key_violations(db: &mut dyn Driver) -> Result<Vec<String>, BackendError> {
         .collect())
 }
 
-/// Statement by statement, with the history row recording progress.
-fn with_progress(
-    db: &mut dyn Driver,
-    sql: &HistorySql,
-    step: &Step<'_>,
-) -> Result<u64, BackendError> {
-    let record = step.record;
-    // Written (and committed) before any statement: whatever happens next, the database says
-    // this migration was started.
-    match (step.direction, step.resume) {
-        (Direction::Up, false) if step.replaces.is_some() => in_transaction(db, |db| {
-            table::replace(db, sql, record, HistoryStatus::Running, 0)
-        })?,
-        (Direction::Up, false) => table::insert(db, sql, record, HistoryStatus::Running, 0)?,
-        (Direction::Up, true) => table::resume(db, sql, record)?,
-        (Direction::Down, _) => table::reverting(db, sql, &record.id)?,
-    }
-    let start = Instant::now();
-    if let Err((index, e)) = run_statements(db, step) {
-        return Err(failed(db, sql, step, index, e));
-    }
-    let ms = elapsed_ms(start);
-    db.settle(true)?;
-    match step.direction {
-        Direction::Up => table::finish(db, sql, &record.id, ms_i64(ms))?,
-        Direction::Down => table::delete(db, sql, &record.id)?,
-    }
-    Ok(ms)
-}
-
-/// Records statement failure `e` of a step run statement by statement and returns the error
-/// to report. When the connection is gone (before or while recording), nothing can be
-/// recorded: the row stays `running`, which the next run reports.
-fn failed(
-    db: &mut dyn Driver,
-    sql: &HistorySql,
-    step: &Step<'_>,
-    index: usize,
-    e: BackendError,
-) -> BackendError {
-    let id = &step.record.id;
-    let BackendError::Statement {
-        message,
-        position,
-        code,
-        ..
-    } = e
-    else {
-        return match e {
-            BackendError::Connection(lost) => lost_during(&lost, step, index),
-            other => other,
-        };
-    };
-    // A script's own open transaction is rolled back, as the database's client does when a
-    // script fails; statements it committed stay.
-    let recorded = db
-        .settle(false)
-        .and_then(|()| match (step.replaces, step.direction) {
-            // A repeatable's re-run: the next `up` runs it again from the start, so its
-            // previous row is the truth, not a `failed` row to repair or resume.
-            (Some(previous), _) => table::put_back(db, sql, previous),
-            // No statement of the revert took effect: the migration is still applied, and
-            // `down` can simply be run again once its cause is fixed.
-            (None, Direction::Down) if index == 0 => table::still_applied(db, sql, id, &message),
-            (None, Direction::Down) => table::fail(
-                db,
-                sql,
-                id,
-                HistoryStatus::RevertFailed,
-                index + 1,
-                &message,
-            ),
-            (None, Direction::Up) => {
-                table::fail(db, sql, id, HistoryStatus::Failed, index + 1, &message)
-            }
-        });
-    match recorded {
-        Ok(()) => BackendError::Statement {
-            index,
-            message,
-            position,
-            code,
-        },
-        Err(BackendError::Connection(lost)) => lost_during(
-            &format!("{lost} (after the statement failed: {message})"),
-            step,
-            index,
-        ),
-        Err(other) if step.replaces.is_some() => {
-            let failure = format!("statement {} failed: {message}", index + 1);
-            put_back_failed(id, &failure, &other)
-        }
-        Err(other) => BackendError::Statement {
-            index,
-            message: format!(
-                "{message} (recording the failure failed too: {other}; the history row stays `running`)"
-            ),
-            position,
-            code,
-        },
-    }
-}
-
-/// The connection broke (`lost` says how) while `step` ran statement `index` or recorded it.
-fn lost_during(lost: &str, step: &Step<'_>, index: usize) -> BackendError {
-    BackendError::Connection(format!(
-        "{lost}, during statement {} of migration {} ({}); its history row stays `{}`, so the next run stops until the migration is repaired",
-        index + 1,
-        step.record.id,
-        step.direction,
-        match step.direction {
-            Direction::Up => HistoryStatus::Running,
-            Direction::Down => HistoryStatus::Reverting,
-        }
-        .as_str(),
-    ))
-}
-
 /// `rows` recorded as applied without running any SQL.
 pub(crate) fn record_applied(
     db: &mut dyn Driver,
@@ -318,3 +203,6 @@ pub(crate) fn record_applied(
     let sql = HistorySql::new(db.dialect(), db.history_table());
     table::insert_applied(db, &sql, rows)
 }
+
+#[cfg(test)]
+mod tests;
