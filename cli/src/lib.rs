@@ -82,9 +82,19 @@ impl Context {
         let mut imported = Vec::new();
         for source in &self.settings.dirs {
             let dir = &source.value.dir;
-            // With built-ins, a project without its own migrations folder is fine.
-            if !self.global.builtin.is_empty() && !dir.exists() {
-                continue;
+            if !dir.exists() {
+                // A folder someone named must exist, or a typo would go unnoticed; with
+                // built-ins, a project without the default `migrations/` is fine.
+                if source.origin != settings::Origin::Default {
+                    anyhow::bail!(
+                        "migrations folder {} does not exist (named by {})",
+                        dir.display(),
+                        source.origin
+                    );
+                }
+                if !self.global.builtin.is_empty() {
+                    continue;
+                }
             }
             let choice = source
                 .value

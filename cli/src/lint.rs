@@ -249,7 +249,7 @@ fn load(
         LintFormat::Json => println!("{:#}", on_json(&problems)),
         LintFormat::Text => eprint!(
             "{}",
-            crate::render::problems(&problems, ctx.style.color_err)
+            crate::render::problems(&problems, "migrations", ctx.style.color_err)
         ),
         LintFormat::Github => {
             for p in &problems.0 {

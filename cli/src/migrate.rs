@@ -360,17 +360,16 @@ fn new(ctx: &Context, name: &str, json_file: bool) -> Result<Outcome> {
         anyhow::bail!("migration name `{name}` must be letters, digits, `_` or `-`");
     }
     let dir = &ctx.global.dir;
-    let heads: Vec<String> = if dir.exists() {
-        ctx.load()?
-            .graph()
-            .heads()
-            .into_iter()
-            .map(str::to_string)
-            .collect()
-    } else {
-        Vec::new()
-    };
+    // Created first, so the set loads (with the built-ins, whose heads a new migration
+    // must follow) even when this is the folder's first migration.
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let heads: Vec<String> = ctx
+        .load()?
+        .graph()
+        .heads()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     let next = fs::read_dir(dir)?
         .filter_map(|e| e.ok())
         .filter_map(|e| {

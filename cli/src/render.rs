@@ -64,7 +64,7 @@ fn paint(on: bool, code: &str, text: &str) -> String {
 }
 
 /// Load problems, each with its source line and a caret under the column.
-pub fn problems(errors: &LoadErrors, color: bool) -> String {
+pub fn problems(errors: &LoadErrors, what: &str, color: bool) -> String {
     let renderer = if color {
         Renderer::styled()
     } else {
@@ -77,7 +77,7 @@ pub fn problems(errors: &LoadErrors, color: bool) -> String {
     }
     let n = errors.0.len();
     out.push_str(&format!(
-        "{n} problem{} in migrations\n",
+        "{n} problem{} in {what}\n",
         if n == 1 { "" } else { "s" }
     ));
     out
@@ -170,6 +170,9 @@ pub fn error(err: &anyhow::Error, json_mode: bool, style: &Style) {
             Some(Error::Load(l)) => {
                 json!({"error": {"kind": "load", "message": err.to_string(), "problems": l.0}})
             }
+            Some(Error::Schema(l)) => {
+                json!({"error": {"kind": "schema", "message": err.to_string(), "problems": l.0}})
+            }
             Some(Error::Statement(f)) => {
                 json!({"error": {"kind": "statement", "message": err.to_string(), "failure": f}})
             }
@@ -186,7 +189,11 @@ pub fn error(err: &anyhow::Error, json_mode: bool, style: &Style) {
         return;
     }
     if let Some(Error::Load(l)) = engine {
-        eprint!("{}", problems(l, style.color_err));
+        eprint!("{}", problems(l, "migrations", style.color_err));
+        return;
+    }
+    if let Some(Error::Schema(l)) = engine {
+        eprint!("{}", problems(l, "declared schema files", style.color_err));
         return;
     }
     if let Some(r) = refusal {

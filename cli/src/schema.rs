@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
-use cairn::schema::{Schema, load_schema, migration_sql, render_text, render_unified, schema_sql};
+use cairn::schema::{
+    Schema, is_schema_path, load_schema, migration_sql, render_text, render_unified, schema_sql,
+};
 use cairn::{Dialect, Driver, Expected};
 use serde_json::json;
 
@@ -53,7 +55,7 @@ fn declared(files: &[PathBuf]) -> Result<Schema> {
     let mut all = Schema::default();
     for f in files {
         all.tables
-            .extend(load_schema(f).map_err(cairn::Error::Load)?.tables);
+            .extend(load_schema(f).map_err(cairn::Error::Schema)?.tables);
     }
     Ok(all)
 }
@@ -91,39 +93,6 @@ fn side(ctx: &Context, s: &str) -> Side {
     } else {
         Side::Migrations(path.to_path_buf())
     }
-}
-
-/// Declared schema files have a top-level `tables` key; migration files do not.
-fn is_schema_path(path: &Path) -> bool {
-    let first = if path.is_dir() {
-        let mut files: Vec<PathBuf> = walk(path);
-        files.sort();
-        files.into_iter().next()
-    } else {
-        Some(path.to_path_buf())
-    };
-    first
-        .and_then(|f| std::fs::read_to_string(f).ok())
-        .is_some_and(|t| {
-            t.lines()
-                .any(|l| l.starts_with("tables:") || l.trim_start().starts_with("\"tables\""))
-        })
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else if matches!(
-            p.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml" | "json")
-        ) {
-            out.push(p);
-        }
-    }
-    out
 }
 
 fn diff(

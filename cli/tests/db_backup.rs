@@ -167,6 +167,8 @@ fn keep_prunes_older_backups(db: &TestDb) {
     }
     // A backup of another (SQLite) database in the same folder survives.
     let other = tempfile::tempdir().unwrap();
+    // `db backup` reads a database; it does not create one.
+    std::fs::write(other.path().join("other.db"), "").unwrap();
     let (code, out, err) = run({
         let mut c = Command::new(assert_cmd::cargo::cargo_bin("cairn"));
         c.current_dir(cwd)
@@ -323,7 +325,8 @@ fn missing_tool_is_named(db: &TestDb) {
     let (code, stdout, stderr) = run(cmd);
     assert_eq!(code, 2, "{stdout}{stderr}");
     assert!(
-        stderr.contains(restore_tool) && stderr.contains("backed up in backups/"),
+        stderr.contains(restore_tool)
+            && stderr.contains(&format!("backed up in {}/", cwd.join("backups").display())),
         "{stderr}"
     );
     assert_eq!(items(db), 2, "the database is as it was");

@@ -83,6 +83,7 @@ fn json_output_has_the_findings_and_a_summary() {
 #[test]
 fn github_format_prints_workflow_annotations() {
     let p = Project::new();
+    p.empty_db();
     risky(&p);
     p.write(
         "0003_c.yaml",

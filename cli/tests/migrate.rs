@@ -272,6 +272,7 @@ fn load_errors_are_all_reported_with_file_line_and_column() {
 fn new_creates_a_migration_after_the_current_heads() {
     let p = Project::new();
     chain(&p);
+    p.empty_db();
     let (code, out, _) = p.run(&["migrate", "new", "add_phone"]);
     assert_eq!(code, 0, "{out}");
     let text = std::fs::read_to_string(p.path().join("migrations/0005_add_phone.yaml")).unwrap();
@@ -289,6 +290,7 @@ fn new_creates_a_migration_after_the_current_heads() {
 fn output_has_no_colour_off_a_terminal_and_exit_codes_follow_the_contract() {
     let p = Project::new();
     chain(&p);
+    p.empty_db();
     let out = p
         .cairn(&["migrate", "status"])
         .env_remove("NO_COLOR")

@@ -32,6 +32,13 @@ impl Project {
         self.dir.path().join("cairn.db")
     }
 
+    /// Creates the (empty) database file, for commands that read a database and, since they
+    /// do not create one, refuse a missing file.
+    pub fn empty_db(&self) -> &Self {
+        std::fs::write(self.db(), "").unwrap();
+        self
+    }
+
     /// Writes `migrations/<rel>`.
     pub fn write(&self, rel: &str, text: &str) -> &Self {
         let path = self.dir.path().join("migrations").join(rel);

@@ -64,18 +64,21 @@ impl fmt::Display for Problem {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LoadErrors(pub Vec<Problem>);
 
+impl LoadErrors {
+    /// `N problems in WHAT:` and each problem on its own line.
+    pub fn summary(&self, what: &str) -> String {
+        let n = self.0.len();
+        let mut out = format!("{n} problem{} in {what}:", if n == 1 { "" } else { "s" });
+        for p in &self.0 {
+            out.push_str(&format!("\n  {p}"));
+        }
+        out
+    }
+}
+
 impl fmt::Display for LoadErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.0.len();
-        write!(
-            f,
-            "{n} problem{} in migrations:",
-            if n == 1 { "" } else { "s" }
-        )?;
-        for p in &self.0 {
-            write!(f, "\n  {p}")?;
-        }
-        Ok(())
+        f.write_str(&self.summary("migrations"))
     }
 }
 
@@ -386,6 +389,9 @@ pub enum Error {
     /// The migration files have problems.
     #[error(transparent)]
     Load(#[from] LoadErrors),
+    /// The declared schema files have problems.
+    #[error("{}", .0.summary("declared schema files"))]
+    Schema(LoadErrors),
     /// A command named a migration id that does not exist.
     #[error("unknown migration `{0}`")]
     UnknownMigration(String),

@@ -195,24 +195,49 @@ impl Run<'_> {
             Mode::Wrapped => {
                 db.begin()?;
                 exec(db)?;
-                self.mark(db, next)?;
+                self.mark(db, next)
+                    .map_err(|e| unrecorded(index, true, e))?;
                 db.commit()
             }
             Mode::Alone | Mode::Rollback => {
                 exec(db)?;
-                self.mark(db, next)
+                self.mark(db, next).map_err(|e| unrecorded(index, true, e))
             }
             Mode::EndsBlock => {
-                self.mark(db, index + 1)?;
+                self.mark(db, index + 1)
+                    .map_err(|e| unrecorded(index, false, e))?;
                 exec(db)?;
-                self.mark(db, next)
+                self.mark(db, next).map_err(|e| unrecorded(index, true, e))
             }
             Mode::Commit => {
-                self.mark(db, next)?;
+                self.mark(db, next)
+                    .map_err(|e| unrecorded(index, false, e))?;
                 exec(db)
             }
             Mode::Session | Mode::Begin | Mode::InBlock => exec(db),
         }
+    }
+}
+
+/// A history write around statement `index` failed (the migration dropped or locked the
+/// history table, say): reported as that statement's failure, so the message names the
+/// migration, the statement and its line, and says the statement itself was not the cause.
+fn unrecorded(index: usize, ran: bool, e: BackendError) -> BackendError {
+    let (message, code) = match e {
+        BackendError::Sql { message, code, .. } => (message, code),
+        BackendError::Other(message) => (message, None),
+        other => return other,
+    };
+    let message = if ran {
+        format!("the statement ran, but recording it in the history table failed: {message}")
+    } else {
+        format!("recording progress in the history table before the statement failed: {message}")
+    };
+    BackendError::Statement {
+        index,
+        message,
+        position: None,
+        code,
     }
 }
 

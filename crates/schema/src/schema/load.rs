@@ -1,4 +1,5 @@
-//! Declared schemas: YAML/JSON files under `schemas/`, each `tables: [...]`. Errors point to
+//! Declared schemas: YAML/JSON files under `schemas/`, each `tables: [...]` or in the model
+//! form (see `form`). Errors point to
 //! file, line and column like migration errors, and all of them are reported in one run.
 
 use std::collections::HashMap;
@@ -28,6 +29,30 @@ pub fn load_schema(path: &Path) -> Result<Schema, LoadErrors> {
         });
     }
     schema_from_files(&files)
+}
+
+/// Whether `path` (a file, or the first `.yaml`/`.yml`/`.json` file of a folder) is a declared
+/// schema rather than migrations: its top level is `tables:`, a table in the model form
+/// (`name` and `columns`), or a list.
+pub fn is_schema_path(path: &Path) -> bool {
+    let first = if path.is_dir() {
+        let mut paths = Vec::new();
+        // An unreadable folder is not decided here: loading it names the problem.
+        let _ = collect(path, &mut paths);
+        paths.sort();
+        paths.into_iter().next()
+    } else {
+        Some(path.to_path_buf())
+    };
+    first.is_some_and(|p| {
+        fs::read_to_string(&p).is_ok_and(|text| {
+            super::form::is_schema(&SourceFile {
+                default_id: String::new(),
+                path: p.clone(),
+                text,
+            })
+        })
+    })
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
@@ -61,44 +86,9 @@ pub fn schema_from_files(files: &[SourceFile]) -> Result<Schema, LoadErrors> {
     let mut problems = Vec::new();
     let mut tables: Vec<(&SourceFile, Table)> = Vec::new();
     for f in files {
-        let parsed = if f.path.extension().and_then(|e| e.to_str()) == Some("json") {
-            serde_json::from_str::<Schema>(&f.text).map_err(|e| {
-                let (l, c) = (
-                    u32::try_from(e.line()).unwrap_or(0),
-                    u32::try_from(e.column()).unwrap_or(0),
-                );
-                problem(
-                    ProblemKind::Format,
-                    &f.path,
-                    l,
-                    c,
-                    first_line(&e.to_string()),
-                    Some(f),
-                )
-            })
-        } else {
-            serde_saphyr::from_str::<Schema>(&f.text).map_err(|e| {
-                let (l, c) = e.location().map_or((0, 0), |l| {
-                    (
-                        u32::try_from(l.line()).unwrap_or(0),
-                        u32::try_from(l.column()).unwrap_or(0),
-                    )
-                });
-                let msg = e.to_string();
-                let msg = msg
-                    .lines()
-                    .next()
-                    .unwrap_or_default()
-                    .trim_start_matches("error: ");
-                let msg = msg
-                    .split_once(": ")
-                    .filter(|(p, _)| p.starts_with("line "))
-                    .map_or(msg, |(_, m)| m);
-                problem(ProblemKind::Format, &f.path, l, c, msg.to_string(), Some(f))
-            })
-        };
+        let parsed = super::form::tables(f);
         match parsed {
-            Ok(s) => tables.extend(s.tables.into_iter().map(|t| (f, t))),
+            Ok(declared) => tables.extend(declared.into_iter().map(|t| (f, t))),
             Err(p) => problems.push(p),
         }
     }
@@ -232,11 +222,6 @@ fn at(f: &SourceFile, table: &str, message: String) -> Problem {
         })
         .map_or((0, 0), |i| locate::line_col(&f.text, i));
     problem(ProblemKind::Format, &f.path, pos.0, pos.1, message, Some(f))
-}
-
-fn first_line(s: &str) -> String {
-    let l = s.lines().next().unwrap_or(s);
-    l.split(" at line ").next().unwrap_or(l).to_string()
 }
 
 #[cfg(test)]
