@@ -87,11 +87,24 @@ fn print_adopt(ctx: &Context, r: &AdoptReport) {
     }
 }
 
-/// `migrate stamp ID`.
-pub fn stamp(ctx: &Context, id: &str, dry_run: bool, out: Out) -> Result<Outcome> {
+/// `migrate stamp ID`, `migrate stamp head` / `--all` (every migration; `head` and `heads`
+/// mean that unless a migration has that id).
+pub fn stamp(
+    ctx: &Context,
+    id: Option<&str>,
+    all: bool,
+    dry_run: bool,
+    out: Out,
+) -> Result<Outcome> {
     let set = ctx.load()?;
     let mut db = ctx.connect()?;
-    let report = cairn::adopt::stamp(db.as_mut(), &set, id, &ctx.options(dry_run))?;
+    let opts = ctx.options(dry_run);
+    let report = match id {
+        Some(id) if !all && (set.get(id).is_some() || !matches!(id, "head" | "heads")) => {
+            cairn::adopt::stamp(db.as_mut(), &set, id, &opts)?
+        }
+        _ => cairn::adopt::stamp_all(db.as_mut(), &set, &opts)?,
+    };
     print_stamp(&report, out);
     Ok(Outcome::Clean)
 }

@@ -191,6 +191,7 @@ impl Command {
                 | Migrate::Down { out, .. }
                 | Migrate::Status(out)
                 | Migrate::History(out)
+                | Migrate::Current(out)
                 | Migrate::Repair { out, .. }
                 | Migrate::Adopt { out, .. }
                 | Migrate::Stamp { out, .. }

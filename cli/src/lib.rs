@@ -15,6 +15,7 @@
 
 mod adopt;
 mod cli;
+mod current;
 mod db;
 mod graph;
 mod import;

@@ -86,6 +86,7 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
         }
         Migrate::Status(out) => status(ctx, *out),
         Migrate::History(out) => history(ctx, *out),
+        Migrate::Current(out) => crate::current::run(ctx, *out),
         Migrate::Validate(out) => crate::lint::validate(ctx, *out),
         Migrate::Lint {
             dialect,
@@ -99,7 +100,12 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
             dry_run,
             out,
         } => crate::adopt::adopt(ctx, *from, table.as_deref(), *dry_run, *out),
-        Migrate::Stamp { id, dry_run, out } => crate::adopt::stamp(ctx, id, *dry_run, *out),
+        Migrate::Stamp {
+            id,
+            all,
+            dry_run,
+            out,
+        } => crate::adopt::stamp(ctx, id.as_deref(), *all, *dry_run, *out),
         Migrate::Baseline {
             to,
             force,

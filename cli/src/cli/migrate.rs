@@ -56,6 +56,8 @@ pub enum Migrate {
     Status(Out),
     /// Show the history table.
     History(Out),
+    /// Show where the database stands: the applied heads and the migration applied last.
+    Current(Out),
     /// Check files, parse and lint their SQL, and check applied migrations' checksums; exit 1
     /// on any problem or deny-level lint finding.
     Validate(LintOut),
@@ -99,8 +101,16 @@ pub enum Migrate {
     },
     /// Record ID and the migrations it depends on as applied, without running their SQL.
     Stamp {
-        /// The migration.
-        id: String,
+        /// The migration (`head` or `heads`: every migration, as with --all).
+        #[arg(
+            required_unless_present = "all",
+            conflicts_with = "all",
+            value_name = "ID|head"
+        )]
+        id: Option<String>,
+        /// Record every migration as applied.
+        #[arg(long)]
+        all: bool,
         /// Report what would be recorded; change nothing.
         #[arg(long)]
         dry_run: bool,

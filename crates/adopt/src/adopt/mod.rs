@@ -21,5 +21,5 @@ pub use checksums::{
 };
 pub use matching::{AdoptEntry, AdoptOutcome, ChecksumCheck, Matching, match_rows};
 pub use run::{AdoptReport, adopt};
-pub use stamp::{StampReport, baseline, stamp};
+pub use stamp::{StampReport, baseline, stamp, stamp_all};
 pub use tools::{ForeignRow, RowKind};

@@ -41,6 +41,26 @@ pub fn stamp(
     opts: &Options,
 ) -> Result<StampReport> {
     let ids = with_ancestors(set, id)?;
+    stamp_ids(backend, set, ids, opts)
+}
+
+/// Records every migration of `set` as applied without running its SQL (Alembic's `stamp
+/// head`): those already recorded are left alone.
+pub fn stamp_all(
+    backend: &mut dyn Driver,
+    set: &MigrationSet,
+    opts: &Options,
+) -> Result<StampReport> {
+    let ids = set.iter().map(|m| m.id.clone()).collect();
+    stamp_ids(backend, set, ids, opts)
+}
+
+fn stamp_ids(
+    backend: &mut dyn Driver,
+    set: &MigrationSet,
+    ids: Vec<String>,
+    opts: &Options,
+) -> Result<StampReport> {
     locked(backend, opts, |backend| {
         let history = backend.history()?;
         let (already, todo): (Vec<String>, Vec<String>) = ids
