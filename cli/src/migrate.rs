@@ -330,8 +330,12 @@ fn status(ctx: &Context, out: Out) -> Result<Outcome> {
 fn history(ctx: &Context, out: Out) -> Result<Outcome> {
     let mut db = ctx.connect()?;
     let rows = db.history()?;
+    let log = db.log()?;
     if out.format == Format::Json {
-        println!("{:#}", json!({"database": db.describe(), "history": rows}));
+        println!(
+            "{:#}",
+            json!({"database": db.describe(), "history": rows, "log": log})
+        );
         return Ok(Outcome::Clean);
     }
     println!(
@@ -353,6 +357,32 @@ fn history(ctx: &Context, out: Out) -> Result<Outcome> {
     }
     if rows.is_empty() {
         println!("No migrations applied to {}.", db.describe());
+    }
+    if !log.is_empty() {
+        println!();
+        println!(
+            "{}",
+            ctx.style
+                .dim("LOG   AT                        ACTION   OUTCOME    MIGRATION (ms, by@host, engine)")
+        );
+    }
+    for e in &log {
+        println!(
+            "{:<5} {:<25} {:<8} {:<10} {} ({} ms, {}@{}, cairn {}){}",
+            e.seq,
+            e.at,
+            e.action,
+            e.outcome,
+            e.migration.as_deref().unwrap_or("-"),
+            e.duration_ms,
+            e.actor,
+            e.host,
+            e.engine_version,
+            e.detail
+                .as_deref()
+                .map(|d| format!(": {}", d.lines().next().unwrap_or_default()))
+                .unwrap_or_default()
+        );
     }
     Ok(Outcome::Clean)
 }

@@ -96,6 +96,15 @@ fn backup_verify_restore(db: &TestDb) {
         .find_map(|l| l.strip_prefix("Backed up the current database to "))
         .unwrap_or_else(|| panic!("no pre-restore path in {stdout}"));
     assert!(cwd.join(pre).exists(), "{pre}");
+    // The audit log came back with the backup (the up before it) and has the restore last.
+    let history = json(db, cwd, &["migrate", "history", "--format", "json"]);
+    let log = history["log"].as_array().unwrap();
+    let actions: Vec<&str> = log.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["up", "restore"], "{}: {history:#}", db.kind.name());
+    assert!(
+        log[1]["detail"].as_str().unwrap().contains(&file),
+        "{history:#}"
+    );
 
     let listed = json(db, cwd, &["db", "backups", "--format", "json"]);
     let paths: Vec<&str> = listed["backups"]

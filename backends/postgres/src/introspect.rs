@@ -25,7 +25,7 @@ use postgres::Client;
 const TABLES: &str = "pg_catalog.pg_class c \
      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace";
 const TABLES_WHERE: &str = "n.nspname = current_schema() AND c.relkind IN ('r', 'p') \
-     AND NOT c.relispartition AND c.relname <> $1";
+     AND NOT c.relispartition AND c.relname::text NOT IN ($1::text, $1::text || '_log')";
 
 /// Reads the schema, adding the number of catalog queries run to `queries`.
 pub fn read(client: &mut Client, queries: &mut usize) -> Result<Schema, postgres::Error> {

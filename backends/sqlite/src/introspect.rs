@@ -27,11 +27,11 @@ use cairn::{Dialect, HISTORY_TABLE};
 use rusqlite::{Connection, Row};
 
 /// The tables to read: ordinary tables of the main database, not SQLite's own
-/// (`sqlite_sequence`, ...), virtual or shadow tables, nor the history table.
+/// (`sqlite_sequence`, ...), virtual or shadow tables, nor the history table and its log.
 const TABLES: &str = "pragma_table_list AS t \
      JOIN sqlite_schema AS m ON m.type = 'table' AND m.name = t.name";
 const TABLES_WHERE: &str = "t.schema = 'main' AND t.type = 'table' \
-     AND t.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND t.name <> ?1";
+     AND t.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND t.name NOT IN (?1, ?1 || '_log')";
 
 /// Reads the schema, adding the number of catalog queries run to `queries`.
 pub fn read(conn: &Connection, queries: &mut usize) -> rusqlite::Result<Schema> {

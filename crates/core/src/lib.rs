@@ -55,6 +55,7 @@ pub use error::{
 pub use finding::Finding;
 pub use graph::{Graph, GraphProblem};
 pub use history::batch::{insert_batches, put_back_failed};
+pub use history::log::LogEntry;
 pub use history::{
     AppliedMigration, HISTORY_COLUMNS, HISTORY_TABLE, HistoryStatus, decode_depends_on,
     encode_depends_on,

@@ -4,6 +4,7 @@
 use crate::driver::Driver;
 use crate::error::BackendError;
 use crate::history::AppliedMigration;
+use crate::history::log::{self, LogEntry, LogSql};
 use crate::history::sql::HistorySql;
 use crate::history::table;
 use crate::step::{self, Step};
@@ -17,6 +18,10 @@ pub trait Migrate {
 
     /// Every history row, ordered by rank; empty when the table does not exist.
     fn history(&mut self) -> Result<Vec<AppliedMigration>, BackendError>;
+
+    /// The audit log (every up, down, repair, stamp, adopt, baseline and restore), oldest
+    /// first; empty before the first.
+    fn log(&mut self) -> Result<Vec<LogEntry>, BackendError>;
 
     /// Runs `step` and records it (insert for up, delete for down); returns the SQL's run time
     /// in milliseconds. On failure returns [`BackendError::Statement`] with the failing index,
@@ -48,6 +53,11 @@ impl Migrate for dyn Driver + '_ {
         table::read(self, &sql)
     }
 
+    fn log(&mut self) -> Result<Vec<LogEntry>, BackendError> {
+        let sql = LogSql::new(self.dialect(), self.history_table());
+        log::read(self, &sql)
+    }
+
     fn apply(&mut self, step: &Step<'_>) -> Result<u64, BackendError> {
         step::apply(self, step)
     }
@@ -69,6 +79,10 @@ impl<D: Driver> Migrate for D {
 
     fn history(&mut self) -> Result<Vec<AppliedMigration>, BackendError> {
         (self as &mut dyn Driver).history()
+    }
+
+    fn log(&mut self) -> Result<Vec<LogEntry>, BackendError> {
+        (self as &mut dyn Driver).log()
     }
 
     fn apply(&mut self, step: &Step<'_>) -> Result<u64, BackendError> {

@@ -17,12 +17,14 @@ use crate::split::split;
 use crate::step::Step;
 use crate::validate::{Finding, validate};
 
+mod audit;
 pub mod execute;
 mod interrupted;
 mod repair;
 mod report;
 mod resume;
 
+pub use audit::Audit;
 pub use execute::{entry, locked, record_for, run_step};
 use interrupted::resume_interrupted;
 pub use repair::{repair, repair_from};
@@ -58,6 +60,25 @@ pub fn up_with(
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<RunReport> {
     locked(backend, opts, |backend| {
+        let mut audit = Audit::new("up", opts);
+        let result = up_locked(backend, set, target, opts, before, &mut |e| {
+            audit.observe(&e);
+            on_event(e);
+        });
+        audit.close(backend, result)
+    })
+}
+
+/// [`up_with`]'s run, under the lock.
+fn up_locked(
+    backend: &mut dyn Driver,
+    set: &MigrationSet,
+    target: &UpTarget,
+    opts: &Options,
+    before: &mut BeforeRun<'_>,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<RunReport> {
+    {
         let mut history = backend.history()?;
         let warnings = checked(set, &history, Finding::is_error, |f| {
             interrupted(f, Direction::Up) || (opts.resume && matches!(f, Finding::Failed { .. }))
@@ -123,7 +144,7 @@ pub fn up_with(
             report.migrations.push(entry(id, &m.up, ms, opts.dry_run));
         }
         Ok(report)
-    })
+    }
 }
 
 /// Reverts what `target` names, dependents first. Every migration in the plan must have down
@@ -151,6 +172,25 @@ pub fn down_with(
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<RunReport> {
     locked(backend, opts, |backend| {
+        let mut audit = Audit::new("down", opts);
+        let result = down_locked(backend, set, target, opts, before, &mut |e| {
+            audit.observe(&e);
+            on_event(e);
+        });
+        audit.close(backend, result)
+    })
+}
+
+/// [`down_with`]'s run, under the lock.
+fn down_locked(
+    backend: &mut dyn Driver,
+    set: &MigrationSet,
+    target: &DownTarget,
+    opts: &Options,
+    before: &mut BeforeRun<'_>,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<RunReport> {
+    {
         let mut history = backend.history()?;
         let stops = |f: &Finding| {
             matches!(
@@ -227,7 +267,7 @@ pub fn down_with(
                 .push(entry(&step.id, script, ms, opts.dry_run));
         }
         Ok(report)
-    })
+    }
 }
 
 /// Whether `f` is a run interrupted in `direction`, which a run that way finishes first.

@@ -7,12 +7,13 @@ use crate::history::AppliedMigration;
 use crate::load::MigrationSet;
 use crate::protocol::Migrate;
 pub(crate) use crate::run::locked;
-use crate::run::{Options, record_for};
+use crate::run::{Audit, Options, record_for};
 
 /// Records `ids` (in this order) as applied after the last row of `history`, each with its
 /// file's checksum, SQL and dependencies, and runs none of their SQL. Nothing in a dry run.
 pub(crate) fn record(
     backend: &mut dyn Driver,
+    action: &'static str,
     set: &MigrationSet,
     ids: &[String],
     history: &[AppliedMigration],
@@ -31,7 +32,16 @@ pub(crate) fn record(
         rows.push(record_for(m, opts, rank));
     }
     // One batch: a few round trips whatever the number of rows, and all or nothing.
-    Ok(backend.record_applied(&rows)?)
+    backend.record_applied(&rows)?;
+    let mut audit = Audit::new(action, opts);
+    for id in ids {
+        audit.push(
+            Some(id),
+            "ok",
+            Some("recorded as applied without running its SQL".into()),
+        );
+    }
+    Ok(audit.write(backend)?)
 }
 
 /// `id` and every migration it depends on, directly or not, in apply order.

@@ -93,7 +93,7 @@ pub fn adopt(
         };
         if report.refused.is_empty() {
             let ids: Vec<String> = report.adopted().map(str::to_string).collect();
-            record(backend, set, &ids, &history, opts)?;
+            record(backend, "adopt", set, &ids, &history, opts)?;
         }
         Ok(report)
     })

@@ -66,7 +66,7 @@ fn stamp_ids(
         let (already, todo): (Vec<String>, Vec<String>) = ids
             .into_iter()
             .partition(|id| history.iter().any(|h| &h.id == id));
-        record(backend, set, &todo, &history, opts)?;
+        record(backend, "stamp", set, &todo, &history, opts)?;
         Ok(StampReport {
             database: backend.describe(),
             dry_run: opts.dry_run,
@@ -110,7 +110,7 @@ pub fn baseline(
             None => Vec::new(),
         };
         let stamped = if differences.is_empty() {
-            record(backend, set, &ids, &history, opts)?;
+            record(backend, "baseline", set, &ids, &history, opts)?;
             ids
         } else {
             Vec::new()

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 pub mod batch;
+pub mod log;
 pub mod sql;
 pub mod table;
 

@@ -11,6 +11,7 @@ use super::manifest::{BackupKind, Compression, Manifest};
 use super::verify;
 use crate::driver::Driver;
 use crate::error::Error;
+use crate::history::log::{LogEntry, LogSql, actor, append};
 use crate::registry::Registry;
 
 /// What [`restore`] did.
@@ -88,6 +89,19 @@ pub fn restore(
                 extra.join(", ")
             )));
         }
+        // The log came back as the backup had it; this restore is its next entry.
+        let mut entry = LogEntry::new("restore", None, "ok", &actor());
+        entry.detail = Some(format!(
+            "restored {} (pre-restore backup {})",
+            file.display(),
+            pre_restore.path.display()
+        ));
+        let sql = LogSql::new(db.dialect(), db.history_table());
+        append(db, &sql, &[entry]).map_err(|e| {
+            failed(format!(
+                "the restore succeeded, but writing the audit log failed: {e}"
+            ))
+        })?;
         Ok(pre_restore)
     });
     let released = db.unlock();

@@ -1,6 +1,7 @@
 //! `repair`: the history changes a user makes after fixing the database by hand, for the
 //! cases a run refuses to decide alone.
 
+use super::audit::Audit;
 use super::down_script;
 use super::execute::locked;
 use super::report::Options;
@@ -31,6 +32,13 @@ pub fn repair(backend: &mut dyn Driver, id: &str, opts: &Options) -> Result<Appl
                 return Err(Refused::NotFailed { id: id.to_string() }.into());
             }
             backend.forget(id)?;
+            let mut audit = Audit::new("repair", opts);
+            audit.push(
+                Some(id),
+                "ok",
+                Some(format!("cleared its `{}` row", row.status.as_str())),
+            );
+            audit.write(backend)?;
             Ok(row)
         },
     )
@@ -87,6 +95,16 @@ pub fn repair_from(
                 "statements before {from} took effect (recorded by `migrate repair --from {from}`)"
             );
             table::fail(backend, &sql, id, status, from, &message)?;
+            let mut audit = Audit::new("repair", opts);
+            audit.push(
+                Some(id),
+                "ok",
+                Some(format!(
+                    "`{}` row set to go on from statement {from}",
+                    row.status.as_str()
+                )),
+            );
+            audit.write(backend)?;
             Ok(AppliedMigration {
                 status,
                 failed_statement: i64::try_from(from).ok(),

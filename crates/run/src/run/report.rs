@@ -25,13 +25,10 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        let user = std::env::var("USER")
-            .or_else(|_| std::env::var("USERNAME"))
-            .unwrap_or_else(|_| "unknown".to_string());
         Options {
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             dry_run: false,
-            applied_by: user,
+            applied_by: crate::history::log::actor(),
             resume: false,
         }
     }
