@@ -22,10 +22,12 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
             resume,
             dry_run,
             backup,
+            gate,
             out,
         } => {
             let target = to.clone().map_or(UpTarget::All, UpTarget::To);
-            apply(ctx, *out, *dry_run, |db, set, opts, ev| {
+            let mut after = Vec::new();
+            let outcome = apply(ctx, *out, *dry_run, |db, set, opts, ev| {
                 // One history read and plan, before the lock, for the gate and the backup.
                 let plan = crate::db::auto_backup::Planned::up(db, set, &target);
                 // Before anything runs: a deny-level lint finding refuses the whole run.
@@ -40,12 +42,16 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
                     ctx,
                     set,
                     Direction::Up,
-                    backup,
+                    (backup, *gate),
                     (json, opts.dry_run),
                 );
                 let report = cairn::up_with(db, set, &target, &opts, &mut before, ev)?;
+                if gate.check && !opts.dry_run {
+                    after = crate::db::integrity::problems(db)?;
+                }
                 Ok((report, judged))
-            })
+            })?;
+            Ok(checked_after(ctx, outcome, &after))
         }
         Migrate::Down {
             to,
@@ -55,6 +61,7 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
             resume,
             dry_run,
             backup,
+            gate,
             out,
         } => {
             let target = match (to, id, steps, all) {
@@ -67,7 +74,8 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
                     "say what to roll back: --to ID, --id ID, --steps N or --all (or --resume to finish a failed revert)"
                 ),
             };
-            apply(ctx, *out, *dry_run, |db, set, opts, ev| {
+            let mut after = Vec::new();
+            let outcome = apply(ctx, *out, *dry_run, |db, set, opts, ev| {
                 let opts = Options {
                     resume: *resume,
                     ..opts.clone()
@@ -77,12 +85,16 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
                     ctx,
                     set,
                     Direction::Down,
-                    backup,
+                    (backup, *gate),
                     (json, opts.dry_run),
                 );
                 let report = cairn::down_with(db, set, &target, &opts, &mut before, ev)?;
+                if gate.check && !opts.dry_run {
+                    after = crate::db::integrity::problems(db)?;
+                }
                 Ok((report, Vec::new()))
-            })
+            })?;
+            Ok(checked_after(ctx, outcome, &after))
         }
         Migrate::Status(out) => status(ctx, *out),
         Migrate::History(out) => history(ctx, *out),
@@ -94,6 +106,7 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
             out,
         } => crate::lint::run(ctx, *dialect, *rules, *out),
         Migrate::New { name, json } => new(ctx, name, *json),
+        Migrate::Diff(args) => crate::migrate_diff::run(ctx, args),
         Migrate::Adopt {
             from,
             table,
@@ -160,6 +173,21 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
             Ok(Outcome::Clean)
         }
     }
+}
+
+/// The outcome of a `--check` run: 1 when the database fails its checks after the run
+/// (the migrations stay applied; the problems go to stderr).
+fn checked_after(ctx: &Context, outcome: Outcome, problems: &[String]) -> Outcome {
+    if problems.is_empty() {
+        return outcome;
+    }
+    eprintln!(
+        "{} --check: after the run the database fails its integrity checks ({}); the migrations above stay applied:\n  {}",
+        ctx.style_err("error:"),
+        crate::db::integrity::plural(problems.len()),
+        problems.join("\n  ")
+    );
+    Outcome::Finding
 }
 
 fn apply(

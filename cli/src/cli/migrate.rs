@@ -24,6 +24,8 @@ pub enum Migrate {
         #[command(flatten)]
         backup: crate::db::auto_backup::AutoBackup,
         #[command(flatten)]
+        gate: crate::db::integrity::IntegrityGate,
+        #[command(flatten)]
         out: Out,
     },
     /// Roll back applied migrations (dependents first).
@@ -49,6 +51,8 @@ pub enum Migrate {
         dry_run: bool,
         #[command(flatten)]
         backup: crate::db::auto_backup::AutoBackup,
+        #[command(flatten)]
+        gate: crate::db::integrity::IntegrityGate,
         #[command(flatten)]
         out: Out,
     },
@@ -81,6 +85,10 @@ pub enum Migrate {
         #[arg(long)]
         json: bool,
     },
+    /// Write a new migration that turns the schema the migrations produce into the declared
+    /// schema (`--against`, default `schemas`), with the down that reverses it, proved on a
+    /// scratch database; exit 1, writing nothing, when there is nothing to do.
+    Diff(crate::migrate_diff::DiffArgs),
     /// Adopt a database another tool migrated (diesel, sqlx, flyway, refinery, golang-migrate,
     /// goose, dbmate, pop, sql-migrate, liquibase): read its history table, match the rows to the migrations (checking
     /// checksums where the tool stored them), record the matches as applied without running

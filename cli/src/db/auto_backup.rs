@@ -14,13 +14,30 @@ use clap::Args;
 
 use crate::Context;
 
-/// `--backup`, `--no-backup`, `--backup-dir` of `migrate up`/`down`.
+/// When `--backup` backs up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BackupWhen {
+    /// Before a run with a migration that destroys data.
+    Destructive,
+    /// Before every run that has something to run.
+    Always,
+}
+
+/// `--backup [always]`, `--no-backup`, `--backup-dir` of `migrate up`/`down`.
 #[derive(Debug, Clone, Args)]
 pub struct AutoBackup {
     /// Back up the database first when a migration to run destroys data (drop, truncate,
-    /// delete/update without WHERE, column type change). Default on SQLite; opt-in on servers.
-    #[arg(long, conflicts_with = "no_backup")]
-    pub backup: bool,
+    /// delete/update without WHERE, column type change): the default on SQLite, opt-in on
+    /// servers. `--backup always`: before every run that has something to run.
+    #[arg(
+        long,
+        conflicts_with = "no_backup",
+        value_enum,
+        num_args = 0..=1,
+        default_missing_value = "destructive",
+        value_name = "WHEN"
+    )]
+    pub backup: Option<BackupWhen>,
     /// Do not back up first, even on SQLite.
     #[arg(long)]
     pub no_backup: bool,
@@ -37,7 +54,8 @@ impl AutoBackup {
             return false;
         }
         // An in-memory database vanishes with the process: a backup of it helps no one.
-        self.backup || (db.dialect() == Dialect::Sqlite && db.describe() != "sqlite::memory:")
+        self.backup.is_some()
+            || (db.dialect() == Dialect::Sqlite && db.describe() != "sqlite::memory:")
     }
 }
 
@@ -66,16 +84,20 @@ impl Planned {
     }
 }
 
-/// The `cairn::BeforeRun` hook of `migrate up`/`down`: [`before_migrate`], except in a dry
-/// run (`json`: stdout carries JSON).
+/// The `cairn::BeforeRun` hook of `migrate up`/`down`: the `--check` gate, then
+/// [`before_migrate`] except in a dry run (`json`: stdout carries JSON).
 pub fn hook<'a>(
     ctx: &'a Context,
     set: &'a MigrationSet,
     direction: Direction,
-    flags: &'a AutoBackup,
+    (flags, gate): (&'a AutoBackup, super::integrity::IntegrityGate),
     (json, dry_run): (bool, bool),
 ) -> impl FnMut(&mut dyn Driver, &[String]) -> cairn::Result<()> + 'a {
     move |db, ids| {
+        // The checks first: a database that fails them is neither backed up nor migrated.
+        if gate.check {
+            super::integrity::before(db)?;
+        }
         if !dry_run {
             before_migrate(ctx, db, set, (direction, ids), flags, json)?;
         }
@@ -95,7 +117,7 @@ pub fn before_migrate(
     flags: &AutoBackup,
     json: bool,
 ) -> cairn::Result<Option<BackupFile>> {
-    if !flags.enabled(db) {
+    if !flags.enabled(db) || ids.is_empty() {
         return Ok(None);
     }
     let findings = ops::destructive_findings(
@@ -104,7 +126,8 @@ pub fn before_migrate(
         set.dialect(),
         direction,
     );
-    if findings.is_empty() {
+    let always = flags.backup == Some(BackupWhen::Always);
+    if findings.is_empty() && !always {
         return Ok(None);
     }
     let dir = super::location::backup_dir(ctx, flags.backup_dir.as_deref())
@@ -115,12 +138,21 @@ pub fn before_migrate(
         .map(|f| format!("{} ({})", f.migration, f.rule))
         .collect();
     why.dedup();
-    let note = format!(
-        "Backed up {} to {} before running destructive migrations: {}",
-        made.manifest.database,
-        made.path.display(),
-        why.join(", ")
-    );
+    let note = if why.is_empty() {
+        format!(
+            "Backed up {} to {} before running {} migration(s) (--backup always)",
+            made.manifest.database,
+            made.path.display(),
+            ids.len()
+        )
+    } else {
+        format!(
+            "Backed up {} to {} before running destructive migrations: {}",
+            made.manifest.database,
+            made.path.display(),
+            why.join(", ")
+        )
+    };
     if json {
         eprintln!("{note}");
     } else {

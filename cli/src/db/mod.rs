@@ -3,6 +3,7 @@
 pub(crate) mod auto_backup;
 pub(crate) mod backup;
 mod health;
+pub(crate) mod integrity;
 pub(crate) mod location;
 
 use std::path::PathBuf;
