@@ -21,6 +21,7 @@ mod graph;
 mod import;
 mod lint;
 mod migrate;
+mod migrate_diff;
 mod migrate_test;
 mod progress;
 mod render;
