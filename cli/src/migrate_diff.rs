@@ -6,6 +6,7 @@
 //! reaches the declared schema, down comes back to the replay.
 
 mod portable;
+mod warn;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -190,8 +191,8 @@ pub fn run(ctx: &Context, args: &DiffArgs) -> Result<Outcome> {
         }
     };
     match &portable {
-        Some(changes) => warn_unrendered(ctx, changes),
-        None => warn_rebuilds(ctx, &replays),
+        Some(changes) => warn::unrendered(ctx, changes),
+        None => warn::rebuilds(ctx, &replays),
     }
     let path = next_path(&dir, &args.name, args.json)?;
     if path.exists() {
@@ -250,11 +251,16 @@ pub fn run(ctx: &Context, args: &DiffArgs) -> Result<Outcome> {
     Ok(Outcome::Clean)
 }
 
-/// Names the unique and check constraints the files leave unnamed (`uq_TABLE_COLUMNS`,
-/// `ck_TABLE_N`), so the SQL that adds one can drop it again on PostgreSQL and MySQL. Drift
-/// matches constraints by content, so the database still matches the files as written.
+/// Names the constraints the files leave unnamed (`uq_TABLE_COLUMNS`, `ck_TABLE_N`,
+/// `fk_TABLE_COLUMNS`), so the SQL that adds one can drop it again on PostgreSQL and MySQL, and
+/// MySQL names the index it creates for a foreign key after it (an unnamed one's index would
+/// be named after its column and read back as an index of its own). Drift matches constraints
+/// by content, so the database still matches the files as written.
 fn name_constraints(schema: &mut Schema) {
     for t in &mut schema.tables {
+        for f in t.foreign_keys.iter_mut().filter(|f| f.name.is_none()) {
+            f.name = Some(format!("fk_{}_{}", t.name, f.columns.join("_")));
+        }
         for u in t.unique.iter_mut().filter(|u| u.name.is_none()) {
             u.name = Some(format!("uq_{}_{}", t.name, u.columns.join("_")));
         }
@@ -262,62 +268,6 @@ fn name_constraints(schema: &mut Schema) {
             if c.name.is_none() {
                 c.name = Some(format!("ck_{}_{}", t.name, i + 1));
             }
-        }
-    }
-}
-
-/// Warns about each dialect the changes (or their derived rollback) cannot be written for,
-/// e.g. a foreign key SQLite's catalog gives no name, dropped on PostgreSQL.
-fn warn_unrendered(ctx: &Context, changes: &[Change]) {
-    for d in [Dialect::Sqlite, Dialect::Postgres, Dialect::Mysql] {
-        let both = cairn::render_changes(changes, d)
-            .and_then(|_| cairn::reverse_changes(changes, d))
-            .and_then(|back| cairn::render_changes(&back, d));
-        if let Err(e) = both {
-            eprintln!(
-                "{} the changes do not load on {d}: {e}; edit the file before using it there",
-                ctx.style_err("warning:")
-            );
-        }
-    }
-}
-
-/// Warns when SQLite's SQL rebuilds a table other tables reference: its inline rebuild runs
-/// with foreign keys enforced, so dropping the old table deletes (or cascades into) their rows.
-fn warn_rebuilds(ctx: &Context, replays: &[Replay]) {
-    let Some(r) = replays.iter().find(|r| r.dialect == Dialect::Sqlite) else {
-        return;
-    };
-    let rebuilt: std::collections::BTreeSet<&str> = r
-        .diffs
-        .iter()
-        .filter(|x| {
-            !matches!(
-                x,
-                Difference::TableAdded { .. }
-                    | Difference::TableRemoved { .. }
-                    | Difference::ColumnAdded { .. }
-                    | Difference::ColumnRemoved { .. }
-                    | Difference::IndexAdded { .. }
-                    | Difference::IndexRemoved { .. }
-            )
-        })
-        .map(Difference::table)
-        .collect();
-    for t in rebuilt {
-        let children: Vec<&str> = r
-            .replayed
-            .tables
-            .iter()
-            .filter(|c| c.foreign_keys.iter().any(|f| f.references.table == t))
-            .map(|c| c.name.as_str())
-            .collect();
-        if !children.is_empty() {
-            eprintln!(
-                "{} on sqlite the file rebuilds {t} (create, copy, drop, rename) with foreign keys enforced: rows of {} that reference it make the drop fail, or are deleted with ON DELETE CASCADE; review it before running it on data",
-                ctx.style_err("warning:"),
-                children.join(", ")
-            );
         }
     }
 }
