@@ -100,7 +100,34 @@ fn healthy_database_exits_0_in_every_format(db: &TestDb) {
     let parent = tables.iter().find(|t| t["table"] == "parent").unwrap();
     assert_eq!(parent["rows"], 2);
     assert!(parent["bytes"].as_u64().unwrap() > 0);
+    assert_eq!(parent["indexes"], 1, "its primary key: {out}");
     assert!(!out.contains(PASSWORD), "password in output: {out}");
+    // When, how many tables and rows, the server's counters, and the advisory (child's key has
+    // no index; MySQL made one itself).
+    let at = v["checked_at"].as_str().unwrap();
+    assert!(
+        at.len() == 24 && at.ends_with('Z') && at.as_bytes()[10] == b'T',
+        "{at}"
+    );
+    assert_eq!(v["storage"]["tables_checked"], tables.len());
+    let rows: u64 = tables.iter().map(|t| t["rows"].as_u64().unwrap()).sum();
+    assert_eq!(v["storage"]["total_rows"], rows);
+    let advised = v["advisory"]["unindexed_foreign_keys"].as_array().unwrap();
+    match db.kind {
+        Kind::Sqlite => assert!(v["server"].is_null(), "{out}"),
+        _ => {
+            let ratio = v["server"]["cache_hit_ratio"].as_f64().unwrap();
+            assert!((0.0..=1.0).contains(&ratio), "{out}");
+            assert!(v["server"]["connections"]["total"].as_u64().unwrap() >= 1);
+        }
+    }
+    if db.kind == Kind::Mysql {
+        assert!(advised.is_empty(), "{out}");
+    } else {
+        assert_eq!(advised.len(), 1, "{out}");
+        assert_eq!(advised[0]["table"], "child");
+        assert_eq!(advised[0]["columns"], serde_json::json!(["parent_id"]));
+    }
 
     let (code, out, _) = cairn(
         &url,
@@ -118,6 +145,41 @@ fn healthy_database_exits_0_in_every_format(db: &TestDb) {
         2.0
     );
     assert!(metric(&out, "cairn_db_size_bytes", "") > 0.0);
+    assert_eq!(
+        metric(&out, "cairn_db_table_indexes", "table=\"parent\""),
+        1.0
+    );
+    assert!(metric(&out, "cairn_db_tables", "") >= 3.0);
+    assert!(metric(&out, "cairn_db_rows", "") >= 2.0);
+    assert!(metric(&out, "cairn_db_health_timestamp_seconds", "") > 1.7e9);
+    let advised = if db.kind == Kind::Mysql { 0.0 } else { 1.0 };
+    assert_eq!(metric(&out, "cairn_db_unindexed_foreign_keys", ""), advised);
+    for family in [
+        "cairn_db_connections",
+        "cairn_db_cache_hit_ratio",
+        "cairn_db_slow_queries",
+        "cairn_db_unindexed_foreign_keys",
+    ] {
+        assert!(out.contains(&format!("# TYPE {family} gauge\n")), "{out}");
+    }
+    if db.kind != Kind::Sqlite {
+        assert!(metric(&out, "cairn_db_connections", "state=\"total\"") >= 1.0);
+        let ratio = metric(&out, "cairn_db_cache_hit_ratio", "");
+        assert!((0.0..=1.0).contains(&ratio), "{out}");
+    }
+    // The advice shows in text too, and the exit code stays 0.
+    let (code, out, _) = cairn(&url, dir.path(), &["db", "health"]);
+    assert_eq!(code, 0, "{out}");
+    if db.kind == Kind::Mysql {
+        assert!(out.contains("every foreign key has an index"), "{out}");
+    } else {
+        assert!(out.contains("1 foreign key(s) without an index"), "{out}");
+        assert!(out.contains("child.parent_id -> parent"), "{out}");
+    }
+    match db.kind {
+        Kind::Sqlite => assert!(out.contains("none: SQLite has no server"), "{out}"),
+        _ => assert!(out.contains("cache hit ratio"), "{out}"),
+    }
 }
 
 fn pending_migration_or_orphan_rows_exit_1(db: &TestDb) {
@@ -178,7 +240,16 @@ fn optimize_reports_each_table(db: &TestDb) {
         .iter()
         .map(|t| t["table"].as_str().unwrap())
         .collect();
-    assert_eq!(tables, ["cairn_migrations", "child", "parent"], "{out}");
+    assert_eq!(
+        tables,
+        [
+            "cairn_migrations",
+            "cairn_migrations_log",
+            "child",
+            "parent"
+        ],
+        "{out}"
+    );
     assert!(
         v["tables"][0]["actions"]
             .as_array()
@@ -189,14 +260,105 @@ fn optimize_reports_each_table(db: &TestDb) {
 
     let (code, out, err) = cairn(&db.url, dir.path(), &["db", "optimize", "--vacuum"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.starts_with("Optimized 3 table(s) of "), "{out}");
+    assert!(out.starts_with("Optimized 4 table(s) of "), "{out}");
     assert!(out.contains("reclaimed)"), "{out}");
+
+    let (code, out, err) = cairn(
+        &db.url,
+        dir.path(),
+        &["db", "optimize", "--reindex", "--format", "json"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["reindex"], true);
+    assert_eq!(
+        v["reindexed"],
+        serde_json::json!([
+            "cairn_migrations",
+            "cairn_migrations_log",
+            "child",
+            "parent"
+        ]),
+        "{out}"
+    );
+    assert_eq!(
+        v["reindex_statements"].as_array().unwrap().len(),
+        1,
+        "{out}"
+    );
+    for t in v["tables"].as_array().unwrap() {
+        assert!(
+            t["actions"].as_array().unwrap().contains(&"reindex".into()),
+            "{out}"
+        );
+    }
+    let (code, out, err) = cairn(&db.url, dir.path(), &["db", "optimize", "--reindex"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let statement = match db.kind {
+        Kind::Sqlite => "REINDEX",
+        Kind::Postgres => "REINDEX SCHEMA public",
+        Kind::Mysql => "OPTIMIZE TABLE cairn_migrations, cairn_migrations_log, child, parent",
+    };
+    assert!(
+        out.contains(&format!("Reindexed 4 table(s): {statement}\n")),
+        "{out}"
+    );
+}
+
+/// The built-ins' two keys without an index are advised until audit/0004_user_id_indexes
+/// indexes them (MySQL indexes every key itself: never advised).
+fn builtins_advise_their_unindexed_keys_until_indexed(db: &TestDb) {
+    let dir = project(&[]);
+    let builtin = ["--builtin", "auth,audit,scan"];
+    for to in ["audit/0001_login_attempts", "audit/0003_audit_log"] {
+        let args = [&builtin[..], &["migrate", "up", "--to", to]].concat();
+        let (code, out, err) = cairn(&db.url, dir.path(), &args);
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    let advised = || {
+        // Without --builtin, no migration check: the exit code is the advisory's alone.
+        let (code, out, _) = cairn(&db.url, dir.path(), &["db", "health", "--format", "json"]);
+        assert_eq!(code, 0, "the advice is never unhealthy: {out}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        v["advisory"]["unindexed_foreign_keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| {
+                format!(
+                    "{}.{}",
+                    k["table"].as_str().unwrap(),
+                    k["columns"][0].as_str().unwrap()
+                )
+            })
+            .collect::<Vec<String>>()
+    };
+    let expected: &[&str] = match db.kind {
+        Kind::Mysql => &[],
+        _ => &["audit_log.user_id", "login_attempts.user_id"],
+    };
+    assert_eq!(advised(), expected);
+    let (code, out, err) = cairn(
+        &db.url,
+        dir.path(),
+        &[&builtin[..], &["migrate", "up"]].concat(),
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(advised(), Vec::<String>::new());
+    let (code, out, _) = cairn(
+        &db.url,
+        dir.path(),
+        &[&builtin[..], &["db", "health"]].concat(),
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("every foreign key has an index"), "{out}");
 }
 
 cairn_tests::on_every_backend!(
     healthy_database_exits_0_in_every_format,
     pending_migration_or_orphan_rows_exit_1,
     optimize_reports_each_table,
+    builtins_advise_their_unindexed_keys_until_indexed,
 );
 
 /// A server that does not answer is a finding (exit 1) with `cairn_db_up 0`, so a cron job

@@ -217,7 +217,7 @@ fn the_builtins_pass() {
     let (code, out, err) = p.run(&["migrate", "test", "--builtin", "auth,audit,scan"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
-        out.contains("9 migrations: 9 restored, 0 without down (not tested), 0 failed"),
+        out.contains("10 migrations: 10 restored, 0 without down (not tested), 0 failed"),
         "{out}"
     );
 }

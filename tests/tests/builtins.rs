@@ -29,7 +29,7 @@ fn up(db: &TestDb, set: &MigrationSet, target: UpTarget) -> Vec<String> {
 fn tables(db: &TestDb) -> Vec<String> {
     db.tables()
         .into_iter()
-        .filter(|t| t != "cairn_migrations")
+        .filter(|t| t != "cairn_migrations" && t != "cairn_migrations_log")
         .collect()
 }
 
@@ -61,7 +61,7 @@ fn partial_application_pulls_in_only_what_is_needed(db: &TestDb) {
     );
     assert_eq!(
         order.len(),
-        8,
+        9,
         "everything but the independent ai_scan_cache: {order:?}"
     );
     // Reverse dependency (and application) order: each migration goes before what it needs.
@@ -87,6 +87,7 @@ fn data_survives_upgrades_and_foreign_keys_act_as_declared(db: &TestDb) {
         "audit/0001_login_attempts",
         "audit/0002_security_events",
         "audit/0003_audit_log",
+        "audit/0004_user_id_indexes",
         "scan/0001_scan_history",
         "scan/0002_ai_scan_cache",
     ] {
@@ -165,7 +166,60 @@ fn data_survives_upgrades_and_foreign_keys_act_as_declared(db: &TestDb) {
     assert_eq!(db.scalar_i64("SELECT count(*) FROM companies"), 0);
 }
 
+/// `db health`'s advisory names the two keys of the built-ins that had no index until
+/// audit/0004_user_id_indexes, and nothing once it is applied; rolled back, InnoDB's own
+/// index is back (MySQL refuses to drop a key's only index), so the schema is as before.
+fn the_builtins_leave_no_foreign_key_unindexed(db: &TestDb) {
+    let set = builtins(db);
+    up(db, &set, UpTarget::To("audit/0001_login_attempts".into()));
+    up(db, &set, UpTarget::To("audit/0003_audit_log".into()));
+    let advised = |db: &TestDb| -> Vec<String> {
+        let mut conn = cairn_tests::registry().connect(&db.url).unwrap();
+        let h = cairn::ops::health(conn.as_mut(), None);
+        assert!(h.healthy, "the advisory never makes it unhealthy: {h:#?}");
+        assert!(h.advisory.error.is_none(), "{h:#?}");
+        h.advisory
+            .unindexed_foreign_keys
+            .iter()
+            .map(|k| format!("{}.{}", k.table, k.columns.join(",")))
+            .collect()
+    };
+    let before = advised(db);
+    if db.kind == Kind::Mysql {
+        assert!(before.is_empty(), "InnoDB indexes every key: {before:?}");
+    } else {
+        assert_eq!(before, ["audit_log.user_id", "login_attempts.user_id"]);
+    }
+    let introspect = |db: &TestDb| {
+        let mut conn = cairn_tests::registry().connect(&db.url).unwrap();
+        conn.as_introspect().unwrap().introspect().unwrap()
+    };
+    let schema_before = introspect(db);
+    up(db, &set, UpTarget::All);
+    assert_eq!(advised(db), Vec::<String>::new());
+    let mut conn = cairn_tests::registry().connect(&db.url).unwrap();
+    let back = cairn::down(
+        conn.as_mut(),
+        &set,
+        &DownTarget::Including("audit/0004_user_id_indexes".into()),
+        &Options::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(back.migrations.len(), 1);
+    assert_eq!(advised(db), before);
+    let only_0004 = |s: &cairn::schema::Schema| -> Vec<cairn::schema::Table> {
+        s.tables
+            .iter()
+            .filter(|t| t.name == "login_attempts" || t.name == "audit_log")
+            .cloned()
+            .collect()
+    };
+    assert_eq!(only_0004(&introspect(db)), only_0004(&schema_before));
+}
+
 cairn_tests::on_every_backend!(
     partial_application_pulls_in_only_what_is_needed,
-    data_survives_upgrades_and_foreign_keys_act_as_declared
+    data_survives_upgrades_and_foreign_keys_act_as_declared,
+    the_builtins_leave_no_foreign_key_unindexed
 );

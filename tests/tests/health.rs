@@ -3,6 +3,8 @@
 //! sizes, per-table maintenance and the bytes a vacuum gives back.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+#[path = "health/indexes_and_server.rs"]
+mod indexes_and_server;
 #[path = "health/round_trips.rs"]
 mod round_trips;
 
@@ -11,6 +13,10 @@ use std::path::PathBuf;
 use cairn::ops::{ForeignKeyViolation, Health};
 use cairn::{Driver, MigrationSet, MigrationState, Options, SourceFile, UpTarget};
 use cairn_tests::{Kind, TestDb};
+use indexes_and_server::{
+    health_counts_indexes_and_advises_unindexed_keys, health_reads_the_server_counters,
+    optimize_reindexes_every_table,
+};
 use round_trips::health_round_trips_do_not_grow_with_tables;
 
 fn set(db: &TestDb, files: &[(&str, &str)]) -> MigrationSet {
@@ -215,7 +221,12 @@ fn optimize_reports_every_table(db: &TestDb) {
     let tables: Vec<&str> = report.tables.iter().map(|t| t.table.as_str()).collect();
     assert_eq!(
         tables,
-        ["cairn_migrations", "child", "parent"],
+        [
+            "cairn_migrations",
+            "cairn_migrations_log",
+            "child",
+            "parent"
+        ],
         "{report:#?}"
     );
     for t in &report.tables {
@@ -315,6 +326,9 @@ cairn_tests::on_every_backend!(
     optimize_reports_every_table,
     vacuum_reclaims_bytes_after_a_big_delete,
     health_round_trips_do_not_grow_with_tables,
+    health_counts_indexes_and_advises_unindexed_keys,
+    health_reads_the_server_counters,
+    optimize_reindexes_every_table,
 );
 
 /// An index left invalid by a failed `CREATE UNIQUE INDEX CONCURRENTLY` is an integrity

@@ -12,7 +12,11 @@ use crate::{Context, Outcome};
 pub fn run(ctx: &Context, cmd: &DbCmd) -> Result<Outcome> {
     match cmd {
         DbCmd::Health { format } => health(ctx, *format),
-        DbCmd::Optimize { vacuum, out } => optimize(ctx, *vacuum, out.format),
+        DbCmd::Optimize {
+            vacuum,
+            reindex,
+            out,
+        } => optimize(ctx, *vacuum, *reindex, out.format),
         _ => anyhow::bail!("not a health or optimize command"),
     }
 }
@@ -61,7 +65,10 @@ fn print_health(ctx: &Context, h: &Health) {
     } else {
         ctx.style.bad("unhealthy")
     };
-    println!("{}: {overall} ({} ms)", h.database, h.elapsed_ms);
+    println!(
+        "{}: {overall} ({} ms, at {})",
+        h.database, h.elapsed_ms, h.checked_at
+    );
     let c = &h.connection;
     println!(
         "  connection    {} {}",
@@ -131,9 +138,11 @@ fn print_health(ctx: &Context, h: &Health) {
         "  storage       {} {}",
         verdict(s.ok),
         s.error.clone().unwrap_or_else(|| format!(
-            "{} in {} table(s)",
+            "{} in {} table(s), {} row(s)",
             s.database_bytes.map_or_else(|| "-".to_string(), size),
-            s.tables.len()
+            s.tables_checked,
+            s.total_rows
+                .map_or_else(|| "-".to_string(), |r| r.to_string())
         ))
     );
     if !s.tables.is_empty() {
@@ -147,24 +156,98 @@ fn print_health(ctx: &Context, h: &Health) {
         println!(
             "{}",
             ctx.style.dim(&format!(
-                "    {:<width$} {:>12} {:>10}",
-                "TABLE", "ROWS", "SIZE"
+                "    {:<width$} {:>12} {:>10} {:>7}",
+                "TABLE", "ROWS", "SIZE", "INDEXES"
             ))
         );
         for t in &s.tables {
             println!(
-                "    {:<width$} {:>12} {:>10}",
+                "    {:<width$} {:>12} {:>10} {:>7}",
                 t.table,
                 t.rows.map_or_else(|| "-".to_string(), |r| r.to_string()),
-                t.bytes.map_or_else(|| "-".to_string(), size)
+                t.bytes.map_or_else(|| "-".to_string(), size),
+                t.indexes.map_or_else(|| "-".to_string(), |n| n.to_string())
             );
         }
     }
+    print_server(ctx, h);
+    print_advisory(ctx, h);
 }
 
-fn optimize(ctx: &Context, vacuum: bool, format: Format) -> Result<Outcome> {
+/// The server's counters: information, never a verdict.
+fn print_server(ctx: &Context, h: &Health) {
+    let info = ctx.style.dim("info     ");
+    let Some(server) = &h.server else {
+        if h.connection.ok {
+            println!("  server        -         none: SQLite has no server");
+        } else {
+            println!("  server        -         not checked: no connection");
+        }
+        return;
+    };
+    if let Some(e) = &server.error {
+        println!("  server        {info} cannot read its counters: {e}");
+        return;
+    }
+    let mut parts = Vec::new();
+    if let Some(c) = &server.connections {
+        parts.push(format!(
+            "{} active, {} idle connection(s) of {}",
+            c.active, c.idle, c.total
+        ));
+    }
+    if let Some(r) = server.cache_hit_ratio {
+        parts.push(format!("cache hit ratio {:.2}%", r * 100.0));
+    }
+    if let Some(n) = server.slow_queries {
+        parts.push(format!("{n} slow quer{}", if n == 1 { "y" } else { "ies" }));
+    }
+    println!(
+        "  server        {info} {} ({} counters)",
+        parts.join(", "),
+        server.scope
+    );
+    for note in &server.notes {
+        println!("                  {note}");
+    }
+}
+
+/// Foreign keys without an index: advice, shown but never unhealthy.
+fn print_advisory(ctx: &Context, h: &Health) {
+    let a = &h.advisory;
+    let (verdict, summary) = match (&a.error, a.unindexed_foreign_keys.len()) {
+        (Some(e), _) => (ctx.style.dim("-        "), format!("not checked: {e}")),
+        (None, 0) => (
+            ctx.style.ok("ok       "),
+            "every foreign key has an index".to_string(),
+        ),
+        (None, n) => (
+            ctx.style.warn("advice   "),
+            format!("{n} foreign key(s) without an index (lookups from the parent scan the table)"),
+        ),
+    };
+    println!("  indexes       {verdict} {summary}");
+    if let Some(note) = &a.note {
+        println!("                  {note}");
+    }
+    for k in &a.unindexed_foreign_keys {
+        println!(
+            "                  {}.{} -> {}{}",
+            k.table,
+            k.columns.join(", "),
+            k.references,
+            k.constraint
+                .as_deref()
+                .map(|c| format!(" [{c}]"))
+                .unwrap_or_default()
+        );
+    }
+}
+
+fn optimize(ctx: &Context, vacuum: bool, reindex: bool, format: Format) -> Result<Outcome> {
     let mut db = ctx.connect()?;
-    let report = cairn::ops::optimize(db.as_mut(), vacuum)?;
+    let report =
+        cairn::ops::optimize_with(db.as_mut(), cairn::ops::OptimizeOptions { vacuum, reindex })?;
     if format == Format::Json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -183,6 +266,17 @@ fn print_optimization(ctx: &Context, o: &Optimization) {
         size(o.bytes_after),
         size(o.bytes_reclaimed)
     );
+    if o.reindex {
+        println!(
+            "Reindexed {} table(s){}",
+            o.reindexed.len(),
+            if o.reindex_statements.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", o.reindex_statements.join("; "))
+            }
+        );
+    }
     let width = o
         .tables
         .iter()

@@ -71,7 +71,8 @@ pub enum DbCmd {
         #[arg(long, value_enum, default_value_t = HealthFormat::Text)]
         format: HealthFormat,
     },
-    /// Refresh planner statistics and compact tables; report what was done per table.
+    /// Refresh planner statistics, compact tables and rebuild indexes on request; report what
+    /// was done per table.
     Optimize {
         /// Also rewrite tables to reclaim space, and report the bytes reclaimed. SQLite: VACUUM
         /// (rewrites the whole file; needs free disk space as large as the database).
@@ -80,6 +81,13 @@ pub enum DbCmd {
         /// table (InnoDB rebuilds the table; brief metadata locks).
         #[arg(long)]
         vacuum: bool,
+        /// Also rebuild every index, and report which tables. SQLite: REINDEX (one statement).
+        /// PostgreSQL: REINDEX SCHEMA of the current schema (each table in its own
+        /// transaction, writes to it wait; needs the schema's owner, else REINDEX TABLE per
+        /// table). MySQL: OPTIMIZE TABLE t1, t2, ... (InnoDB rebuilds each table with its
+        /// indexes; done once with --vacuum).
+        #[arg(long)]
+        reindex: bool,
         #[command(flatten)]
         out: Out,
     },

@@ -110,6 +110,12 @@ impl Postgres {
         ]);
         let cert = format!("ssl_cert_file={}", tls.cert.display());
         let key = format!("ssl_key_file={}", tls.key.display());
+        // pg_stat_statements loaded where the server has it, so a test may install it in its
+        // own database (`db health` reads slow queries from it); no database has it otherwise.
+        let statements = bindir
+            .parent()
+            .is_some_and(|p| p.join("lib/pg_stat_statements.so").is_file())
+            .then_some("shared_preload_libraries=pg_stat_statements");
         for setting in [
             "fsync=off",
             "full_page_writes=off",
@@ -118,7 +124,10 @@ impl Postgres {
             "ssl=on",
             &cert,
             &key,
-        ] {
+        ]
+        .into_iter()
+        .chain(statements)
+        {
             args.push("-c".to_string());
             args.push(setting.to_string());
         }

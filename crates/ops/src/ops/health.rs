@@ -1,23 +1,30 @@
 //! [`health`]: is the database reachable, sound, consistent and up to date? One call, a typed
 //! [`Health`], so a service can serve it from its `/health` endpoint and the CLI can print it.
 
+mod migrations;
+mod storage;
+
 use std::collections::BTreeMap;
 use std::time::Instant;
 
 use serde::Serialize;
 
-use super::maintenance::{ForeignKeyViolation, StorageSizes};
+use super::indexes::{IndexAdvisory, index_counts};
+use super::maintenance::ForeignKeyViolation;
+use super::server_stats::{ServerStats, server_stats};
 use crate::driver::Driver;
-use crate::error::BackendError;
 use crate::load::MigrationSet;
-use crate::protocol::Migrate;
-use crate::status::{MigrationState, status};
+pub use migrations::{MigrationHealth, MigrationIssue};
+pub use storage::{StorageHealth, TableHealth};
 
 /// The result of [`health`]: every check, and whether all of them passed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Health {
     /// The database, without its password.
     pub database: String,
+    /// When the checks started, in UTC (RFC 3339 with milliseconds, e.g.
+    /// `2026-05-20T09:30:00.125Z`).
+    pub checked_at: String,
     /// True when every check below is `ok`.
     pub healthy: bool,
     /// The server answered a trivial query.
@@ -28,8 +35,13 @@ pub struct Health {
     pub foreign_keys: ForeignKeyHealth,
     /// Migration state against the given migration set; `None` when none was given.
     pub migrations: Option<MigrationHealth>,
-    /// Size and row count of each table.
+    /// Size, row count and indexes of each table.
     pub storage: StorageHealth,
+    /// The server's connections, cache hit ratio and slow queries; `None` on SQLite, which
+    /// has no server.
+    pub server: Option<ServerStats>,
+    /// Foreign keys without an index: advice, never a reason to be unhealthy.
+    pub advisory: IndexAdvisory,
     /// How long all checks took, in milliseconds.
     pub elapsed_ms: u64,
 }
@@ -68,64 +80,6 @@ pub struct ForeignKeyHealth {
     pub error: Option<String>,
 }
 
-/// Migration state. Healthy means nothing pending, changed, failed or interrupted; a history row without a
-/// file (`missing`) is reported but healthy, since a database ahead of the code is what a
-/// rollout looks like while old instances still run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct MigrationHealth {
-    /// Nothing pending, changed or failed, and the history could be read.
-    pub ok: bool,
-    /// Applied and unchanged.
-    pub applied: usize,
-    /// Not applied yet.
-    pub pending: usize,
-    /// Applied, but the file changed since (checksum differs).
-    pub changed: usize,
-    /// Failed part-way in an earlier run.
-    pub failed: usize,
-    /// Left part-way by a runner that stopped; the next `migrate up` finishes them.
-    pub interrupted: usize,
-    /// Applied, but no file has that id.
-    pub missing: usize,
-    /// Every migration that is not `applied`, in apply order.
-    pub attention: Vec<MigrationIssue>,
-    /// Why the history could not be read.
-    pub error: Option<String>,
-}
-
-/// A migration that is not simply applied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct MigrationIssue {
-    /// Migration id.
-    pub id: String,
-    /// Its state.
-    pub state: MigrationState,
-}
-
-/// Size and rows of each table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StorageHealth {
-    /// Sizes and row counts could be read.
-    pub ok: bool,
-    /// Bytes of the whole database.
-    pub database_bytes: Option<u64>,
-    /// Each table (the history table included), sorted by name.
-    pub tables: Vec<TableHealth>,
-    /// Why sizes or counts could not be read.
-    pub error: Option<String>,
-}
-
-/// One table's size and rows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TableHealth {
-    /// Table name.
-    pub table: String,
-    /// Exact row count (`COUNT(*)`).
-    pub rows: Option<u64>,
-    /// Bytes of the table and its indexes.
-    pub bytes: Option<u64>,
-}
-
 impl Health {
     /// The report for a database that could not even be opened: unhealthy, nothing checked.
     /// `database` and `error` must already be free of passwords ([`cairn_core::redact_url`]).
@@ -133,6 +87,7 @@ impl Health {
         let skipped = || Some("not checked: no connection".to_string());
         Health {
             database,
+            checked_at: super::manifest::utc_now().1,
             healthy: false,
             connection: ConnectionHealth {
                 ok: false,
@@ -150,28 +105,31 @@ impl Health {
                 error: skipped(),
             },
             migrations: None,
-            storage: StorageHealth {
-                ok: false,
-                database_bytes: None,
-                tables: Vec::new(),
-                error: skipped(),
-            },
+            storage: StorageHealth::failed("not checked: no connection".to_string()),
+            server: None,
+            advisory: IndexAdvisory::failed("not checked: no connection".to_string()),
             elapsed_ms: 0,
         }
     }
 }
 
 /// Checks `db`: connection (and its latency), integrity, foreign-key violations, migration
-/// state against `migrations` (skipped when `None`), size and row count per table. Never
-/// fails: a check that cannot run is reported unhealthy with its error. Every check runs a
-/// fixed number of queries, whatever the number of tables (row counts: one per 400 tables);
-/// the history is read once, only for the migration check, and the schema is never
-/// introspected: table names come from [`cairn_core::Maintain::table_sizes`].
+/// state against `migrations` (skipped when `None`), size, row count and indexes per table,
+/// the server's counters (connections, cache hit ratio, slow queries; none on SQLite), and
+/// the advisory of foreign keys without an index. Never fails: a check that cannot run is
+/// reported unhealthy with its error (the server counters and the advisory never make the
+/// database unhealthy). Every check runs a fixed number of queries, whatever the number of
+/// tables (row counts: one per 400 tables); the history is read once, only for the
+/// migration check; the schema is introspected once ([`cairn_core::Introspect`], a fixed
+/// number of catalog queries), only for the index counts and the advisory; the table names
+/// come from [`cairn_core::Maintain::table_sizes`].
 pub fn health(db: &mut dyn Driver, migrations: Option<&MigrationSet>) -> Health {
     let started = Instant::now();
+    let checked_at = super::manifest::utc_now().1;
     let ping = Instant::now();
     if let Err(e) = db.query("SELECT 1") {
         let mut report = Health::unreachable(db.describe(), e.to_string());
+        report.checked_at = checked_at;
         report.elapsed_ms = elapsed_ms(started);
         return report;
     }
@@ -215,8 +173,17 @@ pub fn health(db: &mut dyn Driver, migrations: Option<&MigrationSet>) -> Health 
             error: Some(e.to_string()),
         },
     };
-    let migrations = migrations.map(|set| migration_health(db, set));
-    let storage = storage_health(db, sizes);
+    let migrations = migrations.map(|set| migrations::migration_health(db, set));
+    let dialect = db.dialect();
+    let (indexes, advisory) = match db.as_introspect().and_then(|i| i.introspect()) {
+        Ok(schema) => (
+            index_counts(&schema, dialect),
+            IndexAdvisory::of(&schema, dialect),
+        ),
+        Err(e) => (BTreeMap::new(), IndexAdvisory::failed(e.to_string())),
+    };
+    let storage = storage::storage_health(db, sizes, &indexes);
+    let server = server_stats(db);
     let healthy = connection.ok
         && integrity.ok
         && foreign_keys.ok
@@ -224,105 +191,16 @@ pub fn health(db: &mut dyn Driver, migrations: Option<&MigrationSet>) -> Health 
         && storage.ok;
     Health {
         database: db.describe(),
+        checked_at,
         healthy,
         connection,
         integrity,
         foreign_keys,
         migrations,
         storage,
+        server,
+        advisory,
         elapsed_ms: elapsed_ms(started),
-    }
-}
-
-fn migration_health(db: &mut dyn Driver, set: &MigrationSet) -> MigrationHealth {
-    let history = match db.history() {
-        Ok(h) => h,
-        Err(e) => {
-            return MigrationHealth {
-                ok: false,
-                applied: 0,
-                pending: 0,
-                changed: 0,
-                failed: 0,
-                interrupted: 0,
-                missing: 0,
-                attention: Vec::new(),
-                error: Some(e.to_string()),
-            };
-        }
-    };
-    let rows = status(set, &history);
-    let count = |s: MigrationState| rows.iter().filter(|r| r.state == s).count();
-    let (pending, changed, failed, interrupted) = (
-        count(MigrationState::Pending),
-        count(MigrationState::Changed),
-        count(MigrationState::Failed),
-        count(MigrationState::Interrupted),
-    );
-    MigrationHealth {
-        ok: pending + changed + failed + interrupted == 0,
-        applied: count(MigrationState::Applied),
-        pending,
-        changed,
-        failed,
-        interrupted,
-        missing: count(MigrationState::Missing),
-        attention: rows
-            .iter()
-            .filter(|r| r.state != MigrationState::Applied)
-            .map(|r| MigrationIssue {
-                id: r.id.clone(),
-                state: r.state,
-            })
-            .collect(),
-        error: None,
-    }
-}
-
-/// Sizes merged with exact row counts of the same tables (the history table among them when
-/// it exists, so an empty one counts 0 rows).
-fn storage_health(db: &mut dyn Driver, sizes: Result<StorageSizes, BackendError>) -> StorageHealth {
-    let counted = sizes.and_then(|s| {
-        let names: Vec<String> = s.tables.iter().map(|t| t.table.clone()).collect();
-        super::row_counts_of(db, &names).map(|c| (s, c))
-    });
-    let (sizes, counts) = match counted {
-        Ok(both) => both,
-        Err(e) => {
-            return StorageHealth {
-                ok: false,
-                database_bytes: None,
-                tables: Vec::new(),
-                error: Some(e.to_string()),
-            };
-        }
-    };
-    let mut tables: BTreeMap<String, TableHealth> = BTreeMap::new();
-    for s in sizes.tables {
-        tables.insert(
-            s.table.clone(),
-            TableHealth {
-                table: s.table,
-                rows: None,
-                bytes: Some(s.bytes),
-            },
-        );
-    }
-    for c in counts {
-        tables
-            .entry(c.table.clone())
-            .or_insert_with(|| TableHealth {
-                table: c.table,
-                rows: None,
-                bytes: None,
-            })
-            .rows = Some(c.rows);
-    }
-    StorageHealth {
-        ok: true,
-        database_bytes: Some(sizes.database_bytes),
-        tables: tables.into_values().collect(),
-        error: None,
     }
 }
 

@@ -26,11 +26,13 @@
 mod backup;
 mod destructive;
 mod health;
+mod indexes;
 mod maintenance;
 mod manifest;
 mod optimize;
 pub mod prometheus;
 mod restore;
+mod server_stats;
 mod stats;
 mod tool;
 mod verify;
@@ -44,6 +46,7 @@ pub use health::{
     ConnectionHealth, ForeignKeyHealth, Health, IntegrityHealth, MigrationHealth, MigrationIssue,
     StorageHealth, TableHealth, health,
 };
+pub use indexes::{IndexAdvisory, UnindexedForeignKey, index_counts, unindexed_foreign_keys};
 pub use maintenance::{
     DeclaredForeignKey, ForeignKeyViolation, StorageSizes, TableAction, TableSize, orphan_rows,
     orphan_rows_of_catalog,
@@ -52,8 +55,9 @@ pub use manifest::{
     BackupKind, Compression, MANIFEST_SUFFIX, MANIFEST_VERSION, Manifest, ManifestMigration,
     ManifestTable, manifest_path, sha256_file,
 };
-pub use optimize::{Optimization, optimize};
+pub use optimize::{Optimization, OptimizeOptions, optimize, optimize_with};
 pub use restore::{Restored, restore};
+pub use server_stats::{Connections, SLOW_QUERY_MS, ServerStats, server_stats};
 pub use stats::{TableRows, row_counts, row_counts_of};
 pub use tool::{find_tool, run_tool};
 pub use verify::{Verification, VerifyCheck, verify};

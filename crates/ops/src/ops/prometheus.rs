@@ -65,6 +65,35 @@ const FAMILIES: &[(&str, &str)] = &[
         "cairn_db_health_check_duration_seconds",
         "How long the health checks took, in seconds.",
     ),
+    (
+        "cairn_db_health_timestamp_seconds",
+        "When the health checks started, in seconds since the Unix epoch.",
+    ),
+    (
+        "cairn_db_tables",
+        "Tables checked, the history table included.",
+    ),
+    ("cairn_db_rows", "Rows in all tables checked."),
+    (
+        "cairn_db_table_indexes",
+        "Indexes of a table, its unique constraints and primary key included.",
+    ),
+    (
+        "cairn_db_connections",
+        "Client connections by state (active, idle, total): PostgreSQL this database's, MySQL the server's.",
+    ),
+    (
+        "cairn_db_cache_hit_ratio",
+        "Share of page reads served from the server's cache, 0 to 1.",
+    ),
+    (
+        "cairn_db_slow_queries",
+        "Slow queries: PostgreSQL pg_stat_statements calls averaging 1 s or more, MySQL Slow_queries.",
+    ),
+    (
+        "cairn_db_unindexed_foreign_keys",
+        "Foreign keys no index covers (advice; never unhealthy).",
+    ),
 ];
 
 /// The metrics of `health`, each family once, ending with a newline.
@@ -151,6 +180,44 @@ fn samples(f: &mut Family<'_>, h: &Health) {
             }
         }
         "cairn_db_health_check_duration_seconds" => f.sample(&[], h.elapsed_ms as f64 / 1000.0),
+        "cairn_db_health_timestamp_seconds" => {
+            if let Some(t) = unix_seconds(&h.checked_at) {
+                f.sample(&[], t);
+            }
+        }
+        "cairn_db_tables" if h.storage.ok => f.sample(&[], h.storage.tables_checked as f64),
+        "cairn_db_rows" => {
+            if let Some(rows) = h.storage.total_rows {
+                f.sample(&[], rows as f64);
+            }
+        }
+        "cairn_db_table_indexes" => {
+            for t in &h.storage.tables {
+                if let Some(n) = t.indexes {
+                    f.sample(&[("table", &t.table)], n as f64);
+                }
+            }
+        }
+        "cairn_db_connections" => {
+            if let Some(c) = h.server.as_ref().and_then(|s| s.connections.as_ref()) {
+                f.sample(&[("state", "active")], c.active as f64);
+                f.sample(&[("state", "idle")], c.idle as f64);
+                f.sample(&[("state", "total")], c.total as f64);
+            }
+        }
+        "cairn_db_cache_hit_ratio" => {
+            if let Some(r) = h.server.as_ref().and_then(|s| s.cache_hit_ratio) {
+                f.sample(&[], r);
+            }
+        }
+        "cairn_db_slow_queries" => {
+            if let Some(n) = h.server.as_ref().and_then(|s| s.slow_queries) {
+                f.sample(&[], n as f64);
+            }
+        }
+        "cairn_db_unindexed_foreign_keys" if h.advisory.error.is_none() => {
+            f.sample(&[], h.advisory.unindexed_foreign_keys.len() as f64)
+        }
         _ => {}
     }
 }
@@ -181,6 +248,29 @@ fn number(value: f64) -> String {
             trimmed.to_string()
         }
     }
+}
+
+/// Seconds since the Unix epoch of an RFC 3339 UTC time as [`Health::checked_at`] holds it
+/// (`2026-05-20T09:30:00.125Z`); `None` for any other form.
+fn unix_seconds(rfc3339: &str) -> Option<f64> {
+    let (date, time) = rfc3339.strip_suffix('Z')?.split_once('T')?;
+    let mut d = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    let mut t = time.splitn(3, ':');
+    let (hh, mm) = (
+        t.next()?.parse::<i64>().ok()?,
+        t.next()?.parse::<i64>().ok()?,
+    );
+    let ss: f64 = t.next()?.parse().ok()?;
+    // Days from civil (Howard Hinnant), the inverse of the manifest's `civil_from_days`.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some((days * 86_400 + hh * 3600 + mm * 60) as f64 + ss)
 }
 
 /// Label values escape backslash, double quote and line feed.

@@ -8,11 +8,14 @@ use crate::ops::health::{
     ConnectionHealth, ForeignKeyHealth, Health, IntegrityHealth, MigrationHealth, StorageHealth,
     TableHealth,
 };
+use crate::ops::indexes::{IndexAdvisory, UnindexedForeignKey};
 use crate::ops::maintenance::ForeignKeyViolation;
+use crate::ops::server_stats::{Connections, ServerStats};
 
 fn sample_health() -> Health {
     Health {
         database: "postgres://app@db:5432/shop".into(),
+        checked_at: "2026-05-20T09:30:00.125Z".into(),
         healthy: false,
         connection: ConnectionHealth {
             ok: true,
@@ -49,18 +52,44 @@ fn sample_health() -> Health {
         storage: StorageHealth {
             ok: true,
             database_bytes: Some(8_192_000),
+            tables_checked: 2,
+            total_rows: Some(12),
             tables: vec![
                 TableHealth {
                     table: "orders".into(),
                     rows: Some(12),
                     bytes: Some(16384),
+                    indexes: Some(3),
                 },
                 TableHealth {
                     table: "users".into(),
                     rows: None,
                     bytes: Some(8192),
+                    indexes: None,
                 },
             ],
+            error: None,
+        },
+        server: Some(ServerStats {
+            scope: "database".into(),
+            connections: Some(Connections {
+                active: 2,
+                idle: 5,
+                total: 8,
+            }),
+            cache_hit_ratio: Some(0.9875),
+            slow_queries: None,
+            notes: vec!["pg_stat_statements not installed: no slow-query count".into()],
+            error: None,
+        }),
+        advisory: IndexAdvisory {
+            unindexed_foreign_keys: vec![UnindexedForeignKey {
+                table: "orders".into(),
+                constraint: Some("fk_orders_user_id".into()),
+                columns: vec!["user_id".into()],
+                references: "users".into(),
+            }],
+            note: None,
             error: None,
         },
         elapsed_ms: 42,
@@ -216,6 +245,53 @@ fn output_follows_the_exposition_format() {
         value(&samples, "cairn_db_health_check_duration_seconds", None),
         0.042
     );
+    // 2026-05-20T09:30:00.125Z: 20593 days after the epoch, then 9.5 hours.
+    assert_eq!(
+        value(&samples, "cairn_db_health_timestamp_seconds", None),
+        20_593.0 * 86_400.0 + 34_200.125
+    );
+    assert_eq!(value(&samples, "cairn_db_tables", None), 2.0);
+    assert_eq!(value(&samples, "cairn_db_rows", None), 12.0);
+    assert_eq!(
+        value(
+            &samples,
+            "cairn_db_table_indexes",
+            Some(("table", "orders"))
+        ),
+        3.0
+    );
+    for (state, n) in [("active", 2.0), ("idle", 5.0), ("total", 8.0)] {
+        assert_eq!(
+            value(&samples, "cairn_db_connections", Some(("state", state))),
+            n
+        );
+    }
+    assert_eq!(value(&samples, "cairn_db_cache_hit_ratio", None), 0.9875);
+    // Unknown (pg_stat_statements not installed): no sample rather than a made-up 0.
+    assert!(!samples.iter().any(|(n, _, _)| n == "cairn_db_slow_queries"));
+    assert_eq!(
+        value(&samples, "cairn_db_unindexed_foreign_keys", None),
+        1.0
+    );
+}
+
+#[test]
+fn timestamps_convert_to_unix_seconds() {
+    assert_eq!(super::unix_seconds("1970-01-01T00:00:00.000Z"), Some(0.0));
+    assert_eq!(
+        super::unix_seconds("2000-03-01T00:00:01.500Z"),
+        Some(951_868_801.5)
+    );
+    assert_eq!(super::unix_seconds("2000-03-01 00:00:01"), None);
+    let (_, now) = crate::ops::manifest::utc_now();
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    assert!(
+        (super::unix_seconds(&now).unwrap() - secs).abs() < 5.0,
+        "{now}"
+    );
 }
 
 #[test]
@@ -233,6 +309,15 @@ fn unreachable_database_still_renders_valid_families() {
     );
     assert!(text.contains("# TYPE cairn_db_latency_seconds gauge\n"));
     assert!(!samples.iter().any(|(n, _, _)| n == "cairn_db_size_bytes"));
+    for absent in [
+        "cairn_db_tables",
+        "cairn_db_rows",
+        "cairn_db_connections",
+        "cairn_db_unindexed_foreign_keys",
+    ] {
+        assert!(!samples.iter().any(|(n, _, _)| n == absent), "{absent}");
+    }
+    assert!(value(&samples, "cairn_db_health_timestamp_seconds", None) > 1.7e9);
 }
 
 #[test]
