@@ -100,7 +100,12 @@ fn backup_verify_restore(db: &TestDb) {
     let history = json(db, cwd, &["migrate", "history", "--format", "json"]);
     let log = history["log"].as_array().unwrap();
     let actions: Vec<&str> = log.iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["up", "restore"], "{}: {history:#}", db.kind.name());
+    assert_eq!(
+        actions,
+        ["up", "restore"],
+        "{}: {history:#}",
+        db.kind.name()
+    );
     assert!(
         log[1]["detail"].as_str().unwrap().contains(&file),
         "{history:#}"

@@ -22,7 +22,8 @@ fn set(db: &TestDb, files: &[(&str, &str)]) -> MigrationSet {
 }
 
 const A: &str = "up: CREATE TABLE a (id INTEGER PRIMARY KEY);\ndown: DROP TABLE a;\n";
-const B: &str = "depends_on: [0001_a]\nup: CREATE TABLE b (id INTEGER PRIMARY KEY);\ndown: DROP TABLE b;\n";
+const B: &str =
+    "depends_on: [0001_a]\nup: CREATE TABLE b (id INTEGER PRIMARY KEY);\ndown: DROP TABLE b;\n";
 const BAD: &str = "depends_on: [0002_b]\nup: |\n  CREATE TABLE c (id INTEGER PRIMARY KEY);\n  INSERT INTO nowhere VALUES (1);\ndown: DROP TABLE c;\n";
 
 /// (action, migration, outcome) of every entry, oldest first.
@@ -36,7 +37,10 @@ fn entries(conn: &mut dyn cairn::Driver) -> Vec<(String, String, String)> {
 
 fn every_command_leaves_an_entry_and_applied_means_what_it_meant(db: &TestDb) {
     let mut conn = cairn_tests::registry().connect(&db.url).unwrap();
-    assert!(conn.log().unwrap().is_empty(), "no log before the first run");
+    assert!(
+        conn.log().unwrap().is_empty(),
+        "no log before the first run"
+    );
     let opts = Options {
         applied_by: "auditor".into(),
         ..Options::default()
@@ -79,7 +83,11 @@ fn every_command_leaves_an_entry_and_applied_means_what_it_meant(db: &TestDb) {
         .find(|e| e.outcome == "failed")
         .unwrap();
     assert!(
-        failed.detail.as_deref().unwrap_or_default().contains("nowhere"),
+        failed
+            .detail
+            .as_deref()
+            .unwrap_or_default()
+            .contains("nowhere"),
         "the failure's message is kept: {failed:?}"
     );
     for e in conn.log().unwrap() {

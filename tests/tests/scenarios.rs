@@ -43,11 +43,11 @@ const CHAIN: &[(&str, &str)] = &[
     ),
 ];
 
-/// User tables, without Cairn's history table.
+/// User tables, without Cairn's history table and its audit log.
 fn tables(db: &TestDb) -> Vec<String> {
     db.tables()
         .into_iter()
-        .filter(|t| t != "cairn_migrations")
+        .filter(|t| t != "cairn_migrations" && t != "cairn_migrations_log")
         .collect()
 }
 
@@ -362,16 +362,16 @@ fn builtins_apply_and_roll_back_to_empty(db: &TestDb) {
     assert_eq!(tables(db).len(), 10, "{:?}", tables(db));
     down(db, &s, DownTarget::All).unwrap();
     assert!(tables(db).is_empty(), "{:?}", tables(db));
-    // No index, sequence or type is left behind either, only the history table's own.
+    // No index, sequence or type is left behind either, only the history table's and its log's.
     let leftovers = match db.kind {
         Kind::Sqlite => {
-            "SELECT count(*) FROM sqlite_schema WHERE tbl_name <> 'cairn_migrations' AND name NOT LIKE 'sqlite_%'"
+            "SELECT count(*) FROM sqlite_schema WHERE tbl_name NOT IN ('cairn_migrations', 'cairn_migrations_log') AND name NOT LIKE 'sqlite_%'"
         }
         Kind::Postgres => {
-            "SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relname NOT LIKE 'cairn_migrations%') + (SELECT count(*) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = current_schema() AND t.typname NOT LIKE '%cairn_migrations')"
+            "SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relname NOT LIKE 'cairn_migrations%') + (SELECT count(*) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = current_schema() AND t.typname NOT LIKE '%cairn_migrations%')"
         }
         Kind::Mysql => {
-            "SELECT count(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME <> 'cairn_migrations'"
+            "SELECT count(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME NOT IN ('cairn_migrations', 'cairn_migrations_log')"
         }
     };
     assert_eq!(

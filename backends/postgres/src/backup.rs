@@ -83,13 +83,18 @@ $cairn$;
 /// --single-transaction` runs [`DROP_EVERYTHING`] and that SQL, stopping at the first error.
 pub fn restore(target: &Target, path: &Path) -> Result<(), BackendError> {
     let script = Script::create()?;
-    let mut to_sql = Command::new(find_tool(&["pg_restore"], INSTALL)?);
-    // No connection: pg_restore only translates the archive.
-    to_sql
-        .args(["--clean", "--if-exists", "--file"])
-        .arg(&script.0)
-        .arg(path);
-    run_tool(to_sql, None, &|t| target.scrub(t))?;
+    // pg_dump's plain format (another tool's backup) is already the script psql loads.
+    let archive = is_archive(path)?;
+    if archive {
+        let mut to_sql = Command::new(find_tool(&["pg_restore"], INSTALL)?);
+        // No connection: pg_restore only translates the archive.
+        to_sql
+            .args(["--clean", "--if-exists", "--file"])
+            .arg(&script.0)
+            .arg(path);
+        run_tool(to_sql, None, &|t| target.scrub(t))?;
+    }
+    let sql: &Path = if archive { &script.0 } else { path };
     let mut load = Command::new(find_tool(&["psql"], INSTALL)?);
     load.args([
         "--no-psqlrc",
@@ -103,9 +108,19 @@ pub fn restore(target: &Target, path: &Path) -> Result<(), BackendError> {
     // A conninfo string, so a database name containing `=` is not taken for one.
     .arg(format!("dbname='{}'", conninfo_quote(&target.dbname)))
     .args(["--command", DROP_EVERYTHING, "--file"])
-    .arg(&script.0);
+    .arg(sql);
     set_env(&mut load, target);
     run_tool(load, None, &|t| target.scrub(t))
+}
+
+/// Whether `path` is a pg_dump custom-format archive (`PGDMP`), not a plain SQL script.
+fn is_archive(path: &Path) -> Result<bool, BackendError> {
+    use std::io::Read as _;
+    let mut magic = [0u8; 5];
+    let read = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut magic))
+        .map_err(|e| BackendError::Other(format!("cannot read {}: {e}", path.display())))?;
+    Ok(read == 5 && &magic == b"PGDMP")
 }
 
 /// The SQL form of a dump, in the system's temporary directory; removed on drop.

@@ -1,12 +1,12 @@
 //! `db backup`, `db backups`, `db verify`, `db restore`: thin shells over `cairn::ops`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use cairn::ops::{self, BackupFile, BackupKind, BackupOptions, Compression};
 use serde_json::json;
 
-use super::{Compress, DbCmd, location};
+use super::{BackupsCmd, Compress, DbCmd, location};
 use crate::cli::{Format, Out};
 use crate::{Context, Outcome};
 
@@ -15,18 +15,27 @@ pub fn run(ctx: &Context, cmd: &DbCmd) -> Result<Outcome> {
     match cmd {
         DbCmd::Backup {
             backup_dir,
+            output,
             compress,
             keep,
             out,
-        } => backup(
-            ctx,
-            &location::backup_dir(ctx, backup_dir.as_deref())?,
-            *compress,
-            *keep,
-            *out,
-        ),
-        DbCmd::Backups { backup_dir, out } => {
-            list(&location::backup_dir(ctx, backup_dir.as_deref())?, *out)
+        } => {
+            let dir = match output {
+                Some(file) => output_dir(ctx, file)?,
+                None => location::backup_dir(ctx, backup_dir.as_deref())?,
+            };
+            backup(ctx, (&dir, output.as_deref()), *compress, *keep, *out)
+        }
+        DbCmd::Backups {
+            backup_dir,
+            out,
+            action,
+        } => {
+            let dir = location::backup_dir(ctx, backup_dir.as_deref())?;
+            match action {
+                None => list(&dir, *out),
+                Some(BackupsCmd::Delete { id }) => delete(&dir, id, *out),
+            }
         }
         DbCmd::Verify { file, out } => verify(ctx, file, *out),
         DbCmd::Restore {
@@ -54,9 +63,25 @@ fn compression(c: Compress) -> Compression {
     }
 }
 
+/// The folder of `--output FILE` (refused when FILE exists or is inside a migrations
+/// folder).
+fn output_dir(ctx: &Context, file: &Path) -> Result<PathBuf> {
+    if file.exists() {
+        anyhow::bail!(
+            "{} exists: `db backup --output` never overwrites",
+            file.display()
+        );
+    }
+    let dir = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    location::backup_dir(ctx, Some(&dir))
+}
+
 fn backup(
     ctx: &Context,
-    dir: &Path,
+    (dir, output): (&Path, Option<&Path>),
     compress: Compress,
     keep: Option<usize>,
     out: Out,
@@ -71,6 +96,10 @@ fn backup(
         lock_timeout: crate::migrate::seconds(ctx.global.lock_timeout),
     };
     let made = ops::backup_with(db.as_mut(), dir, &opts)?;
+    let made = match output {
+        Some(file) => ops::place(made, file)?,
+        None => made,
+    };
     let pruned = match keep {
         Some(n) => ops::prune(dir, &made.manifest, n)?,
         None => Vec::new(),
@@ -117,12 +146,57 @@ fn list(dir: &Path, out: Out) -> Result<Outcome> {
     for b in &backups {
         let m = &b.manifest;
         println!(
-            "{}  {:<8} {:>12} B  head {:<24} {}",
+            "{}  {:<8} {:<11} {:>12} B  head {:<24} {}",
             m.created_at,
             m.dialect.name(),
+            kind(m.kind),
             m.size,
             m.head.as_deref().unwrap_or("(none)"),
             b.path.display()
+        );
+    }
+    Ok(Outcome::Clean)
+}
+
+/// Why a backup was taken, as `db backups` shows it.
+fn kind(k: BackupKind) -> &'static str {
+    match k {
+        BackupKind::Backup => "backup",
+        BackupKind::Auto => "auto",
+        BackupKind::PreRestore => "pre_restore",
+        BackupKind::Foreign => "foreign",
+    }
+}
+
+/// `db backups delete ID`: the backup of `dir` whose file name (with or without its
+/// extensions) or path is `id`, and its manifest.
+fn delete(dir: &Path, id: &str, out: Out) -> Result<Outcome> {
+    let backups = ops::list_backups(dir)?;
+    let found = backups.iter().find(|b| {
+        let name = b.path.file_name().map(|n| n.to_string_lossy().into_owned());
+        name.as_deref() == Some(id)
+            || name.is_some_and(|n| n.strip_prefix(id).is_some_and(|rest| rest.starts_with('.')))
+            || b.path == Path::new(id)
+    });
+    let Some(b) = found else {
+        anyhow::bail!(
+            "no backup `{id}` in {} (`db backups` lists them)",
+            dir.display()
+        );
+    };
+    for path in [&b.path, &b.manifest_path] {
+        std::fs::remove_file(path)
+            .map_err(|e| anyhow::anyhow!("cannot delete {}: {e}", path.display()))?;
+    }
+    if out.format == Format::Json {
+        println!("{:#}", json!({"deleted": b}));
+    } else {
+        println!(
+            "Deleted {} ({} backup of {}, {}) and its manifest",
+            b.path.display(),
+            kind(b.manifest.kind),
+            b.manifest.database,
+            b.manifest.created_at
         );
     }
     Ok(Outcome::Clean)
@@ -146,6 +220,9 @@ fn verify(ctx: &Context, file: &Path, out: Out) -> Result<Outcome> {
             ctx.style_err("FAIL")
         };
         println!("{mark} {:<10} {}", c.check, c.detail);
+    }
+    for note in &v.unverified {
+        println!("note {:<10} {note}", "unchecked");
     }
     if v.ok() {
         println!("{} is a good backup.", file.display());

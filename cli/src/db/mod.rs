@@ -21,24 +21,30 @@ pub enum DbCmd {
     Backup {
         /// Directory for backups (default: cairn.toml's `backup_dir`, else beside a SQLite
         /// file as `<file>-backups`, else ~/.local/state/cairn/backups).
-        #[arg(long, value_name = "DIR")]
+        #[arg(long, value_name = "DIR", conflicts_with = "output")]
         backup_dir: Option<PathBuf>,
+        /// Write the backup to exactly this file (its manifest beside it, as
+        /// `FILE.manifest.json`); refused if it exists.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
         /// Compression of the backup file.
         #[arg(long, value_enum, default_value_t = Compress::Gzip)]
         compress: Compress,
         /// After backing up, delete all but the newest N backups of this database there.
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", conflicts_with = "output")]
         keep: Option<usize>,
         #[command(flatten)]
         out: Out,
     },
-    /// List backups, newest first.
+    /// List backups, newest first, with why each was taken (backup, auto, pre_restore).
     Backups {
         /// Directory of backups (default: where `db backup` puts them).
         #[arg(long, value_name = "DIR")]
         backup_dir: Option<PathBuf>,
         #[command(flatten)]
         out: Out,
+        #[command(subcommand)]
+        action: Option<BackupsCmd>,
     },
     /// Check a backup against its manifest (and, for SQLite, its integrity); exit 1 if bad.
     /// (To check the database's schema against the migrations, `db verify-schema`.)
@@ -90,6 +96,17 @@ pub enum DbCmd {
         reindex: bool,
         #[command(flatten)]
         out: Out,
+    },
+}
+
+/// `db backups` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum BackupsCmd {
+    /// Delete a backup and its manifest.
+    Delete {
+        /// The backup: its file name as `db backups` lists it (with or without its
+        /// extensions), or its path.
+        id: String,
     },
 }
 

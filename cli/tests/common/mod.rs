@@ -80,14 +80,14 @@ impl Project {
         self.conn().execute_batch(sql).unwrap();
     }
 
-    /// User tables (not SQLite's, not Cairn's history), sorted.
+    /// User tables, without Cairn's history table and its audit log.
     pub fn tables(&self) -> Vec<String> {
         if !self.db().exists() {
             return Vec::new();
         }
         let conn = self.conn();
         let mut stmt = conn
-            .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'cairn_migrations' ORDER BY name")
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('cairn_migrations', 'cairn_migrations_log') ORDER BY name")
             .unwrap();
         stmt.query_map([], |r| r.get(0))
             .unwrap()

@@ -84,6 +84,31 @@ pub fn backup_with(
     Ok(made)
 }
 
+/// Moves the backup `made` to exactly `file` (in the same directory as `made`, so the rename
+/// does not cross file systems), its manifest to `FILE.manifest.json` with the new file name
+/// recorded. Refused when `file` exists; the backup stays where it was then.
+pub fn place(made: BackupFile, file: &Path) -> Result<BackupFile, Error> {
+    if file.exists() {
+        return Err(Error::Backup {
+            path: file.to_path_buf(),
+            message: format!("exists; the backup was left at {}", made.path.display()),
+        });
+    }
+    fs::rename(&made.path, file).map_err(io_at(file))?;
+    let manifest_path = manifest::manifest_path(file);
+    let manifest = Manifest {
+        file: file_name(file),
+        ..made.manifest
+    };
+    manifest.write(&manifest_path)?;
+    fs::remove_file(&made.manifest_path).map_err(io_at(&made.manifest_path))?;
+    Ok(BackupFile {
+        path: file.to_path_buf(),
+        manifest_path,
+        manifest,
+    })
+}
+
 /// [`backup_with`] for a caller that already holds the migration lock (a
 /// `cairn::BeforeRun` hook before a run).
 pub fn backup_locked(

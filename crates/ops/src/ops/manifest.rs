@@ -42,6 +42,9 @@ pub enum BackupKind {
     PreRestore,
     /// Taken by `migrate up`/`down` before a destructive migration.
     Auto,
+    /// Made by another tool (`sqlite3 .backup`, `pg_dump`, `mysqldump`): no manifest on disk;
+    /// the one [`super::verify`] reports is inferred from the file.
+    Foreign,
 }
 
 /// One applied migration at the time of the backup.

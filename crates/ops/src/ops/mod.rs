@@ -39,7 +39,7 @@ mod verify;
 
 pub use crate::driver::cells::{number_cell, text_cell};
 pub use backup::{
-    BackupFile, BackupOptions, backup, backup_locked, backup_with, list_backups, prune,
+    BackupFile, BackupOptions, backup, backup_locked, backup_with, list_backups, place, prune,
 };
 pub use destructive::{DESTRUCTIVE_RULES, destructive_findings, is_destructive};
 pub use health::{

@@ -13,6 +13,8 @@ use crate::Dialect;
 use crate::error::Error;
 use crate::registry::Registry;
 
+mod foreign;
+
 /// One check of [`verify`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VerifyCheck {
@@ -34,6 +36,10 @@ pub struct Verification {
     pub manifest: Option<Manifest>,
     /// The checks.
     pub checks: Vec<VerifyCheck>,
+    /// What could not be checked (a backup made by another tool has no manifest to compare
+    /// its size, checksum and row counts with).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unverified: Vec<String>,
 }
 
 impl Verification {
@@ -52,7 +58,7 @@ impl Verification {
             .join("; ")
     }
 
-    fn pass(&mut self, check: &'static str, detail: String) {
+    pub(super) fn pass(&mut self, check: &'static str, detail: String) {
         self.checks.push(VerifyCheck {
             check,
             ok: true,
@@ -60,7 +66,7 @@ impl Verification {
         });
     }
 
-    fn fail(&mut self, check: &'static str, detail: String) {
+    pub(super) fn fail(&mut self, check: &'static str, detail: String) {
         self.checks.push(VerifyCheck {
             check,
             ok: false,
@@ -91,8 +97,13 @@ pub(super) fn check(
         file: file.to_path_buf(),
         manifest: None,
         checks: Vec::new(),
+        unverified: Vec::new(),
     };
-    let manifest = match Manifest::read(&manifest::manifest_path(file)) {
+    let manifest_path = manifest::manifest_path(file);
+    if !manifest_path.exists() && file.is_file() {
+        return foreign::check(file, registry, work, v);
+    }
+    let manifest = match Manifest::read(&manifest_path) {
         Ok(m) => m,
         Err(e) => {
             v.fail("manifest", format!("no usable manifest: {e}"));
@@ -167,7 +178,7 @@ pub(super) fn check(
 }
 
 /// Decompresses `from` into `to`, failing on a truncated or corrupt stream.
-fn gunzip(from: &Path, to: &Path) -> io::Result<u64> {
+pub(super) fn gunzip(from: &Path, to: &Path) -> io::Result<u64> {
     let mut decoder = flate2::read::GzDecoder::new(io::BufReader::new(fs::File::open(from)?));
     let mut out = io::BufWriter::new(fs::File::create(to)?);
     let n = io::copy(&mut decoder, &mut out)?;
@@ -187,7 +198,7 @@ fn gunzip(from: &Path, to: &Path) -> io::Result<u64> {
 /// Checks what the backend's tool writes, so a truncated copy is caught even when the manifest
 /// was rewritten to match it: SQLite's header and page count, PostgreSQL's custom-format
 /// magic, a MySQL dump's closing comment.
-fn check_format(dialect: Dialect, raw: &Path) -> Result<String, String> {
+pub(super) fn check_format(dialect: Dialect, raw: &Path) -> Result<String, String> {
     let (head, tail, len) =
         head_and_tail(raw).map_err(|e| format!("cannot read the uncompressed copy: {e}"))?;
     match dialect {
@@ -213,9 +224,20 @@ fn check_format(dialect: Dialect, raw: &Path) -> Result<String, String> {
         }
         Dialect::Postgres => {
             if head.starts_with(b"PGDMP") {
-                Ok("pg_dump custom format".to_string())
+                return Ok("pg_dump custom format".to_string());
+            }
+            // pg_dump's plain format (another tool's backup): a script that says it ended
+            // (in a comment block near its end, followed by `--` and, since 15.14, by
+            // `\unrestrict`).
+            let ended = String::from_utf8_lossy(&tail)
+                .lines()
+                .any(|l| l.starts_with("-- PostgreSQL database dump complete"));
+            if !String::from_utf8_lossy(&head).contains("-- PostgreSQL database dump") {
+                Err("not a pg_dump archive (no PGDMP header) nor a pg_dump SQL script".to_string())
+            } else if ended {
+                Ok("complete pg_dump SQL script".to_string())
             } else {
-                Err("not a pg_dump custom-format archive (no PGDMP header)".to_string())
+                Err("the pg_dump script does not end with `-- PostgreSQL database dump complete` (truncated?)".to_string())
             }
         }
         Dialect::Mysql => {
@@ -231,7 +253,7 @@ fn check_format(dialect: Dialect, raw: &Path) -> Result<String, String> {
 }
 
 /// The first and last 4 KiB of the file at `path`, and its length.
-fn head_and_tail(path: &Path) -> io::Result<(Vec<u8>, Vec<u8>, u64)> {
+pub(super) fn head_and_tail(path: &Path) -> io::Result<(Vec<u8>, Vec<u8>, u64)> {
     const BLOCK: u64 = 4096;
     let mut file = fs::File::open(path)?;
     let len = file.metadata()?.len();
@@ -244,7 +266,7 @@ fn head_and_tail(path: &Path) -> io::Result<(Vec<u8>, Vec<u8>, u64)> {
 }
 
 /// `PRAGMA integrity_check` on the SQLite copy at `raw`.
-fn integrity(registry: &Registry, raw: &Path) -> Result<(), String> {
+pub(super) fn integrity(registry: &Registry, raw: &Path) -> Result<(), String> {
     let url = format!("sqlite:{}", raw.display());
     let mut db = registry
         .connect(&url)
