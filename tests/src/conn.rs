@@ -8,6 +8,9 @@ use mysql::prelude::Queryable as _;
 /// The history table Cairn keeps in every database.
 pub const HISTORY_TABLE: &str = "cairn_migrations";
 
+/// Cairn's audit log beside the history table.
+const AUDIT_LOG: &str = "cairn_migrations_log";
+
 /// An open connection to one test database.
 pub enum Conn {
     /// SQLite file.
@@ -96,7 +99,8 @@ impl Conn {
     }
 
     /// User tables in the connection's database (SQLite), current schema (PostgreSQL) or
-    /// current database (MySQL), sorted by name.
+    /// current database (MySQL), sorted by name; the history table included, its audit log
+    /// (`cairn_migrations_log`, which every command appends to) left out.
     pub fn tables(&mut self) -> Vec<String> {
         let mut names: Vec<String> = match self {
             Conn::Sqlite(c) => {
@@ -127,6 +131,7 @@ impl Conn {
                 )
                 .expect("cannot list MySQL tables"),
         };
+        names.retain(|n| n != AUDIT_LOG);
         names.sort();
         names
     }

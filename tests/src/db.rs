@@ -118,7 +118,8 @@ impl TestDb {
         self.connect().scalar_i64(sql)
     }
 
-    /// User tables (base tables, including `cairn_migrations`), sorted by name.
+    /// User tables (base tables, including `cairn_migrations`, not its audit log), sorted by
+    /// name.
     pub fn tables(&self) -> Vec<String> {
         self.connect().tables()
     }

@@ -275,9 +275,10 @@ fn sha256_and_size(path: &Path) -> (String, u64) {
     ops::sha256_file(path).unwrap()
 }
 
-/// A backup whose manifest is gone is neither listed nor restored; one whose manifest names
-/// another dialect is refused; the database is untouched either way.
-fn backups_without_a_manifest_or_of_another_dialect_are_refused(db: &TestDb) {
+/// A backup whose manifest is gone is not listed, and restores as another tool's file would
+/// (its format checked, nothing to compare it with); one whose manifest is damaged or names
+/// another dialect is refused with the database untouched.
+fn a_backup_without_a_manifest_restores_and_a_bad_manifest_is_refused(db: &TestDb) {
     seed(db);
     let dir = tempfile::tempdir().unwrap();
     let made = take(db, dir.path(), Compression::Gzip);
@@ -287,6 +288,12 @@ fn backups_without_a_manifest_or_of_another_dialect_are_refused(db: &TestDb) {
         serde_json::from_str(&std::fs::read_to_string(&made.manifest_path).unwrap()).unwrap();
     std::fs::remove_file(&made.manifest_path).unwrap();
     assert!(ops::list_backups(dir.path()).unwrap().is_empty());
+    let done = restore(db, &made.path, dir.path()).unwrap();
+    assert_eq!(done.manifest.kind, ops::BackupKind::Foreign, "{}", db.kind);
+    assert_eq!(items(db), 3, "{}: restored", db.kind);
+    db.execute("INSERT INTO items (id, name) VALUES (9, 'z')");
+
+    std::fs::write(&made.manifest_path, "{ not json").unwrap();
     let e = restore(db, &made.path, dir.path()).unwrap_err();
     let message = e.to_string();
     assert!(
@@ -315,7 +322,7 @@ fn backups_without_a_manifest_or_of_another_dialect_are_refused(db: &TestDb) {
 }
 
 cairn_tests::on_every_backend!(
-    backups_without_a_manifest_or_of_another_dialect_are_refused,
+    a_backup_without_a_manifest_restores_and_a_bad_manifest_is_refused,
     round_trip_restores_what_was_backed_up,
     corrupted_or_truncated_backup_is_refused,
     truncation_is_caught_without_the_manifest,

@@ -34,8 +34,9 @@ fn scalar(db: &mut dyn Driver, sql: &str) -> String {
     db.query(sql).unwrap()[0][0].clone().unwrap_or_default()
 }
 
+/// Tables, without the audit log (every command appends to it).
 fn tables(db: &mut dyn Driver) -> Vec<String> {
-    db.query("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+    db.query("SELECT name FROM sqlite_schema WHERE type = 'table' AND name <> 'cairn_migrations_log' ORDER BY name")
         .unwrap()
         .into_iter()
         .filter_map(|r| r[0].clone())

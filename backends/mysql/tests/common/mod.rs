@@ -72,12 +72,13 @@ impl TestDb {
         self.admin.conn()
     }
 
-    /// Names of the tables in this database, sorted.
+    /// Names of the tables in this database, sorted, without Cairn's audit log (which every
+    /// command appends to).
     pub fn tables(&mut self) -> Vec<String> {
         let name = self.name.clone();
         self.admin()
             .exec(
-                "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME",
+                "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME <> 'cairn_migrations_log' ORDER BY TABLE_NAME",
                 (name,),
             )
             .unwrap()

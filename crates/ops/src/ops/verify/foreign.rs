@@ -82,7 +82,7 @@ pub(super) fn check(
     }
     v.manifest = Some(Manifest {
         manifest_version: MANIFEST_VERSION,
-        database: format!("unknown ({tool} file)"),
+        database: format!("unknown ({tool})"),
         name: file_name(file),
         kind: BackupKind::Foreign,
         dialect,
