@@ -1,10 +1,13 @@
-//! Embeds the built-in migrations (`../../migrations/<module>/...`) in the loader: writes an
-//! `include_str!` table to OUT_DIR. `rerun-if-changed` on the folder makes cargo rescan it, so
+//! Embeds the built-in migrations (`../../migrations/<module>/...`) in the loader, as
+//! `cairn-build` embeds a user's folder (`src/embed/codegen.rs`): writes an `Embedded` of
+//! `include_str!`s to OUT_DIR. `rerun-if-changed` on the folder makes cargo rescan it, so
 //! a new file is never missed (proc-macro embedding on stable Rust does not see new files).
 
-use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
+
+#[path = "src/embed/codegen.rs"]
+mod codegen;
 
 fn main() {
     // Read when the script runs, not when it was compiled: a build script binary reused by
@@ -15,25 +18,28 @@ fn main() {
     let mut files = Vec::new();
     collect(&root, &mut files);
     files.sort();
-    let mut out = String::from(
-        "/// Built-in migration files: (module, path relative to the migrations root, text).\npub static BUILTIN: &[(&str, &str, &str)] = &[\n",
+    let embedded: Vec<(String, PathBuf)> = files
+        .iter()
+        .map(|path| {
+            let rel = path.strip_prefix(&root).unwrap_or(path);
+            let rel = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            (rel, fs::canonicalize(path).unwrap_or_else(|_| path.clone()))
+        })
+        .collect();
+    let files: Vec<(String, &Path)> = embedded
+        .iter()
+        .map(|(rel, abs)| (rel.clone(), abs.as_path()))
+        .collect();
+    // The same embedding as a user's `cairn-build`; the loader cannot load its own files at
+    // its build time, so the built-ins carry no build-time checksums.
+    let out = format!(
+        "/// The built-in migration files, paths relative to the migrations root.\npub static BUILTIN: crate::embed::Embedded = {};\n",
+        codegen::embedded_expr("crate::embed", &files, &[])
     );
-    for path in &files {
-        let rel = path.strip_prefix(&root).unwrap_or(path);
-        let rel = rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
-        let module = rel.split('/').next().unwrap_or_default().to_string();
-        let abs = fs::canonicalize(path).unwrap_or_else(|_| path.clone());
-        let _ = writeln!(
-            out,
-            "    ({module:?}, {rel:?}, include_str!({:?})),",
-            abs.display().to_string()
-        );
-    }
-    out.push_str("];\n");
     let dest =
         PathBuf::from(std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into())).join("builtin.rs");
     if let Err(e) = fs::write(&dest, out) {

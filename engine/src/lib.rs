@@ -59,8 +59,8 @@ pub use cairn_core::{
     plan_down, plan_up, put_back_failed, redact_url, scrub, split,
 };
 pub use cairn_load::{
-    Change, MigrationSet, builtin_files, builtin_modules, load_dir, load_files, load_sources,
-    read_dir, render_changes, reverse_changes,
+    Change, Embedded, EmbeddedFile, MigrationSet, builtin_files, builtin_modules, load_dir,
+    load_files, load_sources, read_dir, render_changes, reverse_changes,
 };
 pub use cairn_run::{
     BeforeRun, ConnectOptions, Connector, DEFAULT_LOCK_TIMEOUT, DriftReport, Event, Expected,
@@ -70,6 +70,9 @@ pub use cairn_run::{
     status, up, up_with, validate,
 };
 pub use cairn_schema::{Rebuild, RebuildEdit, schema};
+pub use migrator::Migrator;
+
+mod migrator;
 
 #[cfg(feature = "adopt")]
 pub use cairn_adopt::{adopt, layout};

@@ -8,9 +8,14 @@ use crate::source::SourceFile;
 
 include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
 
+/// The module of a built-in file: the first part of its path (`auth/0001_...`).
+fn module_of(path: &str) -> &str {
+    path.split('/').next().unwrap_or_default()
+}
+
 /// Names of the built-in modules, sorted.
 pub fn builtin_modules() -> Vec<&'static str> {
-    let mut m: Vec<&str> = BUILTIN.iter().map(|(module, _, _)| *module).collect();
+    let mut m: Vec<&str> = BUILTIN.files.iter().map(|f| module_of(f.path)).collect();
     m.dedup();
     m
 }
@@ -27,15 +32,17 @@ pub fn builtin_files(modules: &[String]) -> Result<Vec<SourceFile>> {
         .into());
     }
     Ok(BUILTIN
+        .files
         .iter()
-        .filter(|(module, _, _)| modules.iter().any(|m| m == module))
-        .map(|(_, rel, text)| SourceFile {
-            path: PathBuf::from(format!("builtin:{rel}")),
-            default_id: rel
+        .filter(|f| modules.iter().any(|m| m == module_of(f.path)))
+        .map(|f| SourceFile {
+            path: PathBuf::from(format!("builtin:{}", f.path)),
+            default_id: f
+                .path
                 .rsplit_once('.')
-                .map_or(*rel, |(stem, _)| stem)
+                .map_or(f.path, |(stem, _)| stem)
                 .to_string(),
-            text: (*text).to_string(),
+            text: f.text.to_string(),
         })
         .collect())
 }

@@ -11,9 +11,11 @@ use cairn_schema::{rebuild, schema};
 pub mod builtin;
 #[doc(hidden)]
 pub mod changes;
+pub mod embed;
 #[doc(hidden)]
 pub mod load;
 
 pub use builtin::{builtin_files, builtin_modules};
 pub use changes::{Change, render as render_changes, reverse as reverse_changes};
+pub use embed::{Embedded, EmbeddedFile};
 pub use load::{MigrationSet, load_dir, load_files, load_sources, read_dir};
