@@ -104,7 +104,8 @@ pub enum Format {
 #[derive(Debug, Clone, Copy, Args)]
 pub struct LintOut {
     /// Output format: `github` prints GitHub Actions annotations (`::error file=...`), so a CI
-    /// job marks the lines in a pull request.
+    /// job marks the lines in a pull request; `junit` a JUnit XML report for test reporters
+    /// (GitLab, Jenkins); `sarif` a SARIF 2.1.0 log for code scanning.
     #[arg(long, value_enum, default_value_t = LintFormat::Text)]
     pub format: LintFormat,
 }
@@ -118,6 +119,54 @@ pub enum LintFormat {
     Json,
     /// GitHub Actions workflow commands, one annotation per finding.
     Github,
+    /// JUnit XML on stdout: a test case per migration, a failure per one that fails.
+    Junit,
+    /// SARIF 2.1.0 on stdout: a result per finding, at its file line.
+    Sarif,
+}
+
+impl LintFormat {
+    /// The CI report format, when it is one.
+    pub fn ci(self) -> Option<crate::report::CiFormat> {
+        match self {
+            LintFormat::Junit => Some(crate::report::CiFormat::Junit),
+            LintFormat::Sarif => Some(crate::report::CiFormat::Sarif),
+            _ => None,
+        }
+    }
+}
+
+/// `--format` of `drift`.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct DriftOut {
+    /// Output format: `junit` a JUnit XML report (a test case per table that differs), `sarif`
+    /// a SARIF 2.1.0 log (a result per difference) for CI.
+    #[arg(long, value_enum, default_value_t = DriftFormat::Text)]
+    pub format: DriftFormat,
+}
+
+/// How `drift` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DriftFormat {
+    /// For people.
+    Text,
+    /// One JSON document on stdout.
+    Json,
+    /// JUnit XML on stdout.
+    Junit,
+    /// SARIF 2.1.0 on stdout.
+    Sarif,
+}
+
+impl DriftFormat {
+    /// The CI report format, when it is one.
+    pub fn ci(self) -> Option<crate::report::CiFormat> {
+        match self {
+            DriftFormat::Junit => Some(crate::report::CiFormat::Junit),
+            DriftFormat::Sarif => Some(crate::report::CiFormat::Sarif),
+            _ => None,
+        }
+    }
 }
 
 /// When to colour output.
@@ -149,21 +198,6 @@ pub enum Command {
     /// Print the effective settings (flags, environment, cairn.toml, defaults), each with
     /// where it came from; passwords redacted.
     Config(Out),
-    /// Print a shell completion script on stdout (needs no database), e.g.
-    /// `cairn completions bash > ~/.local/share/bash-completion/completions/cairn`.
-    Completions {
-        /// The shell: bash, zsh, fish, powershell, elvish.
-        #[arg(value_enum)]
-        shell: clap_complete::Shell,
-    },
-    /// Print the man page cairn(1) (roff) on stdout, or write one page per subcommand into
-    /// --out-dir (needs no database), e.g. `cairn man > ~/.local/share/man/man1/cairn.1`.
-    Man {
-        /// Write cairn.1 and a page per subcommand (cairn-migrate-up.1, ...) into this
-        /// directory instead of printing cairn.1.
-        #[arg(long = "out-dir", value_name = "DIR")]
-        out_dir: Option<PathBuf>,
-    },
     /// Print the dependency graph.
     Graph {
         /// Graph format.
@@ -219,7 +253,7 @@ impl Command {
                 return out.format == LintFormat::Json;
             }
             Command::Graph { format } => return *format == GraphFormat::Json,
-            Command::Drift(a) => Some(&a.out),
+            Command::Drift(a) => return a.out.format == DriftFormat::Json,
             Command::Config(out) => Some(out),
             Command::Db(cmd) => return cmd.json(),
             Command::Schema(SchemaCmd::Diff { format, .. }) => return *format == DiffFormat::Json,
@@ -282,7 +316,7 @@ pub struct DriftArgs {
     #[arg(long, value_name = "PATTERN")]
     pub ignore: Vec<String>,
     #[command(flatten)]
-    pub out: Out,
+    pub out: DriftOut,
 }
 
 /// A dialect on the command line.

@@ -1,6 +1,6 @@
 //! `migrate lint`, `migrate validate` (files, SQL and lint, then the history), and the check
 //! `migrate up` makes before running anything. Findings print as text (the file line
-//! underlined), JSON, or GitHub Actions annotations.
+//! underlined), JSON, GitHub Actions annotations, JUnit XML or SARIF (`crate::report`).
 
 use cairn::Migrate;
 use std::fmt;
@@ -110,6 +110,7 @@ pub fn run(
         ctx,
         dialect,
         out,
+        "migrate lint",
         |p| json!({"blocked": true, "problems": p.0, "findings": []}),
     )?
     else {
@@ -142,6 +143,9 @@ pub fn run(
                 println!("note: {note}");
             }
         }
+        LintFormat::Junit | LintFormat::Sarif => {
+            ci(&crate::report::from::lint(&set, &report, &ctx.linter), out)
+        }
     }
     Ok(if report.is_blocked() {
         Outcome::Finding
@@ -159,6 +163,7 @@ pub fn validate(ctx: &Context, out: LintOut) -> Result<Outcome> {
         ctx,
         dialect,
         out,
+        "migrate validate",
         |p| json!({"valid": false, "problems": p.0, "findings": [], "lint": null}),
     )?
     else {
@@ -192,6 +197,10 @@ pub fn validate(ctx: &Context, out: LintOut) -> Result<Outcome> {
             }
             println!("{}", summary(&report, dialect));
         }
+        LintFormat::Junit | LintFormat::Sarif => ci(
+            &crate::report::from::validate(&set, &report, &findings, &ctx.linter, &db.describe()),
+            out,
+        ),
         LintFormat::Text => {
             print!(
                 "{}",
@@ -234,6 +243,7 @@ fn load(
     ctx: &Context,
     dialect: Dialect,
     out: LintOut,
+    name: &str,
     on_json: impl Fn(&LoadErrors) -> Value,
 ) -> Result<Option<MigrationSet>> {
     let e = match ctx.load_for(dialect) {
@@ -261,8 +271,18 @@ fn load(
                 );
             }
         }
+        LintFormat::Junit | LintFormat::Sarif => {
+            ci(&crate::report::from::load_problems(name, &problems), out);
+        }
     }
     Ok(None)
+}
+
+/// Prints `suite` as the CI report `out` asks for (the whole of stdout).
+pub(crate) fn ci(suite: &crate::report::Suite, out: LintOut) {
+    if let Some(format) = out.format.ci() {
+        print!("{}", crate::report::render(suite, format));
+    }
 }
 
 /// Said when blocking findings are about tables: `lint` judges without a database, `up` with

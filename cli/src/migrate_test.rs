@@ -1,5 +1,5 @@
 //! `migrate test`: every rollback proved on a scratch database ([`cairn::prove_rollbacks`]),
-//! printed as text, JSON or GitHub annotations.
+//! printed as text, JSON, GitHub annotations, JUnit XML or SARIF.
 
 use std::time::Instant;
 
@@ -60,6 +60,9 @@ pub fn run(ctx: &Context, scratch_url: Option<&str>, out: LintOut) -> Result<Out
                 );
             }
             println!("{}", summary(&report, elapsed_ms));
+        }
+        LintFormat::Junit | LintFormat::Sarif => {
+            crate::lint::ci(&crate::report::from::rollback(&report), out);
         }
     }
     Ok(if report.passed() {
@@ -167,7 +170,7 @@ fn line_suffix(line: u32) -> String {
 }
 
 /// What the outcome means, in a few words.
-fn headline(outcome: &RollbackOutcome) -> &'static str {
+pub(crate) fn headline(outcome: &RollbackOutcome) -> &'static str {
     match outcome {
         RollbackOutcome::Restored => "restored",
         RollbackOutcome::NoDown => "no down: not tested",

@@ -9,7 +9,7 @@ use cairn::schema::{
 use cairn::{Dialect, Driver, Expected};
 use serde_json::json;
 
-use crate::cli::{DiffFormat, DriftArgs, DumpFormat, Format, SchemaCmd};
+use crate::cli::{DiffFormat, DriftArgs, DriftFormat, DumpFormat, SchemaCmd};
 use crate::{Context, Outcome};
 
 /// Runs one `schema` subcommand.
@@ -194,8 +194,21 @@ pub fn drift(ctx: &Context, args: &DriftArgs) -> Result<Outcome> {
             Expected::Migrations { set: &set, scratch }
         }
     };
+    // The files that define the tables, for CI reports to point at: the migrations (the last
+    // naming a table), or the declared schema files (the first naming it).
+    let (files, last): (Vec<PathBuf>, bool) = match &expected {
+        Expected::Migrations { set, .. } => (set.iter().map(|m| m.file.clone()).collect(), true),
+        Expected::Declared(_) => (
+            args.against.as_deref().map(files_under).unwrap_or_default(),
+            false,
+        ),
+    };
     let report = cairn::drift(live.as_mut(), expected, &args.ignore)?;
-    if args.out.format == Format::Json {
+    if let Some(format) = args.out.format.ci() {
+        let locate = |table: &str| crate::report::from::locate_table(&files, table, last);
+        let suite = crate::report::from::drift(&report, locate);
+        print!("{}", crate::report::render(&suite, format));
+    } else if args.out.format == DriftFormat::Json {
         println!("{:#}", json!({"drift": report.drifted(), "report": report}));
     } else if report.drifted() {
         println!(
@@ -234,4 +247,28 @@ fn ignored(n: usize) -> String {
     } else {
         format!(" ({n} ignored by --ignore)")
     }
+}
+
+/// The files under `path` (itself when it is a file), sorted, recursively.
+fn files_under(path: &Path) -> Vec<PathBuf> {
+    if path.is_file() {
+        return vec![path.to_path_buf()];
+    }
+    let mut files = Vec::new();
+    let mut dirs = vec![path.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    files
 }

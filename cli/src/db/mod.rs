@@ -140,7 +140,7 @@ impl DbCmd {
             | DbCmd::Restore { out, .. }
             | DbCmd::Optimize { out, .. } => out.format == Format::Json,
             DbCmd::Health { format } => *format == HealthFormat::Json,
-            DbCmd::VerifySchema(args) => args.out.format == Format::Json,
+            DbCmd::VerifySchema(args) => args.out.format == crate::cli::DriftFormat::Json,
         }
     }
 }
