@@ -198,6 +198,21 @@ pub enum Command {
     /// Print the effective settings (flags, environment, cairn.toml, defaults), each with
     /// where it came from; passwords redacted.
     Config(Out),
+    /// Print a shell completion script on stdout (needs no database), e.g.
+    /// `cairn completions bash > ~/.local/share/bash-completion/completions/cairn`.
+    Completions {
+        /// The shell: bash, zsh, fish, powershell, elvish.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page cairn(1) (roff) on stdout, or write one page per subcommand into
+    /// --out-dir (needs no database), e.g. `cairn man > ~/.local/share/man/man1/cairn.1`.
+    Man {
+        /// Write cairn.1 and a page per subcommand (cairn-migrate-up.1, ...) into this
+        /// directory instead of printing cairn.1.
+        #[arg(long = "out-dir", value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
     /// Print the dependency graph.
     Graph {
         /// Graph format.

@@ -15,6 +15,7 @@
 
 mod adopt;
 mod cli;
+mod completions;
 mod current;
 mod db;
 mod graph;
@@ -309,6 +310,9 @@ pub fn run_matches(matches: &clap::ArgMatches, linter: Linter) -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
+    if let Some(code) = without_database(&cli.command) {
+        return code;
+    }
     let json = cli.command.json();
     let creates = cli.command.creates_database();
     let style = Style::new(cli.global.color);
@@ -385,6 +389,31 @@ fn apply(settings: &settings::Settings, global: &mut Global) {
     }
 }
 
+/// Runs the commands that need no settings and no database (`completions`, `man`); `None` for
+/// the others.
+fn without_database(command: &Command) -> Option<ExitCode> {
+    let written = match command {
+        Command::Completions { shell } => {
+            completions::completions(*shell, &mut std::io::stdout().lock());
+            Ok(())
+        }
+        Command::Man { out_dir: None } => completions::man(&mut std::io::stdout().lock()),
+        Command::Man { out_dir: Some(dir) } => completions::man_pages(dir).map(|pages| {
+            println!("wrote {pages} man pages to {}", dir.display());
+        }),
+        _ => return None,
+    };
+    Some(match written {
+        Ok(()) => ExitCode::SUCCESS,
+        // `cairn man | head`: the reader had enough.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    })
+}
+
 fn dispatch(ctx: &Context, command: &Command) -> Result<Outcome> {
     match command {
         Command::Migrate(m) => migrate::run(ctx, m),
@@ -393,5 +422,6 @@ fn dispatch(ctx: &Context, command: &Command) -> Result<Outcome> {
         Command::Drift(args) => schema::drift(ctx, args),
         Command::Config(out) => settings::print(ctx, *out),
         Command::Db(cmd) => db::run(ctx, cmd),
+        Command::Completions { .. } | Command::Man { .. } => Ok(Outcome::Clean),
     }
 }
