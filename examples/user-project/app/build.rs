@@ -1,0 +1,3 @@
+fn main() {
+    cairn_build::embed_migrations("migrations");
+}
