@@ -23,7 +23,7 @@ fn bash_completions_know_the_commands_and_flags() {
     }
     // Subcommands of subcommands too.
     assert!(
-        out.contains("cairn__migrate__up"),
+        out.contains("cairn__subcmd__migrate__subcmd__up"),
         "no `migrate up` in the script"
     );
 }

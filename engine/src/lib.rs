@@ -80,3 +80,7 @@ pub use cairn_adopt::{adopt, layout};
 pub use cairn_lint::lint;
 #[cfg(feature = "ops")]
 pub use cairn_ops::{config, ops};
+/// A database per test: [`testing::TestDatabases`] migrates once into a template and clones
+/// it for each test (feature `testing`).
+#[cfg(feature = "testing")]
+pub use cairn_testing as testing;

@@ -31,6 +31,10 @@ pub struct BenchArgs {
     /// beside a plain `migrate up` of the same --migrations generated migrations.
     #[arg(long)]
     pub rollbacks: bool,
+    /// Time a database per test instead: 100 tests each getting a database with the built-ins
+    /// applied, cloned from a template (`cairn::testing`) against migrated from empty.
+    #[arg(long)]
+    pub test_databases: bool,
     /// Rows filled in before --backup, spread over 4 tables.
     #[arg(long, default_value_t = 200_000)]
     pub rows: usize,

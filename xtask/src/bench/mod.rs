@@ -5,8 +5,9 @@
 //! With `--backup`, times backups, verification and health instead (`backup`); with the global
 //! `--layout LAYOUT`, writes the generated migrations in that tool's folder convention and
 //! loads them from there (`layout`). With `--rollbacks`, times `migrate test` beside `migrate up`
-//! (`rollbacks`). With `--kill`, kills `migrate up` at random instants and checks that a plain
-//! `migrate up` recovers (`kill`).
+//! (`rollbacks`). With `--test-databases`, times a database per test cloned from a template
+//! against migrated from empty (`test_databases`). With `--kill`, kills `migrate up` at random
+//! instants and checks that a plain `migrate up` recovers (`kill`).
 
 mod backup;
 mod drift;
@@ -16,6 +17,7 @@ mod lint;
 mod rollbacks;
 mod server;
 mod sqlite;
+mod test_databases;
 
 use std::fs;
 use std::path::Path;
@@ -78,6 +80,11 @@ pub fn run(args: &BenchArgs, layout_flag: cairn_cli::LayoutChoice) -> Result<Out
             } else {
                 Vec::new()
             })
+            .args(if args.test_databases {
+                vec!["--test-databases".to_string()]
+            } else {
+                Vec::new()
+            })
             .args(if args.kill {
                 let mut kill = vec![
                     "--kill".to_string(),
@@ -120,6 +127,10 @@ pub fn run(args: &BenchArgs, layout_flag: cairn_cli::LayoutChoice) -> Result<Out
     }
     if args.kill {
         return kill::run(args);
+    }
+    if args.test_databases {
+        test_databases::run(args.backend, args.runs)?;
+        return Ok(Outcome::Clean);
     }
     if args.rollbacks {
         rollbacks::run(args.migrations, args.runs)?;

@@ -1,0 +1,92 @@
+//! Names of templates and test databases, and URLs of databases beside the server URL.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use cairn_core::ENGINE_VERSION;
+use cairn_load::MigrationSet;
+
+/// A stable fingerprint of what the template holds: the engine version, the dialect, the
+/// history table and each migration's id and checksum, in order (FNV-1a, 64 bits; the same
+/// on every platform and Rust version, so a later run finds the template again).
+pub fn fingerprint(set: &MigrationSet, history_table: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |text: &str| {
+        for byte in text.bytes().chain([0xff]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    feed(ENGINE_VERSION);
+    feed(set.dialect().name());
+    feed(history_table);
+    for m in set.iter() {
+        feed(&m.id);
+        feed(&m.checksum.to_hex());
+    }
+    hash
+}
+
+/// The template's name: `cairn_tpl_<fingerprint>`.
+pub fn template(fingerprint: u64) -> String {
+    format!("cairn_tpl_{fingerprint:016x}")
+}
+
+/// A new test database's name, unique in this process and across processes:
+/// `cairn_test_<pid>_<counter>_<nanos>`.
+pub fn test_database() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!("cairn_test_{}_{n}_{nanos}", std::process::id())
+}
+
+/// `url` (`scheme://[user[:password]@]host[:port][/database][?query]`) naming `database`
+/// instead; the query string is kept.
+pub fn with_database(url: &str, database: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let (before_query, query) = match rest.find('?') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    // The password may hold a `/`: the path starts after the last `@`.
+    let host_start = before_query.rfind('@').map_or(0, |i| i + 1);
+    let path_start = before_query[host_start..]
+        .find('/')
+        .map_or(before_query.len(), |i| host_start + i);
+    let authority = &before_query[..path_start];
+    Some(format!("{scheme}://{authority}/{database}{query}"))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_database_of_a_url_is_replaced_and_the_rest_kept() {
+        for (url, want) in [
+            (
+                "postgres://u:p@127.0.0.1:5432/app?sslmode=disable",
+                "postgres://u:p@127.0.0.1:5432/t1?sslmode=disable",
+            ),
+            ("mysql://root@localhost", "mysql://root@localhost/t1"),
+            ("mysql://u:a/b@h:3306/db", "mysql://u:a/b@h:3306/t1"),
+            (
+                "postgres:///app?host=/run/postgresql",
+                "postgres:///t1?host=/run/postgresql",
+            ),
+        ] {
+            assert_eq!(with_database(url, "t1").unwrap(), want);
+        }
+        assert_eq!(with_database("host=h dbname=x", "t1"), None);
+    }
+
+    #[test]
+    fn test_database_names_differ_and_fit_an_identifier() {
+        let (a, b) = (test_database(), test_database());
+        assert_ne!(a, b);
+        assert!(a.len() <= 63 && a.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_'));
+    }
+}
