@@ -15,13 +15,20 @@ use std::sync::OnceLock;
 use cairn_tests::TestDb;
 
 fn example() -> PathBuf {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/user-project")).to_path_buf()
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/user-project"
+    ))
+    .to_path_buf()
 }
 
 /// `cargo ARGS` in the example (or its `sub` folder) with `DATABASE_URL`: (exit code, stdout,
 /// stderr).
 fn cargo(sub: &str, url: Option<&str>, args: &[&str]) -> (i32, String, String) {
-    let target = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/user-project"));
+    let target = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../target/user-project"
+    ));
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.current_dir(example().join(sub))
         .env("CARGO_TARGET_DIR", target)
@@ -44,7 +51,11 @@ fn cargo(sub: &str, url: Option<&str>, args: &[&str]) -> (i32, String, String) {
 fn built() {
     static BUILT: OnceLock<()> = OnceLock::new();
     BUILT.get_or_init(|| {
-        let (code, out, err) = cargo(".", None, &["build", "--quiet", "--workspace", "--all-targets"]);
+        let (code, out, err) = cargo(
+            ".",
+            None,
+            &["build", "--quiet", "--workspace", "--all-targets"],
+        );
         assert_eq!(code, 0, "the example does not build:\n{out}{err}");
     });
 }
