@@ -93,11 +93,27 @@ fn the_example_project_migrates_runs_and_tests(db: &TestDb) {
     assert!(out.contains("2 applied, 0 pending, 0 changed"), "{out}");
 }
 
-cairn_tests::on_every_backend!(the_example_project_migrates_runs_and_tests);
+cairn_tests::on_every_backend!(
+    the_example_project_migrates_runs_and_tests,
+    the_example_projects_own_tests_pass
+);
 
-#[test]
-fn the_example_projects_own_tests_pass() {
+/// The app's tests, each on its own copy of a migrated template, against this backend.
+fn the_example_projects_own_tests_pass(db: &TestDb) {
     built();
-    let (code, out, err) = cargo(".", None, &["test", "--quiet", "-p", "app"]);
-    assert_eq!(code, 0, "{out}{err}");
+    let target = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../target/user-project"
+    ));
+    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(example())
+        .env("CARGO_TARGET_DIR", target)
+        .env("TEST_DATABASE_URL", &db.url)
+        .args(["test", "--quiet", "-p", "app", "--test", "notes"])
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{}: {text}", db.kind.name());
+    assert!(text.contains("3 passed"), "{text}");
 }
