@@ -22,17 +22,21 @@
 //! and reused by the next run — and a changed migration makes a new one; [`TestDatabases::drop_template`]
 //! removes it.
 //!
+//! Through the facade, `cairn::testing` (feature `testing`); `docs/library.md` has a complete
+//! test file.
+//!
 //! ```no_run
 //! use std::sync::OnceLock;
-//! use cairn::testing::TestDatabases;
+//! use cairn_testing::TestDatabases;
 //!
 //! fn databases() -> &'static TestDatabases {
 //!     static DBS: OnceLock<TestDatabases> = OnceLock::new();
 //!     DBS.get_or_init(|| {
-//!         let mut registry = cairn::Registry::new();
+//!         let mut registry = cairn_run::Registry::new();
 //!         // cairn_sqlite::register(&mut registry); // and/or cairn_postgres, cairn_mysql
 //!         let url = std::env::var("TEST_DATABASE_URL").unwrap_or("sqlite::memory:".into());
-//!         let set = cairn::load_dir("migrations".as_ref(), registry.dialect(&url).unwrap()).unwrap();
+//!         let dialect = registry.dialect(&url).unwrap();
+//!         let set = cairn_load::load_dir("migrations".as_ref(), dialect).unwrap();
 //!         TestDatabases::new(&registry, &url, &set).unwrap()
 //!     })
 //! }
