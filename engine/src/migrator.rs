@@ -8,11 +8,12 @@ use cairn_run::{Event, Migrate as _, MigrationState, Options, RunReport, StatusR
 /// Runs compiled-in migrations with the same lock, history and checksum checks as `cairn
 /// migrate up`.
 ///
-/// ```no_run
-/// static MIGRATIONS: cairn::Embedded = cairn::embedded_migrations!();
+/// In the service, `static MIGRATIONS: cairn::Embedded = cairn::embedded_migrations!();`
+/// (with `cairn_build::embed_migrations("migrations")` in its `build.rs`), then at start-up:
 ///
-/// fn start(db: &mut dyn cairn::Driver) -> cairn::Result<()> {
-///     let report = cairn::Migrator::new(MIGRATIONS).up(db)?;
+/// ```no_run
+/// fn start(db: &mut dyn cairn::Driver, migrations: cairn::Embedded) -> cairn::Result<()> {
+///     let report = cairn::Migrator::new(migrations).up(db)?;
 ///     eprintln!("{} migration(s) applied", report.migrations.len());
 ///     Ok(())
 /// }
