@@ -11,6 +11,9 @@ use crate::admin::Admin;
 use crate::mysql_copy::CopyPlan;
 use crate::names;
 
+/// The comment a complete PostgreSQL template carries.
+const SEALED: &str = "cairn-testing: complete";
+
 /// How a test's database is made from the template.
 pub(crate) enum CloneBy {
     /// PostgreSQL: `CREATE DATABASE ... TEMPLATE`, a file-level copy on the server.
@@ -116,17 +119,50 @@ impl Server {
     /// Reuses a complete template (same fingerprint, every migration applied), or builds it.
     fn ensure(&self, admin: &mut dyn Driver, set: &MigrationSet) -> Result<(), Error> {
         if self.exists(admin, &self.template)? {
-            if self.complete(set)? {
+            if self.ready(admin, set)? {
                 return Ok(());
             }
             self.drop_database(admin, &self.template)?;
         }
         self.create(admin, &self.template)?;
-        let built = self.migrate(&self.template, set);
-        if built.is_err() {
+        let built = self.migrate(&self.template, set).map(drop);
+        let sealed = built.and_then(|()| self.seal(admin));
+        if sealed.is_err() {
             let _ = self.drop_database(admin, &self.template);
         }
-        built.map(drop)
+        sealed
+    }
+
+    /// Whether the existing template is complete. On PostgreSQL it carries [`SEALED`] once
+    /// built (a template accepts no connections, so its history is not read); elsewhere every
+    /// migration of `set` is in its history.
+    fn ready(&self, admin: &mut dyn Driver, set: &MigrationSet) -> Result<bool, Error> {
+        if self.dialect == Dialect::Postgres {
+            let sql = format!(
+                "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '{}'",
+                self.template
+            );
+            return Ok(first(&admin.query(&sql)?).as_deref() == Some(SEALED));
+        }
+        self.complete(set)
+    }
+
+    /// PostgreSQL: marks the built template complete and closes it to connections. A
+    /// database that accepts connections is visited by autovacuum after the migrations'
+    /// writes, and `CREATE DATABASE ... TEMPLATE` fails while anything is connected to its
+    /// source; one that does not is left alone (as `template0` is).
+    fn seal(&self, admin: &mut dyn Driver) -> Result<(), Error> {
+        if self.dialect == Dialect::Postgres {
+            admin.execute(&format!(
+                "COMMENT ON DATABASE \"{}\" IS '{SEALED}'",
+                self.template
+            ))?;
+            admin.execute(&format!(
+                "ALTER DATABASE \"{}\" ALLOW_CONNECTIONS false",
+                self.template
+            ))?;
+        }
+        Ok(())
     }
 
     fn exists(&self, admin: &mut dyn Driver, name: &str) -> Result<bool, Error> {
@@ -194,9 +230,9 @@ impl Server {
             loop {
                 match admin.execute(&sql) {
                     Ok(()) => return Ok(()),
-                    Err(e) if attempt < 20 && e.to_string().contains("being accessed") => {
+                    Err(e) if attempt < 300 && e.to_string().contains("being accessed") => {
                         attempt += 1;
-                        std::thread::sleep(Duration::from_millis(50 * attempt));
+                        std::thread::sleep(Duration::from_millis(10));
                     }
                     Err(e) => return Err(e.into()),
                 }
