@@ -430,4 +430,21 @@ cairn_tests::on_every_backend!(
     declared_schema_reads_back_unchanged,
     changes_by_hand_read_back_as_exactly_that_change,
     builtins_read_back_with_keys_identities_json_and_checks,
+    an_unnamed_foreign_keys_own_index_is_not_reported,
 );
+
+/// A foreign key declared without a name: the index InnoDB makes for it (named after the
+/// column) is not reported as one of the table's indexes, on every backend (SQLite and
+/// PostgreSQL make none), while an index of the user's on the same column is.
+fn an_unnamed_foreign_keys_own_index_is_not_reported(db: &TestDb) {
+    db.execute("CREATE TABLE up_parent (id INTEGER PRIMARY KEY)");
+    db.execute(
+        "CREATE TABLE up_child (id INTEGER PRIMARY KEY, parent_id INTEGER, other_id INTEGER, FOREIGN KEY (parent_id) REFERENCES up_parent (id), FOREIGN KEY (other_id) REFERENCES up_parent (id))",
+    );
+    db.execute("CREATE INDEX idx_other ON up_child (other_id)");
+    let s = introspect(db);
+    let child = read(&s, "up_child");
+    assert_eq!(child.foreign_keys.len(), 2, "{}", show(&s));
+    let names: Vec<&str> = child.indexes.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(names, ["idx_other"], "{}: {}", db.kind.name(), show(&s));
+}

@@ -6,7 +6,9 @@
 //! - A unique index and a UNIQUE constraint are the same thing (a UNIQUE key) and are reported
 //!   as a unique constraint, unless a column is descending (only an index can say that).
 //! - The index InnoDB creates for a foreign key is named after the constraint; an index named
-//!   exactly like a foreign key of its table is taken to be that one and not reported.
+//!   exactly like a foreign key of its table is taken to be that one and not reported. For a
+//!   key declared without a name (`<table>_ibfk_<n>`) the index is named after its first
+//!   column: one with that name on exactly the key's columns is not reported either.
 //! - MariaDB stores `JSON` as `longtext` with a column CHECK `json_valid(col)`: such a column
 //!   is reported as JSON, and that generated check is not reported.
 //! - MySQL has no partial indexes, so no index has a predicate.
@@ -246,10 +248,31 @@ fn read_indexes(
                 table.unique.retain(|u| u.name.as_deref() != Some(&key.1));
                 table.indexes.push(index);
             }
+            _ if implicit_for_unnamed_key(table, &index) => {}
             _ => table.indexes.push(index),
         }
     }
     Ok(())
+}
+
+/// Whether `index` is the one InnoDB made for a foreign key declared without a name: the key
+/// gets a generated name (`<table>_ibfk_<n>`) and its index the name of its first column, on
+/// exactly its columns.
+fn implicit_for_unnamed_key(table: &Table, index: &Index) -> bool {
+    let generated = format!("{}_ibfk_", table.name);
+    !index.unique
+        && table.foreign_keys.iter().any(|k| {
+            k.name
+                .as_deref()
+                .and_then(|n| n.strip_prefix(&generated))
+                .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
+                && k.columns.first() == Some(&index.name)
+                && k.columns.len() == index.columns.len()
+                && k.columns
+                    .iter()
+                    .zip(&index.columns)
+                    .all(|(c, i)| c == i.name() && !i.desc())
+        })
 }
 
 fn read_checks(
