@@ -60,12 +60,9 @@ pub fn up_with(
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<RunReport> {
     locked(backend, opts, |backend| {
-        let mut audit = Audit::new("up", opts);
-        let result = up_locked(backend, set, target, opts, before, &mut |e| {
-            audit.observe(&e);
-            on_event(e);
-        });
-        audit.close(backend, result)
+        Audit::new("up", opts).around(backend, on_event, |backend, on_event| {
+            up_locked(backend, set, target, opts, before, on_event)
+        })
     })
 }
 
@@ -78,73 +75,70 @@ fn up_locked(
     before: &mut BeforeRun<'_>,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<RunReport> {
-    {
-        let mut history = backend.history()?;
-        let warnings = checked(set, &history, Finding::is_error, |f| {
-            interrupted(f, Direction::Up) || (opts.resume && matches!(f, Finding::Failed { .. }))
-        })?;
-        let mut report = RunReport {
-            direction: Direction::Up,
-            dry_run: opts.dry_run,
-            migrations: Vec::new(),
-            warnings,
-            recovered: Vec::new(),
-        };
-        let mut done = resume_interrupted(
-            backend,
-            set,
-            &history,
-            Direction::Up,
-            opts,
-            &mut report,
-            on_event,
-        )?;
-        if opts.resume {
-            let resumed =
-                resume_failed(backend, set, &history, &done, opts, &mut report, on_event)?;
-            done.extend(resumed);
-        }
-        history.retain(|h| h.status == HistoryStatus::Applied || done.contains(&h.id));
-        let rerun = changed_repeatables(|id| set.get(id), &history);
-        let applied: HashSet<String> = history
-            .iter()
-            .map(|h| h.id.clone())
-            .filter(|id| !rerun.contains(id))
-            .collect();
-        let ids = plan_up(set.graph(), &applied, target).map_err(plan_error)?;
-        before(backend, &ids)?;
-        on_event(Event::Planned {
-            direction: Direction::Up,
-            total: ids.len(),
-        });
-        let last_rank = history.iter().map(|h| h.rank).max().unwrap_or(0);
-        for (index, id) in ids.iter().enumerate() {
-            let m = set
-                .get(id)
-                .ok_or_else(|| Error::UnknownMigration(id.clone()))?;
-            on_event(Event::Started { id, index });
-            let rank = last_rank + 1 + i64::try_from(index).unwrap_or(i64::MAX - last_rank - 1);
-            let record = record_for(m, opts, rank);
-            // A changed repeatable is re-applied like a new migration, with a new row at a new
-            // rank (as Flyway does). Its old row is replaced by the backend in the step's own
-            // transaction, so if the new SQL fails the history still holds the previous run.
-            let previous = history
-                .iter()
-                .find(|h| h.id == *id)
-                .filter(|_| rerun.contains(id));
-            let step = Step {
-                replaces: previous,
-                ..Step::new(Direction::Up, &m.up.statements, m.transaction, &record)
-            };
-            let ms = run_step(backend, opts, &step, &m.up, Some(&m.file))?;
-            on_event(Event::Finished {
-                id,
-                execution_ms: ms,
-            });
-            report.migrations.push(entry(id, &m.up, ms, opts.dry_run));
-        }
-        Ok(report)
+    let mut history = backend.history()?;
+    let warnings = checked(set, &history, Finding::is_error, |f| {
+        interrupted(f, Direction::Up) || (opts.resume && matches!(f, Finding::Failed { .. }))
+    })?;
+    let mut report = RunReport {
+        direction: Direction::Up,
+        dry_run: opts.dry_run,
+        migrations: Vec::new(),
+        warnings,
+        recovered: Vec::new(),
+    };
+    let mut done = resume_interrupted(
+        backend,
+        set,
+        &history,
+        Direction::Up,
+        opts,
+        &mut report,
+        on_event,
+    )?;
+    if opts.resume {
+        let resumed = resume_failed(backend, set, &history, &done, opts, &mut report, on_event)?;
+        done.extend(resumed);
     }
+    history.retain(|h| h.status == HistoryStatus::Applied || done.contains(&h.id));
+    let rerun = changed_repeatables(|id| set.get(id), &history);
+    let applied: HashSet<String> = history
+        .iter()
+        .map(|h| h.id.clone())
+        .filter(|id| !rerun.contains(id))
+        .collect();
+    let ids = plan_up(set.graph(), &applied, target).map_err(plan_error)?;
+    before(backend, &ids)?;
+    on_event(Event::Planned {
+        direction: Direction::Up,
+        total: ids.len(),
+    });
+    let last_rank = history.iter().map(|h| h.rank).max().unwrap_or(0);
+    for (index, id) in ids.iter().enumerate() {
+        let m = set
+            .get(id)
+            .ok_or_else(|| Error::UnknownMigration(id.clone()))?;
+        on_event(Event::Started { id, index });
+        let rank = last_rank + 1 + i64::try_from(index).unwrap_or(i64::MAX - last_rank - 1);
+        let record = record_for(m, opts, rank);
+        // A changed repeatable is re-applied like a new migration, with a new row at a new
+        // rank (as Flyway does). Its old row is replaced by the backend in the step's own
+        // transaction, so if the new SQL fails the history still holds the previous run.
+        let previous = history
+            .iter()
+            .find(|h| h.id == *id)
+            .filter(|_| rerun.contains(id));
+        let step = Step {
+            replaces: previous,
+            ..Step::new(Direction::Up, &m.up.statements, m.transaction, &record)
+        };
+        let ms = run_step(backend, opts, &step, &m.up, Some(&m.file))?;
+        on_event(Event::Finished {
+            id,
+            execution_ms: ms,
+        });
+        report.migrations.push(entry(id, &m.up, ms, opts.dry_run));
+    }
+    Ok(report)
 }
 
 /// Reverts what `target` names, dependents first. Every migration in the plan must have down
@@ -172,12 +166,9 @@ pub fn down_with(
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<RunReport> {
     locked(backend, opts, |backend| {
-        let mut audit = Audit::new("down", opts);
-        let result = down_locked(backend, set, target, opts, before, &mut |e| {
-            audit.observe(&e);
-            on_event(e);
-        });
-        audit.close(backend, result)
+        Audit::new("down", opts).around(backend, on_event, |backend, on_event| {
+            down_locked(backend, set, target, opts, before, on_event)
+        })
     })
 }
 
@@ -190,84 +181,80 @@ fn down_locked(
     before: &mut BeforeRun<'_>,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<RunReport> {
-    {
-        let mut history = backend.history()?;
-        let stops = |f: &Finding| {
-            matches!(
-                f,
-                Finding::Failed { .. } | Finding::RevertFailed { .. } | Finding::Interrupted { .. }
-            )
-        };
-        let warnings = checked(set, &history, stops, |f| {
-            interrupted(f, Direction::Down)
-                || (opts.resume && matches!(f, Finding::RevertFailed { .. }))
-        })?;
-        let mut report = RunReport {
-            direction: Direction::Down,
-            dry_run: opts.dry_run,
-            migrations: Vec::new(),
-            warnings,
-            recovered: Vec::new(),
-        };
-        let mut done = resume_interrupted(
-            backend,
-            set,
-            &history,
-            Direction::Down,
-            opts,
-            &mut report,
-            on_event,
-        )?;
-        // The interrupted reverts were steps of the run that stopped: `--steps N` counts them.
-        let target = match target {
-            DownTarget::Steps(n) => DownTarget::Steps(n.saturating_sub(done.len())),
-            other => other.clone(),
-        };
-        if opts.resume {
-            let resumed =
-                resume_reverts(backend, set, &history, &done, opts, &mut report, on_event)?;
-            done.extend(resumed);
-        }
-        history.retain(|h| !done.contains(&h.id));
-        let graph = graph_with_history(set, &history)?;
-        let applied: HashMap<String, i64> =
-            history.iter().map(|h| (h.id.clone(), h.rank)).collect();
-        let steps = plan_down(&graph, &applied, &target).map_err(plan_error)?;
-        let rows: HashMap<&str, &AppliedMigration> =
-            history.iter().map(|h| (h.id.as_str(), h)).collect();
-
-        let mut scripts = Vec::with_capacity(steps.len());
-        for step in &steps {
-            let row = rows
-                .get(step.id.as_str())
-                .ok_or_else(|| Error::UnknownMigration(step.id.clone()))?;
-            scripts.push(down_script(set, row)?);
-        }
-        let ids: Vec<String> = steps.iter().map(|s| s.id.clone()).collect();
-        before(backend, &ids)?;
-        on_event(Event::Planned {
-            direction: Direction::Down,
-            total: steps.len(),
-        });
-        let resumed = report.migrations.len();
-        for (index, (step, (script, transaction, file))) in steps.iter().zip(&scripts).enumerate() {
-            on_event(Event::Started {
-                id: &step.id,
-                index: resumed + index,
-            });
-            let row = rows[step.id.as_str()];
-            let exec = Step::new(Direction::Down, &script.statements, *transaction, row);
-            let ms = run_step(backend, opts, &exec, script, file.as_ref())?;
-            on_event(Event::Finished {
-                id: &step.id,
-                execution_ms: ms,
-            });
-            report
-                .migrations
-                .push(entry(&step.id, script, ms, opts.dry_run));
-        }
-        Ok(report)
+    let mut history = backend.history()?;
+    let stops = |f: &Finding| {
+        matches!(
+            f,
+            Finding::Failed { .. } | Finding::RevertFailed { .. } | Finding::Interrupted { .. }
+        )
+    };
+    let warnings = checked(set, &history, stops, |f| {
+        interrupted(f, Direction::Down)
+            || (opts.resume && matches!(f, Finding::RevertFailed { .. }))
+    })?;
+    let mut report = RunReport {
+        direction: Direction::Down,
+        dry_run: opts.dry_run,
+        migrations: Vec::new(),
+        warnings,
+        recovered: Vec::new(),
+    };
+    let mut done = resume_interrupted(
+        backend,
+        set,
+        &history,
+        Direction::Down,
+        opts,
+        &mut report,
+        on_event,
+    )?;
+    // The interrupted reverts were steps of the run that stopped: `--steps N` counts them.
+    let target = match target {
+        DownTarget::Steps(n) => DownTarget::Steps(n.saturating_sub(done.len())),
+        other => other.clone(),
+    };
+    if opts.resume {
+        let resumed = resume_reverts(backend, set, &history, &done, opts, &mut report, on_event)?;
+        done.extend(resumed);
     }
+    history.retain(|h| !done.contains(&h.id));
+    let graph = graph_with_history(set, &history)?;
+    let applied: HashMap<String, i64> = history.iter().map(|h| (h.id.clone(), h.rank)).collect();
+    let steps = plan_down(&graph, &applied, &target).map_err(plan_error)?;
+    let rows: HashMap<&str, &AppliedMigration> =
+        history.iter().map(|h| (h.id.as_str(), h)).collect();
+
+    let mut scripts = Vec::with_capacity(steps.len());
+    for step in &steps {
+        let row = rows
+            .get(step.id.as_str())
+            .ok_or_else(|| Error::UnknownMigration(step.id.clone()))?;
+        scripts.push(down_script(set, row)?);
+    }
+    let ids: Vec<String> = steps.iter().map(|s| s.id.clone()).collect();
+    before(backend, &ids)?;
+    on_event(Event::Planned {
+        direction: Direction::Down,
+        total: steps.len(),
+    });
+    let resumed = report.migrations.len();
+    for (index, (step, (script, transaction, file))) in steps.iter().zip(&scripts).enumerate() {
+        on_event(Event::Started {
+            id: &step.id,
+            index: resumed + index,
+        });
+        let row = rows[step.id.as_str()];
+        let exec = Step::new(Direction::Down, &script.statements, *transaction, row);
+        let ms = run_step(backend, opts, &exec, script, file.as_ref())?;
+        on_event(Event::Finished {
+            id: &step.id,
+            execution_ms: ms,
+        });
+        report
+            .migrations
+            .push(entry(&step.id, script, ms, opts.dry_run));
+    }
+    Ok(report)
 }
 
 /// Whether `f` is a run interrupted in `direction`, which a run that way finishes first.

@@ -43,6 +43,21 @@ impl Audit {
         }
     }
 
+    /// Runs `run` (an up or down under the lock) with its events noted, then writes the
+    /// entries ([`Audit::close`]).
+    pub fn around(
+        mut self,
+        db: &mut dyn Driver,
+        on_event: &mut dyn FnMut(Event<'_>),
+        run: impl FnOnce(&mut dyn Driver, &mut dyn FnMut(Event<'_>)) -> Result<RunReport>,
+    ) -> Result<RunReport> {
+        let result = run(db, &mut |e| {
+            self.observe(&e);
+            on_event(e);
+        });
+        self.close(db, result)
+    }
+
     /// Adds an entry that did not come from a run's events (`repair`, `stamp`, ...).
     pub fn push(&mut self, migration: Option<&str>, outcome: &str, detail: Option<String>) {
         let mut e = LogEntry::new(self.action, migration, outcome, &self.actor);
