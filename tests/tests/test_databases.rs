@@ -25,6 +25,12 @@ fn migrations(db: &TestDb, extra: &str) -> MigrationSet {
 
 fn databases(db: &TestDb) -> TestDatabases {
     // The scenario's own empty database is where the others are created from and dropped.
+    // PostgreSQL's advisory locks are per database, so scenarios administering from different
+    // databases would build the shared template at once: one build at a time in this process.
+    static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = BUILD
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     TestDatabases::new(&registry(), &db.url, &migrations(db, "")).unwrap()
 }
 
