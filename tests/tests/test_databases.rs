@@ -24,13 +24,8 @@ fn migrations(db: &TestDb, extra: &str) -> MigrationSet {
 }
 
 fn databases(db: &TestDb) -> TestDatabases {
-    // The scenario's own empty database is where the others are created from and dropped.
-    // PostgreSQL's advisory locks are per database, so scenarios administering from different
-    // databases would build the shared template at once: one build at a time in this process.
-    static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _one = BUILD
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // The scenario's own empty database is where the others are created from and dropped;
+    // scenarios running at once administer from different databases and share the template.
     TestDatabases::new(&registry(), &db.url, &migrations(db, "")).unwrap()
 }
 
@@ -209,6 +204,57 @@ fn the_template_is_reused_and_an_incomplete_one_rebuilt(db: &TestDb) {
     rebuilt.drop_template().unwrap();
 }
 
+fn processes_building_one_template_at_once_share_it(db: &TestDb) {
+    // Four builders, each administering from a database of its own (as test binaries of one
+    // workspace do), start on a template nobody has built: every one ends with it complete,
+    // and none removes it from under another.
+    let extra = "\n  INSERT INTO companies (name, domain) VALUES ('Race', 'race.test');";
+    let set = migrations(db, extra);
+    let admins: Vec<TestDb> = (0..4).map(|_| TestDb::new(db.kind).unwrap()).collect();
+    let start = std::sync::Barrier::new(admins.len());
+    let templates: Vec<String> = std::thread::scope(|scope| {
+        let builders: Vec<_> = admins
+            .iter()
+            .map(|admin| {
+                let (set, start) = (&set, &start);
+                scope.spawn(move || {
+                    start.wait();
+                    let dbs = TestDatabases::new(&registry(), &admin.url, set).unwrap();
+                    let mut fresh = dbs.fresh().unwrap();
+                    assert_eq!(count(&mut fresh, "SELECT COUNT(*) FROM companies"), 2);
+                    dbs.template_url()
+                })
+            })
+            .collect();
+        builders.into_iter().map(|b| b.join().unwrap()).collect()
+    });
+    let name = |url: &str| {
+        url.rsplit('/')
+            .next()
+            .unwrap()
+            .split('?')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert!(templates.iter().all(|t| name(t) == name(&templates[0])));
+    if db.kind == Kind::Postgres {
+        // Only the winner's build is left, under the template's name.
+        let left = cairn_tests::rows(
+            db,
+            &format!(
+                "SELECT datname FROM pg_database WHERE datname LIKE '{}%'",
+                name(&templates[0])
+            ),
+        );
+        assert_eq!(left, vec![vec![name(&templates[0])]]);
+    }
+    TestDatabases::new(&registry(), &db.url, &set)
+        .unwrap()
+        .drop_template()
+        .unwrap();
+}
+
 fn a_url_of_another_dialect_is_refused(db: &TestDb) {
     let set = migrations(db, "");
     let other = if db.kind == Kind::Sqlite {
@@ -226,5 +272,6 @@ cairn_tests::on_every_backend!(
     the_database_is_gone_after_drop_and_after_a_panic,
     many_threads_get_databases_at_once,
     the_template_is_reused_and_an_incomplete_one_rebuilt,
+    processes_building_one_template_at_once_share_it,
     a_url_of_another_dialect_is_refused,
 );

@@ -31,15 +31,24 @@ pub fn template(fingerprint: u64) -> String {
     format!("cairn_tpl_{fingerprint:016x}")
 }
 
+/// The name a template is built under before it is renamed to `template`:
+/// `<template>_b<pid>_<nanos>`.
+pub fn building(template: &str) -> String {
+    format!("{template}_b{}_{}", std::process::id(), nanos())
+}
+
+fn nanos() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos())
+}
+
 /// A new test database's name, unique in this process and across processes:
 /// `cairn_test_<pid>_<counter>_<nanos>`.
 pub fn test_database() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    format!("cairn_test_{}_{n}_{nanos}", std::process::id())
+    format!("cairn_test_{}_{n}_{}", std::process::id(), nanos())
 }
 
 /// `url` (`scheme://[user[:password]@]host[:port][/database][?query]`) naming `database`
@@ -87,6 +96,10 @@ mod tests {
     fn test_database_names_differ_and_fit_an_identifier() {
         let (a, b) = (test_database(), test_database());
         assert_ne!(a, b);
-        assert!(a.len() <= 63 && a.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_'));
+        let building = building(&template(u64::MAX));
+        for name in [a, building] {
+            assert!(name.len() <= 63, "{name}");
+            assert!(name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_'));
+        }
     }
 }

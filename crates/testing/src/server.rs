@@ -59,7 +59,11 @@ impl Server {
         };
         server.url(&server.template)?;
         let mut admin = server.connect_admin()?;
-        server.locked(admin.as_mut(), |server, admin| server.ensure(admin, set))?;
+        if server.dialect == Dialect::Postgres {
+            server.ensure_renamed(admin.as_mut(), set)?;
+        } else {
+            server.locked(admin.as_mut(), |server, admin| server.ensure(admin, set))?;
+        }
         if server.dialect == Dialect::Mysql {
             server.clone = match CopyPlan::read(admin.as_mut(), &server.template)? {
                 Some(plan) => CloneBy::Tables(plan),
@@ -85,8 +89,44 @@ impl Server {
             .connect_with(&self.admin_url, &ConnectOptions::default())
     }
 
+    /// PostgreSQL: reuses the sealed template, or builds one under a name of its own, seals it
+    /// and renames it into place. No lock: PostgreSQL's advisory locks are per database, so two
+    /// processes administering from different databases would not see each other's; with the
+    /// rename, the first complete build wins and a later one is dropped.
+    fn ensure_renamed(&self, admin: &mut dyn Driver, set: &MigrationSet) -> Result<(), Error> {
+        if self.exists(admin, &self.template)? {
+            if self.ready(admin, set)? {
+                return Ok(());
+            }
+            // Unsealed under the final name: left by an older build that worked in place.
+            self.drop_database(admin, &self.template)?;
+        }
+        let building = names::building(&self.template);
+        self.create(admin, &building)?;
+        let built = self
+            .migrate(&building, set)
+            .map(drop)
+            .and_then(|()| self.seal(admin, &building))
+            .and_then(|()| {
+                let rename = format!(
+                    "ALTER DATABASE \"{building}\" RENAME TO \"{}\"",
+                    self.template
+                );
+                Ok(admin.execute(&rename)?)
+            });
+        let Err(error) = built else {
+            return Ok(());
+        };
+        let _ = self.drop_database(admin, &building);
+        // Another process renamed its build into place first: that one is used.
+        if self.exists(admin, &self.template)? && self.ready(admin, set)? {
+            return Ok(());
+        }
+        Err(error)
+    }
+
     /// `f` under a server-wide lock named after the template, so two test processes do not
-    /// build it at once.
+    /// build it at once (MySQL/MariaDB, whose named locks are server-wide).
     fn locked<T>(
         &self,
         admin: &mut dyn Driver,
@@ -116,7 +156,8 @@ impl Server {
         result
     }
 
-    /// Reuses a complete template (same fingerprint, every migration applied), or builds it.
+    /// MySQL/MariaDB: reuses a complete template (same fingerprint, every migration applied), or
+    /// builds it in place under the lock.
     fn ensure(&self, admin: &mut dyn Driver, set: &MigrationSet) -> Result<(), Error> {
         if self.exists(admin, &self.template)? {
             if self.ready(admin, set)? {
@@ -126,11 +167,10 @@ impl Server {
         }
         self.create(admin, &self.template)?;
         let built = self.migrate(&self.template, set).map(drop);
-        let sealed = built.and_then(|()| self.seal(admin));
-        if sealed.is_err() {
+        if built.is_err() {
             let _ = self.drop_database(admin, &self.template);
         }
-        sealed
+        built
     }
 
     /// Whether the existing template is complete. On PostgreSQL it carries [`SEALED`] once
@@ -151,17 +191,11 @@ impl Server {
     /// database that accepts connections is visited by autovacuum after the migrations'
     /// writes, and `CREATE DATABASE ... TEMPLATE` fails while anything is connected to its
     /// source; one that does not is left alone (as `template0` is).
-    fn seal(&self, admin: &mut dyn Driver) -> Result<(), Error> {
-        if self.dialect == Dialect::Postgres {
-            admin.execute(&format!(
-                "COMMENT ON DATABASE \"{}\" IS '{SEALED}'",
-                self.template
-            ))?;
-            admin.execute(&format!(
-                "ALTER DATABASE \"{}\" ALLOW_CONNECTIONS false",
-                self.template
-            ))?;
-        }
+    fn seal(&self, admin: &mut dyn Driver, name: &str) -> Result<(), Error> {
+        admin.execute(&format!("COMMENT ON DATABASE \"{name}\" IS '{SEALED}'"))?;
+        admin.execute(&format!(
+            "ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS false"
+        ))?;
         Ok(())
     }
 

@@ -69,10 +69,7 @@ impl Mariadb {
         };
         let version = version(&programs.server)?;
         let user = process::server_user("mysql")?;
-        let dir = tempfile::Builder::new()
-            .prefix("cairn-mariadb-")
-            .tempdir()
-            .context("cannot create a temporary directory for MariaDB")?;
+        let dir = process::data_dir("cairn-mariadb-")?;
         let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
         let (data, socket, pid_file, log) = (
             path("data"),

@@ -56,10 +56,7 @@ impl Postgres {
         };
         let version = version(&bindir)?;
         let user = process::server_user("postgres")?;
-        let dir = tempfile::Builder::new()
-            .prefix("cairn-pg-")
-            .tempdir()
-            .context("cannot create a temporary directory for PostgreSQL")?;
+        let dir = process::data_dir("cairn-pg-")?;
         if let Some(user) = &user {
             process::chown(dir.path(), user)?;
         }

@@ -15,6 +15,29 @@ use super::interrupt;
 /// service-specific user exists.
 pub const FALLBACK_USER: &str = "cairn-test";
 
+/// A new directory for a throwaway server's data, removed when dropped: under `/dev/shm`
+/// (memory) where that is a tmpfs we can write, else the system's temporary directory.
+///
+/// Creating and dropping a database writes and unlinks hundreds of files; on this project's
+/// machines (ext4 mounted with online `discard`) a `CREATE DATABASE` + `DROP DATABASE` pair
+/// on PostgreSQL costs ~400 ms when repeated, against ~15 ms on tmpfs. CI services commonly
+/// run their database on tmpfs for the same reason. `CAIRN_TEST_ON_DISK=1` keeps the data
+/// on disk.
+pub fn data_dir(prefix: &str) -> Result<tempfile::TempDir> {
+    let shm = Path::new("/dev/shm");
+    let on_disk = std::env::var_os("CAIRN_TEST_ON_DISK").is_some_and(|v| v != "0");
+    if !on_disk
+        && shm.is_dir()
+        && let Ok(dir) = tempfile::Builder::new().prefix(prefix).tempdir_in(shm)
+    {
+        return Ok(dir);
+    }
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .with_context(|| format!("cannot create a temporary directory ({prefix}...)"))
+}
+
 /// A loopback TCP port nobody listens on right now (the OS picks it).
 pub fn free_port() -> Result<u16> {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
