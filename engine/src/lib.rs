@@ -76,6 +76,8 @@ mod migrator;
 
 #[cfg(feature = "adopt")]
 pub use cairn_adopt::{adopt, layout};
+#[cfg(feature = "fleet")]
+pub use cairn_fleet as fleet;
 #[cfg(feature = "lint")]
 pub use cairn_lint::lint;
 #[cfg(feature = "ops")]

@@ -44,6 +44,8 @@ pub mod source;
 pub mod split;
 #[doc(hidden)]
 pub mod tool_tables;
+#[doc(hidden)]
+pub mod url;
 
 pub use checksum::{Checksum, normalize};
 pub use dialect::{Dialect, UnknownDialect};
@@ -68,6 +70,7 @@ pub use redact::{redact_url, scrub};
 pub use scratch_error::ScratchError;
 pub use source::SourceFile;
 pub use split::{SplitError, Statement, split};
+pub use url::with_database;
 
 /// This engine's version, recorded in the history table with every migration it applies.
 pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");

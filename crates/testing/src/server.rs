@@ -75,7 +75,7 @@ impl Server {
 
     /// The URL of database `name` on this server.
     pub fn url(&self, name: &str) -> Result<String, Error> {
-        names::with_database(&self.admin_url, name).ok_or_else(|| {
+        cairn_core::with_database(&self.admin_url, name).ok_or_else(|| {
             BackendError::Url(format!(
                 "a database per test needs a server URL of the form scheme://user@host/database, not `{}`",
                 cairn_core::redact_url(&self.admin_url)
