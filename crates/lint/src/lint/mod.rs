@@ -59,6 +59,7 @@
 #[macro_use]
 mod ast;
 mod context;
+pub mod galera;
 mod judge;
 mod live;
 mod locate;
