@@ -12,10 +12,14 @@ pub fn galera_urls() -> Option<Vec<String>> {
     match std::env::var(GALERA_ENV) {
         Ok(v) if !v.trim().is_empty() => Some(v.split(',').map(|u| u.trim().to_string()).collect()),
         _ if crate::native::in_ci() => {
-            panic!("{GALERA_ENV} is not set: run the tests with `cargo xtask test`, which starts a Galera cluster")
+            panic!(
+                "{GALERA_ENV} is not set: run the tests with `cargo xtask test`, which starts a Galera cluster"
+            )
         }
         _ => {
-            eprintln!("note: {GALERA_ENV} is not set, skipping the Galera tests (run them with `cargo xtask test`)");
+            eprintln!(
+                "note: {GALERA_ENV} is not set, skipping the Galera tests (run them with `cargo xtask test`)"
+            );
             None
         }
     }

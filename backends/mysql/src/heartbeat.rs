@@ -210,9 +210,9 @@ fn renew_until_stopped(
             Err(RecvTimeoutError::Timeout) => {}
         }
         if conn.is_none() {
-            conn = open_conn(&reconnect.url).ok().and_then(|mut c| {
-                init_session(&mut c, &reconnect.options).ok().map(|()| c)
-            });
+            conn = open_conn(&reconnect.url)
+                .ok()
+                .and_then(|mut c| init_session(&mut c, &reconnect.options).ok().map(|()| c));
         }
         let outcome = match conn.as_mut() {
             Some(c) => cluster_lock::renew(c, &row.sql, &row.name, &row.me, lease).map_err(|e| {
@@ -252,5 +252,4 @@ mod tests {
         assert_eq!(a.run_id.len(), 32);
         assert!(a.run_id.chars().all(|c| c.is_ascii_hexdigit()));
     }
-
 }

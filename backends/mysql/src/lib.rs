@@ -177,15 +177,9 @@ impl Mysql {
             me: heartbeat::Identity::new(),
             lease: self.url.lock_lease,
         };
-        let acquired = cluster_lock::acquire(
-            &mut conn,
-            &row.sql,
-            &row.name,
-            &row.me,
-            row.lease,
-            timeout,
-        )
-        .map_err(|e| self.db_error(&e))?;
+        let acquired =
+            cluster_lock::acquire(&mut conn, &row.sql, &row.name, &row.me, row.lease, timeout)
+                .map_err(|e| self.db_error(&e))?;
         let took_over = match acquired {
             cluster_lock::Acquired::Held { took_over } => took_over,
             cluster_lock::Acquired::TimedOut { waited, holder } => {
@@ -206,7 +200,9 @@ impl Mysql {
 
     /// Fails when the cluster lock was lost while held: nothing more may run.
     fn check_lock(&self) -> Result<(), BackendError> {
-        self.cluster_lock.as_ref().map_or(Ok(()), ClusterLock::check)
+        self.cluster_lock
+            .as_ref()
+            .map_or(Ok(()), ClusterLock::check)
     }
 
     /// How many catalog queries [`Introspect::introspect`] has run on this session: six per

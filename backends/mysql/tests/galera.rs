@@ -5,9 +5,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
 #[path = "galera/cluster.rs"]
 mod cluster;
+mod common;
 
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Barrier};
@@ -55,7 +55,10 @@ fn get_lock_is_per_node_and_the_nodes_are_detected() {
     let Some(urls) = cluster::urls() else {
         return;
     };
-    let (mut a, mut b) = (Mysql::open(&urls[0]).unwrap(), Mysql::open(&urls[1]).unwrap());
+    let (mut a, mut b) = (
+        Mysql::open(&urls[0]).unwrap(),
+        Mysql::open(&urls[1]).unwrap(),
+    );
     let got = |m: &mut Mysql| -> Option<i64> {
         m.conn()
             .query_first("SELECT GET_LOCK('cairn-galera-test', 0)")
@@ -133,15 +136,8 @@ fn sixteen_runners_on_three_nodes_apply_each_migration_once_in_total_order() {
         let method = live.query("SELECT @@session.wsrep_OSU_method").unwrap();
         assert_eq!(method[0][0].as_deref(), Some("TOI"), "node {}", node + 1);
         let scratch = live.scratch_databases().unwrap().scratch().unwrap();
-        let report = cairn::drift(
-            &mut live,
-            Expected::Migrations {
-                set: &set,
-                scratch,
-            },
-            &[],
-        )
-        .unwrap();
+        let report =
+            cairn::drift(&mut live, Expected::Migrations { set: &set, scratch }, &[]).unwrap();
         assert!(
             !report.drifted(),
             "node {} drifted: {:#?}",
@@ -182,7 +178,10 @@ fn a_live_holder_keeps_the_lock_past_its_lease_and_is_named() {
     holder.unlock().unwrap();
     waiter.lock(Duration::from_secs(5)).unwrap();
     waiter.unlock().unwrap();
-    assert_eq!(db.scalar(2, "SELECT COUNT(*) FROM cairn_migrations_lock"), 0);
+    assert_eq!(
+        db.scalar(2, "SELECT COUNT(*) FROM cairn_migrations_lock"),
+        0
+    );
 }
 
 #[test]
@@ -217,7 +216,10 @@ fn a_lock_row_left_behind_is_taken_over_after_its_lease() {
         waited >= Duration::from_secs(2) && waited < Duration::from_secs(2 + 4),
         "waited {waited:?} for a row with a 2 s lease"
     );
-    assert_eq!(db.scalar(1, "SELECT COUNT(*) FROM cairn_migrations_lock"), 0);
+    assert_eq!(
+        db.scalar(1, "SELECT COUNT(*) FROM cairn_migrations_lock"),
+        0
+    );
 }
 
 /// Set in the child process [`a_killed_holder_does_not_block_the_next_run_past_its_lease`]
@@ -254,7 +256,12 @@ fn a_killed_holder_does_not_block_the_next_run_past_its_lease() {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("run_id");
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "hold_the_lock_until_killed", "--test-threads", "1"])
+        .args([
+            "--exact",
+            "hold_the_lock_until_killed",
+            "--test-threads",
+            "1",
+        ])
         .env(CHILD_ENV.0, db.url_with(1, "lock-lease=3"))
         .env(CHILD_ENV.1, &report)
         .stdout(Stdio::null())
@@ -269,7 +276,10 @@ fn a_killed_holder_does_not_block_the_next_run_past_its_lease() {
         if let Some(status) = child.try_wait().unwrap() {
             panic!("the child exited ({status}) before it held the lock");
         }
-        assert!(started.elapsed() < Duration::from_secs(30), "the child never locked");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the child never locked"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     // Held across a few renewals first: a waiter in that time must not get it.

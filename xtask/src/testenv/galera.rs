@@ -152,7 +152,10 @@ impl Galera {
             let tls = tls::install(&node.dir, user.as_deref())?;
             // `user` goes last, in the second `[mysqld]` group.
             let cnf = my_cnf(i, node, &tls, &ready.provider, &gcomm.join(","), ports[i])
-                + &user.as_deref().map(|u| format!("user={u}\n")).unwrap_or_default();
+                + &user
+                    .as_deref()
+                    .map(|u| format!("user={u}\n"))
+                    .unwrap_or_default();
             let path = node.path("my.cnf");
             std::fs::write(&path, cnf)
                 .with_context(|| format!("cannot write {}", path.display()))?;
@@ -211,7 +214,9 @@ impl Galera {
             .stderr(log_err)
             .process_group(0)
             .spawn()
-            .with_context(|| format!("cannot start {} (Galera node {})", server.display(), i + 1))?;
+            .with_context(|| {
+                format!("cannot start {} (Galera node {})", server.display(), i + 1)
+            })?;
         node.child = Some(child);
         Ok(())
     }

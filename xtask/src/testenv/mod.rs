@@ -148,7 +148,10 @@ struct Starting(Option<JoinHandle<Result<Galera>>>);
 
 impl Starting {
     fn join(mut self) -> Result<Galera> {
-        let handle = self.0.take().context("the Galera start was already joined")?;
+        let handle = self
+            .0
+            .take()
+            .context("the Galera start was already joined")?;
         handle
             .join()
             .map_err(|_| anyhow::anyhow!("the thread starting Galera panicked"))?

@@ -119,8 +119,11 @@ pub fn judge_sizes(report: &mut LintReport, sizes: &StorageSizes) {
             return false;
         }
         for t in found {
-            f.message
-                .push_str(&format!(" ({} holds about {} now)", t.table, bytes(t.bytes)));
+            f.message.push_str(&format!(
+                " ({} holds about {} now)",
+                t.table,
+                bytes(t.bytes)
+            ));
         }
         true
     });
@@ -154,7 +157,9 @@ mod tests {
     #[test]
     fn rebuilds_of_existing_tables_are_found_and_sized() {
         let mut report = rewrites(
-            &set("ALTER TABLE orders MODIFY total BIGINT; ALTER TABLE orders ADD INDEX o_total (total); ALTER TABLE later ADD PRIMARY KEY (id); ALTER TABLE orders ADD COLUMN note TEXT; CREATE TABLE fresh (id INT); ALTER TABLE fresh ADD INDEX f (id);"),
+            &set(
+                "ALTER TABLE orders MODIFY total BIGINT; ALTER TABLE orders ADD INDEX o_total (total); ALTER TABLE later ADD PRIMARY KEY (id); ALTER TABLE orders ADD COLUMN note TEXT; CREATE TABLE fresh (id INT); ALTER TABLE fresh ADD INDEX f (id);",
+            ),
             &Policy::default(),
         );
         let rules: Vec<_> = report.findings.iter().map(|f| f.statement).collect();
@@ -168,7 +173,11 @@ mod tests {
         };
         judge_sizes(&mut report, &sizes);
         assert_eq!(report.findings.len(), 2, "`later` does not exist yet");
-        assert!(report.findings[0].message.ends_with("(orders holds about 3.2 MB now)"));
+        assert!(
+            report.findings[0]
+                .message
+                .ends_with("(orders holds about 3.2 MB now)")
+        );
         assert_eq!(report.findings[0].severity, Severity::Warn);
         assert_eq!(bytes(16_384), "16 KB");
     }
