@@ -181,4 +181,18 @@ mod tests {
         assert_eq!(report.findings[0].severity, Severity::Warn);
         assert_eq!(bytes(16_384), "16 KB");
     }
+
+    #[test]
+    fn the_policy_may_name_it_and_turn_it_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cairn.toml");
+        std::fs::write(&path, "[lint]\ngalera_toi_rewrite = \"off\"\n").unwrap();
+        let policy = Policy::load(&path).unwrap();
+        Linter::new().check_policy(&policy).unwrap();
+        assert!(
+            rewrites(&set("ALTER TABLE t MODIFY c BIGINT;"), &policy)
+                .findings
+                .is_empty()
+        );
+    }
 }
