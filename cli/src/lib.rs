@@ -21,6 +21,7 @@ mod db;
 mod graph;
 mod import;
 mod lint;
+mod lint_galera;
 mod migrate;
 mod migrate_diff;
 mod migrate_test;

@@ -94,7 +94,7 @@ pub fn gate(
 /// `migrate lint`.
 pub fn run(
     ctx: &Context,
-    dialect: Option<DialectArg>,
+    dialect_arg: Option<DialectArg>,
     list_rules: bool,
     out: LintOut,
 ) -> Result<Outcome> {
@@ -102,7 +102,7 @@ pub fn run(
     if list_rules {
         return rules(ctx, &policy, out);
     }
-    let dialect = match dialect {
+    let dialect = match dialect_arg {
         Some(d) => d.into(),
         None => ctx.registry.dialect(ctx.settings.database_url()?)?,
     };
@@ -116,12 +116,15 @@ pub fn run(
     else {
         return Ok(Outcome::Finding);
     };
-    let report = cairn::lint::lint(&set, &policy, &ctx.linter);
+    let mut report = cairn::lint::lint(&set, &policy, &ctx.linter);
     let live_note = judged_live_note(&report);
+    let galera = crate::lint_galera::check(ctx, &set, &policy, dialect_arg.is_none());
+    report.findings.extend(galera.findings);
     match out.format {
         LintFormat::Json => {
             let mut value = lint_json(&report, dialect, &policy);
             value["note"] = json!(live_note);
+            value["cluster_note"] = json!(galera.note);
             println!("{value:#}");
         }
         LintFormat::Text => {
@@ -130,7 +133,7 @@ pub fn run(
                 crate::render::findings(&report.findings, ctx.style.color)
             );
             println!("{}", summary(&report, dialect));
-            if let Some(note) = &live_note {
+            for note in live_note.iter().chain(&galera.note) {
                 println!("note: {note}");
             }
         }

@@ -258,7 +258,7 @@ pub fn run(args: &MutantsArgs) -> Result<Outcome> {
         }
         cmd.env("PROPTEST_CASES", args.proptest_cases.to_string());
         let mut servers = if args.servers && !args.list {
-            let running = crate::testenv::start_servers()?;
+            let running = crate::testenv::start_servers(true)?;
             println!("mutants: {}", running.summary());
             cmd.envs(running.test_env());
             Some(running)

@@ -33,7 +33,9 @@ pub fn read(conn: &mut Conn, queries: &mut usize) -> Result<Schema, mysql::Error
     };
     // The history table's name is a constant identifier: it is safe to inline, which spares a
     // prepare round trip per query.
-    let not_history = format!("TABLE_NAME NOT IN ('{HISTORY_TABLE}', '{HISTORY_TABLE}_log')");
+    let not_history = format!(
+        "TABLE_NAME NOT IN ('{HISTORY_TABLE}', '{HISTORY_TABLE}_log', '{HISTORY_TABLE}_lock')"
+    );
     let columns = run(format!(
         "SELECT c.TABLE_NAME, c.COLUMN_NAME, c.COLUMN_TYPE, c.IS_NULLABLE, c.COLUMN_DEFAULT, \
                 c.EXTRA, c.DATA_TYPE, VERSION() LIKE '%MariaDB%' \

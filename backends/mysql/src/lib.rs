@@ -24,7 +24,10 @@
 //! message. A runner that dies mid-way leaves `running`; either way the next run refuses to
 //! start until `repair`, so a half-applied migration is never mistaken for a finished one.
 //!
-//! The migration lock is `GET_LOCK` on the backend's session, held for the whole run.
+//! The migration lock is `GET_LOCK` on the backend's session, held for the whole run. On a
+//! Galera node, where `GET_LOCK` is local to the node, it is a row in `<history>_lock`
+//! instead, certified cluster-wide and kept alive by a lease (`lock-lease` in the URL; see
+//! `cluster_lock`).
 //!
 //! ```no_run
 //! let mut registry = cairn::Registry::new();
@@ -34,8 +37,10 @@
 //! ```
 
 mod backup;
+mod cluster_lock;
 mod connect;
 mod errors;
+mod heartbeat;
 mod introspect;
 mod lock;
 mod maintenance;
@@ -55,9 +60,10 @@ use mysql::Conn;
 use mysql::prelude::Queryable;
 
 use connect::{init_session, open_conn};
+use heartbeat::ClusterLock;
 
 pub use lock::name as lock_name;
-pub use url::{DEFAULT_PORT, MysqlUrl, SslMode, parse as parse_url};
+pub use url::{DEFAULT_LOCK_LEASE, DEFAULT_PORT, MysqlUrl, SslMode, parse as parse_url};
 
 /// URL schemes this backend registers.
 pub const SCHEMES: &[&str] = &["mysql", "mariadb"];
@@ -79,6 +85,10 @@ pub struct Mysql {
     lock_name: String,
     options: ConnectOptions,
     locked: bool,
+    /// Whether the server is a Galera node, once the lock has asked.
+    galera: Option<bool>,
+    /// The cluster-wide lock while held (Galera), instead of `GET_LOCK`.
+    cluster_lock: Option<ClusterLock>,
     /// Catalog queries run by [`Introspect::introspect`] on this session so far.
     introspection_queries: usize,
     /// Which query gives table sizes here, once a health or optimize call has found out.
@@ -112,6 +122,8 @@ impl Mysql {
             options: options.clone(),
             url,
             locked: false,
+            galera: None,
+            cluster_lock: None,
             introspection_queries: 0,
             size_source: maintenance::SizeSource::default(),
         })
@@ -125,6 +137,72 @@ impl Mysql {
     /// The parsed URL.
     pub fn url(&self) -> &MysqlUrl {
         &self.url
+    }
+
+    /// Whether the server is a Galera node (`wsrep_on` and a cluster), where the migration
+    /// lock is a row in `<history>_lock` rather than `GET_LOCK`. Asked once per session.
+    pub fn is_galera(&mut self) -> Result<bool, BackendError> {
+        if let Some(galera) = self.galera {
+            return Ok(galera);
+        }
+        let galera = lock::is_galera(&mut self.conn).map_err(|e| self.db_error(&e))?;
+        self.galera = Some(galera);
+        Ok(galera)
+    }
+
+    /// The run id of the cluster lock while this session holds it (Galera only).
+    pub fn cluster_lock_run_id(&self) -> Option<&str> {
+        self.cluster_lock.as_ref().map(|l| l.row.me.run_id.as_str())
+    }
+
+    /// While this session holds the cluster lock: the previous holder it took the row over
+    /// from, described (run id, pid, host, node, lease), when that holder's lease had run out.
+    pub fn cluster_lock_took_over(&self) -> Option<String> {
+        self.cluster_lock
+            .as_ref()
+            .and_then(|l| l.took_over.as_ref())
+            .map(ToString::to_string)
+    }
+
+    /// Takes the cluster-wide lock row on a connection of its own, which then renews the
+    /// lease; this session then reads causally (`wsrep_sync_wait`), so that behind a load
+    /// balancer that sends it to another node than the lock's, its history read still sees
+    /// everything the previous holder committed.
+    fn lock_cluster(&mut self, timeout: Duration) -> Result<(), BackendError> {
+        let mut conn = open_conn(&self.url)?;
+        init_session(&mut conn, &self.options)?;
+        let row = heartbeat::Row {
+            name: self.lock_name.clone(),
+            sql: cluster_lock::LockSql::new(&self.options.history_table),
+            me: heartbeat::Identity::new(),
+            lease: self.url.lock_lease,
+        };
+        let acquired =
+            cluster_lock::acquire(&mut conn, &row.sql, &row.name, &row.me, row.lease, timeout)
+                .map_err(|e| self.db_error(&e))?;
+        let took_over = match acquired {
+            cluster_lock::Acquired::Held { took_over } => took_over,
+            cluster_lock::Acquired::TimedOut { waited, holder } => {
+                return Err(BackendError::LockTimeout {
+                    waited,
+                    holder: holder
+                        .map(|h| format!("{h}; lock row `{}` in {}", row.name, row.sql.name)),
+                });
+            }
+        };
+        let lock = ClusterLock::start(conn, &self.url, &self.options, row, took_over)?;
+        self.cluster_lock = Some(lock);
+        self.locked = true;
+        self.conn
+            .query_drop("SET SESSION wsrep_sync_wait = @@session.wsrep_sync_wait | 1")
+            .map_err(|e| self.db_error(&e))
+    }
+
+    /// Fails when the cluster lock was lost while held: nothing more may run.
+    fn check_lock(&self) -> Result<(), BackendError> {
+        self.cluster_lock
+            .as_ref()
+            .map_or(Ok(()), ClusterLock::check)
     }
 
     /// How many catalog queries [`Introspect::introspect`] has run on this session: six per
@@ -186,6 +264,9 @@ impl Driver for Mysql {
         if self.locked {
             return Ok(());
         }
+        if self.is_galera()? {
+            return self.lock_cluster(timeout);
+        }
         let start = Instant::now();
         if lock::acquire(&mut self.conn, &self.lock_name, timeout).map_err(|e| self.db_error(&e))? {
             self.locked = true;
@@ -203,6 +284,9 @@ impl Driver for Mysql {
         if !std::mem::take(&mut self.locked) {
             return Ok(());
         }
+        if let Some(lock) = self.cluster_lock.take() {
+            return lock.release(&self.url, &self.options);
+        }
         let released =
             lock::release(&mut self.conn, &self.lock_name).map_err(|e| self.db_error(&e))?;
         if released {
@@ -216,10 +300,12 @@ impl Driver for Mysql {
     }
 
     fn execute(&mut self, sql: &str) -> Result<(), BackendError> {
+        self.check_lock()?;
         self.conn.query_drop(sql).map_err(|e| self.sql_error(&e))
     }
 
     fn execute_with(&mut self, sql: &str, params: &[Param<'_>]) -> Result<(), BackendError> {
+        self.check_lock()?;
         let values: Vec<mysql::Value> = params
             .iter()
             .map(|p| match p {
@@ -233,6 +319,7 @@ impl Driver for Mysql {
     }
 
     fn query(&mut self, sql: &str) -> Result<cairn::Rows, BackendError> {
+        self.check_lock()?;
         query::rows(&mut self.conn, sql).map_err(|e| self.sql_error(&e))
     }
 

@@ -1,4 +1,6 @@
-//! The migration lock: a server-wide named lock (`GET_LOCK`) held by the backend's session.
+//! The migration lock: a server-wide named lock (`GET_LOCK`) held by the backend's session, and
+//! whether the server is a Galera node, where it is not enough ([`is_galera`]; the lock is
+//! then `cluster_lock`'s row).
 //!
 //! A named lock lives as long as the session that took it, so a runner that dies releases it
 //! with its connection, and it is independent of transactions (migrations commit implicitly).
@@ -9,7 +11,7 @@ use mysql::prelude::Queryable;
 use mysql::{Conn, Row};
 use sha2::{Digest, Sha256};
 
-use crate::query::col;
+use crate::query::{self, col};
 
 /// The longest wait asked of the server; longer timeouts are capped (a year is "forever" here,
 /// and a huge value must not wrap into MySQL's "negative means infinite").
@@ -41,6 +43,33 @@ pub fn wait_seconds(timeout: Duration) -> u64 {
         .as_secs()
         .saturating_add(u64::from(timeout.subsec_nanos() > 0));
     secs.min(MAX_WAIT_SECS)
+}
+
+/// Whether the session is on a Galera node that replicates it: `wsrep_on` for this session
+/// and a cluster of at least one node. One query on MariaDB; where it fails (MySQL has no
+/// `wsrep_on`, nor `information_schema.GLOBAL_STATUS` since 8.0), `SHOW GLOBAL STATUS`, which
+/// every server answers (with no row where there is no Galera).
+pub fn is_galera(conn: &mut Conn) -> mysql::Result<bool> {
+    let first = query::rows(
+        conn,
+        "SELECT @@session.wsrep_on, (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS \
+         WHERE VARIABLE_NAME = 'WSREP_CLUSTER_SIZE')",
+    );
+    let size_of = |v: Option<&Option<String>>| {
+        v.and_then(|v| v.as_deref())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    match first {
+        Ok(rows) => Ok(rows.first().is_some_and(|row| {
+            row.first().and_then(|v| v.as_deref()) == Some("1") && size_of(row.get(1)) > 0
+        })),
+        Err(mysql::Error::MySqlError(_)) => {
+            let rows = query::rows(conn, "SHOW GLOBAL STATUS LIKE 'wsrep_cluster_size'")?;
+            Ok(rows.first().is_some_and(|row| size_of(row.get(1)) > 0))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Waits for the lock; `Ok(true)` once held, `Ok(false)` on timeout.

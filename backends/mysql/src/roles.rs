@@ -41,6 +41,8 @@ impl ScratchDatabases for Mysql {
                 options: self.options.clone(),
                 url,
                 locked: false,
+                galera: None,
+                cluster_lock: None,
                 introspection_queries: 0,
                 size_source: maintenance::SizeSource::default(),
             })

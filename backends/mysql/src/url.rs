@@ -66,7 +66,15 @@ pub struct MysqlUrl {
     pub connect_timeout: Option<Duration>,
     /// Unix socket to connect through instead of TCP (`socket`).
     pub socket: Option<PathBuf>,
+    /// The migration lock's lease on a Galera cluster (`lock-lease`, seconds): how long a
+    /// runner that stopped renewing keeps the lock before another takes it over.
+    pub lock_lease: Duration,
 }
+
+/// The default `lock-lease`: long enough that a busy node or a short network hiccup never
+/// costs a live holder its lock (it renews every third of it), short enough that a killed
+/// runner delays the next deploy by half a minute at most.
+pub const DEFAULT_LOCK_LEASE: Duration = Duration::from_secs(30);
 
 impl std::fmt::Debug for MysqlUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -75,6 +83,7 @@ impl std::fmt::Debug for MysqlUrl {
             .field("ssl_mode", &self.ssl_mode)
             .field("ssl_ca", &self.ssl_ca)
             .field("connect_timeout", &self.connect_timeout)
+            .field("lock_lease", &self.lock_lease)
             .finish()
     }
 }
@@ -105,8 +114,8 @@ impl MysqlUrl {
 
 /// Parses `mysql://user[:password]@host[:port]/database[?options]` (or `mariadb://`).
 ///
-/// Options: `ssl-mode` (also `sslmode`), `ssl-ca`, `connect-timeout`, `socket`; `_` may stand
-/// for `-`. Anything else is an error naming the option, so a typo never silently weakens TLS.
+/// Options: `ssl-mode` (also `sslmode`), `ssl-ca`, `connect-timeout`, `socket`, `lock-lease`
+/// (seconds, Galera only); `_` may stand for `-`. Anything else is an error naming the option, so a typo never silently weakens TLS.
 pub fn parse(url: &str) -> Result<MysqlUrl, BackendError> {
     let bad = |why: &str| BackendError::Url(format!("`{}`: {why}", cairn::redact_url(url)));
     let (scheme, rest) = url
@@ -150,6 +159,7 @@ pub fn parse(url: &str) -> Result<MysqlUrl, BackendError> {
         ssl_ca: None,
         connect_timeout: None,
         socket: None,
+        lock_lease: DEFAULT_LOCK_LEASE,
     };
     let mut explicit_mode = false;
     for pair in query.split('&').filter(|p| !p.is_empty()) {
@@ -173,21 +183,11 @@ pub fn parse(url: &str) -> Result<MysqlUrl, BackendError> {
             }
             "ssl-ca" => parsed.ssl_ca = Some(need(&value)?),
             "socket" => parsed.socket = Some(need(&value)?),
-            "connect-timeout" => {
-                let secs = value
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|s| s.is_finite() && *s > 0.0)
-                    .ok_or_else(|| {
-                        bad(&format!(
-                            "option `{key}`: `{value}` is not a positive number of seconds"
-                        ))
-                    })?;
-                parsed.connect_timeout = Some(Duration::from_secs_f64(secs));
-            }
+            "connect-timeout" => parsed.connect_timeout = Some(seconds(key, &value, &bad)?),
+            "lock-lease" => parsed.lock_lease = seconds(key, &value, &bad)?,
             _ => {
                 return Err(bad(&format!(
-                    "unknown option `{key}` (known: ssl-mode, ssl-ca, connect-timeout, socket)"
+                    "unknown option `{key}` (known: ssl-mode, ssl-ca, connect-timeout, socket, lock-lease)"
                 )));
             }
         }
@@ -203,6 +203,24 @@ pub fn parse(url: &str) -> Result<MysqlUrl, BackendError> {
         }
     }
     Ok(parsed)
+}
+
+/// A positive, finite number of seconds (at most a year), for option `key`.
+fn seconds(
+    key: &str,
+    value: &str,
+    bad: &dyn Fn(&str) -> BackendError,
+) -> Result<Duration, BackendError> {
+    value
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s > 0.0 && *s <= 365.0 * 24.0 * 3600.0)
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| {
+            bad(&format!(
+                "option `{key}`: `{value}` is not a positive number of seconds"
+            ))
+        })
 }
 
 fn split_host_port(hostport: &str) -> Result<(String, u16), String> {

@@ -210,6 +210,22 @@ fn print_server(ctx: &Context, h: &Health) {
     for note in &server.notes {
         println!("                  {note}");
     }
+    if let Some(c) = &server.cluster {
+        let verdict = if c.is_synced() {
+            ctx.style.ok("ok       ")
+        } else {
+            ctx.style.warn("warning  ")
+        };
+        let unknown = || "unknown".to_string();
+        println!(
+            "  cluster       {verdict} Galera: {} node(s), {} component, this node {}, flow control paused {}",
+            c.size,
+            c.status.clone().unwrap_or_else(unknown),
+            c.state.clone().unwrap_or_else(unknown),
+            c.flow_control_paused
+                .map_or_else(unknown, |p| format!("{:.1}% of the time", p * 100.0))
+        );
+    }
 }
 
 /// Foreign keys without an index: advice, shown but never unhealthy.

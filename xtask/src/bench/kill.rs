@@ -72,7 +72,7 @@ fn needs_servers(backend: BenchBackend) -> bool {
 /// trials in a child of this binary that gets their URLs: the test databases read them from
 /// the environment, which this process cannot set for itself without `unsafe`.
 fn on_started_servers(args: &BenchArgs, seed: u64) -> Result<Outcome> {
-    let mut servers = crate::testenv::start_servers()?;
+    let mut servers = crate::testenv::start_servers(false)?;
     println!("bench: {}", servers.summary());
     let backend = format!("{:?}", args.backend).to_lowercase();
     let status = Command::new(std::env::current_exe()?)

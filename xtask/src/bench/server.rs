@@ -47,7 +47,7 @@ pub fn on_servers(
     if backend == BenchBackend::Sqlite {
         return Ok(());
     }
-    let mut servers = crate::testenv::start_servers()?;
+    let mut servers = crate::testenv::start_servers(false)?;
     let result = (|| -> Result<()> {
         if backend != BenchBackend::Mysql {
             each(Kind::Postgres, &servers.postgres_url)?;

@@ -81,7 +81,7 @@ pub fn run_in_own_group(cmd: &mut Command, what: &str) -> Result<ExitStatus> {
 
 /// Sends `signal` (a name such as `INT`) to every process in process group `group`, with the
 /// shell's `kill` (this crate has no unsafe code to call kill(2) itself).
-fn signal_group(group: u32, signal: &str) {
+pub(super) fn signal_group(group: u32, signal: &str) {
     let script = r#"kill -s "$0" -- "-$1""#;
     let _ = Command::new("sh")
         .args(["-c", script, signal, &group.to_string()])

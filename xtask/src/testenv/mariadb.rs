@@ -20,19 +20,20 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 const SBIN: &[&str] = &["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"];
 
 /// SQL run as root over the unix socket once the server is up.
-const SETUP_SQL: &str = "DROP USER IF EXISTS ''@'localhost'; \
+pub(super) const SETUP_SQL: &str = "DROP USER IF EXISTS ''@'localhost'; \
      CREATE USER 'cairn'@'%' IDENTIFIED BY 'cairn-secret'; \
      GRANT ALL ON *.* TO 'cairn'@'%' WITH GRANT OPTION;";
 
 /// The programs a MariaDB server needs.
-struct Programs {
-    server: PathBuf,
-    install_db: PathBuf,
-    client: PathBuf,
+#[derive(Debug)]
+pub(super) struct Programs {
+    pub server: PathBuf,
+    pub install_db: PathBuf,
+    pub client: PathBuf,
 }
 
 impl Programs {
-    fn find() -> Option<Programs> {
+    pub fn find() -> Option<Programs> {
         Some(Programs {
             server: process::find_program(&["mariadbd", "mysqld"], SBIN)?,
             install_db: process::find_program(&["mariadb-install-db", "mysql_install_db"], SBIN)?,
@@ -181,7 +182,7 @@ impl Drop for Mariadb {
 }
 
 /// `10.11.19` from `mariadbd  Ver 10.11.19-MariaDB-0+deb12u1 for debian-linux-gnu on x86_64`.
-fn version(server: &Path) -> Result<String> {
+pub(super) fn version(server: &Path) -> Result<String> {
     let out = process::run_checked(Command::new(server).arg("--version"), "mariadbd --version")?;
     Ok(parse_version(&out).unwrap_or_else(|| out.trim().to_string()))
 }

@@ -3,11 +3,13 @@
 //!
 //! Each server is started on a free loopback port in a temporary directory (installed with
 //! apt-get first if absent), with TLS on (test-only certificates), unless
-//! `CAIRN_TEST_POSTGRES_URL` / `CAIRN_TEST_MYSQL_URL` already point at one. The tests get both
-//! URLs in their environment, and for each server started here the CA that signed its
+//! `CAIRN_TEST_POSTGRES_URL` / `CAIRN_TEST_MYSQL_URL` already point at one; beside them, on a
+//! thread of its own, a 3-node MariaDB Galera cluster (`galera.rs`) unless
+//! `CAIRN_TEST_GALERA_URLS` names one. The tests get the URLs in their environment, and for each server started here the CA that signed its
 //! certificate. The servers are stopped and their directories deleted afterwards, also when
 //! the tests fail, start-up errors or the user presses Ctrl-C.
 
+mod galera;
 mod interrupt;
 mod mariadb;
 mod postgres;
@@ -16,6 +18,7 @@ mod tls;
 
 use std::ffi::OsString;
 use std::process::Command;
+use std::thread::JoinHandle;
 use std::time::Instant;
 
 use anyhow::{Context as _, Result};
@@ -24,6 +27,7 @@ use cairn::redact_url;
 use crate::Outcome;
 use crate::args::TestArgs;
 
+use galera::Galera;
 use mariadb::Mariadb;
 use postgres::Postgres;
 use process::Apt;
@@ -32,6 +36,8 @@ use process::Apt;
 pub const POSTGRES_ENV: &str = "CAIRN_TEST_POSTGRES_URL";
 /// Environment variable with the MySQL/MariaDB URL the tests use.
 pub const MYSQL_ENV: &str = "CAIRN_TEST_MYSQL_URL";
+/// Environment variable with the URLs of the Galera cluster's nodes, comma-separated.
+pub const GALERA_ENV: &str = "CAIRN_TEST_GALERA_URLS";
 /// Environment variable with the CA certificate of a PostgreSQL server started here.
 pub const POSTGRES_CA_ENV: &str = "CAIRN_TEST_POSTGRES_CA";
 /// Environment variable with the CA certificate of a MariaDB server started here.
@@ -43,11 +49,12 @@ pub const MYSQL_CA_ENV: &str = "CAIRN_TEST_MYSQL_CA";
 struct Servers {
     postgres: Option<Postgres>,
     mariadb: Option<Mariadb>,
+    galera: Option<Galera>,
 }
 
 impl Servers {
     /// One line saying which servers run where.
-    fn summary(&self, pg_url: &str, my_url: &str) -> String {
+    fn summary(&self, pg_url: &str, my_url: &str, galera_urls: &str) -> String {
         let pg = match &self.postgres {
             Some(s) => format!("PostgreSQL {} on 127.0.0.1:{} (TLS)", s.version, s.port),
             None => format!("PostgreSQL from {POSTGRES_ENV} ({})", redact_url(pg_url)),
@@ -56,11 +63,32 @@ impl Servers {
             Some(s) => format!("MariaDB {} on 127.0.0.1:{} (TLS)", s.version, s.port),
             None => format!("MySQL from {MYSQL_ENV} ({})", redact_url(my_url)),
         };
-        format!("{pg}; {my}")
+        let galera = match &self.galera {
+            Some(g) => format!(
+                "Galera {} on 127.0.0.1:{} (TLS; started in {:.1} s, {})",
+                g.version,
+                g.ports().join(","),
+                g.started_in.as_secs_f64(),
+                g.memory()
+            ),
+            None if galera_urls.is_empty() => "no Galera cluster".to_string(),
+            None => format!(
+                "Galera from {GALERA_ENV} ({})",
+                galera_urls
+                    .split(',')
+                    .map(redact_url)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        };
+        format!("{pg}; {my}; {galera}")
     }
 
     /// Stops every server now (also done on drop).
     fn stop(&mut self) {
+        if let Some(mut s) = self.galera.take() {
+            s.stop();
+        }
         if let Some(mut s) = self.mariadb.take() {
             s.stop();
         }
@@ -78,12 +106,15 @@ pub(crate) struct Running {
     pub postgres_url: String,
     /// Admin URL of the MySQL/MariaDB server.
     pub mysql_url: String,
+    /// Admin URLs of the Galera cluster's nodes, comma-separated.
+    pub galera_urls: String,
 }
 
 impl Running {
     /// One line saying which servers run where.
     pub fn summary(&self) -> String {
-        self.servers.summary(&self.postgres_url, &self.mysql_url)
+        self.servers
+            .summary(&self.postgres_url, &self.mysql_url, &self.galera_urls)
     }
 
     /// Stops the servers this run started.
@@ -98,6 +129,9 @@ impl Running {
             (POSTGRES_ENV, OsString::from(&self.postgres_url)),
             (MYSQL_ENV, OsString::from(&self.mysql_url)),
         ];
+        if !self.galera_urls.is_empty() {
+            env.push((GALERA_ENV, OsString::from(&self.galera_urls)));
+        }
         if let Some(s) = &self.servers.postgres {
             env.push((POSTGRES_CA_ENV, s.ca.clone().into_os_string()));
         }
@@ -108,10 +142,54 @@ impl Running {
     }
 }
 
-/// Starts a throwaway PostgreSQL and MariaDB unless the environment names servers to use.
-pub(crate) fn start_servers() -> Result<Running> {
+/// A Galera cluster starting on a thread of its own; dropping it waits for the thread and
+/// stops what it started, so no error path leaves nodes running.
+struct Starting(Option<JoinHandle<Result<Galera>>>);
+
+impl Starting {
+    fn join(mut self) -> Result<Galera> {
+        let handle = self
+            .0
+            .take()
+            .context("the Galera start was already joined")?;
+        handle
+            .join()
+            .map_err(|_| anyhow::anyhow!("the thread starting Galera panicked"))?
+    }
+}
+
+impl Drop for Starting {
+    fn drop(&mut self) {
+        if let Some(handle) = self.0.take() {
+            // The cluster (if it started) is dropped here, which stops its nodes.
+            let _ = handle.join();
+        }
+    }
+}
+
+/// Starts a throwaway PostgreSQL, MariaDB and Galera cluster unless the environment names
+/// servers to use; the cluster only when `with_galera` (the benchmarks do not use it, and
+/// three idle nodes would only take memory). The cluster starts on a thread while the single
+/// servers start here: it spends most of its time waiting for state transfers.
+pub(crate) fn start_servers(with_galera: bool) -> Result<Running> {
     let mut apt = Apt::default();
     let mut servers = Servers::default();
+    let (galera_preset, starting) = match preset(GALERA_ENV) {
+        _ if !with_galera => (Some(String::new()), None),
+        Some(urls) => {
+            let shown: Vec<String> = urls.split(',').map(redact_url).collect();
+            println!("test: Galera: using {GALERA_ENV} ({})", shown.join(","));
+            (Some(urls), None)
+        }
+        None => {
+            let ready = galera::Ready::find(&mut apt).context("cannot find Galera")?;
+            let handle = std::thread::Builder::new()
+                .name("galera".to_string())
+                .spawn(move || Galera::start(&ready))
+                .context("cannot start a thread for Galera")?;
+            (None, Some(Starting(Some(handle))))
+        }
+    };
     let postgres_url = match preset(POSTGRES_ENV) {
         Some(url) => {
             println!(
@@ -139,10 +217,21 @@ pub(crate) fn start_servers() -> Result<Running> {
             url
         }
     };
+    let galera_urls = match (galera_preset, starting) {
+        (Some(urls), _) => urls,
+        (None, Some(starting)) => {
+            let cluster = starting.join().context("cannot start the Galera cluster")?;
+            let urls = cluster.urls();
+            servers.galera = Some(cluster);
+            urls
+        }
+        (None, None) => anyhow::bail!("no Galera cluster was started or named"),
+    };
     Ok(Running {
         servers,
         postgres_url,
         mysql_url,
+        galera_urls,
     })
 }
 
@@ -163,7 +252,7 @@ pub(crate) fn find_mariadb_client() -> Option<std::path::PathBuf> {
 pub fn run(args: &TestArgs) -> Result<Outcome> {
     let started = Instant::now();
     interrupt::install()?;
-    let mut running = start_servers()?;
+    let mut running = start_servers(true)?;
     interrupt::check()?;
     let summary = running.summary();
     println!("test: {summary}");
@@ -262,8 +351,16 @@ mod tests {
             servers: Servers::default(),
             postgres_url: "postgres://u@h/db".to_string(),
             mysql_url: "mysql://u@h/db".to_string(),
+            galera_urls: "mysql://u@h1/db,mysql://u@h2/db".to_string(),
         };
         let names: Vec<&str> = running.test_env().iter().map(|(k, _)| *k).collect();
-        assert_eq!(names, ["CAIRN_TEST_POSTGRES_URL", "CAIRN_TEST_MYSQL_URL"]);
+        assert_eq!(
+            names,
+            [
+                "CAIRN_TEST_POSTGRES_URL",
+                "CAIRN_TEST_MYSQL_URL",
+                "CAIRN_TEST_GALERA_URLS"
+            ]
+        );
     }
 }

@@ -113,7 +113,8 @@ pub fn with_password(url: &str, password: &str) -> String {
     format!("{scheme}://{user}:{password}@{host}")
 }
 
-fn random_hex() -> String {
+/// 64 random bits as hex, for database names.
+pub fn random_hex() -> String {
     let mut h = RandomState::new().build_hasher();
     h.write_u32(std::process::id());
     format!("{:016x}", h.finish())

@@ -59,6 +59,7 @@
 #[macro_use]
 mod ast;
 mod context;
+pub mod galera;
 mod judge;
 mod live;
 mod locate;
@@ -279,7 +280,9 @@ impl Linter {
     /// Fails when the policy names a rule this linter does not have (a typo there would
     /// silently leave the rule at its default).
     pub fn check_policy(&self, policy: &Policy) -> Result<(), PolicyError> {
-        let known: Vec<&str> = self.rules().map(|r| r.id()).collect();
+        // The Galera rule runs outside the linter (only the target decides it) but is
+        // configured like any other.
+        let known: Vec<&str> = self.rules().map(|r| r.id()).chain([galera::RULE]).collect();
         match policy.rules().find(|(id, _)| !known.contains(id)) {
             None => Ok(()),
             Some((id, _)) => Err(PolicyError {
@@ -349,7 +352,9 @@ impl Linter {
             .iter()
             .filter(|a| self.rule(&a.rule).is_none())
             .map(|a| {
-                let known: Vec<&str> = self.rules().map(|r| r.id()).collect();
+                // The Galera rule runs outside the linter (only the target decides it) but is
+                // configured like any other.
+                let known: Vec<&str> = self.rules().map(|r| r.id()).chain([galera::RULE]).collect();
                 ctx.finding_at_line(
                     "allow",
                     Severity::Warn,

@@ -57,7 +57,7 @@ pub use manifest::{
 };
 pub use optimize::{Optimization, OptimizeOptions, optimize, optimize_with};
 pub use restore::{Restored, restore};
-pub use server_stats::{Connections, SLOW_QUERY_MS, ServerStats, server_stats};
+pub use server_stats::{ClusterStats, Connections, SLOW_QUERY_MS, ServerStats, server_stats};
 pub use stats::{TableRows, row_counts, row_counts_of};
 pub use tool::{find_tool, run_tool};
 pub use verify::{Verification, VerifyCheck, verify};

@@ -1,8 +1,10 @@
 //! The server's own counters for [`crate::ops::health()`]: connections, cache hit ratio and
-//! slow queries, read with the generic [`Driver::query`] and per-dialect SQL kept here as data.
-//! PostgreSQL: one query over `pg_stat_activity`, `pg_stat_database` and `pg_extension`, and a
-//! second over `pg_stat_statements` only when that extension is installed; MySQL/MariaDB: one
-//! `SHOW GLOBAL STATUS`; SQLite has no server, so nothing is read.
+//! slow queries (and a Galera node's view of its cluster), read with the generic
+//! [`Driver::query`] and per-dialect SQL kept here as data. PostgreSQL: one query over
+//! `pg_stat_activity`, `pg_stat_database` and `pg_extension`, and a second over
+//! `pg_stat_statements` only when that extension is installed; MySQL/MariaDB: one
+//! `SHOW GLOBAL STATUS`, which also answers the `wsrep_` counters; SQLite has no server, so
+//! nothing is read.
 
 use serde::Serialize;
 
@@ -26,6 +28,8 @@ pub struct ServerStats {
     /// Slow queries (PostgreSQL: calls of statements in `pg_stat_statements` whose mean time is
     /// at least [`SLOW_QUERY_MS`]; MySQL: `Slow_queries`, longer than `long_query_time`).
     pub slow_queries: Option<u64>,
+    /// The Galera cluster as this node sees it; `None` on a server that is not a Galera node.
+    pub cluster: Option<ClusterStats>,
     /// What could not be read and why, e.g. `pg_stat_statements not installed`.
     pub notes: Vec<String>,
     /// Why the counters could not be read at all.
@@ -41,6 +45,30 @@ pub struct Connections {
     pub idle: u64,
     /// Every client connection (PostgreSQL: also `idle in transaction` and the rest).
     pub total: u64,
+}
+
+/// A Galera node's view of its cluster (MariaDB Galera Cluster, Percona XtraDB Cluster).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClusterStats {
+    /// Nodes in the cluster (`wsrep_cluster_size`).
+    pub size: u64,
+    /// Whether this node's component is the primary one (`wsrep_cluster_status`: `Primary`,
+    /// else `Non-Primary` or `Disconnected`, and then it refuses queries).
+    pub status: Option<String>,
+    /// This node's state (`wsrep_local_state_comment`): `Synced` when it serves reads and
+    /// writes; `Joining`, `Donor/Desynced`, `Joined` while it transfers state.
+    pub state: Option<String>,
+    /// Share of the time since the counters were last reset that replication was paused by
+    /// flow control (`wsrep_flow_control_paused`, 0..=1): a node that cannot apply fast enough
+    /// (a long total-order DDL, a slow disk) pauses writes on every node.
+    pub flow_control_paused: Option<f64>,
+}
+
+impl ClusterStats {
+    /// Whether this node takes part normally: primary component and synced.
+    pub fn is_synced(&self) -> bool {
+        self.status.as_deref() == Some("Primary") && self.state.as_deref() == Some("Synced")
+    }
 }
 
 /// A PostgreSQL statement is slow when its mean execution time is at least this, in ms.
@@ -65,10 +93,12 @@ const POSTGRES_SLOW: &str = "SELECT COALESCE(sum(calls), 0) FROM {schema}.pg_sta
   WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
     AND mean_exec_time >= {ms}";
 
-/// The five counters, one row each (`Variable_name`, `Value`).
+/// The five counters and the Galera ones (absent, or a cluster size of 0, where the server is
+/// no Galera node), one row each (`Variable_name`, `Value`).
 const MYSQL_STATUS: &str = "SHOW GLOBAL STATUS WHERE Variable_name IN ('Threads_connected', \
      'Threads_running', 'Innodb_buffer_pool_read_requests', 'Innodb_buffer_pool_reads', \
-     'Slow_queries')";
+     'Slow_queries', 'wsrep_cluster_size', 'wsrep_cluster_status', \
+     'wsrep_local_state_comment', 'wsrep_flow_control_paused')";
 
 /// The server's counters, or `None` for SQLite (no server). Never fails: what cannot be read
 /// is in `error` or `notes`. PostgreSQL: 1 query, 2 with `pg_stat_statements` installed;
@@ -87,6 +117,7 @@ fn empty(scope: &str) -> ServerStats {
         connections: None,
         cache_hit_ratio: None,
         slow_queries: None,
+        cluster: None,
         notes: Vec::new(),
         error: None,
     }
@@ -148,11 +179,12 @@ fn mysql(db: &mut dyn Driver) -> ServerStats {
             return stats;
         }
     };
-    let value = |name: &str| {
+    let text = |name: &str| {
         rows.iter()
             .find(|r| text_cell(r, 0).eq_ignore_ascii_case(name))
-            .and_then(|r| number_cell::<u64>(r, 1))
+            .map(|r| text_cell(r, 1).to_string())
     };
+    let value = |name: &str| text(name).and_then(|v| v.trim().parse::<u64>().ok());
     if let (Some(connected), Some(running)) = (value("Threads_connected"), value("Threads_running"))
     {
         stats.connections = Some(Connections {
@@ -168,6 +200,16 @@ fn mysql(db: &mut dyn Driver) -> ServerStats {
         stats.cache_hit_ratio = ratio(requests.saturating_sub(reads), requests);
     }
     stats.slow_queries = value("Slow_queries");
+    stats.cluster = value("wsrep_cluster_size")
+        .filter(|size| *size > 0)
+        .map(|size| ClusterStats {
+            size,
+            status: text("wsrep_cluster_status"),
+            state: text("wsrep_local_state_comment"),
+            flow_control_paused: text("wsrep_flow_control_paused")
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .map(|p| p.clamp(0.0, 1.0)),
+        });
     if stats.slow_queries.is_none() {
         stats.notes.push("Slow_queries not reported".to_string());
     }

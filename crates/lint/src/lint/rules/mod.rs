@@ -90,7 +90,7 @@ fn names(list: &[ObjectName]) -> String {
 }
 
 /// Each (statement index, ALTER TABLE, operation) of the up SQL.
-fn alter_ops<'c>(
+pub(super) fn alter_ops<'c>(
     ctx: &'c RuleContext<'_>,
 ) -> impl Iterator<Item = (usize, &'c sql::AlterTable, &'c sql::AlterTableOperation)> + 'c {
     ctx.up_statements().flat_map(|(i, s)| match s {
