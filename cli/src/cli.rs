@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod fleet;
 mod migrate;
+pub use fleet::{FleetArgs, FleetCmd};
 pub use migrate::Migrate;
 
 /// Cairn: versioned migrations and schema checks for SQLite, PostgreSQL and MySQL.
@@ -195,6 +197,10 @@ pub enum Command {
     /// Database operations: backup, restore, health, optimize.
     #[command(subcommand)]
     Db(crate::db::DbCmd),
+    /// One migration set over many databases or schemas (tenants): up, status, drift and
+    /// rollback tests, in parallel, each target with its own lock and history.
+    #[command(subcommand)]
+    Fleet(FleetCmd),
     /// Print the effective settings (flags, environment, cairn.toml, defaults), each with
     /// where it came from; passwords redacted.
     Config(Out),
@@ -244,6 +250,7 @@ impl Command {
                     | Migrate::Stamp { .. }
                     | Migrate::Baseline { .. }
             ) | Command::Db(crate::db::DbCmd::Restore { .. })
+                | Command::Fleet(FleetCmd::Up { .. })
         )
     }
 
@@ -270,6 +277,7 @@ impl Command {
             Command::Graph { format } => return *format == GraphFormat::Json,
             Command::Drift(a) => return a.out.format == DriftFormat::Json,
             Command::Config(out) => Some(out),
+            Command::Fleet(cmd) => Some(&cmd.on().out),
             Command::Db(cmd) => return cmd.json(),
             Command::Schema(SchemaCmd::Diff { format, .. }) => return *format == DiffFormat::Json,
             Command::Schema(SchemaCmd::Dump { format }) => return *format == DumpFormat::Json,

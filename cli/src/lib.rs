@@ -18,6 +18,7 @@ mod cli;
 mod completions;
 mod current;
 mod db;
+mod fleet;
 mod graph;
 mod import;
 mod lint;
@@ -423,6 +424,7 @@ fn dispatch(ctx: &Context, command: &Command) -> Result<Outcome> {
         Command::Drift(args) => schema::drift(ctx, args),
         Command::Config(out) => settings::print(ctx, *out),
         Command::Db(cmd) => db::run(ctx, cmd),
+        Command::Fleet(cmd) => fleet::run(ctx, cmd),
         Command::Completions { .. } | Command::Man { .. } => Ok(Outcome::Clean),
     }
 }

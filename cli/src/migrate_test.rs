@@ -95,7 +95,7 @@ fn summary_json(report: &RollbackReport) -> serde_json::Value {
 }
 
 /// `N migrations: R restored, D without down (not tested), F failed (on DB, T ms).`
-fn summary(report: &RollbackReport, elapsed_ms: u64) -> String {
+pub(crate) fn summary(report: &RollbackReport, elapsed_ms: u64) -> String {
     let total = report.checks.len() + report.untested.len();
     let failed = report.checks.iter().filter(|c| c.outcome.failed()).count();
     let mut s = format!(
@@ -112,7 +112,7 @@ fn summary(report: &RollbackReport, elapsed_ms: u64) -> String {
 }
 
 /// Each failing check with its error or schema difference, and why the proof stopped.
-fn details(ctx: &Context, report: &RollbackReport) -> String {
+pub(crate) fn details(ctx: &Context, report: &RollbackReport) -> String {
     let mut s = String::new();
     for check in report.checks.iter().filter(|c| c.outcome.failed()) {
         let cross = ctx.style.bad("✗");

@@ -161,11 +161,22 @@ impl Driver for Postgres {
         let key = match self.lock_key {
             Some(k) => k,
             None => {
+                // The history table is the first schema's on the search path: a tenant schema
+                // has its own, so its own lock. `public` keeps the key runners have always used.
                 let row = self
                     .client
-                    .query_one("SELECT current_database()::text", &[])
+                    .query_one(
+                        "SELECT current_database()::text, current_schema()::text",
+                        &[],
+                    )
                     .map_err(fail)?;
-                lock::key(row.try_get(0).map_err(fail)?, &self.options.history_table)
+                let database: String = row.try_get(0).map_err(fail)?;
+                let schema: Option<String> = row.try_get(1).map_err(fail)?;
+                let scope = match schema.as_deref() {
+                    None | Some("public") => database,
+                    Some(schema) => format!("{database}.{schema}"),
+                };
+                lock::key(&scope, &self.options.history_table)
             }
         };
         self.lock_key = Some(key);
