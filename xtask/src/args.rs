@@ -35,6 +35,10 @@ pub struct BenchArgs {
     /// applied, cloned from a template (`cairn::testing`) against migrated from empty.
     #[arg(long)]
     pub test_databases: bool,
+    /// Time `fleet up` (from empty, then no-op) over 500 SQLite tenant files and 200
+    /// PostgreSQL schemas with the built-ins, against a shell loop of `migrate up` per tenant.
+    #[arg(long)]
+    pub fleet: bool,
     /// Rows filled in before --backup, spread over 4 tables.
     #[arg(long, default_value_t = 200_000)]
     pub rows: usize,

@@ -11,6 +11,7 @@
 
 mod backup;
 mod drift;
+mod fleet;
 mod kill;
 mod layout;
 mod lint;
@@ -85,6 +86,11 @@ pub fn run(args: &BenchArgs, layout_flag: cairn_cli::LayoutChoice) -> Result<Out
             } else {
                 Vec::new()
             })
+            .args(if args.fleet {
+                vec!["--fleet".to_string()]
+            } else {
+                Vec::new()
+            })
             .args(if args.kill {
                 let mut kill = vec![
                     "--kill".to_string(),
@@ -130,6 +136,10 @@ pub fn run(args: &BenchArgs, layout_flag: cairn_cli::LayoutChoice) -> Result<Out
     }
     if args.test_databases {
         test_databases::run(args.backend, args.runs)?;
+        return Ok(Outcome::Clean);
+    }
+    if args.fleet {
+        fleet::run(args.backend, args.runs)?;
         return Ok(Outcome::Clean);
     }
     if args.rollbacks {
