@@ -21,6 +21,7 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
             to,
             resume,
             dry_run,
+            single_transaction,
             backup,
             gate,
             out,
@@ -34,6 +35,7 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
                 let judged = crate::lint::gate(ctx, db, set, plan.ids.as_deref())?;
                 let opts = Options {
                     resume: *resume,
+                    single_transaction: *single_transaction,
                     ..opts.clone()
                 };
                 let json = out.format == Format::Json;
@@ -45,7 +47,13 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
                     (backup, *gate),
                     (json, opts.dry_run),
                 );
-                let report = cairn::up_with(db, set, &target, &opts, &mut before, ev)?;
+                let report = cairn::up_with(db, set, &target, &opts, &mut before, ev)
+                    .map_err(|e| match e {
+                        cairn::Error::Statement(_) if opts.single_transaction => anyhow::anyhow!(
+                            "{e}\n  --single-transaction: the whole run was rolled back, the migrations shown applied before it included"
+                        ),
+                        e => e.into(),
+                    })?;
                 if gate.check && !opts.dry_run {
                     after = crate::db::integrity::problems(db)?;
                 }

@@ -21,6 +21,11 @@ pub enum Migrate {
         /// Print the SQL that would run; change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Apply every pending migration in one transaction, history included: a failure
+        /// anywhere leaves the database as before the run (SQLite, PostgreSQL; refused on
+        /// MySQL, whose DDL commits at once, and for `transaction: false` migrations).
+        #[arg(long, conflicts_with = "resume")]
+        single_transaction: bool,
         #[command(flatten)]
         backup: crate::db::auto_backup::AutoBackup,
         #[command(flatten)]

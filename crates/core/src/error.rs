@@ -275,6 +275,13 @@ pub enum Refused {
     /// `--resume` with no migration failed part-way.
     #[error("nothing to resume: no migration failed part-way")]
     NothingToResume,
+    /// `--single-transaction` where the run cannot be one transaction: MySQL (its DDL commits
+    /// at once), a `transaction: false` migration, a SQLite table rebuild.
+    #[error("cannot apply the pending migrations in one transaction: {reason}")]
+    SingleTransaction {
+        /// Why, naming the migration or the database.
+        reason: String,
+    },
     /// `--resume` of a migration whose runner died: how far it got is unknown.
     #[error(
         "migration {id} stopped while running (the runner died), so which statements took effect is unknown; check the database, then `migrate repair {id}`"

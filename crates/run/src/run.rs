@@ -19,6 +19,7 @@ use crate::validate::{Finding, validate};
 
 mod audit;
 pub mod execute;
+mod grouped;
 mod interrupted;
 mod repair;
 mod report;
@@ -113,32 +114,75 @@ fn up_locked(
         total: ids.len(),
     });
     let last_rank = history.iter().map(|h| h.rank).max().unwrap_or(0);
-    for (index, id) in ids.iter().enumerate() {
-        let m = set
-            .get(id)
-            .ok_or_else(|| Error::UnknownMigration(id.clone()))?;
-        on_event(Event::Started { id, index });
-        let rank = last_rank + 1 + i64::try_from(index).unwrap_or(i64::MAX - last_rank - 1);
-        let record = record_for(m, opts, rank);
-        // A changed repeatable is re-applied like a new migration, with a new row at a new
-        // rank (as Flyway does). Its old row is replaced by the backend in the step's own
-        // transaction, so if the new SQL fails the history still holds the previous run.
-        let previous = history
-            .iter()
-            .find(|h| h.id == *id)
-            .filter(|_| rerun.contains(id));
-        let step = Step {
-            replaces: previous,
-            ..Step::new(Direction::Up, &m.up.statements, m.transaction, &record)
-        };
-        let ms = run_step(backend, opts, &step, &m.up, Some(&m.file))?;
-        on_event(Event::Finished {
-            id,
-            execution_ms: ms,
-        });
-        report.migrations.push(entry(id, &m.up, ms, opts.dry_run));
+    let applying = Applying {
+        set,
+        ids: &ids,
+        history: &history,
+        rerun: &rerun,
+        last_rank,
+        opts,
+    };
+    if opts.single_transaction && !opts.dry_run && !ids.is_empty() {
+        grouped::check(backend, set, &ids)?;
+        grouped::run(backend, |db| applying.run(db, &mut report, on_event))?;
+    } else {
+        applying.run(backend, &mut report, on_event)?;
     }
     Ok(report)
+}
+
+/// The migrations an `up` applies, in order, once the plan is known.
+struct Applying<'a> {
+    set: &'a MigrationSet,
+    ids: &'a [String],
+    history: &'a [AppliedMigration],
+    rerun: &'a HashSet<String>,
+    last_rank: i64,
+    opts: &'a Options,
+}
+
+impl Applying<'_> {
+    fn run(
+        &self,
+        backend: &mut dyn Driver,
+        report: &mut RunReport,
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) -> Result<()> {
+        let Applying {
+            set,
+            ids,
+            history,
+            rerun,
+            last_rank,
+            opts,
+        } = *self;
+        for (index, id) in ids.iter().enumerate() {
+            let m = set
+                .get(id)
+                .ok_or_else(|| Error::UnknownMigration(id.clone()))?;
+            on_event(Event::Started { id, index });
+            let rank = last_rank + 1 + i64::try_from(index).unwrap_or(i64::MAX - last_rank - 1);
+            let record = record_for(m, opts, rank);
+            // A changed repeatable is re-applied like a new migration, with a new row at a new
+            // rank (as Flyway does). Its old row is replaced by the backend in the step's own
+            // transaction, so if the new SQL fails the history still holds the previous run.
+            let previous = history
+                .iter()
+                .find(|h| h.id == *id)
+                .filter(|_| rerun.contains(id));
+            let step = Step {
+                replaces: previous,
+                ..Step::new(Direction::Up, &m.up.statements, m.transaction, &record)
+            };
+            let ms = run_step(backend, opts, &step, &m.up, Some(&m.file))?;
+            on_event(Event::Finished {
+                id,
+                execution_ms: ms,
+            });
+            report.migrations.push(entry(id, &m.up, ms, opts.dry_run));
+        }
+        Ok(())
+    }
 }
 
 /// Reverts what `target` names, dependents first. Every migration in the plan must have down

@@ -21,6 +21,10 @@ pub struct Options {
     /// Before applying, resume migrations that failed part-way outside a transaction, from
     /// the statement that failed (see `migrate up --resume`).
     pub resume: bool,
+    /// `up`: apply every pending migration in one transaction (with their history rows), so
+    /// a failure anywhere leaves the database as before the run; refused where DDL is not
+    /// transactional (MySQL) and for migrations that cannot run in a transaction.
+    pub single_transaction: bool,
 }
 
 impl Default for Options {
@@ -30,6 +34,7 @@ impl Default for Options {
             dry_run: false,
             applied_by: crate::history::log::actor(),
             resume: false,
+            single_transaction: false,
         }
     }
 }

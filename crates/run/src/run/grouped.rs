@@ -1,0 +1,176 @@
+//! `up --single-transaction`: the whole run in one transaction. Each migration's own
+//! `BEGIN`/`COMMIT` (the step protocol's) becomes a no-op inside it, so the step code is the
+//! same; the run commits once at the end or rolls everything back, history rows included.
+
+use std::time::Duration;
+
+use crate::driver::{Backup, Driver, Introspect, Maintain, ScratchDatabases};
+use crate::error::{BackendError, Refused, Result};
+use crate::load::MigrationSet;
+use crate::rebuild::Rebuild;
+
+/// Refuses a run that cannot be one transaction, before anything runs.
+pub fn check(db: &dyn Driver, set: &MigrationSet, ids: &[String]) -> Result<()> {
+    let refuse = |reason: String| Err(Refused::SingleTransaction { reason }.into());
+    if !db.atomic_ddl() {
+        return refuse(format!(
+            "{} commits each DDL statement at once, so a run cannot be rolled back as a whole; run without --single-transaction",
+            db.dialect().name()
+        ));
+    }
+    for m in ids.iter().filter_map(|id| set.get(id)) {
+        if !m.transaction {
+            return refuse(format!(
+                "migration {} ({}) has `transaction: false`",
+                m.id,
+                m.file.display()
+            ));
+        }
+        if let Some(s) =
+            m.up.statements
+                .iter()
+                .find(|s| controls_transaction(&s.sql))
+        {
+            return refuse(format!(
+                "migration {} ({}) controls its own transaction (`{}`)",
+                m.id,
+                m.file.display(),
+                s.sql.trim()
+            ));
+        }
+        if m.up
+            .statements
+            .iter()
+            .any(|s| Rebuild::parse(&s.sql).is_some())
+        {
+            return refuse(format!(
+                "migration {} ({}) rebuilds a SQLite table, which needs foreign keys off outside a transaction",
+                m.id,
+                m.file.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a statement begins or ends a transaction itself (it would commit the run's).
+fn controls_transaction(sql: &str) -> bool {
+    let words: Vec<String> = sql
+        .split_whitespace()
+        .take(2)
+        .map(|w| w.trim_end_matches(';').to_ascii_uppercase())
+        .collect();
+    matches!(
+        words.first().map(String::as_str),
+        Some("BEGIN" | "COMMIT" | "END" | "ROLLBACK")
+    ) || words.first().map(String::as_str) == Some("START")
+        && words.get(1).map(String::as_str) == Some("TRANSACTION")
+}
+
+/// Runs `f` on `db` inside one transaction: committed when `f` succeeds, rolled back when it
+/// fails.
+pub fn run<T>(db: &mut dyn Driver, f: impl FnOnce(&mut dyn Driver) -> Result<T>) -> Result<T> {
+    db.begin()?;
+    let result = f(&mut Grouped { inner: db });
+    match result {
+        Ok(v) => {
+            db.commit()?;
+            Ok(v)
+        }
+        Err(e) => {
+            // The error that stopped the run is the one to report.
+            let _ = db.rollback();
+            Err(e)
+        }
+    }
+}
+
+/// `inner` with transaction control left to [`run`].
+struct Grouped<'a> {
+    inner: &'a mut dyn Driver,
+}
+
+impl Driver for Grouped<'_> {
+    fn dialect(&self) -> crate::Dialect {
+        self.inner.dialect()
+    }
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+    fn history_table(&self) -> &str {
+        self.inner.history_table()
+    }
+    fn atomic_ddl(&self) -> bool {
+        self.inner.atomic_ddl()
+    }
+    fn lock(&mut self, timeout: Duration) -> Result<(), BackendError> {
+        self.inner.lock(timeout)
+    }
+    fn unlock(&mut self) -> Result<(), BackendError> {
+        self.inner.unlock()
+    }
+    fn execute(&mut self, sql: &str) -> Result<(), BackendError> {
+        self.inner.execute(sql)
+    }
+    fn execute_with(
+        &mut self,
+        sql: &str,
+        params: &[crate::driver::Param<'_>],
+    ) -> Result<(), BackendError> {
+        self.inner.execute_with(sql, params)
+    }
+    fn query(&mut self, sql: &str) -> Result<crate::Rows, BackendError> {
+        self.inner.query(sql)
+    }
+    fn begin(&mut self) -> Result<(), BackendError> {
+        Ok(())
+    }
+    fn commit(&mut self) -> Result<(), BackendError> {
+        Ok(())
+    }
+    fn rollback(&mut self) -> Result<(), BackendError> {
+        Ok(())
+    }
+    fn settle(&mut self, commit: bool) -> Result<(), BackendError> {
+        self.inner.settle(commit)
+    }
+    fn introspection(&mut self) -> Option<&mut dyn Introspect> {
+        self.inner.introspection()
+    }
+    fn maintenance(&mut self) -> Option<&mut dyn Maintain> {
+        self.inner.maintenance()
+    }
+    fn backups(&mut self) -> Option<&mut dyn Backup> {
+        self.inner.backups()
+    }
+    fn scratch_databases(&mut self) -> Option<&mut dyn ScratchDatabases> {
+        self.inner.scratch_databases()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::controls_transaction;
+
+    #[test]
+    fn statements_that_end_the_runs_transaction_are_found() {
+        for sql in [
+            "BEGIN",
+            "begin;",
+            "COMMIT",
+            "END",
+            "ROLLBACK",
+            "start transaction",
+        ] {
+            assert!(controls_transaction(sql), "{sql}");
+        }
+        for sql in [
+            "CREATE TABLE t (id INT)",
+            "BEGIN_TS",
+            "START SLAVE",
+            "UPDATE t SET a = 1",
+        ] {
+            assert!(!controls_transaction(sql), "{sql}");
+        }
+    }
+}
