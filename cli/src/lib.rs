@@ -180,14 +180,7 @@ impl Context {
         self.foreign_keys_as_the_tool(dialect, &mut options);
         for (layout, ddl) in self.tool_tables.borrow().iter() {
             // Idempotent (IF NOT EXISTS), as the tool runs it on every start.
-            options.init_sql = if options.init_sql.trim().is_empty() {
-                (*ddl).to_string()
-            } else {
-                format!(
-                    "{};\n{ddl}",
-                    options.init_sql.trim_end().trim_end_matches(';')
-                )
-            };
+            options.append_init_sql(ddl);
             if !self.tool_note_shown.replace(true) {
                 eprintln!(
                     "cairn: creating {layout}'s history table as {layout} does, since a migration changes it"

@@ -78,15 +78,7 @@ impl Fleet<'_> {
     pub fn connect(&self, target: &Target) -> Result<Box<dyn Driver>, Error> {
         let mut options = self.options.clone();
         if !target.init_sql.is_empty() {
-            options.init_sql = if options.init_sql.trim().is_empty() {
-                target.init_sql.clone()
-            } else {
-                format!(
-                    "{};\n{}",
-                    options.init_sql.trim_end().trim_end_matches(';'),
-                    target.init_sql
-                )
-            };
+            options.append_init_sql(&target.init_sql);
         }
         self.registry.connect_with(&target.url, &options)
     }

@@ -36,6 +36,15 @@ impl Default for ConnectOptions {
 }
 
 impl ConnectOptions {
+    /// Adds `sql` to run after the current `init_sql` on every new connection.
+    pub fn append_init_sql(&mut self, sql: &str) {
+        self.init_sql = if self.init_sql.trim().is_empty() {
+            sql.to_string()
+        } else {
+            format!("{};\n{sql}", self.init_sql.trim_end().trim_end_matches(';'))
+        };
+    }
+
     /// Checks that `history_table` is a plain identifier: lower-case letters, digits and `_`,
     /// not starting with a digit, not a reserved word, at most 63 characters. It is spliced
     /// into SQL unquoted, and only such a name means the same table on every database
