@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 
 use super::postgres::{self, Launch, Postgres, Source};
 use super::process;
