@@ -38,9 +38,8 @@ pub fn wait_replayed(primary_url: &str, replica_url: &str) {
     let mut replica = Conn::postgres(replica_url);
     let start = Instant::now();
     loop {
-        let replayed = replica.scalar_i64(
-            "SELECT COALESCE((pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint, 0)",
-        );
+        let replayed = replica
+            .scalar_i64("SELECT COALESCE((pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint, 0)");
         if replayed >= lsn {
             return;
         }

@@ -250,7 +250,9 @@ pub(crate) fn start_servers(with_replicas: bool) -> Result<Running> {
             let starting = match preset(POSTGRES_REPLICA_ENV) {
                 _ if !with_replicas => None,
                 Some(_) => None,
-                None => Some(Starting::spawn("pg-replica", move || replica::start(source))?),
+                None => Some(Starting::spawn("pg-replica", move || {
+                    replica::start(source)
+                })?),
             };
             (url, starting)
         }

@@ -135,7 +135,13 @@ impl Postgres {
     }
 
     /// A server already started in `dir` (data in `data`), stopped and deleted when dropped.
-    pub(super) fn adopt(source: Source, port: u16, data: PathBuf, child: Child, dir: TempDir) -> Postgres {
+    pub(super) fn adopt(
+        source: Source,
+        port: u16,
+        data: PathBuf,
+        child: Child,
+        dir: TempDir,
+    ) -> Postgres {
         Postgres {
             version: source.version,
             port,

@@ -47,12 +47,8 @@ pub fn start(source: Source) -> Result<(Postgres, std::time::Duration)> {
         "-w",
     ]);
     process::run_checked(
-        process::command_as(
-            user.as_deref(),
-            &source.bindir.join("pg_basebackup"),
-            &args,
-        )
-        .current_dir(dir.path()),
+        process::command_as(user.as_deref(), &source.bindir.join("pg_basebackup"), &args)
+            .current_dir(dir.path()),
         "pg_basebackup",
     )?;
     // The primary's certificate and key came along in the data directory.
