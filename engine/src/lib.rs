@@ -53,10 +53,10 @@ pub use cairn_core::{
     Allow, AppliedMigration, BackendError, Backup, Checksum, Dialect, Direction, DownTarget,
     Driver, ENGINE_VERSION, Error, Finding, Graph, GraphProblem, HISTORY_COLUMNS, HISTORY_TABLE,
     HistoryStatus, Introspect, LintSettings, LoadErrors, LogEntry, Maintain, Migration, Origin,
-    Param, PlanError, Problem, ProblemKind, Refused, Result, RevertStep, Rows, ScratchDatabases,
-    ScratchError, Script, SourceFile, SplitError, Statement, StatementFailure, ToolOrigin,
-    UnknownDialect, UpTarget, decode_depends_on, encode_depends_on, insert_batches, normalize,
-    plan_down, plan_up, put_back_failed, redact_url, scrub, split, with_database,
+    Param, PlanError, Problem, ProblemKind, ReadOnlyReason, Refused, Result, RevertStep, Rows,
+    ScratchDatabases, ScratchError, Script, SourceFile, SplitError, Statement, StatementFailure,
+    ToolOrigin, UnknownDialect, UpTarget, decode_depends_on, encode_depends_on, insert_batches,
+    normalize, plan_down, plan_up, put_back_failed, redact_url, scrub, split, with_database,
 };
 pub use cairn_load::{
     Change, Embedded, EmbeddedFile, MigrationSet, builtin_files, builtin_modules, load_dir,

@@ -66,6 +66,10 @@ impl Driver for Counted<'_> {
     fn atomic_ddl(&self) -> bool {
         self.inner.atomic_ddl()
     }
+    fn check_writable(&mut self) -> Result<(), BackendError> {
+        self.note("check_writable");
+        self.inner.check_writable()
+    }
     fn lock(&mut self, timeout: Duration) -> Result<(), BackendError> {
         self.note("lock");
         self.inner.lock(timeout)

@@ -28,6 +28,7 @@ pub mod kill;
 mod kind;
 mod minimal;
 pub mod native;
+mod replica;
 mod url;
 
 pub use conn::Conn;
@@ -37,6 +38,7 @@ pub use db::{TestDb, all};
 pub use galera::{GALERA_ENV, GaleraDb, galera_urls};
 pub use kind::Kind;
 pub use minimal::MinimalSqlite;
+pub use replica::{POSTGRES_REPLICA_ENV, postgres_replica_url, wait_replayed};
 pub use url::with_database;
 
 /// A registry with every backend, as the `cairn` binary has.

@@ -34,6 +34,7 @@ mod query;
 mod roles;
 mod tls;
 mod url;
+mod writable;
 
 use std::time::Duration;
 
@@ -149,6 +150,20 @@ impl Driver for Postgres {
 
     fn describe(&self) -> String {
         self.description.clone()
+    }
+
+    fn check_writable(&mut self) -> Result<(), BackendError> {
+        let answer =
+            writable::check(&mut self.client).map_err(|e| errors::other(&self.target, &e))?;
+        // The lock that follows needs the database's name: asked here, not again there.
+        self.lock_key = Some(lock::key(&answer.database, &self.options.history_table));
+        match answer.read_only {
+            None => Ok(()),
+            Some(reason) => Err(BackendError::ReadOnly {
+                database: self.description.clone(),
+                reason,
+            }),
+        }
     }
 
     fn lock(&mut self, timeout: Duration) -> Result<(), BackendError> {

@@ -254,6 +254,15 @@ pub enum BackendError {
         /// Who holds it, where the database can tell.
         holder: Option<String>,
     },
+    /// The server takes no writes, so a command that writes refused before the lock; nothing
+    /// was changed.
+    #[error("{database} {reason}")]
+    ReadOnly {
+        /// The database, described without password.
+        database: String,
+        /// Why it takes no writes.
+        reason: ReadOnlyReason,
+    },
     /// The URL is malformed or names an unsupported option.
     #[error("invalid database URL: {0}")]
     Url(String),
@@ -263,6 +272,54 @@ pub enum BackendError {
     /// Any other database error.
     #[error("{0}")]
     Other(String),
+}
+
+/// Why a server takes no writes ([`BackendError::ReadOnly`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ReadOnlyReason {
+    /// A replica replaying its primary's changes (PostgreSQL: in recovery).
+    Replica {
+        /// The primary it follows, as `host=... port=...` without any password, where the
+        /// server tells this user.
+        primary: Option<String>,
+    },
+    /// A setting makes every transaction read-only on a server that could write.
+    Setting {
+        /// The setting, e.g. `default_transaction_read_only`.
+        name: String,
+        /// Where its value comes from, as the server says (`database`, `user`,
+        /// `configuration file`, ...), when it says.
+        source: Option<String>,
+    },
+}
+
+impl std::fmt::Display for ReadOnlyReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadOnlyReason::Replica { primary: Some(p) } => write!(
+                f,
+                "is a read-only replica (in recovery); migrations must run on the primary: {p}"
+            ),
+            ReadOnlyReason::Replica { primary: None } => write!(
+                f,
+                "is a read-only replica (in recovery); migrations must run on the primary, which \
+                 this server does not name to this user (pg_stat_wal_receiver and \
+                 primary_conninfo are hidden or empty)"
+            ),
+            ReadOnlyReason::Setting { name, source } => {
+                write!(f, "is read-only: {name} is on")?;
+                if let Some(source) = source {
+                    write!(f, " (set by {source})")?;
+                }
+                write!(
+                    f,
+                    "; migrations need a writable session: turn {name} off for this database \
+                     or role, or add `SET {name} = off` to init_sql"
+                )
+            }
+        }
+    }
 }
 
 /// Why `up`, `down`, `repair` or `up --resume` refuses to run; nothing was changed.

@@ -51,8 +51,8 @@ pub use checksum::{Checksum, normalize};
 pub use dialect::{Dialect, UnknownDialect};
 pub use driver::{Backup, Driver, Introspect, Maintain, Param, Rows, ScratchDatabases};
 pub use error::{
-    BackendError, Direction, Error, LoadErrors, Problem, ProblemKind, Refused, Result,
-    StatementFailure,
+    BackendError, Direction, Error, LoadErrors, Problem, ProblemKind, ReadOnlyReason, Refused,
+    Result, StatementFailure,
 };
 pub use finding::Finding;
 pub use graph::{Graph, GraphProblem};

@@ -75,6 +75,9 @@ impl Driver for Scratch {
     fn atomic_ddl(&self) -> bool {
         self.inner.as_ref().is_none_or(|d| d.atomic_ddl())
     }
+    fn check_writable(&mut self) -> Result<(), BackendError> {
+        self.db()?.check_writable()
+    }
     fn lock(&mut self, timeout: Duration) -> Result<(), BackendError> {
         self.db()?.lock(timeout)
     }

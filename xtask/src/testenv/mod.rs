@@ -5,7 +5,9 @@
 //! apt-get first if absent), with TLS on (test-only certificates), unless
 //! `CAIRN_TEST_POSTGRES_URL` / `CAIRN_TEST_MYSQL_URL` already point at one; beside them, on a
 //! thread of its own, a 3-node MariaDB Galera cluster (`galera.rs`) unless
-//! `CAIRN_TEST_GALERA_URLS` names one. The tests get the URLs in their environment, and for each server started here the CA that signed its
+//! `CAIRN_TEST_GALERA_URLS` names one, and, once PostgreSQL is up and also on a thread, a
+//! streaming replica of it (`replica.rs`, `CAIRN_TEST_POSTGRES_REPLICA_URL`; none beside a
+//! preset PostgreSQL unless that variable names one). The tests get the URLs in their environment, and for each server started here the CA that signed its
 //! certificate. The servers are stopped and their directories deleted afterwards, also when
 //! the tests fail, start-up errors or the user presses Ctrl-C.
 
@@ -14,12 +16,13 @@ mod interrupt;
 mod mariadb;
 mod postgres;
 mod process;
+mod replica;
 mod tls;
 
 use std::ffi::OsString;
 use std::process::Command;
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
 use cairn::redact_url;
@@ -34,6 +37,8 @@ use process::Apt;
 
 /// Environment variable with the PostgreSQL URL the tests use.
 pub const POSTGRES_ENV: &str = "CAIRN_TEST_POSTGRES_URL";
+/// Environment variable with the URL of a streaming replica of the PostgreSQL server.
+pub const POSTGRES_REPLICA_ENV: &str = "CAIRN_TEST_POSTGRES_REPLICA_URL";
 /// Environment variable with the MySQL/MariaDB URL the tests use.
 pub const MYSQL_ENV: &str = "CAIRN_TEST_MYSQL_URL";
 /// Environment variable with the URLs of the Galera cluster's nodes, comma-separated.
@@ -48,16 +53,30 @@ pub const MYSQL_CA_ENV: &str = "CAIRN_TEST_MYSQL_CA";
 #[derive(Debug, Default)]
 struct Servers {
     postgres: Option<Postgres>,
+    /// The replica and how long it took to start.
+    replica: Option<(Postgres, Duration)>,
     mariadb: Option<Mariadb>,
     galera: Option<Galera>,
 }
 
 impl Servers {
     /// One line saying which servers run where.
-    fn summary(&self, pg_url: &str, my_url: &str, galera_urls: &str) -> String {
+    fn summary(&self, pg_url: &str, replica_url: &str, my_url: &str, galera_urls: &str) -> String {
         let pg = match &self.postgres {
             Some(s) => format!("PostgreSQL {} on 127.0.0.1:{} (TLS)", s.version, s.port),
             None => format!("PostgreSQL from {POSTGRES_ENV} ({})", redact_url(pg_url)),
+        };
+        let replica = match &self.replica {
+            Some((s, took)) => format!(
+                "its replica on 127.0.0.1:{} (started in {:.1} s)",
+                s.port,
+                took.as_secs_f64()
+            ),
+            None if replica_url.is_empty() => "no replica".to_string(),
+            None => format!(
+                "its replica from {POSTGRES_REPLICA_ENV} ({})",
+                redact_url(replica_url)
+            ),
         };
         let my = match &self.mariadb {
             Some(s) => format!("MariaDB {} on 127.0.0.1:{} (TLS)", s.version, s.port),
@@ -81,7 +100,7 @@ impl Servers {
                     .join(",")
             ),
         };
-        format!("{pg}; {my}; {galera}")
+        format!("{pg}, {replica}; {my}; {galera}")
     }
 
     /// Stops every server now (also done on drop).
@@ -90,6 +109,10 @@ impl Servers {
             s.stop();
         }
         if let Some(mut s) = self.mariadb.take() {
+            s.stop();
+        }
+        // The replica before its primary, so it does not log the primary's disappearance.
+        if let Some((mut s, _)) = self.replica.take() {
             s.stop();
         }
         if let Some(mut s) = self.postgres.take() {
@@ -104,6 +127,8 @@ pub(crate) struct Running {
     servers: Servers,
     /// Admin URL of the PostgreSQL server.
     pub postgres_url: String,
+    /// Admin URL of its streaming replica; empty when there is none.
+    pub postgres_replica_url: String,
     /// Admin URL of the MySQL/MariaDB server.
     pub mysql_url: String,
     /// Admin URLs of the Galera cluster's nodes, comma-separated.
@@ -113,8 +138,12 @@ pub(crate) struct Running {
 impl Running {
     /// One line saying which servers run where.
     pub fn summary(&self) -> String {
-        self.servers
-            .summary(&self.postgres_url, &self.mysql_url, &self.galera_urls)
+        self.servers.summary(
+            &self.postgres_url,
+            &self.postgres_replica_url,
+            &self.mysql_url,
+            &self.galera_urls,
+        )
     }
 
     /// Stops the servers this run started.
@@ -129,6 +158,12 @@ impl Running {
             (POSTGRES_ENV, OsString::from(&self.postgres_url)),
             (MYSQL_ENV, OsString::from(&self.mysql_url)),
         ];
+        if !self.postgres_replica_url.is_empty() {
+            env.push((
+                POSTGRES_REPLICA_ENV,
+                OsString::from(&self.postgres_replica_url),
+            ));
+        }
         if !self.galera_urls.is_empty() {
             env.push((GALERA_ENV, OsString::from(&self.galera_urls)));
         }
@@ -142,40 +177,51 @@ impl Running {
     }
 }
 
-/// A Galera cluster starting on a thread of its own; dropping it waits for the thread and
-/// stops what it started, so no error path leaves nodes running.
-struct Starting(Option<JoinHandle<Result<Galera>>>);
+/// A server (the Galera cluster, the PostgreSQL replica) starting on a thread of its own;
+/// dropping it waits for the thread and stops what it started, so no error path leaves a
+/// server running.
+struct Starting<T>(Option<JoinHandle<Result<T>>>);
 
-impl Starting {
-    fn join(mut self) -> Result<Galera> {
-        let handle = self
-            .0
-            .take()
-            .context("the Galera start was already joined")?;
+impl<T> Starting<T> {
+    /// Runs `start` on a thread named `name`.
+    fn spawn(name: &str, start: impl FnOnce() -> Result<T> + Send + 'static) -> Result<Self>
+    where
+        T: Send + 'static,
+    {
+        let handle = std::thread::Builder::new()
+            .name(name.to_string())
+            .spawn(start)
+            .with_context(|| format!("cannot start a thread for {name}"))?;
+        Ok(Starting(Some(handle)))
+    }
+
+    fn join(mut self) -> Result<T> {
+        let handle = self.0.take().context("the start was already joined")?;
         handle
             .join()
-            .map_err(|_| anyhow::anyhow!("the thread starting Galera panicked"))?
+            .map_err(|_| anyhow::anyhow!("the thread starting a server panicked"))?
     }
 }
 
-impl Drop for Starting {
+impl<T> Drop for Starting<T> {
     fn drop(&mut self) {
         if let Some(handle) = self.0.take() {
-            // The cluster (if it started) is dropped here, which stops its nodes.
+            // The server (if it started) is dropped here, which stops it.
             let _ = handle.join();
         }
     }
 }
 
-/// Starts a throwaway PostgreSQL, MariaDB and Galera cluster unless the environment names
-/// servers to use; the cluster only when `with_galera` (the benchmarks do not use it, and
-/// three idle nodes would only take memory). The cluster starts on a thread while the single
-/// servers start here: it spends most of its time waiting for state transfers.
-pub(crate) fn start_servers(with_galera: bool) -> Result<Running> {
+/// Starts a throwaway PostgreSQL (with a streaming replica), MariaDB and Galera cluster
+/// unless the environment names servers to use; the cluster and the replica only when
+/// `with_replicas` (the benchmarks use neither, and idle servers would only take memory). The
+/// cluster starts on a thread while the single servers start here: it spends most of its
+/// time waiting for state transfers; the replica on another once PostgreSQL is up.
+pub(crate) fn start_servers(with_replicas: bool) -> Result<Running> {
     let mut apt = Apt::default();
     let mut servers = Servers::default();
     let (galera_preset, starting) = match preset(GALERA_ENV) {
-        _ if !with_galera => (Some(String::new()), None),
+        _ if !with_replicas => (Some(String::new()), None),
         Some(urls) => {
             let shown: Vec<String> = urls.split(',').map(redact_url).collect();
             println!("test: Galera: using {GALERA_ENV} ({})", shown.join(","));
@@ -183,26 +229,32 @@ pub(crate) fn start_servers(with_galera: bool) -> Result<Running> {
         }
         None => {
             let ready = galera::Ready::find(&mut apt).context("cannot find Galera")?;
-            let handle = std::thread::Builder::new()
-                .name("galera".to_string())
-                .spawn(move || Galera::start(&ready))
-                .context("cannot start a thread for Galera")?;
-            (None, Some(Starting(Some(handle))))
+            let starting = Starting::spawn("galera", move || Galera::start(&ready))?;
+            (None, Some(starting))
         }
     };
-    let postgres_url = match preset(POSTGRES_ENV) {
+    let (postgres_url, replica) = match preset(POSTGRES_ENV) {
         Some(url) => {
             println!(
                 "test: PostgreSQL: using {POSTGRES_ENV} ({})",
                 redact_url(&url)
             );
-            url
+            (url, None)
         }
         None => {
             let server = Postgres::start(&mut apt).context("cannot start PostgreSQL")?;
             let url = server.url();
+            let source = server.source();
             servers.postgres = Some(server);
-            url
+            // The replica copies the primary and then replays; MariaDB starts meanwhile.
+            let starting = match preset(POSTGRES_REPLICA_ENV) {
+                _ if !with_replicas => None,
+                Some(_) => None,
+                None => Some(Starting::spawn("pg-replica", move || {
+                    replica::start(source)
+                })?),
+            };
+            (url, starting)
         }
     };
     let mysql_url = match preset(MYSQL_ENV) {
@@ -217,6 +269,24 @@ pub(crate) fn start_servers(with_galera: bool) -> Result<Running> {
             url
         }
     };
+    let postgres_replica_url = match (replica, preset(POSTGRES_REPLICA_ENV)) {
+        (Some(starting), _) => {
+            let (server, took) = starting
+                .join()
+                .context("cannot start the PostgreSQL replica")?;
+            let url = server.url();
+            servers.replica = Some((server, took));
+            url
+        }
+        (None, Some(url)) if with_replicas => {
+            println!(
+                "test: PostgreSQL replica: using {POSTGRES_REPLICA_ENV} ({})",
+                redact_url(&url)
+            );
+            url
+        }
+        (None, _) => String::new(),
+    };
     let galera_urls = match (galera_preset, starting) {
         (Some(urls), _) => urls,
         (None, Some(starting)) => {
@@ -230,6 +300,7 @@ pub(crate) fn start_servers(with_galera: bool) -> Result<Running> {
     Ok(Running {
         servers,
         postgres_url,
+        postgres_replica_url,
         mysql_url,
         galera_urls,
     })
@@ -350,6 +421,7 @@ mod tests {
         let running = Running {
             servers: Servers::default(),
             postgres_url: "postgres://u@h/db".to_string(),
+            postgres_replica_url: "postgres://u@h2/db".to_string(),
             mysql_url: "mysql://u@h/db".to_string(),
             galera_urls: "mysql://u@h1/db,mysql://u@h2/db".to_string(),
         };
@@ -359,6 +431,7 @@ mod tests {
             [
                 "CAIRN_TEST_POSTGRES_URL",
                 "CAIRN_TEST_MYSQL_URL",
+                "CAIRN_TEST_POSTGRES_REPLICA_URL",
                 "CAIRN_TEST_GALERA_URLS"
             ]
         );

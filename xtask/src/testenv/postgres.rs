@@ -15,12 +15,14 @@ use super::tls;
 /// How long the server may take to accept connections.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Client authentication: the superuser `postgres` (the admin URL) is trusted; every other
-/// role must give its password, over TLS or not, so a wrong one is really refused.
+/// Client authentication: the superuser `postgres` (the admin URL) is trusted, also for
+/// streaming replication (the replica's `pg_basebackup` and WAL receiver, `replica.rs`); every
+/// other role must give its password, over TLS or not, so a wrong one is really refused.
 const PG_HBA: &str = "\
-# TYPE  DATABASE USER     ADDRESS      METHOD
-local   all      postgres              trust
-host    all      postgres 127.0.0.1/32 trust
+# TYPE  DATABASE    USER     ADDRESS      METHOD
+local   all         postgres              trust
+host    all         postgres 127.0.0.1/32 trust
+host    replication postgres 127.0.0.1/32 trust
 local   all      all                   scram-sha-256
 hostssl all      all      127.0.0.1/32 scram-sha-256
 host    all      all      127.0.0.1/32 scram-sha-256
@@ -90,51 +92,15 @@ impl Postgres {
         // initdb wrote this file for the server user; rewriting it keeps owner and mode.
         std::fs::write(data.join("pg_hba.conf"), PG_HBA).context("cannot write pg_hba.conf")?;
 
-        let log = dir.path().join("server.log");
-        let log_file = File::create(&log).context("cannot create the PostgreSQL log file")?;
-        let log_err = log_file
-            .try_clone()
-            .context("cannot duplicate the log file handle")?;
-        let mut args = strings(&[
-            "-D",
-            &data.to_string_lossy(),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-k",
-            &dir.path().to_string_lossy(),
-        ]);
-        let cert = format!("ssl_cert_file={}", tls.cert.display());
-        let key = format!("ssl_key_file={}", tls.key.display());
-        // pg_stat_statements loaded where the server has it, so a test may install it in its
-        // own database (`db health` reads slow queries from it); no database has it otherwise.
-        let statements = bindir
-            .parent()
-            .is_some_and(|p| p.join("lib/pg_stat_statements.so").is_file())
-            .then_some("shared_preload_libraries=pg_stat_statements");
-        for setting in [
-            "fsync=off",
-            "full_page_writes=off",
-            "synchronous_commit=off",
-            "max_connections=200",
-            "ssl=on",
-            &cert,
-            &key,
-        ]
-        .into_iter()
-        .chain(statements)
-        {
-            args.push("-c".to_string());
-            args.push(setting.to_string());
-        }
-        let child = process::command_as(user.as_deref(), &bindir.join("postgres"), &args)
-            .current_dir(dir.path())
-            .stdin(Stdio::null())
-            .stdout(log_file)
-            .stderr(log_err)
-            .spawn()
-            .context("cannot start postgres")?;
+        let child = spawn(&Launch {
+            bindir: &bindir,
+            user: user.as_deref(),
+            dir: dir.path(),
+            data: &data,
+            port,
+            cert: &tls.cert,
+            key: &tls.key,
+        })?;
         let mut server = Postgres {
             version,
             port,
@@ -145,6 +111,7 @@ impl Postgres {
             child: Some(child),
             dir,
         };
+        let log = server.dir.path().join(LOG);
         server
             .wait_ready()
             .map_err(|e| process::with_log(e, &log))?;
@@ -154,6 +121,43 @@ impl Postgres {
             started.elapsed().as_secs_f64()
         );
         Ok(server)
+    }
+
+    /// What a replica of this server needs to start (`replica.rs`), to send to another thread.
+    pub fn source(&self) -> Source {
+        Source {
+            version: self.version.clone(),
+            port: self.port,
+            ca: self.ca.clone(),
+            bindir: self.bindir.clone(),
+            user: self.user.clone(),
+        }
+    }
+
+    /// A server already started in `dir` (data in `data`), stopped and deleted when dropped.
+    pub(super) fn adopt(
+        source: Source,
+        port: u16,
+        data: PathBuf,
+        child: Child,
+        dir: TempDir,
+    ) -> Postgres {
+        Postgres {
+            version: source.version,
+            port,
+            ca: source.ca,
+            bindir: source.bindir,
+            data,
+            user: source.user,
+            child: Some(child),
+            dir,
+        }
+    }
+
+    /// Waits until the server accepts connections, with its log in the error.
+    pub(super) fn wait_started(&mut self) -> Result<()> {
+        let log = self.dir.path().join(LOG);
+        self.wait_ready().map_err(|e| process::with_log(e, &log))
     }
 
     /// The URL the tests connect with.
@@ -220,6 +224,86 @@ impl Postgres {
     }
 }
 
+/// A primary server's facts a replica starts from: its binaries, user, port and CA.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Server version.
+    pub version: String,
+    /// The primary's port.
+    pub port: u16,
+    /// The CA that signed the (shared) server certificate.
+    pub ca: PathBuf,
+    /// Directory of `postgres`, `pg_ctl`, `pg_basebackup`.
+    pub bindir: PathBuf,
+    /// The user the server runs as, when started as root.
+    pub user: Option<String>,
+}
+
+/// The server's log file, in its directory.
+const LOG: &str = "server.log";
+
+/// How to run one `postgres` process.
+pub(super) struct Launch<'a> {
+    pub bindir: &'a Path,
+    pub user: Option<&'a str>,
+    /// The server's directory (socket, log); `data` is its data directory.
+    pub dir: &'a Path,
+    pub data: &'a Path,
+    pub port: u16,
+    pub cert: &'a Path,
+    pub key: &'a Path,
+}
+
+/// Starts `postgres` on loopback with TLS on and durability off, its output in `DIR/server.log`.
+pub(super) fn spawn(launch: &Launch<'_>) -> Result<Child> {
+    let log_file =
+        File::create(launch.dir.join(LOG)).context("cannot create the PostgreSQL log file")?;
+    let log_err = log_file
+        .try_clone()
+        .context("cannot duplicate the log file handle")?;
+    let mut args = strings(&[
+        "-D",
+        &launch.data.to_string_lossy(),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &launch.port.to_string(),
+        "-k",
+        &launch.dir.to_string_lossy(),
+    ]);
+    let cert = format!("ssl_cert_file={}", launch.cert.display());
+    let key = format!("ssl_key_file={}", launch.key.display());
+    // pg_stat_statements loaded where the server has it, so a test may install it in its
+    // own database (`db health` reads slow queries from it); no database has it otherwise.
+    let statements = launch
+        .bindir
+        .parent()
+        .is_some_and(|p| p.join("lib/pg_stat_statements.so").is_file())
+        .then_some("shared_preload_libraries=pg_stat_statements");
+    for setting in [
+        "fsync=off",
+        "full_page_writes=off",
+        "synchronous_commit=off",
+        "max_connections=200",
+        "ssl=on",
+        &cert,
+        &key,
+    ]
+    .into_iter()
+    .chain(statements)
+    {
+        args.push("-c".to_string());
+        args.push(setting.to_string());
+    }
+    process::command_as(launch.user, &launch.bindir.join("postgres"), &args)
+        .current_dir(launch.dir)
+        .stdin(Stdio::null())
+        .stdout(log_file)
+        .stderr(log_err)
+        .spawn()
+        .context("cannot start postgres")
+}
+
 impl Drop for Postgres {
     fn drop(&mut self) {
         self.stop();
@@ -232,7 +316,7 @@ fn postmaster_pid(data: &Path) -> Option<u32> {
     text.lines().next()?.trim().parse().ok()
 }
 
-fn strings(args: &[&str]) -> Vec<String> {
+pub(super) fn strings(args: &[&str]) -> Vec<String> {
     args.iter().map(|s| s.to_string()).collect()
 }
 

@@ -64,6 +64,15 @@ pub trait Driver {
         true
     }
 
+    /// Refuses with [`BackendError::ReadOnly`] when the server takes no writes (a replica in
+    /// recovery, every transaction read-only by default). The engine calls it once per command
+    /// that writes, before it takes the lock; read-only commands never do. A driver may answer
+    /// with a query its lock needs anyway, so the normal path costs no extra round trip. The
+    /// default answers `Ok`.
+    fn check_writable(&mut self) -> Result<(), BackendError> {
+        Ok(())
+    }
+
     /// Takes the migration lock, waiting at most `timeout`. Held until [`Driver::unlock`].
     fn lock(&mut self, timeout: Duration) -> Result<(), BackendError>;
 

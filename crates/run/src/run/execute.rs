@@ -15,7 +15,8 @@ use crate::protocol::Migrate;
 use crate::step::Step;
 
 /// Runs `f` holding the migration lock with the history table present (no lock and no table
-/// in a dry run, which changes nothing); the lock is released on every path.
+/// in a dry run, which changes nothing); the lock is released on every path. A server that
+/// takes no writes (a replica) is refused before the lock ([`Driver::check_writable`]).
 pub fn locked<T>(
     backend: &mut dyn Driver,
     opts: &Options,
@@ -24,6 +25,7 @@ pub fn locked<T>(
     if opts.dry_run {
         return f(backend);
     }
+    backend.check_writable()?;
     backend.lock(opts.lock_timeout)?;
     let result = backend
         .ensure_history()
