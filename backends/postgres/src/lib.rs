@@ -156,7 +156,7 @@ impl Driver for Postgres {
         let answer =
             writable::check(&mut self.client).map_err(|e| errors::other(&self.target, &e))?;
         // The lock that follows needs the database's name: asked here, not again there.
-        self.lock_key = Some(lock::key(&answer.database, &self.options.history_table));
+        self.lock_key = Some(lock::key(&answer.scope, &self.options.history_table));
         match answer.read_only {
             None => Ok(()),
             Some(reason) => Err(BackendError::ReadOnly {
@@ -176,8 +176,6 @@ impl Driver for Postgres {
         let key = match self.lock_key {
             Some(k) => k,
             None => {
-                // The history table is the first schema's on the search path: a tenant schema
-                // has its own, so its own lock. `public` keeps the key runners have always used.
                 let row = self
                     .client
                     .query_one(
@@ -187,11 +185,10 @@ impl Driver for Postgres {
                     .map_err(fail)?;
                 let database: String = row.try_get(0).map_err(fail)?;
                 let schema: Option<String> = row.try_get(1).map_err(fail)?;
-                let scope = match schema.as_deref() {
-                    None | Some("public") => database,
-                    Some(schema) => format!("{database}.{schema}"),
-                };
-                lock::key(&scope, &self.options.history_table)
+                lock::key(
+                    &lock::scope(database, schema.as_deref()),
+                    &self.options.history_table,
+                )
             }
         };
         self.lock_key = Some(key);

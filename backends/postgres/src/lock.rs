@@ -37,6 +37,16 @@ pub fn key(database: &str, history_table: &str) -> i64 {
     i64::from_be_bytes(bytes)
 }
 
+/// What the lock covers: the database, or a tenant schema in it. The history table is the
+/// first schema's on the search path, so a tenant schema has its own history and its own lock;
+/// `public` (or no schema) keeps the key runners have always used.
+pub fn scope(database: String, schema: Option<&str>) -> String {
+    match schema {
+        None | Some("public") => database,
+        Some(schema) => format!("{database}.{schema}"),
+    }
+}
+
 /// Tries for the lock every 5 ms, doubling to 200 ms, until `timeout` has passed.
 pub fn acquire(client: &mut Client, key: i64, timeout: Duration) -> Result<Outcome, Error> {
     let start = Instant::now();

@@ -21,7 +21,19 @@ impl ScratchDatabases for Postgres {
         let name = cairn::scratch_name();
         self.client
             .batch_execute(&format!("CREATE DATABASE {name}"))
-            .map_err(|e| errors::other(&self.target, &e))?;
+            .map_err(|e| {
+                if e.code() == Some(&postgres::error::SqlState::READ_ONLY_SQL_TRANSACTION) {
+                    BackendError::Other(format!(
+                        "{} takes no writes (a read-only replica, or read-only by default), so \
+                         it cannot hold the scratch database the migrations are replayed into: \
+                         pass --scratch-url (or scratch_url in cairn.toml) naming an empty \
+                         database on a writable server, such as the primary",
+                        self.description
+                    ))
+                } else {
+                    errors::other(&self.target, &e)
+                }
+            })?;
         let mut target = self.target.clone();
         target.dbname.clone_from(&name);
         let admin = self.target.clone();

@@ -1,5 +1,5 @@
 //! Whether this server takes writes, asked once before a command that writes takes the lock:
-//! the database's name (which the lock key needs anyway), `pg_is_in_recovery()` and
+//! the database's and schema's names (which the lock key needs anyway), `pg_is_in_recovery()` and
 //! `default_transaction_read_only` come in one query, so a writable primary costs no extra
 //! round trip. Only a refusal asks more: the primary a replica follows, or where the
 //! read-only setting comes from.
@@ -7,17 +7,17 @@
 use cairn::ReadOnlyReason;
 use postgres::{Client, Error};
 
-/// The database's name, and why the server takes no writes (`None` when it does).
+/// What the lock covers ([`crate::lock::scope`]), and why the server takes no writes (`None` when it does).
 pub struct Answer {
-    /// `current_database()`.
-    pub database: String,
+    /// `current_database()`, with `current_schema()` when that is not `public`.
+    pub scope: String,
     /// Why it refuses writes.
     pub read_only: Option<ReadOnlyReason>,
 }
 
 /// The one query of the normal path.
-const STATE: &str = "SELECT current_database()::text, pg_is_in_recovery(),
-    current_setting('default_transaction_read_only') = 'on'";
+const STATE: &str = "SELECT current_database()::text, current_schema()::text,
+    pg_is_in_recovery(), current_setting('default_transaction_read_only') = 'on'";
 
 /// The primary a replica follows: the WAL receiver's sender, else `host` and `port` of
 /// `primary_conninfo` (its other keys, a password among them, never leave the server). Both
@@ -34,7 +34,8 @@ pub const PRIMARY: &str = "SELECT r.sender_host, r.sender_port::text,
 pub fn check(client: &mut Client) -> Result<Answer, Error> {
     let row = client.query_one(STATE, &[])?;
     let database: String = row.try_get(0)?;
-    let (in_recovery, read_only_default): (bool, bool) = (row.try_get(1)?, row.try_get(2)?);
+    let schema: Option<String> = row.try_get(1)?;
+    let (in_recovery, read_only_default): (bool, bool) = (row.try_get(2)?, row.try_get(3)?);
     let read_only = if in_recovery {
         Some(ReadOnlyReason::Replica {
             primary: primary(client)?,
@@ -53,7 +54,7 @@ pub fn check(client: &mut Client) -> Result<Answer, Error> {
         None
     };
     Ok(Answer {
-        database,
+        scope: crate::lock::scope(database, schema.as_deref()),
         read_only,
     })
 }

@@ -210,6 +210,9 @@ fn print_server(ctx: &Context, h: &Health) {
     for note in &server.notes {
         println!("                  {note}");
     }
+    if let Some(r) = &server.replication {
+        print_replication(ctx, r);
+    }
     if let Some(c) = &server.cluster {
         let verdict = if c.is_synced() {
             ctx.style.ok("ok       ")
@@ -226,6 +229,39 @@ fn print_server(ctx: &Context, h: &Health) {
                 .map_or_else(unknown, |p| format!("{:.1}% of the time", p * 100.0))
         );
     }
+}
+
+/// A PostgreSQL server's role: a replica (or a read-only primary) is a fact worth a warning,
+/// since `migrate up` refuses there, but not unhealthy.
+fn print_replication(ctx: &Context, r: &cairn::ops::Replication) {
+    let verdict = if r.is_writable() {
+        ctx.style.ok("ok       ")
+    } else {
+        ctx.style.warn("read-only")
+    };
+    let text = if r.role == "replica" {
+        let lag = match (r.replay_lag_seconds, r.replay_lag_bytes) {
+            (Some(s), Some(b)) => format!("replay lag {s:.1} s, {b} byte(s) received not replayed"),
+            (None, Some(b)) => format!("nothing replayed yet, {b} byte(s) received"),
+            _ => "replay lag unknown".to_string(),
+        };
+        format!(
+            "replica (in recovery) of {}; {lag}; migrations must run on the primary",
+            r.primary
+                .as_deref()
+                .unwrap_or("a primary it does not name to this user")
+        )
+    } else {
+        let replicas = r
+            .replicas
+            .map_or_else(|| "unknown".to_string(), |n| n.to_string());
+        let mut text = format!("primary, {replicas} replica(s) streaming");
+        if r.read_only {
+            text.push_str("; default_transaction_read_only is on, so migrations are refused");
+        }
+        text
+    };
+    println!("  replication   {verdict} {text}");
 }
 
 /// Foreign keys without an index: advice, shown but never unhealthy.

@@ -31,6 +31,7 @@ mod maintenance;
 mod manifest;
 mod optimize;
 pub mod prometheus;
+mod replication;
 mod restore;
 mod server_stats;
 mod stats;
@@ -56,6 +57,7 @@ pub use manifest::{
     ManifestTable, manifest_path, sha256_file,
 };
 pub use optimize::{Optimization, OptimizeOptions, optimize, optimize_with};
+pub use replication::Replication;
 pub use restore::{Restored, restore};
 pub use server_stats::{ClusterStats, Connections, SLOW_QUERY_MS, ServerStats, server_stats};
 pub use stats::{TableRows, row_counts, row_counts_of};

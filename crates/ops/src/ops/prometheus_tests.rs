@@ -80,6 +80,7 @@ fn sample_health() -> Health {
             cache_hit_ratio: Some(0.9875),
             slow_queries: None,
             cluster: None,
+            replication: None,
             notes: vec!["pg_stat_statements not installed: no slow-query count".into()],
             error: None,
         }),

@@ -1,7 +1,7 @@
 //! The server's own counters for [`crate::ops::health()`]: connections, cache hit ratio and
 //! slow queries (and a Galera node's view of its cluster), read with the generic
 //! [`Driver::query`] and per-dialect SQL kept here as data. PostgreSQL: one query over
-//! `pg_stat_activity`, `pg_stat_database` and `pg_extension`, and a second over
+//! `pg_stat_activity`, `pg_stat_database`, `pg_extension` and the replication state, and a second over
 //! `pg_stat_statements` only when that extension is installed; MySQL/MariaDB: one
 //! `SHOW GLOBAL STATUS`, which also answers the `wsrep_` counters; SQLite has no server, so
 //! nothing is read.
@@ -12,6 +12,8 @@ use crate::Dialect;
 use crate::driver::Driver;
 use crate::driver::cells::{number_cell, text_cell};
 use crate::schema::ident;
+
+use super::replication::{self, Replication};
 
 /// What the server says about its load. Every value is `None` where the server does not tell.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -30,6 +32,8 @@ pub struct ServerStats {
     pub slow_queries: Option<u64>,
     /// The Galera cluster as this node sees it; `None` on a server that is not a Galera node.
     pub cluster: Option<ClusterStats>,
+    /// PostgreSQL: primary or read-only replica, and the replication around it.
+    pub replication: Option<Replication>,
     /// What could not be read and why, e.g. `pg_stat_statements not installed`.
     pub notes: Vec<String>,
     /// Why the counters could not be read at all.
@@ -75,7 +79,8 @@ impl ClusterStats {
 pub const SLOW_QUERY_MS: u64 = 1000;
 
 /// Client sessions of this database by state, its block counters, and the schema
-/// `pg_stat_statements` is installed in (NULL when it is not): one query.
+/// `pg_stat_statements` is installed in (NULL when it is not), then the server's place in
+/// replication ([`replication::POSTGRES_COLUMNS`]): one query.
 const POSTGRES_STATS: &str = "SELECT
     count(*) FILTER (WHERE a.state = 'active'),
     count(*) FILTER (WHERE a.state = 'idle'),
@@ -83,7 +88,8 @@ const POSTGRES_STATS: &str = "SELECT
     (SELECT blks_hit FROM pg_stat_database WHERE datname = current_database()),
     (SELECT blks_read FROM pg_stat_database WHERE datname = current_database()),
     (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
-      WHERE e.extname = 'pg_stat_statements')
+      WHERE e.extname = 'pg_stat_statements'),
+    {replication}
   FROM pg_stat_activity a
   WHERE a.datname = current_database() AND a.backend_type = 'client backend'";
 
@@ -118,6 +124,7 @@ fn empty(scope: &str) -> ServerStats {
         cache_hit_ratio: None,
         slow_queries: None,
         cluster: None,
+        replication: None,
         notes: Vec::new(),
         error: None,
     }
@@ -130,7 +137,8 @@ fn ratio(hits: u64, total: u64) -> Option<f64> {
 
 fn postgres(db: &mut dyn Driver) -> ServerStats {
     let mut stats = empty("database");
-    let rows = match db.query(POSTGRES_STATS) {
+    let sql = POSTGRES_STATS.replace("{replication}", replication::POSTGRES_COLUMNS);
+    let rows = match db.query(&sql) {
         Ok(rows) => rows,
         Err(e) => {
             stats.error = Some(e.to_string());
@@ -151,6 +159,7 @@ fn postgres(db: &mut dyn Driver) -> ServerStats {
     if let (Some(hit), Some(read)) = (n(3), n(4)) {
         stats.cache_hit_ratio = ratio(hit, hit.saturating_add(read));
     }
+    stats.replication = replication::from_row(row, 6);
     let schema = text_cell(row, 5).to_string();
     if schema.is_empty() {
         stats
