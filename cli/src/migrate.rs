@@ -29,31 +29,46 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
             let target = to.clone().map_or(UpTarget::All, UpTarget::To);
             let mut after = Vec::new();
             let outcome = apply(ctx, *out, *dry_run, |db, set, opts, ev| {
-                // One history read and plan, before the lock, for the gate and the backup.
-                let plan = crate::db::auto_backup::Planned::up(db, set, &target);
-                // Before anything runs: a deny-level lint finding refuses the whole run.
-                let judged = crate::lint::gate(ctx, db, set, plan.ids.as_deref())?;
                 let opts = Options {
                     resume: *resume,
                     single_transaction: *single_transaction,
                     ..opts.clone()
                 };
                 let json = out.format == Format::Json;
-                // Called under the run's own lock, with the plan it runs.
-                let mut before = crate::db::auto_backup::hook(
+                let mut backup_hook = crate::db::auto_backup::hook(
                     ctx,
                     set,
                     Direction::Up,
                     (backup, *gate),
                     (json, opts.dry_run),
                 );
-                let report = cairn::up_with(db, set, &target, &opts, &mut before, ev)
-                    .map_err(|e| match e {
-                        cairn::Error::Statement(_) if opts.single_transaction => anyhow::anyhow!(
-                            "{e}\n  --single-transaction: the whole run was rolled back, the migrations shown applied before it included"
-                        ),
-                        e => e.into(),
-                    })?;
+                // Called under the run's own lock, with the plan it runs (the history is read
+                // once): a deny-level lint finding refuses the whole run before anything runs,
+                // then the integrity gate and the backup. The gate's refusal keeps its own type
+                // for the report; the run only needs to stop.
+                let mut judged = Vec::new();
+                let mut refusal: Option<anyhow::Error> = None;
+                let mut before = |db: &mut dyn cairn::Driver, ids: &[String]| {
+                    match crate::lint::gate(ctx, db, set, Some(ids)) {
+                        Ok(found) => judged = found,
+                        Err(e) => {
+                            let message = e.to_string();
+                            refusal = Some(e);
+                            return Err(cairn::Error::Internal(message));
+                        }
+                    }
+                    backup_hook(db, ids)
+                };
+                let result = cairn::up_with(db, set, &target, &opts, &mut before, ev);
+                if let Some(refusal) = refusal {
+                    return Err(refusal);
+                }
+                let report = result.map_err(|e| match e {
+                    cairn::Error::Statement(_) if opts.single_transaction => anyhow::anyhow!(
+                        "{e}\n  --single-transaction: the whole run was rolled back, the migrations shown applied before it included"
+                    ),
+                    e => e.into(),
+                })?;
                 if gate.check && !opts.dry_run {
                     after = crate::db::integrity::problems(db)?;
                 }

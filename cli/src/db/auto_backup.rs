@@ -4,12 +4,10 @@
 //! servers, where a dump can take long and the team usually has its own backups. Only plans
 //! with a destructive lint finding (see `cairn::ops::DESTRUCTIVE_RULES`) trigger it.
 
-use cairn::Migrate;
-use std::collections::HashSet;
 use std::path::PathBuf;
 
 use cairn::ops::{self, BackupFile, BackupKind, Compression};
-use cairn::{Dialect, Direction, Driver, HistoryStatus, MigrationSet, UpTarget};
+use cairn::{Dialect, Direction, Driver, MigrationSet};
 use clap::Args;
 
 use crate::Context;
@@ -56,31 +54,6 @@ impl AutoBackup {
         // An in-memory database vanishes with the process: a backup of it helps no one.
         self.backup.is_some()
             || (db.dialect() == Dialect::Sqlite && db.describe() != "sqlite::memory:")
-    }
-}
-
-/// What `migrate up` would run, from one history read before the lock, for the lint gate
-/// (the run reads the history again under the lock, which is what decides, and hands its own
-/// plan to the automatic backup).
-pub struct Planned {
-    /// The migrations the plan runs, in order; `None` when the plan fails (unknown target),
-    /// which the run reports itself. Planned from an empty history when it could not be read.
-    pub ids: Option<Vec<String>>,
-}
-
-impl Planned {
-    /// What `migrate up` to `target` would apply.
-    pub fn up(db: &mut dyn Driver, set: &MigrationSet, target: &UpTarget) -> Planned {
-        let applied: HashSet<String> = db
-            .history()
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|h| h.status == HistoryStatus::Applied)
-            .map(|h| h.id)
-            .collect();
-        Planned {
-            ids: cairn::plan_up(set.graph(), &applied, target).ok(),
-        }
     }
 }
 

@@ -235,23 +235,23 @@ pub(crate) fn migrations(
 /// Whether the SQL opens or commits its own transaction (`BEGIN;` ... `COMMIT;` on lines of
 /// their own, as golang-migrate and goose users write): then Cairn must not wrap it in one.
 pub(crate) fn manages_own_transaction(sql: &str) -> bool {
+    let is = |word: Option<&str>, options: &[&str]| {
+        word.is_some_and(|w| options.iter().any(|o| w.eq_ignore_ascii_case(o)))
+    };
     sql.lines().any(|line| {
         let Some(stmt) = line.trim().strip_suffix(';') else {
             return false;
         };
-        let words: Vec<String> = stmt
-            .split_whitespace()
-            .map(str::to_ascii_uppercase)
-            .collect();
-        let words: Vec<&str> = words.iter().map(String::as_str).collect();
-        matches!(
-            words.as_slice(),
-            ["BEGIN"]
-                | ["BEGIN", "TRANSACTION" | "WORK"]
-                | ["START", "TRANSACTION"]
-                | ["COMMIT"]
-                | ["COMMIT", "TRANSACTION" | "WORK"]
-        )
+        let mut words = stmt.split_whitespace();
+        let (first, second) = (words.next(), words.next());
+        if words.next().is_some() {
+            return false;
+        }
+        match second {
+            None => is(first, &["BEGIN", "COMMIT"]),
+            Some(_) if is(first, &["BEGIN", "COMMIT"]) => is(second, &["TRANSACTION", "WORK"]),
+            Some(_) => is(first, &["START"]) && is(second, &["TRANSACTION"]),
+        }
     })
 }
 

@@ -31,21 +31,38 @@ pub(crate) fn list(root: &Path, recursive: bool) -> Result<Listing, LoadErrors> 
             None,
         )])
     })?;
-    listing.files.sort();
-    listing.dirs.sort();
     Ok(listing)
 }
 
+/// Appends `dir`'s files in path order: each folder's entries sorted by name, a sub-folder's
+/// files in its place. That is the order of sorting the whole list by path (components compare
+/// by name), without comparing long paths component by component, which took most of a
+/// no-op run's time on a folder of thousands of files.
 fn walk(dir: &Path, recursive: bool, top: bool, out: &mut Listing) -> std::io::Result<()> {
+    let mut entries = Vec::new();
     for entry in fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            if top {
-                out.dirs.push(path.clone());
-            }
+        let entry = entry?;
+        // The directory entry's own type costs no system call; a symbolic link is followed,
+        // as `Path::is_dir` would.
+        let file_type = entry.file_type()?;
+        let is_dir = if file_type.is_symlink() {
+            entry.path().is_dir()
+        } else {
+            file_type.is_dir()
+        };
+        entries.push((entry.file_name(), is_dir));
+    }
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for (name, is_dir) in entries {
+        let path = dir.join(&name);
+        if is_dir {
             // Flyway skips hidden folders (`.git`, an editor's `.idea`); so do the others here.
-            if recursive && !name(&path).starts_with('.') {
+            let hidden = name.to_str().is_some_and(|n| n.starts_with('.'));
+            if recursive && !hidden {
                 walk(&path, recursive, false, out)?;
+            }
+            if top {
+                out.dirs.push(path);
             }
         } else {
             out.files.push(path);
@@ -129,4 +146,53 @@ pub(crate) fn not_sql(path: &Path, what: &str) -> Problem {
         format!("{what} cannot be read: only .sql migrations can"),
         None,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listing_is_in_path_order_with_sub_folders_in_their_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for rel in [
+            "b.sql",
+            "a-c.sql",
+            "a/z.sql",
+            "a/b/1.sql",
+            "A.sql",
+            "10.sql",
+            "9.sql",
+            ".hidden/x.sql",
+        ] {
+            let path = root.join(rel);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, "").unwrap();
+        }
+        let listing = list(root, true).unwrap();
+        let mut by_path: Vec<PathBuf> = listing.files.clone();
+        by_path.sort();
+        assert_eq!(listing.files, by_path);
+        let names: Vec<String> = listing
+            .files
+            .iter()
+            .map(|p| p.strip_prefix(root).unwrap().display().to_string())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "10.sql",
+                "9.sql",
+                "A.sql",
+                "a/b/1.sql",
+                "a/z.sql",
+                "a-c.sql",
+                "b.sql"
+            ]
+        );
+        assert_eq!(listing.dirs, [root.join(".hidden"), root.join("a")]);
+        let top = list(root, false).unwrap();
+        assert_eq!(top.files.len(), 5, "{:?}", top.files);
+    }
 }

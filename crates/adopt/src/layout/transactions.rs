@@ -9,7 +9,10 @@ use crate::Dialect;
 
 /// Whether `statement` cannot run inside a transaction on `dialect`.
 pub(crate) fn cannot_run_in_transaction(statement: &str, dialect: Dialect) -> bool {
-    let words: Vec<String> = code_words(statement).take(6).collect();
+    if dialect == Dialect::Mysql {
+        return false;
+    }
+    let words = code_words(statement);
     let w: Vec<&str> = words.iter().map(String::as_str).collect();
     match dialect {
         Dialect::Postgres => {
@@ -42,8 +45,9 @@ fn reindex_needs_no_transaction(words: &[&str]) -> bool {
         .any(|w| matches!(*w, "SCHEMA" | "DATABASE" | "SYSTEM" | "CONCURRENTLY"))
 }
 
-/// Upper-cased words of `sql` outside comments, split at whitespace, `(`, `=` and `;`.
-fn code_words(sql: &str) -> impl Iterator<Item = String> + '_ {
+/// The first six upper-cased words of `sql` outside comments, split at whitespace, `(`, `=`
+/// and `;`.
+fn code_words(sql: &str) -> Vec<String> {
     let mut code = String::new();
     let mut rest = sql;
     while !rest.is_empty() {
@@ -67,9 +71,9 @@ fn code_words(sql: &str) -> impl Iterator<Item = String> + '_ {
     }
     code.split(|c: char| c.is_whitespace() || matches!(c, '(' | '=' | ';'))
         .filter(|w| !w.is_empty())
+        .take(6)
         .map(str::to_ascii_uppercase)
-        .collect::<Vec<_>>()
-        .into_iter()
+        .collect()
 }
 
 #[cfg(test)]

@@ -145,6 +145,11 @@ impl BodyTracker {
             }
             return;
         }
+        // A statement known after its first six words not to hold a body needs no more words
+        // (most statements: this keeps splitting from upper-casing every word of a script).
+        if !self.compound && self.head.len() >= 6 {
+            return;
+        }
         let Some(kw) = word(Some(token)) else {
             return;
         };
