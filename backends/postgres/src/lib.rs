@@ -30,6 +30,7 @@ mod errors;
 mod introspect;
 mod lock;
 mod maintenance;
+mod pipeline;
 mod query;
 mod roles;
 mod tls;
@@ -71,6 +72,11 @@ pub struct Postgres {
     locked: bool,
     /// Catalog queries run by [`Introspect::introspect`] on this connection so far.
     introspection_queries: usize,
+    /// `BEGIN` was asked for and not sent yet: it goes with the next statement (see
+    /// [`pipeline`]).
+    begin_pending: bool,
+    /// Statements run with parameters (the history writes), prepared once per connection.
+    prepared: pipeline::Prepared,
 }
 
 impl std::fmt::Debug for Postgres {
@@ -124,11 +130,25 @@ impl Postgres {
             lock_key: None,
             locked: false,
             introspection_queries: 0,
+            begin_pending: false,
+            prepared: pipeline::Prepared::default(),
         })
+    }
+
+    /// Sends a `BEGIN` asked for and not sent yet.
+    fn flush_begin(&mut self) -> Result<(), BackendError> {
+        if std::mem::take(&mut self.begin_pending) {
+            self.client
+                .batch_execute("BEGIN")
+                .map_err(|e| errors::sql(&self.target, &e))?;
+        }
+        Ok(())
     }
 
     /// The underlying client, for callers that need to query the database directly.
     pub fn client(&mut self) -> &mut Client {
+        // Whoever uses the client directly sees the transaction that was begun.
+        let _ = self.flush_begin();
         &mut self.client
     }
 
@@ -153,6 +173,7 @@ impl Driver for Postgres {
     }
 
     fn check_writable(&mut self) -> Result<(), BackendError> {
+        self.flush_begin()?;
         let answer =
             writable::check(&mut self.client).map_err(|e| errors::other(&self.target, &e))?;
         // The lock that follows needs the database's name: asked here, not again there.
@@ -167,6 +188,7 @@ impl Driver for Postgres {
     }
 
     fn lock(&mut self, timeout: Duration) -> Result<(), BackendError> {
+        self.flush_begin()?;
         // Session advisory locks nest: taking it twice would need two unlocks.
         if self.locked {
             return Ok(());
@@ -204,6 +226,7 @@ impl Driver for Postgres {
     }
 
     fn unlock(&mut self) -> Result<(), BackendError> {
+        self.flush_begin()?;
         match self.lock_key {
             Some(key) if self.locked => {
                 self.locked = false;
@@ -215,13 +238,20 @@ impl Driver for Postgres {
 
     fn execute(&mut self, sql: &str) -> Result<(), BackendError> {
         // The simple query protocol, so any statement works (no parameters, several result
-        // sets allowed).
+        // sets allowed); a pending `BEGIN` travels in the same message.
+        if std::mem::take(&mut self.begin_pending) {
+            return self
+                .client
+                .batch_execute(&pipeline::with_begin(sql))
+                .map_err(|e| pipeline::unshift(errors::sql(&self.target, &e)));
+        }
         self.client
             .batch_execute(sql)
             .map_err(|e| errors::sql(&self.target, &e))
     }
 
     fn execute_with(&mut self, sql: &str, params: &[Param<'_>]) -> Result<(), BackendError> {
+        self.flush_begin()?;
         let bound: Vec<&(dyn ToSql + Sync)> = params
             .iter()
             .map(|p| match p {
@@ -229,41 +259,68 @@ impl Driver for Postgres {
                 Param::Int(n) => n as &(dyn ToSql + Sync),
             })
             .collect();
+        let statement = self
+            .prepared
+            .get(&mut self.client, sql)
+            .map_err(|e| errors::sql(&self.target, &e))?;
         self.client
-            .execute(sql, &bound)
+            .execute(&statement, &bound)
             .map(|_| ())
-            .map_err(|e| errors::sql(&self.target, &e))
+            .map_err(|e| {
+                // A statement that failed is prepared afresh next time (the table may have
+                // been dropped and made again).
+                self.prepared.forget(sql);
+                errors::sql(&self.target, &e)
+            })
     }
 
     fn query(&mut self, sql: &str) -> Result<cairn::Rows, BackendError> {
+        self.flush_begin()?;
         query::rows(&mut self.client, sql).map_err(|e| errors::sql(&self.target, &e))
     }
 
     fn begin(&mut self) -> Result<(), BackendError> {
-        self.execute("BEGIN")
+        self.flush_begin()?;
+        self.begin_pending = true;
+        Ok(())
     }
 
     fn commit(&mut self) -> Result<(), BackendError> {
+        // A transaction in which nothing ran has nothing to commit.
+        if std::mem::take(&mut self.begin_pending) {
+            return Ok(());
+        }
         self.execute("COMMIT")
     }
 
     fn rollback(&mut self) -> Result<(), BackendError> {
+        if std::mem::take(&mut self.begin_pending) {
+            return Ok(());
+        }
         self.execute("ROLLBACK")
     }
 
     fn introspection(&mut self) -> Option<&mut dyn Introspect> {
+        // A failed BEGIN shows again as the first query's error.
+        let _ = self.flush_begin();
         Some(self)
     }
 
     fn maintenance(&mut self) -> Option<&mut dyn Maintain> {
+        // A failed BEGIN shows again as the first query's error.
+        let _ = self.flush_begin();
         Some(self)
     }
 
     fn backups(&mut self) -> Option<&mut dyn Backup> {
+        // A failed BEGIN shows again as the first query's error.
+        let _ = self.flush_begin();
         Some(self)
     }
 
     fn scratch_databases(&mut self) -> Option<&mut dyn ScratchDatabases> {
+        // A failed BEGIN shows again as the first query's error.
+        let _ = self.flush_begin();
         Some(self)
     }
 }
