@@ -121,6 +121,11 @@ fn healthy_database_exits_0_in_every_format(db: &TestDb) {
             assert!(v["server"]["connections"]["total"].as_u64().unwrap() >= 1);
         }
     }
+    // Read by a role without privileges, in the same query as the counters.
+    match db.kind {
+        Kind::Postgres => assert_eq!(v["server"]["replication"]["role"], "primary", "{out}"),
+        _ => assert!(v["server"]["replication"].is_null(), "{out}"),
+    }
     if db.kind == Kind::Mysql {
         assert!(advised.is_empty(), "{out}");
     } else {

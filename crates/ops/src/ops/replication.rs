@@ -37,15 +37,19 @@ impl Replication {
 
 /// The columns appended to the server-stats query, in the order [`from_row`] reads them from
 /// `first`. The primary's address is parsed out of `primary_conninfo` by host and port only:
-/// the other keys, a password among them, never leave the server.
+/// the other keys, a password among them, never leave the server. It is read from
+/// `pg_settings`, which leaves the row out for a role that may not see it, where
+/// `current_setting` would fail the whole query.
 pub const POSTGRES_COLUMNS: &str = "
     CASE WHEN pg_is_in_recovery() THEN 'replica' ELSE 'primary' END,
     current_setting('default_transaction_read_only'),
     CASE WHEN NOT pg_is_in_recovery() THEN (SELECT count(*) FROM pg_stat_replication) END,
     (SELECT sender_host FROM pg_stat_wal_receiver),
     (SELECT sender_port::text FROM pg_stat_wal_receiver),
-    substring(current_setting('primary_conninfo', true) from '(?:^|\\s)host=''?([^''\\s]+)'),
-    substring(current_setting('primary_conninfo', true) from '(?:^|\\s)port=''?([0-9]+)'),
+    substring((SELECT setting FROM pg_settings WHERE name = 'primary_conninfo')
+      from '(?:^|\\s)host=''?([^''\\s]+)'),
+    substring((SELECT setting FROM pg_settings WHERE name = 'primary_conninfo')
+      from '(?:^|\\s)port=''?([0-9]+)'),
     CASE WHEN pg_is_in_recovery() THEN
       CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
         ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8 END END,
