@@ -239,7 +239,9 @@ impl Bench<'_> {
         };
         let name = format!(
             "cairn_peers_{}_{}_{run}",
-            tool.title().replace(['-', ' '], "_"),
+            // Lower case: PostgreSQL folds the unquoted name in CREATE DATABASE, but not the
+            // one in the URL.
+            tool.title().to_lowercase().replace(['-', ' '], "_"),
             if *first == Measure::UpOne {
                 "one"
             } else {

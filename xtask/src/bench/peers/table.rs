@@ -71,6 +71,11 @@ pub fn first_line(message: &str) -> String {
         .map(str::trim)
         .find(|l| !l.is_empty())
         .unwrap_or("failed without a message");
+    // Most tools start their message with `error:`, which the cell already says.
+    let line = ["error:", "Error:", "ERROR:"]
+        .iter()
+        .find_map(|p| line.strip_prefix(p))
+        .map_or(line, str::trim_start);
     let shown = if line.chars().count() > MAX {
         let cut: String = line.chars().take(MAX).collect();
         format!("{cut}…")
@@ -170,7 +175,7 @@ mod tests {
         }
         assert_eq!(cell.median(), Some(ms(20)));
         assert_eq!(cell.render(), "20.0 ms");
-        cell.push(Err("\n  no such table: x\nmore".to_string()));
+        cell.push(Err("\n  error: no such table: x\nmore".to_string()));
         cell.push(Err("second".to_string()));
         assert!(cell.failed());
         assert_eq!(cell.render(), "error: no such table: x");
