@@ -39,6 +39,13 @@ pub struct BenchArgs {
     /// PostgreSQL schemas with the built-ins, against a shell loop of `migrate up` per tenant.
     #[arg(long)]
     pub fleet: bool,
+    /// Time the same --migrations generated migrations through the tools a user would pick
+    /// instead (dbmate, sqlx-cli, refinery: under $CAIRN_BENCH_PEERS, default
+    /// ~/.cache/cairn-peers, or on PATH; missing ones are skipped), through the release
+    /// `cairn` binary and the raw client, as whole processes: `up` from empty, no-op `up`,
+    /// `status`.
+    #[arg(long)]
+    pub peers: bool,
     /// Rows filled in before --backup, spread over 4 tables.
     #[arg(long, default_value_t = 200_000)]
     pub rows: usize,

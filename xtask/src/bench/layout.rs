@@ -100,8 +100,9 @@ fn loads(foreign: &Path, yaml: &Path, layout: Layout, dialect: Dialect, runs: us
 }
 
 /// Writes `scripts` (migration `i` creates table `t{i}`) as a `layout` folder at `dir`, with a
-/// down script where the tool has one.
-fn write(dir: &Path, layout: Layout, scripts: &[String]) -> Result<()> {
+/// down script where the tool has one. Also `--peers`' writer of the sqlx, dbmate and refinery
+/// folders.
+pub(super) fn write(dir: &Path, layout: Layout, scripts: &[String]) -> Result<()> {
     fs::create_dir_all(dir)?;
     for (i, up) in scripts.iter().enumerate() {
         let down = format!("DROP TABLE t{i};\n");

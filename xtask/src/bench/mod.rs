@@ -7,7 +7,8 @@
 //! loads them from there (`layout`). With `--rollbacks`, times `migrate test` beside `migrate up`
 //! (`rollbacks`). With `--test-databases`, times a database per test cloned from a template
 //! against migrated from empty (`test_databases`). With `--kill`, kills `migrate up` at random
-//! instants and checks that a plain `migrate up` recovers (`kill`).
+//! instants and checks that a plain `migrate up` recovers (`kill`). With `--peers`, times the
+//! same set through dbmate, sqlx-cli, refinery, Cairn's binary and the raw client (`peers`).
 
 mod backup;
 mod drift;
@@ -15,6 +16,7 @@ mod fleet;
 mod kill;
 mod layout;
 mod lint;
+mod peers;
 mod rollbacks;
 mod server;
 mod sqlite;
@@ -91,6 +93,11 @@ pub fn run(args: &BenchArgs, layout_flag: cairn_cli::LayoutChoice) -> Result<Out
             } else {
                 Vec::new()
             })
+            .args(if args.peers {
+                vec!["--peers".to_string()]
+            } else {
+                Vec::new()
+            })
             .args(if args.kill {
                 let mut kill = vec![
                     "--kill".to_string(),
@@ -140,6 +147,10 @@ pub fn run(args: &BenchArgs, layout_flag: cairn_cli::LayoutChoice) -> Result<Out
     }
     if args.fleet {
         fleet::run(args.backend, args.runs)?;
+        return Ok(Outcome::Clean);
+    }
+    if args.peers {
+        peers::run(args)?;
         return Ok(Outcome::Clean);
     }
     if args.rollbacks {
