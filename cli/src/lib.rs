@@ -79,11 +79,28 @@ pub struct Context {
 }
 
 impl Context {
+    /// The migrations for the database's dialect, every script split into statements, so a
+    /// script that cannot be split fails here, before anything connects.
     fn load(&self) -> Result<MigrationSet> {
         self.load_for(self.registry.dialect(self.settings.database_url()?)?)
     }
 
+    /// The migrations for the database's dialect, split into statements only when used: for
+    /// commands that need checksums (`status`, `health`) or split what they run themselves
+    /// (`up` and `down` split the planned scripts before running any).
+    fn load_unsplit(&self) -> Result<MigrationSet> {
+        self.load_unsplit_for(self.registry.dialect(self.settings.database_url()?)?)
+    }
+
+    /// [`Context::load`] for `dialect`.
     fn load_for(&self, dialect: Dialect) -> Result<MigrationSet> {
+        let set = self.load_unsplit_for(dialect)?;
+        set.split(None).map_err(cairn::Error::Load)?;
+        Ok(set)
+    }
+
+    /// [`Context::load_unsplit`] for `dialect`.
+    fn load_unsplit_for(&self, dialect: Dialect) -> Result<MigrationSet> {
         let mut files = cairn::builtin_files(&self.global.builtin)?;
         let mut imported = Vec::new();
         for source in &self.settings.dirs {

@@ -224,7 +224,7 @@ fn apply(
         &mut dyn FnMut(Event<'_>),
     ) -> Result<(RunReport, Vec<LintFinding>)>,
 ) -> Result<Outcome> {
-    let set = ctx.load()?;
+    let set = ctx.load_unsplit()?;
     let mut db = ctx.connect()?;
     let started = Instant::now();
     let mut progress = Progress::new(out.format == Format::Text && !dry_run);
@@ -313,7 +313,7 @@ fn show(progress: &mut Progress, ctx: &Context, e: Event<'_>) {
 }
 
 fn status(ctx: &Context, out: Out) -> Result<Outcome> {
-    let set = ctx.load()?;
+    let set = ctx.load_unsplit()?;
     let mut db = ctx.connect()?;
     let history = db.history()?;
     let rows = cairn::status(&set, &history);

@@ -38,6 +38,33 @@ fn a_huge_failing_statement_is_shown_by_its_ends_and_size() {
 }
 
 #[test]
+fn sql_that_cannot_be_split_is_named_before_anything_runs_and_status_still_reads() {
+    let project = Project::new();
+    project.write("001_t.yaml", "up: CREATE TABLE t (id INTEGER);\n");
+    project.write(
+        "002_bad.yaml",
+        "up: |\n  CREATE TABLE u (id INTEGER);\n  INSERT INTO u VALUES ('unterminated);\n",
+    );
+    project.empty_db();
+    // `status` needs checksums, not statements: the broken file is simply pending.
+    let (code, out, err) = project.run(&["migrate", "status"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("pending  002_bad"), "{out}");
+    // `up` splits every pending script before running any: nothing is applied, not even 001.
+    let (code, out, err) = project.run(&["migrate", "up"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("002_bad.yaml:3") && err.contains("cannot split `up` SQL for sqlite"),
+        "{err}"
+    );
+    assert!(project.tables().is_empty(), "{:?}", project.tables());
+    // So do `validate` (a finding) and `migrate lint`, without a database.
+    let (code, _, err) = project.run(&["migrate", "validate"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("002_bad.yaml:3"), "{err}");
+}
+
+#[test]
 fn a_file_that_is_not_utf8_is_named_with_line_and_column() {
     let project = Project::new();
     let path = project.path().join("migrations/001_latin1.yaml");

@@ -316,8 +316,13 @@ fn the_protocol_works_on_a_concrete_driver_too() {
     // One step applied directly: its statements run and its row is inserted.
     let third = row("0003_c", 3);
     let m = set.get("0003_c").unwrap();
-    db.apply(&Step::new(Direction::Up, &m.up.statements, true, &third))
-        .unwrap();
+    db.apply(&Step::new(
+        Direction::Up,
+        m.up.statements().unwrap(),
+        true,
+        &third,
+    ))
+    .unwrap();
     assert_eq!(tables(&mut db), ["c", "cairn_migrations"]);
     db.forget("0003_c").unwrap();
     let ids: Vec<String> = db.history().unwrap().into_iter().map(|h| h.id).collect();

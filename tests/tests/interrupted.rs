@@ -43,7 +43,7 @@ fn stopped(db: &TestDb, set: &MigrationSet, id: &str, ran: usize, next: i64, dow
     } else {
         &m.up
     };
-    for s in &script.statements[..ran] {
+    for s in &script.statements().unwrap()[..ran] {
         conn.execute(&s.sql).unwrap();
     }
     let status = if down { "reverting" } else { "running" };

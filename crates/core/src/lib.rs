@@ -62,7 +62,7 @@ pub use history::{
     AppliedMigration, HISTORY_COLUMNS, HISTORY_TABLE, HistoryStatus, decode_depends_on,
     encode_depends_on,
 };
-pub use model::{Allow, LintSettings, Migration, Origin, Script};
+pub use model::{Allow, LintSettings, Migration, Origin, Script, Splitter};
 pub use origin::ToolOrigin;
 pub use plan::{DownTarget, RevertStep, UpTarget, plan_down, plan_up};
 pub use plan_error::PlanError;

@@ -1,36 +1,84 @@
 //! The migration model: what a loaded migration is, resolved for one dialect.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 
 use crate::Checksum;
+use crate::error::{LoadErrors, Problem};
 use crate::origin::ToolOrigin;
 use crate::split::Statement;
 
+/// How a script is cut into statements: run on its SQL the first time they are asked for.
+/// A failure is the load problem the file would have had (file, line, what is wrong).
+pub type Splitter = Arc<dyn Fn(&str) -> Result<Vec<Statement>, Problem> + Send + Sync>;
+
 /// SQL of one direction of a migration, for the dialect it will run on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// Its statements are split on first use ([`Script::statements`]), not when the file is read:
+/// `status` and a no-op `up` need only the checksum, which is of the text, and splitting every
+/// script was most of their time on a long history. Commands that run or check SQL split what
+/// they use before anything runs, so a script that cannot be split is still reported, with
+/// its file and line, before the database is touched.
+#[derive(Clone)]
 pub struct Script {
     /// The SQL text as written.
     pub sql: String,
-    /// `sql` split into statements.
-    pub statements: Vec<Statement>,
     /// Line of the file on which the SQL text starts.
     pub first_line: u32,
     /// Whether line `n` of the SQL is line `first_line + n - 1` of the file (true for YAML
     /// literal blocks `|`; false for quoted or JSON strings, where the SQL sits on one line).
     pub lines_match: bool,
-}
-
-impl Migration {
-    /// The file a user opens to fix `down`: [`Migration::down_file`], else [`Migration::file`].
-    pub fn down_path(&self) -> &PathBuf {
-        self.down_file.as_ref().unwrap_or(&self.file)
-    }
+    statements: OnceLock<Result<Vec<Statement>, Problem>>,
+    splitter: Option<Splitter>,
 }
 
 impl Script {
+    /// A script already split into `statements`.
+    pub fn new(
+        sql: String,
+        statements: Vec<Statement>,
+        first_line: u32,
+        lines_match: bool,
+    ) -> Script {
+        Script {
+            sql,
+            first_line,
+            lines_match,
+            statements: OnceLock::from(Ok(statements)),
+            splitter: None,
+        }
+    }
+
+    /// A script split by `splitter` when its statements are first asked for.
+    pub fn deferred(sql: String, first_line: u32, lines_match: bool, splitter: Splitter) -> Script {
+        Script {
+            sql,
+            first_line,
+            lines_match,
+            statements: OnceLock::new(),
+            splitter: Some(splitter),
+        }
+    }
+
+    /// The statements, split now if they were not yet; the problem when the SQL cannot be
+    /// split.
+    pub fn statements(&self) -> Result<&[Statement], LoadErrors> {
+        self.statements
+            .get_or_init(|| match &self.splitter {
+                Some(split) => split(&self.sql),
+                None => Ok(Vec::new()),
+            })
+            .as_deref()
+            .map_err(|p| LoadErrors(vec![p.clone()]))
+    }
+
+    /// Replaces the statements (a layout whose tool cuts the SQL its own way).
+    pub fn set_statements(&mut self, statements: Vec<Statement>) {
+        self.statements = OnceLock::from(Ok(statements));
+    }
+
     /// The file line where `statement` starts.
     pub fn file_line(&self, statement: &Statement) -> u32 {
         if self.lines_match {
@@ -38,6 +86,46 @@ impl Script {
         } else {
             self.first_line
         }
+    }
+}
+
+impl std::fmt::Debug for Script {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Script")
+            .field("sql", &self.sql)
+            .field("first_line", &self.first_line)
+            .field("lines_match", &self.lines_match)
+            .field("statements", &self.statements.get())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Two scripts are equal when their text and place are: the statements follow from those.
+impl PartialEq for Script {
+    fn eq(&self, other: &Script) -> bool {
+        (&self.sql, self.first_line, self.lines_match)
+            == (&other.sql, other.first_line, other.lines_match)
+    }
+}
+
+impl Eq for Script {}
+
+impl Serialize for Script {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("Script", 4)?;
+        s.serialize_field("sql", &self.sql)?;
+        s.serialize_field("statements", self.statements().unwrap_or_default())?;
+        s.serialize_field("first_line", &self.first_line)?;
+        s.serialize_field("lines_match", &self.lines_match)?;
+        s.end()
+    }
+}
+
+impl Migration {
+    /// The file a user opens to fix `down`: [`Migration::down_file`], else [`Migration::file`].
+    pub fn down_path(&self) -> &PathBuf {
+        self.down_file.as_ref().unwrap_or(&self.file)
     }
 }
 

@@ -108,6 +108,9 @@ fn up_locked(
         .filter(|id| !rerun.contains(id))
         .collect();
     let ids = plan_up(set.graph(), &applied, target).map_err(plan_error)?;
+    // Statements are split on first use: a pending script that cannot be split is reported,
+    // with its file and line, before anything runs.
+    set.split(Some(&ids))?;
     before(backend, &ids)?;
     on_event(Event::Planned {
         direction: Direction::Up,
@@ -172,7 +175,7 @@ impl Applying<'_> {
                 .filter(|_| rerun.contains(id));
             let step = Step {
                 replaces: previous,
-                ..Step::new(Direction::Up, &m.up.statements, m.transaction, &record)
+                ..Step::new(Direction::Up, m.up.statements()?, m.transaction, &record)
             };
             let ms = run_step(backend, opts, &step, &m.up, Some(&m.file))?;
             on_event(Event::Finished {
@@ -275,6 +278,14 @@ fn down_locked(
             .ok_or_else(|| Error::UnknownMigration(step.id.clone()))?;
         scripts.push(down_script(set, row)?);
     }
+    let unsplittable: Vec<_> = scripts
+        .iter()
+        .filter_map(|(script, _, _)| script.statements().err())
+        .flat_map(|e| e.0)
+        .collect();
+    if !unsplittable.is_empty() {
+        return Err(cairn_core::LoadErrors(unsplittable).into());
+    }
     let ids: Vec<String> = steps.iter().map(|s| s.id.clone()).collect();
     before(backend, &ids)?;
     on_event(Event::Planned {
@@ -288,7 +299,7 @@ fn down_locked(
             index: resumed + index,
         });
         let row = rows[step.id.as_str()];
-        let exec = Step::new(Direction::Down, &script.statements, *transaction, row);
+        let exec = Step::new(Direction::Down, script.statements()?, *transaction, row);
         let ms = run_step(backend, opts, &exec, script, file.as_ref())?;
         on_event(Event::Finished {
             id: &step.id,
@@ -344,12 +355,7 @@ pub(crate) fn down_script(
         message: e.to_string(),
     })?;
     Ok((
-        Script {
-            sql: sql.clone(),
-            statements,
-            first_line: 1,
-            lines_match: true,
-        },
+        Script::new(sql.clone(), statements, 1, true),
         transaction,
         None,
     ))

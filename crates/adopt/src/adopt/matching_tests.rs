@@ -22,12 +22,12 @@ fn migration(
         id,
         description: name.replace('_', " "),
         depends_on: deps.iter().map(|d| d.to_string()).collect(),
-        up: Script {
-            sql: sql.to_string(),
-            statements: split(sql, Dialect::Sqlite).unwrap(),
-            first_line: 1,
-            lines_match: true,
-        },
+        up: Script::new(
+            sql.to_string(),
+            split(sql, Dialect::Sqlite).unwrap(),
+            1,
+            true,
+        ),
         down: None,
         transaction: true,
         checksum: Checksum::of_sql(sql),

@@ -61,7 +61,7 @@ pub(crate) fn migrations(
     for m in &mut out {
         match split::delimited(&m.up.sql) {
             None => {}
-            Some(Ok(statements)) => m.up.statements = statements,
+            Some(Ok(statements)) => m.up.set_statements(statements),
             Some(Err((at, message))) => problems.push(problem(
                 ProblemKind::Sql,
                 &m.file,

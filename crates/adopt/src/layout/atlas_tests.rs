@@ -111,7 +111,8 @@ fn a_delimiter_directive_cuts_statements_as_atlas_does() {
     let set = load(dir.path(), Layout::Atlas, Dialect::Sqlite).unwrap();
     let m = set.get("1_trigger").unwrap();
     let stmts: Vec<(&str, u32)> =
-        m.up.statements
+        m.up.statements()
+            .unwrap()
             .iter()
             .map(|s| (s.sql.as_str(), m.up.file_line(s)))
             .collect();

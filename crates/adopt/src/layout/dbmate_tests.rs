@@ -121,10 +121,20 @@ fn several_sections_run_in_file_order_in_both_directions() {
     let dir = folder(&[("1_two.sql", text)]);
     let set = load(dir.path(), Layout::Dbmate, Dialect::Sqlite).unwrap();
     let m = set.get("1_two").unwrap();
-    let lines: Vec<u32> = m.up.statements.iter().map(|s| m.up.file_line(s)).collect();
+    let lines: Vec<u32> =
+        m.up.statements()
+            .unwrap()
+            .iter()
+            .map(|s| m.up.file_line(s))
+            .collect();
     assert_eq!(lines, [2, 7]);
     let down = m.down.as_ref().unwrap();
-    let lines: Vec<u32> = down.statements.iter().map(|s| down.file_line(s)).collect();
+    let lines: Vec<u32> = down
+        .statements()
+        .unwrap()
+        .iter()
+        .map(|s| down.file_line(s))
+        .collect();
     assert_eq!(lines, [4, 9]);
 }
 

@@ -6,11 +6,11 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::transactions::cannot_run_in_transaction;
+use super::transactions::{cannot_run_in_transaction, may_refuse_transaction};
 use super::version::VersionKey;
 use super::{Layout, ToolOrigin};
 use crate::error::{LoadErrors, Problem, ProblemKind};
-use crate::model::{LintSettings, Migration, Script};
+use crate::model::{LintSettings, Migration, Script, Splitter};
 use crate::split::{Statement, split};
 use crate::{Checksum, Dialect};
 
@@ -192,12 +192,23 @@ pub(crate) fn migrations(
                 continue;
             }
         };
-        let transaction = variant.transaction
-            && !manages_own_transaction(&variant.up.sql)
-            && !up
-                .statements
-                .iter()
-                .any(|s| cannot_run_in_transaction(&s.sql, dialect));
+        // Only SQL naming one of the statements that refuse a transaction is split now; the
+        // rest is split when it runs.
+        let refuses = if may_refuse_transaction(&up.sql, dialect) {
+            match up.statements() {
+                Ok(statements) => statements
+                    .iter()
+                    .any(|s| cannot_run_in_transaction(&s.sql, dialect)),
+                Err(e) => {
+                    problems.extend(e.0);
+                    continue;
+                }
+            }
+        } else {
+            false
+        };
+        let transaction =
+            variant.transaction && !manages_own_transaction(&variant.up.sql) && !refuses;
         out.push(Migration {
             id: entry.id.clone(),
             description: entry.name.replace('_', " "),
@@ -255,57 +266,79 @@ pub(crate) fn manages_own_transaction(sql: &str) -> bool {
     })
 }
 
-/// The section split into statements for `dialect`; `blocks` are one statement each.
+/// The section as a script for `dialect`, split into statements when they are first asked
+/// for; `blocks` are one statement each. Never fails: a problem shows when splitting.
 fn script(section: &Section, dialect: Dialect) -> Result<Script, Problem> {
-    let sql = section.sql.as_str();
-    let mut statements = Vec::new();
-    // A byte-order mark stays in the SQL (tools checksum the file as it is) but is no part of
-    // the first statement.
-    let mut at = if sql.starts_with('\u{feff}') { 3 } else { 0 };
-    let end = sql.len()..sql.len();
-    for block in section.blocks.iter().chain(std::iter::once(&end)) {
-        split_part(section, at..block.start, dialect, &mut statements)?;
-        if let Some(stmt) = block_statement(sql, block.clone()) {
-            statements.push(stmt);
-        }
-        at = block.end;
-    }
-    Ok(Script {
-        sql: section.sql.clone(),
-        statements,
+    let place = Place {
+        path: section.path.clone(),
+        source: Arc::clone(&section.source),
         first_line: section.first_line,
-        lines_match: true,
-    })
+        blocks: section.blocks.clone(),
+    };
+    let splitter: Splitter = Arc::new(move |sql: &str| place.split(sql, dialect));
+    Ok(Script::deferred(
+        section.sql.clone(),
+        section.first_line,
+        true,
+        splitter,
+    ))
 }
 
-/// Splits `range` of the section (which starts a line) and appends its statements, located in
-/// the whole section.
-fn split_part(
-    section: &Section,
-    range: Range<usize>,
-    dialect: Dialect,
-    out: &mut Vec<Statement>,
-) -> Result<(), Problem> {
-    let sql = section.sql.as_str();
-    let Some(part) = sql.get(range.clone()) else {
-        return Ok(());
-    };
-    let lines_before = line_count(&sql[..range.start]);
-    let stmts = split(part, dialect).map_err(|e| {
-        problem(
-            ProblemKind::Sql,
-            &section.path,
-            section.first_line + lines_before + e.line.saturating_sub(1),
-            format!("cannot split the SQL for {dialect}: {e}"),
-            Some(&section.source),
-        )
-    })?;
-    out.extend(stmts.into_iter().map(|s| Statement {
-        span: s.span.start + range.start..s.span.end + range.start,
-        line: s.line + lines_before,
-        ..s
-    }));
-    Ok(())
+/// What splitting a section needs besides its SQL, to place statements and problems in the
+/// file.
+struct Place {
+    path: PathBuf,
+    source: Arc<str>,
+    first_line: u32,
+    blocks: Vec<Range<usize>>,
+}
+
+impl Place {
+    fn split(&self, sql: &str, dialect: Dialect) -> Result<Vec<Statement>, Problem> {
+        let mut statements = Vec::new();
+        // A byte-order mark stays in the SQL (tools checksum the file as it is) but is no part
+        // of the first statement.
+        let mut at = if sql.starts_with('\u{feff}') { 3 } else { 0 };
+        let end = sql.len()..sql.len();
+        for block in self.blocks.iter().chain(std::iter::once(&end)) {
+            self.split_part(sql, at..block.start, dialect, &mut statements)?;
+            if let Some(stmt) = block_statement(sql, block.clone()) {
+                statements.push(stmt);
+            }
+            at = block.end;
+        }
+        Ok(statements)
+    }
+
+    /// Splits `range` of the SQL (which starts a line) and appends its statements, located in
+    /// the whole SQL.
+    fn split_part(
+        &self,
+        sql: &str,
+        range: Range<usize>,
+        dialect: Dialect,
+        out: &mut Vec<Statement>,
+    ) -> Result<(), Problem> {
+        let Some(part) = sql.get(range.clone()) else {
+            return Ok(());
+        };
+        let lines_before = line_count(&sql[..range.start]);
+        let stmts = split(part, dialect).map_err(|e| {
+            problem(
+                ProblemKind::Sql,
+                &self.path,
+                self.first_line + lines_before + e.line.saturating_sub(1),
+                format!("cannot split the SQL for {dialect}: {e}"),
+                Some(&self.source),
+            )
+        })?;
+        out.extend(stmts.into_iter().map(|s| Statement {
+            span: s.span.start + range.start..s.span.end + range.start,
+            line: s.line + lines_before,
+            ..s
+        }));
+        Ok(())
+    }
 }
 
 /// The statement of a never-split block: its text without surrounding white space and without
@@ -384,7 +417,8 @@ mod tests {
         };
         let s = script(&section, Dialect::Sqlite).unwrap();
         let got: Vec<(&str, u32)> = s
-            .statements
+            .statements()
+            .unwrap()
             .iter()
             .map(|st| (st.sql.as_str(), s.file_line(st)))
             .collect();
@@ -399,6 +433,9 @@ mod tests {
                 ("CREATE TABLE b (y int)", 7),
             ]
         );
-        assert_eq!(&sql[s.statements[1].span.clone()], s.statements[1].sql);
+        assert_eq!(
+            &sql[s.statements().unwrap()[1].span.clone()],
+            s.statements().unwrap()[1].sql
+        );
     }
 }

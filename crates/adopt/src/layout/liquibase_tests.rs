@@ -66,13 +66,20 @@ fn attributes_decide_transaction_splitting_and_dialects() {
     );
     let one = lite.get("log.sql::1::a").unwrap();
     assert!(!one.transaction);
-    let stmts: Vec<&str> = one.up.statements.iter().map(|s| s.sql.as_str()).collect();
+    let stmts: Vec<&str> = one
+        .up
+        .statements()
+        .unwrap()
+        .iter()
+        .map(|s| s.sql.as_str())
+        .collect();
     assert_eq!(stmts, ["SELECT 1; SELECT 2"]);
     assert_eq!(one.down.as_ref().unwrap().sql, "SELECT -1;\n");
     let two = lite.get("log.sql::2::a").unwrap();
     let stmts: Vec<(&str, u32)> = two
         .up
-        .statements
+        .statements()
+        .unwrap()
         .iter()
         .map(|s| (s.sql.as_str(), two.up.file_line(s)))
         .collect();
@@ -96,7 +103,7 @@ fn rollbacks_empty_and_by_reference() {
         ""
     );
     let two = set.get("log.sql::2::a").unwrap().down.clone().unwrap();
-    assert_eq!(two.statements[0].sql, "CREATE TABLE t (x int)");
+    assert_eq!(two.statements().unwrap()[0].sql, "CREATE TABLE t (x int)");
     assert!(set.get("log.sql::3::a").unwrap().down.is_none());
 }
 
@@ -111,7 +118,7 @@ fn a_plain_sql_file_is_one_raw_changeset() {
     ]);
     let set = load(dir.path(), Layout::Liquibase, Dialect::Sqlite).unwrap();
     let raw = set.get("2.sql::raw::includeAll").unwrap();
-    assert_eq!(raw.up.statements.len(), 1);
+    assert_eq!(raw.up.statements().unwrap().len(), 1);
 }
 
 #[test]
@@ -173,7 +180,8 @@ fn directives_and_ignored_lines_are_no_sql_and_lines_still_match() {
     let set = load(dir.path(), Layout::Liquibase, Dialect::Mysql).unwrap();
     let m = set.get("log.sql::1::a").unwrap();
     let got: Vec<(&str, u32)> =
-        m.up.statements
+        m.up.statements()
+            .unwrap()
             .iter()
             .map(|s| (s.sql.as_str(), m.up.file_line(s)))
             .collect();

@@ -142,7 +142,14 @@ mod tests {
             (origin.version.as_str(), origin.name.as_str()),
             ("9", "late")
         );
-        assert!(set.get("0_baseline").unwrap().up.statements.is_empty());
+        assert!(
+            set.get("0_baseline")
+                .unwrap()
+                .up
+                .statements()
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]

@@ -62,7 +62,7 @@ fn diesel_orders_versions_as_text_and_reads_metadata() {
     );
     assert_eq!(a.down.as_ref().unwrap().sql, "SELECT -1;\n");
     let b = set.get("20190102000000_b").unwrap();
-    assert!(!b.transaction && b.up.statements.is_empty());
+    assert!(!b.transaction && b.up.statements().unwrap().is_empty());
     assert_eq!(b.depends_on, ["2019-01-01-000000_a"]);
 }
 
@@ -164,7 +164,7 @@ fn a_byte_order_mark_stays_in_the_sql_but_not_in_the_statement() {
     let set = load(dir.path(), Layout::Sqlx, Dialect::Postgres).unwrap();
     let a = set.get("1_a").unwrap();
     assert_eq!(a.up.sql, "\u{feff}SELECT 1;\n");
-    assert_eq!(a.up.statements[0].sql, "SELECT 1");
+    assert_eq!(a.up.statements().unwrap()[0].sql, "SELECT 1");
     let e = load(dir.path(), Layout::Goose, Dialect::Postgres).unwrap_err();
     // 1_a.sql has no goose annotation: refused at its first line, naming the file.
     assert_eq!(e.0.len(), 1, "{e}");
@@ -209,7 +209,14 @@ fn golang_migrate_pairs_and_missing_up() {
         set.get("1_create").unwrap().down.as_ref().unwrap().sql,
         "SELECT -1;\n"
     );
-    assert!(set.get("2_only_down").unwrap().up.statements.is_empty());
+    assert!(
+        set.get("2_only_down")
+            .unwrap()
+            .up
+            .statements()
+            .unwrap()
+            .is_empty()
+    );
     let skipped: Vec<String> = ignored(odd.path(), Layout::GolangMigrate)
         .into_iter()
         .map(|i| files::name(&i.path).to_string())
@@ -264,10 +271,15 @@ fn goose_and_dbmate_sections_map_statements_to_file_lines() {
     )]);
     let set = loaded(dir.path(), Layout::Goose);
     let a = set.get("1_a").unwrap();
-    let lines: Vec<u32> = a.up.statements.iter().map(|s| a.up.file_line(s)).collect();
+    let lines: Vec<u32> =
+        a.up.statements()
+            .unwrap()
+            .iter()
+            .map(|s| a.up.file_line(s))
+            .collect();
     assert_eq!(lines, [3, 4]);
     let down = a.down.as_ref().unwrap();
-    assert_eq!(down.file_line(&down.statements[0]), 6);
+    assert_eq!(down.file_line(&down.statements().unwrap()[0]), 6);
 
     let dir = folder(&[(
         "20200101000000_a.sql",
@@ -275,7 +287,7 @@ fn goose_and_dbmate_sections_map_statements_to_file_lines() {
     )]);
     let set = loaded(dir.path(), Layout::Dbmate);
     let a = set.get("20200101000000_a").unwrap();
-    assert_eq!(a.up.file_line(&a.up.statements[0]), 3);
+    assert_eq!(a.up.file_line(&a.up.statements().unwrap()[0]), 3);
 }
 
 #[test]

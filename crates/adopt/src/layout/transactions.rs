@@ -38,6 +38,28 @@ pub(crate) fn cannot_run_in_transaction(statement: &str, dialect: Dialect) -> bo
     }
 }
 
+/// Whether `sql` holds a word that [`cannot_run_in_transaction`] looks for, anywhere (in a
+/// comment or a string too): when it does not, no statement of it can refuse a transaction, and
+/// the SQL need not be split to know.
+pub(crate) fn may_refuse_transaction(sql: &str, dialect: Dialect) -> bool {
+    let words: &[&str] = match dialect {
+        Dialect::Postgres => &[
+            "CONCURRENTLY",
+            "REINDEX",
+            "VACUUM",
+            "SYSTEM",
+            "DISCARD",
+            "DATABASE",
+            "TABLESPACE",
+            "SUBSCRIPTION",
+        ],
+        Dialect::Sqlite => &["PRAGMA"],
+        Dialect::Mysql => return false,
+    };
+    let upper = sql.to_ascii_uppercase();
+    words.iter().any(|w| upper.contains(w))
+}
+
 /// `REINDEX SCHEMA|DATABASE|SYSTEM` and any `REINDEX ... CONCURRENTLY`.
 fn reindex_needs_no_transaction(words: &[&str]) -> bool {
     words

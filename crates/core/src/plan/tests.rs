@@ -132,12 +132,7 @@ fn only_applied_repeatables_whose_text_changed_are_pending_again() {
         id: id.to_string(),
         description: String::new(),
         depends_on: Vec::new(),
-        up: Script {
-            sql: sql.to_string(),
-            statements: Vec::new(),
-            first_line: 1,
-            lines_match: true,
-        },
+        up: Script::new(sql.to_string(), Vec::new(), 1, true),
         down: None,
         transaction: true,
         checksum: crate::Checksum::of_sql(sql),

@@ -38,9 +38,12 @@ pub struct RuleContext<'a> {
     created: HashSet<String>,
 }
 
+/// A script that cannot be split has no statements to lint: its callers report it as a load
+/// problem first (`MigrationSet::split`).
 fn parse_script(script: &Script, dialect: Dialect) -> Vec<ParsedStatement<'_>> {
     script
-        .statements
+        .statements()
+        .unwrap_or_default()
         .iter()
         .map(|statement| match parse_statement(&statement.sql, dialect) {
             Ok(ast) => ParsedStatement {
@@ -178,7 +181,7 @@ impl<'a> RuleContext<'a> {
         let place = self
             .script(direction)
             .and_then(|script| {
-                let stmt = script.statements.get(index)?;
+                let stmt = script.statements().ok()?.get(index)?;
                 let origins: &[_] = match direction {
                     Direction::Up => &m.up_origins,
                     // A derived rollback is not in the file: it is found at the `changes` key.

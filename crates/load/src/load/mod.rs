@@ -58,6 +58,28 @@ impl MigrationSet {
     pub fn is_empty(&self) -> bool {
         self.migrations.is_empty()
     }
+
+    /// Splits the `up` and `down` SQL of `ids` (every migration when `None`) into statements
+    /// now, so a script that cannot be split is reported, with its file and line, before
+    /// anything runs. Loading leaves splitting to first use (`Script::statements`); every
+    /// problem found is returned, in apply order.
+    pub fn split(&self, ids: Option<&[String]>) -> Result<(), LoadErrors> {
+        let chosen: Vec<&Migration> = match ids {
+            None => self.migrations.iter().collect(),
+            Some(ids) => ids.iter().filter_map(|id| self.get(id)).collect(),
+        };
+        let problems: Vec<_> = chosen
+            .into_iter()
+            .flat_map(|m| std::iter::once(&m.up).chain(m.down.as_ref()))
+            .filter_map(|script| script.statements().err())
+            .flat_map(|e| e.0)
+            .collect();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(LoadErrors(problems))
+        }
+    }
 }
 
 /// Reads every migration file under `root` (recursively, in path order) and loads them for

@@ -1,11 +1,13 @@
 //! Resolving one parsed file for a dialect: its `up`/`down` (or `changes`) as scripts located
 //! in the file.
 
+use std::sync::Arc;
+
 use serde_saphyr::Spanned;
 
 use super::raw::{RawMigration, RawSql};
 use crate::error::{Problem, ProblemKind};
-use crate::model::{Allow, LintSettings, Migration, Origin, Script};
+use crate::model::{Allow, LintSettings, Migration, Origin, Script, Splitter};
 use crate::source::locate;
 use crate::source::{SourceFile, problem};
 use crate::split::split;
@@ -18,6 +20,8 @@ pub(super) fn resolve(
     dialect: Dialect,
 ) -> Result<Migration, Vec<Problem>> {
     let mut problems = Vec::new();
+    // The file's text, shared by the migration and by its scripts' splitters.
+    let text: Arc<str> = Arc::from(file.text.as_str());
     let list: Option<Vec<crate::changes::Change>> = raw
         .changes
         .as_ref()
@@ -52,7 +56,7 @@ pub(super) fn resolve(
                 .map_err(|p| problems.push(p))
                 .ok()
         }
-        (Some(up), None) => match script(file, up, "up", dialect) {
+        (Some(up), None) => match script((file, &text), up, "up", dialect) {
             Ok(Some(s)) => Some(s),
             Ok(None) => {
                 let (line, col) = position(file, up, &["up"], 0);
@@ -77,7 +81,7 @@ pub(super) fn resolve(
         },
     };
     let down = match (&raw.down, &raw.changes) {
-        (Some(d), _) => script(file, d, "down", dialect).unwrap_or_else(|p| {
+        (Some(d), _) => script((file, &text), d, "down", dialect).unwrap_or_else(|p| {
             problems.push(p);
             None
         }),
@@ -113,7 +117,7 @@ pub(super) fn resolve(
             transaction: raw.transaction,
             file: file.path.clone(),
             down_file: None,
-            source: std::sync::Arc::from(file.text.as_str()),
+            source: text,
             lint,
             up_origins: raw
                 .changes
@@ -214,16 +218,11 @@ fn changes_script(
             Some(file),
         )
     })?;
-    Ok(Script {
-        sql,
-        statements,
-        first_line: line,
-        lines_match: false,
-    })
+    Ok(Script::new(sql, statements, line, false))
 }
 
 fn script(
-    file: &SourceFile,
+    (file, text): (&SourceFile, &Arc<str>),
     sql: &Spanned<RawSql>,
     key: &str,
     dialect: Dialect,
@@ -250,28 +249,35 @@ fn script(
         Some(_) => (node_line + 1, false),
         None => (node_line, false),
     };
-    let statements = split(choice.text, dialect).map_err(|e| {
-        let line = if lines_match {
-            first_line + e.line.saturating_sub(1)
-        } else {
-            first_line
-        };
-        let msg = format!("cannot split `{key}` SQL for {dialect}: {e}");
-        problem(
-            ProblemKind::Sql,
-            &file.path,
-            line,
-            if lines_match { 0 } else { node_col },
-            msg,
-            Some(file),
-        )
-    })?;
-    Ok(Some(Script {
-        sql: choice.text.to_string(),
-        statements,
+    // Split when the statements are first needed; the problem then reads as it would have at
+    // load.
+    let (path, text, key) = (file.path.clone(), Arc::clone(text), key.to_string());
+    let splitter: Splitter = Arc::new(move |sql: &str| {
+        split(sql, dialect).map_err(|e| {
+            let line = if lines_match {
+                first_line + e.line.saturating_sub(1)
+            } else {
+                first_line
+            };
+            let msg = format!("cannot split `{key}` SQL for {dialect}: {e}");
+            let mut found = problem(
+                ProblemKind::Sql,
+                &path,
+                line,
+                if lines_match { 0 } else { node_col },
+                msg,
+                None,
+            );
+            found.source_line = locate::line_text(&text, line).map(str::to_string);
+            found
+        })
+    });
+    Ok(Some(Script::deferred(
+        choice.text.to_string(),
         first_line,
         lines_match,
-    }))
+        splitter,
+    )))
 }
 
 /// `|` or `>` when the scalar starting at byte `at` is a YAML block scalar: its content starts

@@ -30,8 +30,8 @@ fn yaml_and_json_load_the_same_migration() {
     let (ma, mb) = (a.get("users").unwrap(), b.get("users").unwrap());
     assert_eq!(ma.checksum, mb.checksum);
     assert_eq!(ma.depends_on, mb.depends_on);
-    assert_eq!(ma.up.statements.len(), 2);
-    assert_eq!(ma.up.file_line(&ma.up.statements[1]), 5);
+    assert_eq!(ma.up.statements().unwrap().len(), 2);
+    assert_eq!(ma.up.file_line(&ma.up.statements().unwrap()[1]), 5);
     assert!(ma.transaction);
     assert_eq!(
         a.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
@@ -138,13 +138,28 @@ fn duplicates_unknown_dependencies_cycles_and_missing_dialects_are_all_reported(
 }
 
 #[test]
-fn unsplittable_sql_points_at_the_file_line() {
-    let ps = problems(&[(
-        "a.yaml",
-        "description: x\nup: |\n  SELECT 1;\n  SELECT 'unterminated\n",
-    )]);
+fn unsplittable_sql_points_at_the_file_line_when_split() {
+    let text = "description: x\nup: |\n  SELECT 1;\n  SELECT 'unterminated\n";
+    // Loading needs only the text (checksums, the graph): the split comes when asked for.
+    let set = load(&[("a.yaml", text), ("b.yaml", "up: SELECT 2;\n")]).unwrap();
+    assert!(set.get("a").is_some_and(
+        |m| m.checksum == crate::Checksum::of_sql("SELECT 1;\nSELECT 'unterminated\n")
+    ));
+    assert_eq!(set.split(Some(&["b".to_string()])), Ok(()));
+    let ps = set.split(None).unwrap_err().0;
+    assert_eq!(ps.len(), 1, "{ps:?}");
     assert_eq!(ps[0].kind, ProblemKind::Sql);
     assert_eq!(ps[0].line, 4);
+    assert_eq!(ps[0].source_line.as_deref(), Some("  SELECT 'unterminated"));
+    assert!(
+        ps[0]
+            .message
+            .starts_with("cannot split `up` SQL for sqlite"),
+        "{}",
+        ps[0].message
+    );
+    let up = &set.get("a").unwrap().up;
+    assert_eq!(up.statements().unwrap_err().0, ps);
 }
 
 #[test]
@@ -182,7 +197,7 @@ fn portable_changes_render_for_the_dialect_with_a_derived_rollback() {
     let text = "changes:\n  - create_table:\n      name: t\n      columns:\n        - {name: id, type: bigint, identity: true, nullable: false}\n      primary_key: [id]\n  - add_column: {table: t, column: {name: v, type: varchar(20)}}\n";
     let set = load(&[("a.yaml", text)]).unwrap();
     let m = set.get("a").unwrap();
-    assert_eq!(m.up.statements.len(), 2);
+    assert_eq!(m.up.statements().unwrap().len(), 2);
     assert!(
         m.up.sql.contains("id INTEGER PRIMARY KEY AUTOINCREMENT"),
         "{}",
@@ -278,5 +293,8 @@ fn symbolic_link_loops_and_broken_links_are_named_not_skipped() {
 #[test]
 fn a_json_file_may_start_with_a_byte_order_mark() {
     let set = load(&[("001_bom.json", "\u{feff}{\"up\": \"SELECT 1;\"}")]).unwrap();
-    assert_eq!(set.get("001_bom").unwrap().up.statements.len(), 1);
+    assert_eq!(
+        set.get("001_bom").unwrap().up.statements().unwrap().len(),
+        1
+    );
 }

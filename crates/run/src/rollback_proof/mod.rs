@@ -48,6 +48,8 @@ pub fn prove_rollbacks(
         }
         .into());
     }
+    // Every script is run here: one that cannot be split is reported before anything runs.
+    set.split(None)?;
     let options = Options {
         dry_run: false,
         resume: false,
@@ -120,7 +122,7 @@ fn prove_one(
         up_ms: 0,
         down_ms: None,
     };
-    let up = Step::new(Direction::Up, &m.up.statements, m.transaction, &record);
+    let up = Step::new(Direction::Up, m.up.statements()?, m.transaction, &record);
     match attempt(db, options, &up, &m.up, &m.file)? {
         Ok(ms) => check.up_ms = ms,
         Err(failure) => {
@@ -134,7 +136,7 @@ fn prove_one(
     let Some(down) = &m.down else {
         return Ok((check, Next::Continue(after(db)?)));
     };
-    let revert = Step::new(Direction::Down, &down.statements, m.transaction, &record);
+    let revert = Step::new(Direction::Down, down.statements()?, m.transaction, &record);
     match attempt(db, options, &revert, down, m.down_path())? {
         Ok(ms) => check.down_ms = Some(ms),
         Err(failure) => {

@@ -54,6 +54,8 @@ pub fn run_step(
     let (direction, record) = (step.direction, step.record);
     let atomic = step.transaction && backend.atomic_ddl();
     let replaces = step.replaces.is_some();
+    // Split before it ran: the statements are there.
+    let statements = script.statements().unwrap_or_default();
     backend.apply(step).map_err(|e| match e {
         BackendError::Statement {
             index,
@@ -61,7 +63,7 @@ pub fn run_step(
             position,
             code,
         } => {
-            let stmt = script.statements.get(index);
+            let stmt = statements.get(index);
             let extra_lines = match (stmt, position) {
                 (Some(s), Some(p)) if script.lines_match => s
                     .sql
@@ -76,7 +78,7 @@ pub fn run_step(
                 direction,
                 file: file.cloned(),
                 statement: index + 1,
-                count: script.statements.len(),
+                count: statements.len(),
                 line: stmt.map_or(script.first_line, |s| script.file_line(s))
                     + u32::try_from(extra_lines).unwrap_or(0),
                 sql: stmt.map(|s| s.sql.clone()).unwrap_or_default(),
@@ -112,12 +114,14 @@ pub fn record_for(m: &Migration, opts: &Options, rank: i64) -> AppliedMigration 
 
 /// The report entry for migration `id` run with `script` in `ms` milliseconds.
 pub fn entry(id: &str, script: &Script, ms: u64, dry_run: bool) -> MigrationReport {
+    // Split before it ran.
+    let statements = script.statements().unwrap_or_default();
     MigrationReport {
         id: id.to_string(),
         execution_ms: ms,
-        statements: script.statements.len(),
+        statements: statements.len(),
         sql: if dry_run {
-            script.statements.iter().map(|s| s.sql.clone()).collect()
+            statements.iter().map(|s| s.sql.clone()).collect()
         } else {
             Vec::new()
         },

@@ -26,11 +26,8 @@ pub fn check(db: &dyn Driver, set: &MigrationSet, ids: &[String]) -> Result<()> 
                 m.file.display()
             ));
         }
-        if let Some(s) =
-            m.up.statements
-                .iter()
-                .find(|s| controls_transaction(&s.sql))
-        {
+        let statements = m.up.statements()?;
+        if let Some(s) = statements.iter().find(|s| controls_transaction(&s.sql)) {
             return refuse(format!(
                 "migration {} ({}) controls its own transaction (`{}`)",
                 m.id,
@@ -38,11 +35,7 @@ pub fn check(db: &dyn Driver, set: &MigrationSet, ids: &[String]) -> Result<()> 
                 s.sql.trim()
             ));
         }
-        if m.up
-            .statements
-            .iter()
-            .any(|s| Rebuild::parse(&s.sql).is_some())
-        {
+        if statements.iter().any(|s| Rebuild::parse(&s.sql).is_some()) {
             return refuse(format!(
                 "migration {} ({}) rebuilds a SQLite table, which needs foreign keys off outside a transaction",
                 m.id,

@@ -58,8 +58,8 @@ pub(crate) fn resume_interrupted(
             }
         };
         let first = first_to_run(id, next, &script)?;
-        let modes = modes(&script.statements, set.dialect(), backend.atomic_ddl());
-        let uncertain = (first..script.statements.len())
+        let modes = modes(script.statements()?, set.dialect(), backend.atomic_ddl());
+        let uncertain = (first..script.statements()?.len())
             .find(|&i| modes[i].1 != Mode::Session)
             .filter(|&i| modes[i].1.uncertain());
         if direction == Direction::Up {
@@ -70,7 +70,7 @@ pub(crate) fn resume_interrupted(
         if let Some(u) = uncertain
             && !opts.dry_run
         {
-            let statement = &script.statements[u];
+            let statement = &script.statements()?[u];
             match catalog::decide(backend, &modes[u].0, &statement.sql)? {
                 Decision::Skip(found) => {
                     start = u + 1;
@@ -93,7 +93,7 @@ pub(crate) fn resume_interrupted(
                         direction,
                         statement: u + 1,
                         next: u + 2,
-                        count: script.statements.len(),
+                        count: script.statements()?.len(),
                         sql: shortened(&statement.sql),
                         check,
                     }
@@ -104,7 +104,7 @@ pub(crate) fn resume_interrupted(
         let step = Step {
             resume: true,
             first_statement: start,
-            ..Step::new(direction, &script.statements, false, &record)
+            ..Step::new(direction, script.statements()?, false, &record)
         };
         run_rest(
             backend,
@@ -116,7 +116,7 @@ pub(crate) fn resume_interrupted(
         report.recovered.push(Recovery {
             id: id.to_string(),
             direction,
-            statements: script.statements.len(),
+            statements: script.statements()?.len(),
             done: first,
             running,
         });
@@ -137,7 +137,7 @@ fn same_statements(
     let same = ran.len() >= count
         && ran
             .iter()
-            .zip(&script.statements)
+            .zip(script.statements()?)
             .take(count)
             .all(|(a, b)| a.sql == b.sql);
     if same {

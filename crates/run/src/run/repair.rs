@@ -75,11 +75,11 @@ pub fn repair_from(
                     let m = set
                         .get(id)
                         .ok_or_else(|| Refused::ResumeWithoutFile { id: id.to_string() })?;
-                    (HistoryStatus::Failed, m.up.statements.len())
+                    (HistoryStatus::Failed, m.up.statements()?.len())
                 }
                 HistoryStatus::Reverting | HistoryStatus::RevertFailed => (
                     HistoryStatus::RevertFailed,
-                    down_script(set, &row)?.0.statements.len(),
+                    down_script(set, &row)?.0.statements()?.len(),
                 ),
             };
             if from == 0 || from > count + 1 {

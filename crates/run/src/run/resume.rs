@@ -43,7 +43,7 @@ pub(crate) fn resume_failed(
         let same_prefix = ran.len() >= first
             && ran
                 .iter()
-                .zip(&m.up.statements)
+                .zip(m.up.statements()?)
                 .take(first)
                 .all(|(a, b)| a.sql == b.sql);
         if !same_prefix {
@@ -57,7 +57,7 @@ pub(crate) fn resume_failed(
         let step = Step {
             resume: true,
             first_statement: first,
-            ..Step::new(Direction::Up, &m.up.statements, false, &record)
+            ..Step::new(Direction::Up, m.up.statements()?, false, &record)
         };
         run_rest(
             backend,
@@ -97,7 +97,7 @@ pub(crate) fn resume_reverts(
         let step = Step {
             resume: true,
             first_statement: first,
-            ..Step::new(Direction::Down, &script.statements, false, row)
+            ..Step::new(Direction::Down, script.statements()?, false, row)
         };
         run_rest(
             backend,
@@ -140,11 +140,11 @@ fn failed_at(row: &AppliedMigration, failed: HistoryStatus) -> Result<i64> {
 /// The 0-based statement of `script` to resume from, after a failure at 1-based `k`.
 pub(super) fn first_to_run(id: &str, k: i64, script: &Script) -> Result<usize> {
     let first = usize::try_from(k.max(1) - 1).unwrap_or(usize::MAX);
-    if first > script.statements.len() {
+    if first > script.statements()?.len() {
         return Err(Refused::FileShorter {
             id: id.to_string(),
             failed_at: k,
-            statements: script.statements.len(),
+            statements: script.statements()?.len(),
         }
         .into());
     }
@@ -170,7 +170,7 @@ pub(super) fn run_rest(
         execution_ms: ms,
     });
     let mut done = entry(id, script, ms, opts.dry_run);
-    done.statements = script.statements.len() - step.first_statement;
+    done.statements = script.statements()?.len() - step.first_statement;
     report.migrations.push(done);
     Ok(())
 }
