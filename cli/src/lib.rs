@@ -123,19 +123,26 @@ impl Context {
                 .value
                 .layout
                 .map_or(LayoutChoice::Auto, LayoutChoice::Fixed);
-            match self.layout_of(dir, choice)? {
-                Layout::Cairn => files.extend(cairn::read_dir(dir).map_err(cairn::Error::Load)?),
-                layout => {
-                    let read =
-                        cairn::layout::read(dir, layout, dialect).map_err(cairn::Error::Load)?;
-                    if let Some(ddl) = cairn::layout::tool_history_table(layout, dialect, &read) {
-                        self.tool_tables.borrow_mut().insert((layout, ddl));
+            // Detecting, reading and naming skipped files share one listing of the folder.
+            cairn::layout::listed_once(dir, || -> Result<()> {
+                match self.layout_of(dir, choice)? {
+                    Layout::Cairn => {
+                        files.extend(cairn::read_dir(dir).map_err(cairn::Error::Load)?);
                     }
-                    imported.extend(read);
-                    self.show_ignored(dir, layout);
-                    self.layouts.borrow_mut().insert(layout);
+                    layout => {
+                        let read = cairn::layout::read(dir, layout, dialect)
+                            .map_err(cairn::Error::Load)?;
+                        if let Some(ddl) = cairn::layout::tool_history_table(layout, dialect, &read)
+                        {
+                            self.tool_tables.borrow_mut().insert((layout, ddl));
+                        }
+                        imported.extend(read);
+                        self.show_ignored(dir, layout);
+                        self.layouts.borrow_mut().insert(layout);
+                    }
                 }
-            }
+                Ok(())
+            })?;
         }
         Ok(cairn::load_sources(files, imported, dialect).map_err(cairn::Error::Load)?)
     }

@@ -1,5 +1,6 @@
 //! Reading another tool's folder: its entries in path order, and file texts.
 
+use std::cell::RefCell;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -9,6 +10,7 @@ use super::version::VersionKey;
 use crate::error::{LoadErrors, Problem, ProblemKind};
 
 /// What a folder holds, sorted by path.
+#[derive(Clone)]
 pub(crate) struct Listing {
     /// Files directly in the folder (or anywhere under it, when listed recursively).
     pub files: Vec<PathBuf>,
@@ -16,8 +18,56 @@ pub(crate) struct Listing {
     pub dirs: Vec<PathBuf>,
 }
 
+thread_local! {
+    /// The folder listed once for the calls inside [`listed_once`]: its root, and its
+    /// recursive listing once made.
+    static ONCE: RefCell<Option<(PathBuf, Option<Listing>)>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with `root` listed at most once: detecting a layout, naming the files its tool
+/// skips and reading the migrations each list the folder, which on a folder of thousands of
+/// files cost as much as everything else a no-op run does. Outside `f` every call lists
+/// afresh, so nothing stale outlives it.
+pub fn listed_once<T>(root: &Path, f: impl FnOnce() -> T) -> T {
+    let outer = ONCE.with(|once| once.replace(Some((root.to_path_buf(), None))));
+    let result = f();
+    ONCE.with(|once| once.replace(outer));
+    result
+}
+
 /// Lists `root`; `recursive` lists files in sub-folders too (Flyway reads them).
 pub(crate) fn list(root: &Path, recursive: bool) -> Result<Listing, LoadErrors> {
+    let cached = ONCE.with(|once| -> Result<Option<Listing>, LoadErrors> {
+        let mut once = once.borrow_mut();
+        let Some((scope, listing)) = once.as_mut().filter(|(scope, _)| scope == root) else {
+            return Ok(None);
+        };
+        let all = match listing {
+            Some(all) => all,
+            None => listing.insert(list_now(scope, true)?),
+        };
+        Ok(Some(if recursive {
+            all.clone()
+        } else {
+            // The folder's own files are the recursive listing's files directly in it.
+            Listing {
+                files: all
+                    .files
+                    .iter()
+                    .filter(|f| f.parent() == Some(root))
+                    .cloned()
+                    .collect(),
+                dirs: all.dirs.clone(),
+            }
+        }))
+    })?;
+    match cached {
+        Some(listing) => Ok(listing),
+        None => list_now(root, recursive),
+    }
+}
+
+fn list_now(root: &Path, recursive: bool) -> Result<Listing, LoadErrors> {
     let mut listing = Listing {
         files: Vec::new(),
         dirs: Vec::new(),
@@ -194,5 +244,11 @@ mod tests {
         assert_eq!(listing.dirs, [root.join(".hidden"), root.join("a")]);
         let top = list(root, false).unwrap();
         assert_eq!(top.files.len(), 5, "{:?}", top.files);
+        // Listed once for a scope, the same answers.
+        let (all, flat) = listed_once(root, || {
+            (list(root, true).unwrap(), list(root, false).unwrap())
+        });
+        assert_eq!((all.files, all.dirs), (listing.files, listing.dirs));
+        assert_eq!((flat.files, flat.dirs), (top.files, top.dirs));
     }
 }

@@ -44,6 +44,7 @@ use crate::load::{MigrationSet, load_dir, load_sources};
 use crate::model::Migration;
 
 pub use detect::{Detection, detect, detect_explained};
+pub use files::listed_once;
 pub use ignored::{Ignored, ignored};
 pub use import::{ImportedFile, import};
 pub use tool_table::tool_history_table;
