@@ -46,6 +46,11 @@ pub struct BenchArgs {
     /// `status`.
     #[arg(long)]
     pub peers: bool,
+    /// Time the commands every deploy runs on a long history instead: no-op `up`, `status`
+    /// and `validate` of the release `cairn` binary over 1,000, 10,000 and 50,000 applied
+    /// migrations (SQLite), with peak memory, to show how they grow.
+    #[arg(long)]
+    pub history: bool,
     /// Rows filled in before --backup, spread over 4 tables.
     #[arg(long, default_value_t = 200_000)]
     pub rows: usize,

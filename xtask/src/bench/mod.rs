@@ -13,6 +13,7 @@
 mod backup;
 mod drift;
 mod fleet;
+mod history;
 mod kill;
 mod layout;
 mod lint;
@@ -98,6 +99,11 @@ pub fn run(args: &BenchArgs, layout_flag: cairn_cli::LayoutChoice) -> Result<Out
             } else {
                 Vec::new()
             })
+            .args(if args.history {
+                vec!["--history".to_string()]
+            } else {
+                Vec::new()
+            })
             .args(if args.kill {
                 let mut kill = vec![
                     "--kill".to_string(),
@@ -143,6 +149,10 @@ pub fn run(args: &BenchArgs, layout_flag: cairn_cli::LayoutChoice) -> Result<Out
     }
     if args.test_databases {
         test_databases::run(args.backend, args.runs)?;
+        return Ok(Outcome::Clean);
+    }
+    if args.history {
+        history::run(args.runs)?;
         return Ok(Outcome::Clean);
     }
     if args.fleet {

@@ -315,7 +315,7 @@ fn peers_dir() -> PathBuf {
 
 /// The release `cairn` binary: `$CAIRN_BENCH_CAIRN`, else built now (a no-op when fresh)
 /// into the target directory this release xtask runs from, so it is this checkout's code.
-fn cairn_binary() -> Result<PathBuf> {
+pub(super) fn cairn_binary() -> Result<PathBuf> {
     if let Some(path) = std::env::var_os("CAIRN_BENCH_CAIRN").filter(|p| !p.is_empty()) {
         return Ok(PathBuf::from(path));
     }
@@ -362,7 +362,7 @@ fn version(program: &Path) -> String {
 
 /// The 1, 5 and 15 minute load averages, since another build on a 2-core machine moves
 /// every figure.
-fn loadavg() -> String {
+pub(super) fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .ok()
         .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
