@@ -1,8 +1,8 @@
 //! `--layout auto`: which tool a folder was written for, from its file names and markers.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -133,7 +133,7 @@ pub fn detect_explained(root: &Path) -> Result<Detection, LoadErrors> {
 fn classify(path: &Path, top: bool) -> Option<Layout> {
     let name = files::name(path);
     if name.ends_with(".json") {
-        let text = fs::read_to_string(path).unwrap_or_default();
+        let text = files::read(path).unwrap_or_else(|_| Arc::from(""));
         if super::json_docs::is_doc(&text) {
             return Some(Layout::JsonDocs);
         }
@@ -157,7 +157,7 @@ fn classify(path: &Path, top: bool) -> Option<Layout> {
     }
     let stem = name.strip_suffix(".sql")?;
     // Liquibase reads changelogs in sub-folders too (`includeAll`), whatever their names.
-    let text = fs::read_to_string(path).unwrap_or_default();
+    let text = files::read(path).unwrap_or_else(|_| Arc::from(""));
     if super::liquibase_parse::is_formatted(&text) {
         return Some(Layout::Liquibase);
     }

@@ -1,6 +1,7 @@
 //! Reading another tool's folder: its entries in path order, and file texts.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -22,6 +23,9 @@ thread_local! {
     /// The folder listed once for the calls inside [`listed_once`]: its root, and its
     /// recursive listing once made.
     static ONCE: RefCell<Option<(PathBuf, Option<Listing>)>> = const { RefCell::new(None) };
+    /// The texts of its files read inside [`listed_once`]: detection reads a file's text to
+    /// recognise it, and the reader needs it again.
+    static TEXTS: RefCell<Option<HashMap<PathBuf, Arc<str>>>> = const { RefCell::new(None) };
 }
 
 /// Runs `f` with `root` listed at most once: detecting a layout, naming the files its tool
@@ -30,8 +34,10 @@ thread_local! {
 /// afresh, so nothing stale outlives it.
 pub fn listed_once<T>(root: &Path, f: impl FnOnce() -> T) -> T {
     let outer = ONCE.with(|once| once.replace(Some((root.to_path_buf(), None))));
+    let outer_texts = TEXTS.with(|texts| texts.replace(Some(HashMap::new())));
     let result = f();
     ONCE.with(|once| once.replace(outer));
+    TEXTS.with(|texts| texts.replace(outer_texts));
     result
 }
 
@@ -123,7 +129,22 @@ fn walk(dir: &Path, recursive: bool, top: bool, out: &mut Listing) -> std::io::R
 
 /// The file's text, shared by the sections cut from it.
 pub(crate) fn read(path: &Path) -> Result<Arc<str>, Problem> {
-    crate::source::read_text(path).map(Arc::from)
+    let cached = TEXTS.with(|texts| {
+        texts
+            .borrow()
+            .as_ref()
+            .and_then(|t| t.get(path).map(Arc::clone))
+    });
+    if let Some(text) = cached {
+        return Ok(text);
+    }
+    let text: Arc<str> = crate::source::read_text(path).map(Arc::from)?;
+    TEXTS.with(|texts| {
+        if let Some(t) = texts.borrow_mut().as_mut() {
+            t.insert(path.to_path_buf(), Arc::clone(&text));
+        }
+    });
+    Ok(text)
 }
 
 /// The file name as text (empty when it is not UTF-8, which no pattern matches).
@@ -250,5 +271,19 @@ mod tests {
         });
         assert_eq!((all.files, all.dirs), (listing.files, listing.dirs));
         assert_eq!((flat.files, flat.dirs), (top.files, top.dirs));
+        // A file read twice inside the scope is read from disk once.
+        let path = root.join("b.sql");
+        fs::write(&path, "SELECT 1;").unwrap();
+        let (first, second) = listed_once(root, || {
+            let first = read(&path).unwrap();
+            fs::write(&path, "SELECT 2;").unwrap();
+            (first, read(&path).unwrap())
+        });
+        assert_eq!((&*first, &*second), ("SELECT 1;", "SELECT 1;"));
+        assert_eq!(
+            &*read(&path).unwrap(),
+            "SELECT 2;",
+            "outside the scope: afresh"
+        );
     }
 }
