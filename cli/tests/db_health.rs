@@ -2,38 +2,14 @@
 //! exit codes 0 / 1 / 2, and the shape of the JSON and Prometheus output.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::path::Path;
-use std::process::Command;
+mod common;
+
+use common::{cairn, project};
 
 use cairn_tests::{Kind, TestDb};
 
 const PARENT: &str = "up: CREATE TABLE parent (id INTEGER PRIMARY KEY, name VARCHAR(50));\ndown: DROP TABLE parent;\n";
 const CHILD: &str = "depends_on: [0001_parent]\nup: CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER, CONSTRAINT child_parent_fk FOREIGN KEY (parent_id) REFERENCES parent (id));\ndown: DROP TABLE child;\n";
-
-/// Runs `cairn --database-url URL --dir DIR ARGS` and returns (exit code, stdout, stderr).
-fn cairn(url: &str, dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(assert_cmd::cargo::cargo_bin("cairn"))
-        .env_remove("DATABASE_URL")
-        .env("NO_COLOR", "1")
-        .args(["--database-url", url, "--dir"])
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        std::fs::write(dir.path().join(name), text).unwrap();
-    }
-    dir
-}
 
 /// The value of the first sample of `metric` whose labels contain `label`.
 fn metric(text: &str, metric: &str, label: &str) -> f64 {

@@ -4,27 +4,11 @@
 //! none for the same migration against a single server or with `--dialect`.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::path::Path;
-use std::process::Command;
+mod common;
+
+use common::cairn;
 
 use cairn_tests::{Conn, GaleraDb, Kind, TestDb};
-
-/// Runs `cairn --database-url URL --dir DIR ARGS`: (exit code, stdout, stderr).
-fn cairn(url: &str, dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(assert_cmd::cargo::cargo_bin("cairn"))
-        .env_remove("DATABASE_URL")
-        .env("NO_COLOR", "1")
-        .args(["--database-url", url, "--dir"])
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 #[test]
 fn db_health_reports_the_cluster_in_text_and_json() {

@@ -3,31 +3,15 @@
 //! after the run; `--backup always` backs up before every run that has something to run.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::path::Path;
-use std::process::Command;
+mod common;
+
+use common::cairn;
 
 use cairn_tests::{Kind, TestDb};
 
 const PARENT: &str = "up: CREATE TABLE parent (id INTEGER PRIMARY KEY, name VARCHAR(50));\ndown: DROP TABLE parent;\n";
 const CHILD: &str = "depends_on: [0001_parent]\nup: CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER, CONSTRAINT child_parent_fk FOREIGN KEY (parent_id) REFERENCES parent (id));\ndown: DROP TABLE child;\n";
 const OTHER: &str = "up: CREATE TABLE other (id INTEGER PRIMARY KEY);\ndown: DROP TABLE other;\n";
-
-/// `cairn --database-url URL --dir DIR ARGS`: (exit code, stdout, stderr).
-fn cairn(url: &str, dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(assert_cmd::cargo::cargo_bin("cairn"))
-        .env_remove("DATABASE_URL")
-        .env("NO_COLOR", "1")
-        .args(["--database-url", url, "--dir"])
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// SQL that writes a child row without a parent, with the key's checks off as each database
 /// allows it (PostgreSQL: its triggers disabled, as `pg_restore --disable-triggers` does).

@@ -4,39 +4,15 @@
 //! the server tells it, and change nothing; commands that read (status, drift, health) work.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::path::Path;
-use std::process::Command;
+mod common;
+
+use common::{cairn, project};
 
 use cairn_tests::{Kind, TestDb, postgres_replica_url, wait_replayed, with_database};
 
 const ITEMS: &str = "up: CREATE TABLE items (id INT PRIMARY KEY, name TEXT);\n\
                      down: DROP TABLE items;\n";
 const TAGS: &str = "up: CREATE TABLE tags (id INT PRIMARY KEY);\ndown: DROP TABLE tags;\n";
-
-/// Runs `cairn --database-url URL --dir DIR ARGS`: (exit code, stdout, stderr).
-fn cairn(url: &str, dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(assert_cmd::cargo::cargo_bin("cairn"))
-        .env_remove("DATABASE_URL")
-        .env("NO_COLOR", "1")
-        .args(["--database-url", url, "--dir"])
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn migrations(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        std::fs::write(dir.path().join(name), text).unwrap();
-    }
-    dir
-}
 
 /// The port of a `postgres://user@host:port/db?...` URL.
 fn port(url: &str) -> String {
@@ -49,7 +25,7 @@ fn port(url: &str) -> String {
 fn replicated() -> Option<(TestDb, String, tempfile::TempDir)> {
     let replica_admin = postgres_replica_url()?;
     let db = TestDb::new(Kind::Postgres)?;
-    let dir = migrations(&[("0001_items.yaml", ITEMS)]);
+    let dir = project(&[("0001_items.yaml", ITEMS)]);
     let (code, out, err) = cairn(&db.url, dir.path(), &["migrate", "up"]);
     assert_eq!(code, 0, "{out}{err}");
     wait_replayed(&db.url, &replica_admin);
@@ -167,7 +143,7 @@ fn a_database_read_only_by_default_refuses_up_naming_the_setting_and_its_source(
     let Some(db) = TestDb::new(Kind::Postgres) else {
         return;
     };
-    let dir = migrations(&[("0001_items.yaml", ITEMS)]);
+    let dir = project(&[("0001_items.yaml", ITEMS)]);
     db.execute(&format!(
         "ALTER DATABASE \"{}\" SET default_transaction_read_only = on",
         db.name()

@@ -138,3 +138,31 @@ pub fn chain(p: &Project) {
         "up: CREATE TABLE d (id INTEGER PRIMARY KEY);\ndown: DROP TABLE d;\n",
     );
 }
+
+/// Runs `cairn --database-url URL --dir DIR ARGS` (no `DATABASE_URL`, no colour) and returns
+/// (exit code, stdout, stderr): a command against a server database, for tests that are not
+/// about a [`Project`] folder.
+pub fn cairn(url: &str, dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("cairn"))
+        .env_remove("DATABASE_URL")
+        .env("NO_COLOR", "1")
+        .args(["--database-url", url, "--dir"])
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A temporary folder holding `files` (name, text): a migrations folder for [`cairn`].
+pub fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
