@@ -342,6 +342,10 @@ pub fn run(args: &TestArgs) -> Result<Outcome> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let mut cmd = Command::new(cargo);
     cmd.args(&cargo_args).envs(running.test_env());
+    // A clean clone never reuses incremental caches, and they were gigabytes of CI's disk.
+    if preset("CI").is_some() && preset("CARGO_INCREMENTAL").is_none() {
+        cmd.env("CARGO_INCREMENTAL", "0");
+    }
     let status = interrupt::run_in_own_group(&mut cmd, "cargo test");
     running.stop();
     let status = status?;
