@@ -333,16 +333,17 @@ fn status(ctx: &Context, out: Out) -> Result<Outcome> {
             json!({"database": db.describe(), "migrations": rows, "summary": summary})
         );
     } else {
+        // One write for the whole table: stdout is line-buffered, a write per row.
+        use std::fmt::Write as _;
         let width = rows.iter().map(|r| r.id.len()).max().unwrap_or(2).max(2);
-        println!(
-            "{}",
-            ctx.style.dim(&format!(
-                "{:<8} {:<width$} {:<24} DESCRIPTION",
-                "STATE", "ID", "APPLIED AT"
-            ))
+        let mut text = String::with_capacity(64 * (rows.len() + 2));
+        let header = format!(
+            "{:<8} {:<width$} {:<24} DESCRIPTION",
+            "STATE", "ID", "APPLIED AT"
         );
+        let _ = writeln!(text, "{}", ctx.style.dim(&header));
         for r in &rows {
-            let state = format!("{:<8}", format!("{:?}", r.state).to_lowercase());
+            let state = format!("{:<8}", r.state.name());
             let state = match r.state {
                 MigrationState::Applied => ctx.style.ok(&state),
                 MigrationState::Pending | MigrationState::Missing | MigrationState::Interrupted => {
@@ -350,14 +351,16 @@ fn status(ctx: &Context, out: Out) -> Result<Outcome> {
                 }
                 MigrationState::Changed | MigrationState::Failed => ctx.style.bad(&state),
             };
-            println!(
+            let _ = writeln!(
+                text,
                 "{state} {:<width$} {:<24} {}",
                 r.id,
                 r.applied_at.as_deref().unwrap_or("-"),
                 r.description
             );
         }
-        println!(
+        let _ = writeln!(
+            text,
             "{}: {} applied, {} pending, {} changed, {} missing, {} failed{}",
             db.describe(),
             count(MigrationState::Applied),
@@ -370,6 +373,7 @@ fn status(ctx: &Context, out: Out) -> Result<Outcome> {
                 n => format!(", {n} interrupted (`migrate up` finishes them)"),
             }
         );
+        print!("{text}");
     }
     Ok(if bad > 0 {
         Outcome::Finding

@@ -16,7 +16,23 @@ pub struct Checksum([u8; 32]);
 impl Checksum {
     /// Checksum of `sql` after [`normalize`].
     pub fn of_sql(sql: &str) -> Checksum {
-        let digest = Sha256::digest(normalize(sql).as_bytes());
+        // Hashes the normalized text as it is produced, without building it: this runs for
+        // every migration on every `status` and no-op `up`.
+        let mut hasher = Sha256::new();
+        let mut owed_newlines = 0usize;
+        for line in sql.split('\n') {
+            let line = line.trim_end();
+            if line.is_empty() {
+                owed_newlines += 1;
+                continue;
+            }
+            for _ in 0..owed_newlines {
+                hasher.update(b"\n");
+            }
+            hasher.update(line.as_bytes());
+            owed_newlines = 1;
+        }
+        let digest = hasher.finalize();
         let mut bytes = [0u8; 32];
         bytes.copy_from_slice(&digest);
         Checksum(bytes)
@@ -85,6 +101,24 @@ mod tests {
         assert_ne!(Checksum::of_sql(&SQL.replace("  id", "    id")), base);
         assert_ne!(Checksum::of_sql(&SQL.replace("(id)", "(id DESC)")), base);
         assert_ne!(Checksum::of_sql(&format!("\n{SQL}")), base);
+    }
+
+    #[test]
+    fn is_the_sha256_of_normalize() {
+        for sql in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "\na",
+            "\n\na\n\n",
+            "a \r\n\r\n b \n\t\nc",
+            "  \n a\n",
+            SQL,
+        ] {
+            let digest = Sha256::digest(normalize(sql).as_bytes());
+            assert_eq!(Checksum::of_sql(sql).0[..], digest[..], "{sql:?}");
+        }
     }
 
     #[test]

@@ -26,6 +26,20 @@ pub enum MigrationState {
     Interrupted,
 }
 
+impl MigrationState {
+    /// The state's name as reports print it (`applied`, `pending`, ...), as in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            MigrationState::Applied => "applied",
+            MigrationState::Pending => "pending",
+            MigrationState::Changed => "changed",
+            MigrationState::Missing => "missing",
+            MigrationState::Failed => "failed",
+            MigrationState::Interrupted => "interrupted",
+        }
+    }
+}
+
 /// The state of a history row that is not `applied`.
 fn unfinished(h: &AppliedMigration) -> MigrationState {
     match (h.status, h.failed_statement) {
@@ -93,4 +107,24 @@ pub fn status(set: &MigrationSet, history: &[AppliedMigration]) -> Vec<StatusRow
             }),
     );
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MigrationState;
+
+    #[test]
+    fn names_are_the_json_names() {
+        for state in [
+            MigrationState::Applied,
+            MigrationState::Pending,
+            MigrationState::Changed,
+            MigrationState::Missing,
+            MigrationState::Failed,
+            MigrationState::Interrupted,
+        ] {
+            let json = serde_json::to_string(&state).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", state.name()));
+        }
+    }
 }
