@@ -30,7 +30,11 @@ pub fn rows(conn: &Connection, sql: &str) -> rusqlite::Result<cairn::Rows> {
                 ValueRef::Null => None,
                 ValueRef::Integer(n) => Some(n.to_string()),
                 ValueRef::Real(x) => Some(x.to_string()),
-                ValueRef::Text(t) => Some(String::from_utf8_lossy(t).into_owned()),
+                // Checked first: the lossy conversion walks valid text more slowly.
+                ValueRef::Text(t) => Some(match std::str::from_utf8(t) {
+                    Ok(text) => text.to_owned(),
+                    Err(_) => String::from_utf8_lossy(t).into_owned(),
+                }),
                 ValueRef::Blob(b) => Some(b.iter().map(|x| format!("{x:02x}")).collect()),
             });
         }

@@ -38,6 +38,20 @@ impl Checksum {
         Checksum(bytes)
     }
 
+    /// Whether `hex` is this checksum's [`Checksum::to_hex`], compared without building it:
+    /// status and validation compare every migration with its history row.
+    pub fn is_hex(&self, hex: &str) -> bool {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        hex.len() == 64
+            && self
+                .0
+                .iter()
+                .zip(hex.as_bytes().chunks_exact(2))
+                .all(|(b, pair)| {
+                    pair[0] == HEX[usize::from(b >> 4)] && pair[1] == HEX[usize::from(b & 0x0f)]
+                })
+    }
+
     /// Lower-case hex, 64 characters.
     pub fn to_hex(&self) -> String {
         const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -119,6 +133,16 @@ mod tests {
             let digest = Sha256::digest(normalize(sql).as_bytes());
             assert_eq!(Checksum::of_sql(sql).0[..], digest[..], "{sql:?}");
         }
+    }
+
+    #[test]
+    fn is_hex_agrees_with_to_hex() {
+        let c = Checksum::of_sql(SQL);
+        assert!(c.is_hex(&c.to_hex()));
+        assert!(!c.is_hex(&c.to_hex().to_uppercase()));
+        assert!(!c.is_hex(&c.to_hex()[..63]));
+        assert!(!c.is_hex(&Checksum::of_sql("x").to_hex()));
+        assert!(!c.is_hex(""));
     }
 
     #[test]

@@ -37,14 +37,12 @@ impl Graph {
     pub fn build<I, S>(nodes: I) -> Result<Graph, Vec<GraphProblem>>
     where
         I: IntoIterator<Item = (S, Vec<S>)>,
-        S: AsRef<str>,
+        S: Into<String>,
     {
+        // Owned ids move in without a copy.
         let mut pairs: Vec<(String, Vec<String>)> = nodes
             .into_iter()
-            .map(|(id, deps)| {
-                let deps = deps.iter().map(|d| d.as_ref().to_string()).collect();
-                (id.as_ref().to_string(), deps)
-            })
+            .map(|(id, deps)| (id.into(), deps.into_iter().map(Into::into).collect()))
             .collect();
         pairs.sort_by(|a, b| a.0.cmp(&b.0));
         let ids: Vec<String> = pairs.iter().map(|(id, _)| id.clone()).collect();

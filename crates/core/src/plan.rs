@@ -51,7 +51,7 @@ pub fn changed_repeatables<'a>(
     history
         .iter()
         .filter(|h| h.status == crate::history::HistoryStatus::Applied)
-        .filter(|h| get(&h.id).is_some_and(|m| m.repeatable && m.checksum.to_hex() != h.checksum))
+        .filter(|h| get(&h.id).is_some_and(|m| m.repeatable && !m.checksum.is_hex(&h.checksum)))
         .map(|h| h.id.clone())
         .collect()
 }

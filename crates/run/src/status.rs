@@ -75,10 +75,10 @@ pub fn status(set: &MigrationSet, history: &[AppliedMigration]) -> Vec<StatusRow
                 None => MigrationState::Pending,
                 Some(h) if h.status != HistoryStatus::Applied => unfinished(h),
                 // A changed repeatable migration is not an edit of history: it runs again.
-                Some(h) if h.checksum != m.checksum.to_hex() && m.repeatable => {
+                Some(h) if !m.checksum.is_hex(&h.checksum) && m.repeatable => {
                     MigrationState::Pending
                 }
-                Some(h) if h.checksum != m.checksum.to_hex() => MigrationState::Changed,
+                Some(h) if !m.checksum.is_hex(&h.checksum) => MigrationState::Changed,
                 Some(_) => MigrationState::Applied,
             };
             StatusRow {

@@ -51,7 +51,7 @@ pub fn validate(set: &MigrationSet, history: &[AppliedMigration]) -> Vec<Finding
             }),
             // A repeatable migration is meant to change: `up` runs it again.
             Some(m) if m.repeatable => {}
-            Some(m) if m.checksum.to_hex() != row.checksum => {
+            Some(m) if !m.checksum.is_hex(&row.checksum) => {
                 let applied = row
                     .up_sql
                     .as_deref()

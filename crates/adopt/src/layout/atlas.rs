@@ -53,7 +53,7 @@ pub(crate) fn scan(root: &Path) -> Result<Vec<Entry>, Vec<Problem>> {
 
 /// The folder's migrations for `dialect`; files that set a delimiter get Atlas's statements.
 pub(crate) fn migrations(
-    entries: &[Entry],
+    entries: Vec<Entry>,
     dialect: Dialect,
 ) -> Result<Vec<Migration>, LoadErrors> {
     let mut out = super::entry::migrations(entries, Layout::Atlas, dialect)?;

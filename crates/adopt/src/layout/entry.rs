@@ -111,12 +111,12 @@ pub(crate) struct Entry {
 }
 
 impl Entry {
-    /// The variant for `dialect`: its own, else the generic one.
-    pub fn variant(&self, dialect: Dialect) -> Option<&Variant> {
-        self.variants
+    /// Where the variant for `dialect` is: its own, else the generic one.
+    fn variant_at(variants: &[Variant], dialect: Dialect) -> Option<usize> {
+        variants
             .iter()
-            .find(|v| v.dialect == Some(dialect))
-            .or_else(|| self.variants.iter().find(|v| v.dialect.is_none()))
+            .position(|v| v.dialect == Some(dialect))
+            .or_else(|| variants.iter().position(|v| v.dialect.is_none()))
     }
 
     /// The file shown for the entry as a whole.
@@ -167,7 +167,7 @@ pub(crate) fn order(
 /// Cairn migrations of ordered `entries` for `dialect`, each depending on the one before it.
 /// Entries with no SQL for `dialect` (pop files for other dialects only) are left out.
 pub(crate) fn migrations(
-    entries: &[Entry],
+    entries: Vec<Entry>,
     layout: Layout,
     dialect: Dialect,
 ) -> Result<Vec<Migration>, LoadErrors> {
@@ -175,23 +175,29 @@ pub(crate) fn migrations(
     let mut problems = Vec::new();
     let mut previous: Option<String> = None;
     for entry in entries {
-        let Some(variant) = entry.variant(dialect) else {
+        let Entry {
+            id,
+            version,
+            name,
+            repeatable,
+            mut variants,
+            ..
+        } = entry;
+        // Taken, not copied: the texts move into the migration.
+        let Some(at) = Entry::variant_at(&variants, dialect) else {
             continue;
         };
-        let up = script(&variant.up, dialect);
-        let down = variant
+        let variant = variants.swap_remove(at);
+        let own_transaction = manages_own_transaction(&variant.up.sql);
+        let file = variant.up.path.clone();
+        let source = Arc::clone(&variant.up.source);
+        let down_file = variant
             .down
             .as_ref()
-            .map(|d| script(d, dialect))
-            .transpose();
-        let (up, down) = match (up, down) {
-            (Ok(up), Ok(down)) => (up, down),
-            (up, down) => {
-                problems.extend(up.err());
-                problems.extend(down.err());
-                continue;
-            }
-        };
+            .map(|d| d.path.clone())
+            .filter(|p| p.as_os_str() != file.as_os_str());
+        let up = script(variant.up, dialect);
+        let down = variant.down.map(|d| script(d, dialect));
         // Only SQL naming one of the statements that refuse a transaction is split now; the
         // rest is split when it runs.
         let refuses = if may_refuse_transaction(&up.sql, dialect) {
@@ -207,34 +213,29 @@ pub(crate) fn migrations(
         } else {
             false
         };
-        let transaction =
-            variant.transaction && !manages_own_transaction(&variant.up.sql) && !refuses;
+        let transaction = variant.transaction && !own_transaction && !refuses;
         out.push(Migration {
-            id: entry.id.clone(),
-            description: entry.name.replace('_', " "),
-            depends_on: previous.iter().cloned().collect(),
+            description: name.replace('_', " "),
+            depends_on: previous.take().into_iter().collect(),
             checksum: Checksum::of_sql(&up.sql),
             up,
             down,
             transaction,
-            file: variant.up.path.clone(),
-            down_file: variant
-                .down
-                .as_ref()
-                .map(|d| d.path.clone())
-                .filter(|p| *p != variant.up.path),
-            source: Arc::clone(&variant.up.source),
+            file,
+            down_file,
+            source,
             lint: LintSettings::default(),
             up_origins: Vec::new(),
             down_derived: false,
-            repeatable: entry.repeatable,
+            repeatable,
             origin: Some(ToolOrigin {
                 layout,
-                version: entry.version.clone(),
-                name: entry.name.clone(),
+                version,
+                name,
             }),
+            id: id.clone(),
         });
-        previous = Some(entry.id.clone());
+        previous = Some(id);
     }
     if problems.is_empty() {
         Ok(out)
@@ -267,21 +268,23 @@ pub(crate) fn manages_own_transaction(sql: &str) -> bool {
 }
 
 /// The section as a script for `dialect`, split into statements when they are first asked
-/// for; `blocks` are one statement each. Never fails: a problem shows when splitting.
-fn script(section: &Section, dialect: Dialect) -> Result<Script, Problem> {
+/// for; `blocks` are one statement each. A problem shows when splitting.
+fn script(section: Section, dialect: Dialect) -> Script {
+    let Section {
+        path,
+        source,
+        sql,
+        first_line,
+        blocks,
+    } = section;
     let place = Place {
-        path: section.path.clone(),
-        source: Arc::clone(&section.source),
-        first_line: section.first_line,
-        blocks: section.blocks.clone(),
+        path,
+        source,
+        first_line,
+        blocks,
     };
     let splitter: Splitter = Arc::new(move |sql: &str| place.split(sql, dialect));
-    Ok(Script::deferred(
-        section.sql.clone(),
-        section.first_line,
-        true,
-        splitter,
-    ))
+    Script::deferred(sql, first_line, true, splitter)
 }
 
 /// What splitting a section needs besides its SQL, to place statements and problems in the
@@ -415,7 +418,7 @@ mod tests {
             first_line: 3,
             ..Section::whole(Path::new("x.sql"), &text)
         };
-        let s = script(&section, Dialect::Sqlite).unwrap();
+        let s = script(section, Dialect::Sqlite);
         let got: Vec<(&str, u32)> = s
             .statements()
             .unwrap()

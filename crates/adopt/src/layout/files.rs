@@ -2,6 +2,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,6 +18,9 @@ pub(crate) struct Listing {
     pub files: Vec<PathBuf>,
     /// Folders directly in it.
     pub dirs: Vec<PathBuf>,
+    /// Per file, whether it lies in a sub-folder: a folder's own files are picked out of the
+    /// recursive listing without parsing paths.
+    nested: Vec<bool>,
 }
 
 thread_local! {
@@ -24,8 +28,9 @@ thread_local! {
     /// recursive listing once made.
     static ONCE: RefCell<Option<(PathBuf, Option<Listing>)>> = const { RefCell::new(None) };
     /// The texts of its files read inside [`listed_once`]: detection reads a file's text to
-    /// recognise it, and the reader needs it again.
-    static TEXTS: RefCell<Option<HashMap<PathBuf, Arc<str>>>> = const { RefCell::new(None) };
+    /// recognise it, and the reader needs it again. Keyed by the path's bytes: hashing a
+    /// `Path` parses its components, which cost more than the lookup saved.
+    static TEXTS: RefCell<Option<HashMap<OsString, Arc<str>>>> = const { RefCell::new(None) };
 }
 
 /// Runs `f` with `root` listed at most once: detecting a layout, naming the files its tool
@@ -56,13 +61,16 @@ pub(crate) fn list(root: &Path, recursive: bool) -> Result<Listing, LoadErrors> 
             all.clone()
         } else {
             // The folder's own files are the recursive listing's files directly in it.
+            let files: Vec<PathBuf> = all
+                .files
+                .iter()
+                .zip(&all.nested)
+                .filter(|(_, nested)| !**nested)
+                .map(|(f, _)| f.clone())
+                .collect();
             Listing {
-                files: all
-                    .files
-                    .iter()
-                    .filter(|f| f.parent() == Some(root))
-                    .cloned()
-                    .collect(),
+                nested: vec![false; files.len()],
+                files,
                 dirs: all.dirs.clone(),
             }
         }))
@@ -77,6 +85,7 @@ fn list_now(root: &Path, recursive: bool) -> Result<Listing, LoadErrors> {
     let mut listing = Listing {
         files: Vec::new(),
         dirs: Vec::new(),
+        nested: Vec::new(),
     };
     walk(root, recursive, true, &mut listing).map_err(|e| {
         LoadErrors(vec![problem(
@@ -122,6 +131,7 @@ fn walk(dir: &Path, recursive: bool, top: bool, out: &mut Listing) -> std::io::R
             }
         } else {
             out.files.push(path);
+            out.nested.push(!top);
         }
     }
     Ok(())
@@ -133,7 +143,7 @@ pub(crate) fn read(path: &Path) -> Result<Arc<str>, Problem> {
         texts
             .borrow()
             .as_ref()
-            .and_then(|t| t.get(path).map(Arc::clone))
+            .and_then(|t| t.get(path.as_os_str()).map(Arc::clone))
     });
     if let Some(text) = cached {
         return Ok(text);
@@ -141,7 +151,7 @@ pub(crate) fn read(path: &Path) -> Result<Arc<str>, Problem> {
     let text: Arc<str> = crate::source::read_text(path).map(Arc::from)?;
     TEXTS.with(|texts| {
         if let Some(t) = texts.borrow_mut().as_mut() {
-            t.insert(path.to_path_buf(), Arc::clone(&text));
+            t.insert(path.as_os_str().to_owned(), Arc::clone(&text));
         }
     });
     Ok(text)

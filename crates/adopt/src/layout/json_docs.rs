@@ -56,7 +56,7 @@ pub(crate) fn migrations(root: &Path, dialect: Dialect) -> Result<Vec<Migration>
     let docs = read_all(root).map_err(sorted)?;
     let order = ordered(&docs).map_err(sorted)?;
     let entries: Vec<Entry> = order.iter().map(|(doc, key)| entry(doc, *key)).collect();
-    let mut out = super::entry::migrations(&entries, Layout::JsonDocs, dialect).map_err(|e| {
+    let mut out = super::entry::migrations(entries, Layout::JsonDocs, dialect).map_err(|e| {
         // The SQL sits in a JSON string: a splitting error is on the line of its key.
         LoadErrors(
             e.0.into_iter()

@@ -69,11 +69,11 @@ pub fn read(root: &Path, layout: Layout, dialect: Dialect) -> Result<Vec<Migrati
         Layout::Cairn => Ok(load_dir(root, dialect)?.iter().cloned().collect()),
         Layout::Prisma => {
             prisma::check_provider(root, dialect)?;
-            entry::migrations(&entries(root, layout)?, layout, dialect)
+            entry::migrations(entries(root, layout)?, layout, dialect)
         }
-        Layout::Atlas => atlas::migrations(&entries(root, layout)?, dialect),
+        Layout::Atlas => atlas::migrations(entries(root, layout)?, dialect),
         Layout::JsonDocs => json_docs::migrations(root, dialect),
-        _ => entry::migrations(&entries(root, layout)?, layout, dialect),
+        _ => entry::migrations(entries(root, layout)?, layout, dialect),
     }
 }
 
