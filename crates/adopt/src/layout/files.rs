@@ -137,6 +137,61 @@ fn walk(dir: &Path, recursive: bool, top: bool, out: &mut Listing) -> std::io::R
     Ok(())
 }
 
+/// Runs `f` with a place to keep file texts, when it has none ([`listed_once`] gives one):
+/// [`read_ahead`] fills it, [`read`] takes from it.
+pub(crate) fn with_texts<T>(f: impl FnOnce() -> T) -> T {
+    let fresh = TEXTS.with(|texts| {
+        let mut texts = texts.borrow_mut();
+        let fresh = texts.is_none();
+        if fresh {
+            *texts = Some(HashMap::new());
+        }
+        fresh
+    });
+    let result = f();
+    if fresh {
+        TEXTS.with(|texts| texts.replace(None));
+    }
+    result
+}
+
+/// Reads the `.sql` files of `root` (and of its sub-folders when `nested`) that are not read
+/// yet, several at once, so the layout's reader finds them in memory. A file that cannot be
+/// read is left for [`read`] to report, when the reader asks for it: its tool may skip it.
+pub(crate) fn read_ahead(root: &Path, nested: bool) {
+    if TEXTS.with(|texts| texts.borrow().is_none()) {
+        return;
+    }
+    let Ok(listing) = list(root, nested) else {
+        return;
+    };
+    let unread: Vec<&Path> = TEXTS.with(|texts| {
+        let texts = texts.borrow();
+        listing
+            .files
+            .iter()
+            .filter(|p| is_sql(p))
+            .filter(|p| {
+                texts
+                    .as_ref()
+                    .is_some_and(|t| !t.contains_key(p.as_os_str()))
+            })
+            .map(PathBuf::as_path)
+            .collect()
+    });
+    let texts = crate::source::read_texts::<Arc<str>>(&unread);
+    TEXTS.with(|cache| {
+        if let Some(cache) = cache.borrow_mut().as_mut() {
+            cache.reserve(unread.len());
+            for (path, text) in unread.iter().zip(texts) {
+                if let Ok(text) = text {
+                    cache.insert(path.as_os_str().to_owned(), text);
+                }
+            }
+        }
+    });
+}
+
 /// The file's text, shared by the sections cut from it.
 pub(crate) fn read(path: &Path) -> Result<Arc<str>, Problem> {
     let cached = TEXTS.with(|texts| {

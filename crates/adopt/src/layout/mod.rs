@@ -89,8 +89,28 @@ pub(crate) fn atlas_hashes(files: &[(&str, &[u8])]) -> Vec<(String, String)> {
     atlas::sum::compute(files)
 }
 
-/// The folder's entries in the tool's order, checked for shared versions.
+/// The folder's entries in the tool's order, checked for shared versions; the files are read
+/// ahead, several at once.
 fn entries(root: &Path, layout: Layout) -> Result<Vec<entry::Entry>, LoadErrors> {
+    files::with_texts(|| {
+        // The tools that read sub-folders; the others read the folder's own files.
+        let nested = matches!(
+            layout,
+            Layout::Diesel
+                | Layout::Flyway
+                | Layout::Refinery
+                | Layout::Pop
+                | Layout::Prisma
+                | Layout::Liquibase
+                | Layout::Sqitch
+        );
+        files::read_ahead(root, nested);
+        scan(root, layout)
+    })
+}
+
+/// [`entries`] once the files are read.
+fn scan(root: &Path, layout: Layout) -> Result<Vec<entry::Entry>, LoadErrors> {
     let scanned = match layout {
         Layout::Cairn => Ok(Vec::new()),
         Layout::Diesel => diesel::scan(root),

@@ -14,7 +14,7 @@ use crate::error::{LoadErrors, Problem, ProblemKind};
 use crate::graph::Graph;
 use crate::model::Migration;
 use crate::source::SourceFile;
-use crate::source::{problem, read_text};
+use crate::source::{problem, read_texts};
 use problems::graph_problem;
 use raw::RawMigration;
 use resolve::{position, resolve};
@@ -95,16 +95,17 @@ pub fn read_dir(root: &Path) -> Result<Vec<SourceFile>, LoadErrors> {
     let mut problems = Vec::new();
     let mut ancestors = Vec::new();
     walk(root, &mut ancestors, &mut paths, &mut problems);
-    paths.sort();
-    let mut files = Vec::new();
-    for path in paths {
+    let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    let texts = read_texts::<String>(&refs);
+    let mut files = Vec::with_capacity(paths.len());
+    for (path, text) in paths.into_iter().zip(texts) {
         let rel = path.strip_prefix(root).unwrap_or(&path).with_extension("");
         let default_id = rel
             .components()
             .map(|c| c.as_os_str().to_string_lossy())
             .collect::<Vec<_>>()
             .join("/");
-        match read_text(&path) {
+        match text {
             Ok(text) => files.push(SourceFile {
                 path,
                 default_id,
@@ -121,9 +122,11 @@ pub fn read_dir(root: &Path) -> Result<Vec<SourceFile>, LoadErrors> {
     }
 }
 
-/// Collects the migration files under `dir`; a directory that cannot be read, or a symbolic
-/// link back to a directory above it (a loop), is a problem naming that path, and the rest of
-/// the tree is still read. `ancestors` are the canonical paths of the directories above.
+/// Collects the migration files under `dir` in path order (each folder's entries sorted by
+/// name, a sub-folder's files in its place: the order of sorting all paths, without comparing
+/// long paths component by component); a directory that cannot be read, or a symbolic link
+/// back to a directory above it (a loop), is a problem naming that path, and the rest of the
+/// tree is still read. `ancestors` are the canonical paths of the directories above.
 fn walk(
     dir: &Path,
     ancestors: &mut Vec<PathBuf>,
@@ -153,27 +156,45 @@ fn walk(
             return problems.push(io(dir, format!("cannot read {what}: {e}")));
         }
     };
-    ancestors.push(canonical);
+    let mut listed = Vec::new();
     for entry in entries {
-        let path = match entry {
-            Ok(entry) => entry.path(),
-            Err(e) => {
-                problems.push(io(dir, format!("cannot read directory: {e}")));
-                continue;
+        match entry {
+            // The entry's own type costs no system call; only a link is followed.
+            Ok(entry) => {
+                let kind = entry.file_type().ok();
+                listed.push((entry.file_name(), kind));
             }
-        };
-        match fs::metadata(&path) {
-            Ok(meta) if meta.is_dir() => walk(&path, ancestors, out, problems),
-            Ok(_) if is_migration_file(&path) => out.push(path),
-            Ok(_) => {}
-            // A link that could be a migration or a folder, whose target is gone or loops
-            // (`ELOOP`): say so instead of skipping it.
-            Err(e) if fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) => {
-                if is_migration_file(&path) || path.extension().is_none() {
-                    problems.push(io(&path, format!("broken symbolic link: {e}")));
+            Err(e) => problems.push(io(dir, format!("cannot read directory: {e}"))),
+        }
+    }
+    listed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    ancestors.push(canonical);
+    for (name, kind) in listed {
+        let path = dir.join(&name);
+        let is_dir = match kind {
+            Some(kind) if kind.is_dir() => true,
+            Some(kind) if kind.is_file() => false,
+            // A link (or an entry whose type is unknown): what it points to decides.
+            _ => match fs::metadata(&path) {
+                Ok(meta) => meta.is_dir(),
+                // A link that could be a migration or a folder, whose target is gone or loops
+                // (`ELOOP`): say so instead of skipping it.
+                Err(e) if fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) => {
+                    if is_migration_file(&path) || path.extension().is_none() {
+                        problems.push(io(&path, format!("broken symbolic link: {e}")));
+                    }
+                    continue;
                 }
-            }
-            Err(e) => problems.push(io(&path, format!("cannot read: {e}"))),
+                Err(e) => {
+                    problems.push(io(&path, format!("cannot read: {e}")));
+                    continue;
+                }
+            },
+        };
+        if is_dir {
+            walk(&path, ancestors, out, problems);
+        } else if is_migration_file(&path) {
+            out.push(path);
         }
     }
     ancestors.pop();
