@@ -89,18 +89,24 @@ impl Context {
     /// commands that need checksums (`status`, `health`) or split what they run themselves
     /// (`up` and `down` split the planned scripts before running any).
     fn load_unsplit(&self) -> Result<MigrationSet> {
-        self.load_unsplit_for(self.registry.dialect(self.settings.database_url()?)?)
+        self.load_unsplit_for(self.registry.dialect(self.settings.database_url()?)?, false)
+    }
+
+    /// [`Context::load_unsplit`] without the down SQL another tool keeps in files of its own
+    /// (`cairn::layout::read_up`): for `status` and `db health`, which look at the up side.
+    fn load_up_side(&self) -> Result<MigrationSet> {
+        self.load_unsplit_for(self.registry.dialect(self.settings.database_url()?)?, true)
     }
 
     /// [`Context::load`] for `dialect`.
     fn load_for(&self, dialect: Dialect) -> Result<MigrationSet> {
-        let set = self.load_unsplit_for(dialect)?;
+        let set = self.load_unsplit_for(dialect, false)?;
         set.split(None).map_err(cairn::Error::Load)?;
         Ok(set)
     }
 
-    /// [`Context::load_unsplit`] for `dialect`.
-    fn load_unsplit_for(&self, dialect: Dialect) -> Result<MigrationSet> {
+    /// [`Context::load_unsplit`] for `dialect`; `up_only` reads as [`Context::load_up_side`].
+    fn load_unsplit_for(&self, dialect: Dialect, up_only: bool) -> Result<MigrationSet> {
         let mut files = cairn::builtin_files(&self.global.builtin)?;
         let mut imported = Vec::new();
         for source in &self.settings.dirs {
@@ -130,8 +136,12 @@ impl Context {
                         files.extend(cairn::read_dir(dir).map_err(cairn::Error::Load)?);
                     }
                     layout => {
-                        let read = cairn::layout::read(dir, layout, dialect)
-                            .map_err(cairn::Error::Load)?;
+                        let read = if up_only {
+                            cairn::layout::read_up(dir, layout, dialect)
+                        } else {
+                            cairn::layout::read(dir, layout, dialect)
+                        }
+                        .map_err(cairn::Error::Load)?;
                         if let Some(ddl) = cairn::layout::tool_history_table(layout, dialect, &read)
                         {
                             self.tool_tables.borrow_mut().insert((layout, ddl));

@@ -313,7 +313,7 @@ fn show(progress: &mut Progress, ctx: &Context, e: Event<'_>) {
 }
 
 fn status(ctx: &Context, out: Out) -> Result<Outcome> {
-    let set = ctx.load_unsplit()?;
+    let set = ctx.load_up_side()?;
     let mut db = ctx.connect()?;
     let history = db.history()?;
     let rows = cairn::status(&set, &history);

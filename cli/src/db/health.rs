@@ -29,7 +29,7 @@ fn health(ctx: &Context, format: HealthFormat) -> Result<Outcome> {
     let set = if ctx.global.builtin.is_empty() && !ctx.global.dir.exists() {
         None
     } else {
-        Some(ctx.load_unsplit()?)
+        Some(ctx.load_up_side()?)
     };
     let report = match ctx.connect() {
         Ok(mut db) => cairn::ops::health(db.as_mut(), set.as_ref()),

@@ -31,6 +31,22 @@ thread_local! {
     /// recognise it, and the reader needs it again. Keyed by the path's bytes: hashing a
     /// `Path` parses its components, which cost more than the lookup saved.
     static TEXTS: RefCell<Option<HashMap<OsString, Arc<str>>>> = const { RefCell::new(None) };
+    /// Set while reading for a command that looks at the up side only ([`super::read_up`]).
+    static UP_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` reading the up side only when `up_only`: readers of tools that keep the down SQL
+/// in files of its own leave those files unread.
+pub(crate) fn with_sides<T>(up_only: bool, f: impl FnOnce() -> T) -> T {
+    let outer = UP_ONLY.with(|u| u.replace(up_only));
+    let result = f();
+    UP_ONLY.with(|u| u.set(outer));
+    result
+}
+
+/// Whether down files are left unread ([`with_sides`]).
+pub(crate) fn up_only() -> bool {
+    UP_ONLY.with(std::cell::Cell::get)
 }
 
 /// Runs `f` with `root` listed at most once: detecting a layout, naming the files its tool
@@ -158,7 +174,7 @@ pub(crate) fn with_texts<T>(f: impl FnOnce() -> T) -> T {
 /// Reads the `.sql` files of `root` (and of its sub-folders when `nested`) that are not read
 /// yet, several at once, so the layout's reader finds them in memory. A file that cannot be
 /// read is left for [`read`] to report, when the reader asks for it: its tool may skip it.
-pub(crate) fn read_ahead(root: &Path, nested: bool) {
+pub(crate) fn read_ahead(root: &Path, nested: bool, wanted: impl Fn(&Path) -> bool) {
     if TEXTS.with(|texts| texts.borrow().is_none()) {
         return;
     }
@@ -170,7 +186,7 @@ pub(crate) fn read_ahead(root: &Path, nested: bool) {
         listing
             .files
             .iter()
-            .filter(|p| is_sql(p))
+            .filter(|p| is_sql(p) && wanted(p))
             .filter(|p| {
                 texts
                     .as_ref()

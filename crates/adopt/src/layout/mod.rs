@@ -65,6 +65,22 @@ pub fn load(root: &Path, layout: Layout, dialect: Dialect) -> Result<MigrationSe
 /// The migrations of another tool's folder for `dialect`, in the tool's order, without
 /// building a set: combine them with Cairn files through [`cairn_load::load_sources`].
 pub fn read(root: &Path, layout: Layout, dialect: Dialect) -> Result<Vec<Migration>, LoadErrors> {
+    files::with_sides(false, || read_sides(root, layout, dialect))
+}
+
+/// [`read`] for commands that look at the up side only (`status`, health): where the tool
+/// keeps the down SQL in files of its own (sqlx, golang-migrate, diesel), those files are not
+/// read and [`Migration::down`] is `None`. A no-op `status` on a long history reads half the
+/// files.
+pub fn read_up(
+    root: &Path,
+    layout: Layout,
+    dialect: Dialect,
+) -> Result<Vec<Migration>, LoadErrors> {
+    files::with_sides(true, || read_sides(root, layout, dialect))
+}
+
+fn read_sides(root: &Path, layout: Layout, dialect: Dialect) -> Result<Vec<Migration>, LoadErrors> {
     match layout {
         Layout::Cairn => Ok(load_dir(root, dialect)?.iter().cloned().collect()),
         Layout::Prisma => {
@@ -104,7 +120,10 @@ fn entries(root: &Path, layout: Layout) -> Result<Vec<entry::Entry>, LoadErrors>
                 | Layout::Liquibase
                 | Layout::Sqitch
         );
-        files::read_ahead(root, nested);
+        let up_only = files::up_only();
+        files::read_ahead(root, nested, |path| {
+            !(up_only && updown::is_down(layout, files::name(path)))
+        });
         scan(root, layout)
     })
 }

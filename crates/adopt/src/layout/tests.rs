@@ -632,3 +632,60 @@ fn migrations_in_a_programming_language_are_reported_with_their_file() {
     assert_eq!(e.0.len(), 1, "only the versioned Go file: {e}");
     assert!(e.0[0].file.ends_with("2_b.go"), "{e}");
 }
+
+#[test]
+fn an_up_side_read_leaves_down_files_unread() {
+    // The down files are made unreadable as UTF-8: reading them fails, so only an up-side
+    // read passes.
+    let bad = "replaced below";
+    for (layout, files) in [
+        (
+            Layout::Sqlx,
+            vec![
+                ("1_a.up.sql", "CREATE TABLE a (x INT);\n"),
+                ("1_a.down.sql", bad),
+                ("2_b.sql", "CREATE TABLE b (x INT);\n"),
+            ],
+        ),
+        (
+            Layout::GolangMigrate,
+            vec![
+                ("1_a.up.sql", "CREATE TABLE a (x INT);\n"),
+                ("1_a.down.sql", bad),
+                ("2_b.up.sql", "CREATE TABLE b (x INT);\n"),
+            ],
+        ),
+        (
+            Layout::Diesel,
+            vec![
+                ("2019-01-01-000000_a/up.sql", "CREATE TABLE a (x INT);\n"),
+                ("2019-01-01-000000_a/down.sql", bad),
+                ("2019-01-02-000000_b/up.sql", "CREATE TABLE b (x INT);\n"),
+            ],
+        ),
+    ] {
+        let dir = folder(&files);
+        let down = files
+            .iter()
+            .find(|(name, _)| name.contains("down"))
+            .unwrap()
+            .0;
+        fs::write(dir.path().join(down), b"SELECT '\xff';\n").unwrap();
+        let err = read(dir.path(), layout, Dialect::Sqlite).unwrap_err();
+        assert!(err.to_string().contains("not UTF-8"), "{layout}: {err}");
+        let up = files::listed_once(dir.path(), || read_up(dir.path(), layout, Dialect::Sqlite))
+            .unwrap();
+        assert_eq!(up.len(), 2, "{layout}");
+        assert!(up.iter().all(|m| m.down.is_none()), "{layout}");
+        // Same ids and checksums as a whole read of the same folder with a readable down.
+        fs::write(dir.path().join(down), "DROP TABLE a;\n").unwrap();
+        let whole = read(dir.path(), layout, Dialect::Sqlite).unwrap();
+        assert!(whole[0].down.is_some(), "{layout}");
+        let key = |ms: &[cairn_core::model::Migration]| -> Vec<(String, String)> {
+            ms.iter()
+                .map(|m| (m.id.clone(), m.checksum.to_hex()))
+                .collect()
+        };
+        assert_eq!(key(&up), key(&whole), "{layout}");
+    }
+}

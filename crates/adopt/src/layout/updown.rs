@@ -90,6 +90,17 @@ pub(crate) fn ignores(file_name: &str, sqlx: bool) -> Option<String> {
     }
 }
 
+/// Whether `file_name` is a down file that `layout` pairs with an up file (sqlx and
+/// golang-migrate `.down.` files, diesel's `down.sql`): what an up-only read leaves unread.
+pub(crate) fn is_down(layout: super::Layout, file_name: &str) -> bool {
+    match layout {
+        super::Layout::Sqlx => matches!(parse_sqlx(file_name), Ok(Some(n)) if n.slot == 1),
+        super::Layout::GolangMigrate => parse_golang(file_name).is_some_and(|n| n.slot == 1),
+        super::Layout::Diesel => file_name == "down.sql",
+        _ => false,
+    }
+}
+
 /// Which files of a version were found.
 #[derive(Default)]
 struct Files {
@@ -190,8 +201,8 @@ fn entry(version: &str, found: Files, sqlx: bool) -> Result<Option<Entry>, Probl
         files::read(&up_path)?
     };
     let down = match &found.down {
-        Some((p, _)) => Some(Section::whole(p, &files::read(p)?)),
-        None => None,
+        Some((p, _)) if !files::up_only() => Some(Section::whole(p, &files::read(p)?)),
+        _ => None,
     };
     let name = stem.split_once('_').map_or("", |(_, n)| n).to_string();
     let mut up = Section::whole(&up_path, &up_text);
