@@ -333,15 +333,15 @@ fn status(ctx: &Context, out: Out) -> Result<Outcome> {
             json!({"database": db.describe(), "migrations": rows, "summary": summary})
         );
     } else {
-        // One write for the whole table: stdout is line-buffered, a write per row.
-        use std::fmt::Write as _;
+        // Buffered: stdout is line-buffered, a write per row.
+        use std::io::Write as _;
+        let mut text = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
         let width = rows.iter().map(|r| r.id.len()).max().unwrap_or(2).max(2);
-        let mut text = String::with_capacity(64 * (rows.len() + 2));
         let header = format!(
             "{:<8} {:<width$} {:<24} DESCRIPTION",
             "STATE", "ID", "APPLIED AT"
         );
-        let _ = writeln!(text, "{}", ctx.style.dim(&header));
+        writeln!(text, "{}", ctx.style.dim(&header))?;
         for r in &rows {
             let state = format!("{:<8}", r.state.name());
             let state = match r.state {
@@ -351,15 +351,15 @@ fn status(ctx: &Context, out: Out) -> Result<Outcome> {
                 }
                 MigrationState::Changed | MigrationState::Failed => ctx.style.bad(&state),
             };
-            let _ = writeln!(
+            writeln!(
                 text,
                 "{state} {:<width$} {:<24} {}",
                 r.id,
                 r.applied_at.as_deref().unwrap_or("-"),
                 r.description
-            );
+            )?;
         }
-        let _ = writeln!(
+        writeln!(
             text,
             "{}: {} applied, {} pending, {} changed, {} missing, {} failed{}",
             db.describe(),
@@ -372,8 +372,8 @@ fn status(ctx: &Context, out: Out) -> Result<Outcome> {
                 0 => String::new(),
                 n => format!(", {n} interrupted (`migrate up` finishes them)"),
             }
-        );
-        print!("{text}");
+        )?;
+        text.flush()?;
     }
     Ok(if bad > 0 {
         Outcome::Finding

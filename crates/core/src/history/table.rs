@@ -67,10 +67,11 @@ pub fn read(db: &mut dyn Driver, sql: &HistorySql) -> Result<Vec<AppliedMigratio
     }
     check_columns(db, sql, &present)?;
     let rows = db.query(&sql.select()).map_err(plain)?;
-    rows.into_iter()
-        .enumerate()
-        .map(|(i, row)| from_row(sql.name(), i + 1, row))
-        .collect()
+    let mut history = Vec::with_capacity(rows.len());
+    for (i, row) in rows.into_iter().enumerate() {
+        history.push(from_row(sql.name(), i + 1, row)?);
+    }
+    Ok(history)
 }
 
 /// One row of [`HistorySql::select`], by column name.

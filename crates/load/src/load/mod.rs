@@ -321,8 +321,11 @@ pub fn load_sources(
         Some(graph) if problems.is_empty() => {
             let mut by_id: HashMap<String, Migration> =
                 migrations.into_iter().map(|m| (m.id.clone(), m)).collect();
-            let migrations: Vec<Migration> =
-                graph.order().filter_map(|id| by_id.remove(id)).collect();
+            // Sized once: grown by doubling, this vector was the largest allocation of a
+            // no-op run on a long history.
+            let mut ordered = Vec::with_capacity(by_id.len());
+            ordered.extend(graph.order().filter_map(|id| by_id.remove(id)));
+            let migrations: Vec<Migration> = ordered;
             let index = migrations
                 .iter()
                 .enumerate()
