@@ -28,7 +28,7 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
         } => {
             let target = to.clone().map_or(UpTarget::All, UpTarget::To);
             let mut after = Vec::new();
-            let outcome = apply(ctx, *out, *dry_run, |db, set, opts, ev| {
+            let outcome = apply(ctx, *out, *dry_run, true, |db, set, opts, ev| {
                 let opts = Options {
                     resume: *resume,
                     single_transaction: *single_transaction,
@@ -98,7 +98,7 @@ pub fn run(ctx: &Context, cmd: &Migrate) -> Result<Outcome> {
                 ),
             };
             let mut after = Vec::new();
-            let outcome = apply(ctx, *out, *dry_run, |db, set, opts, ev| {
+            let outcome = apply(ctx, *out, *dry_run, false, |db, set, opts, ev| {
                 let opts = Options {
                     resume: *resume,
                     ..opts.clone()
@@ -213,10 +213,16 @@ fn checked_after(ctx: &Context, outcome: Outcome, problems: &[String]) -> Outcom
     Outcome::Finding
 }
 
+/// Runs `f` on the loaded migrations and reports. With `up_side_first`, the migrations are
+/// first read without the down files another tool keeps apart (a no-op `up` reads half the
+/// files); if anything is to be applied, the run stops before it starts
+/// (`cairn::Error::DownNotRead`) and runs again on the whole folder, whose down SQL the
+/// history keeps.
 fn apply(
     ctx: &Context,
     out: Out,
     dry_run: bool,
+    up_side_first: bool,
     mut f: impl FnMut(
         &mut dyn cairn::Driver,
         &cairn::MigrationSet,
@@ -224,13 +230,30 @@ fn apply(
         &mut dyn FnMut(Event<'_>),
     ) -> Result<(RunReport, Vec<LintFinding>)>,
 ) -> Result<Outcome> {
-    let set = ctx.load_unsplit()?;
+    let set = if up_side_first {
+        ctx.load_up_side()?
+    } else {
+        ctx.load_unsplit()?
+    };
     let mut db = ctx.connect()?;
     let started = Instant::now();
     let mut progress = Progress::new(out.format == Format::Text && !dry_run);
-    let result = f(db.as_mut(), &set, &ctx.options(dry_run), &mut |e| {
+    let mut result = f(db.as_mut(), &set, &ctx.options(dry_run), &mut |e| {
         show(&mut progress, ctx, e)
     });
+    let down_not_read = |r: &Result<_>| {
+        r.as_ref()
+            .err()
+            .and_then(|e| e.downcast_ref::<cairn::Error>())
+            .is_some_and(|e| matches!(e, cairn::Error::DownNotRead { .. }))
+    };
+    if up_side_first && down_not_read(&result) {
+        drop(set);
+        let set = ctx.load_unsplit()?;
+        result = f(db.as_mut(), &set, &ctx.options(dry_run), &mut |e| {
+            show(&mut progress, ctx, e)
+        });
+    }
     progress.finish();
     let (report, judged) = result?;
     let target = db.describe();

@@ -233,3 +233,62 @@ fn a_changed_repeatable_migration_runs_again() {
     let (_, out, _) = p.run(&["migrate", "status"]);
     assert!(out.contains("3 applied, 0 pending, 0 changed"), "{out}");
 }
+
+/// `status` and a no-op `up` leave an sqlx folder's down files unread; an `up` with work to do
+/// reads them, so the history keeps each applied migration's down SQL and `down` works.
+#[test]
+fn down_files_are_read_only_when_something_is_applied() {
+    let p = Project::new();
+    p.write("1_a.up.sql", "CREATE TABLE a (x INTEGER);\n")
+        .write("1_a.down.sql", "DROP TABLE a;\n");
+    let (code, out, err) = p.run(&["--layout", "sqlx", "migrate", "up"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Applied 1 migration"), "{out}");
+    let conn = rusqlite::Connection::open(p.db()).unwrap();
+    let down: Option<String> = conn
+        .query_row("SELECT down_sql FROM cairn_migrations", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(down.as_deref(), Some("DROP TABLE a;\n"));
+
+    // Unreadable down files (not UTF-8) show what is read: nothing to apply reads none.
+    p.write("2_b.up.sql", "CREATE TABLE b (x INTEGER);\n");
+    fs::write(
+        p.path().join("migrations/2_b.down.sql"),
+        b"DROP TABLE \xff;\n",
+    )
+    .unwrap();
+    fs::write(
+        p.path().join("migrations/1_a.down.sql"),
+        b"DROP TABLE \xff;\n",
+    )
+    .unwrap();
+    let (code, out, err) = p.run(&["--layout", "sqlx", "migrate", "status"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("1 applied, 1 pending"), "{out}");
+    // With 2_b pending, `up` reads the down files and names the bad one; nothing ran.
+    let (code, out, err) = p.run(&["--layout", "sqlx", "migrate", "up"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("1_a.down.sql") && err.contains("not UTF-8"),
+        "{err}"
+    );
+    assert_eq!(p.history_ids(), ["1_a"]);
+    fs::write(p.path().join("migrations/2_b.down.sql"), "DROP TABLE b;\n").unwrap();
+    fs::write(p.path().join("migrations/1_a.down.sql"), "DROP TABLE a;\n").unwrap();
+    let (code, out, err) = p.run(&["--layout", "sqlx", "migrate", "up"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(p.history_ids(), ["1_a", "2_b"]);
+    // Up to date: the down files are not read (an unreadable one does not matter).
+    fs::write(
+        p.path().join("migrations/1_a.down.sql"),
+        b"DROP TABLE \xff;\n",
+    )
+    .unwrap();
+    let (code, out, err) = p.run(&["--layout", "sqlx", "migrate", "up"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Nothing to do"), "{out}");
+    fs::write(p.path().join("migrations/1_a.down.sql"), "DROP TABLE a;\n").unwrap();
+    let (code, out, err) = p.run(&["--layout", "sqlx", "migrate", "down", "--all"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(p.history_ids().is_empty());
+}

@@ -478,6 +478,18 @@ pub enum Error {
     /// A statement failed.
     #[error("{0}")]
     Statement(Box<StatementFailure>),
+    /// A migration to apply was read without its down SQL (`cairn::layout::read_up`, for
+    /// commands that look at the up side): read the folder whole to apply it. Nothing ran.
+    #[error(
+        "migration {id} was read without its down SQL ({}): read the folder whole (`cairn::layout::read`) to apply it",
+        file.display()
+    )]
+    DownNotRead {
+        /// The migration.
+        id: String,
+        /// Its down file, not read.
+        file: PathBuf,
+    },
     /// A previous run left a migration half-applied; nothing runs until it is repaired.
     #[error(
         "migration {id} failed in an earlier run at statement {statement}: {message}\n  statements before it took effect and were not rolled back; fix the database by hand, then run `migrate repair {id}`"

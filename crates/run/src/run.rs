@@ -80,6 +80,13 @@ fn up_locked(
     let warnings = checked(set, &history, Finding::is_error, |f| {
         interrupted(f, Direction::Up) || (opts.resume && matches!(f, Finding::Failed { .. }))
     })?;
+    // What an earlier run left unfinished is finished below, before the plan.
+    let unfinished: Vec<String> = history
+        .iter()
+        .filter(|h| h.status != HistoryStatus::Applied)
+        .map(|h| h.id.clone())
+        .collect();
+    all_read(set, &unfinished)?;
     let mut report = RunReport {
         direction: Direction::Up,
         dry_run: opts.dry_run,
@@ -111,6 +118,7 @@ fn up_locked(
     // Statements are split on first use: a pending script that cannot be split is reported,
     // with its file and line, before anything runs.
     set.split(Some(&ids))?;
+    all_read(set, &ids)?;
     before(backend, &ids)?;
     on_event(Event::Planned {
         direction: Direction::Up,
@@ -132,6 +140,22 @@ fn up_locked(
         applying.run(backend, &mut report, on_event)?;
     }
     Ok(report)
+}
+
+/// Refuses to apply a migration whose down file was left unread (`cairn::layout::read_up`):
+/// its history row keeps the down SQL. Nothing has run yet.
+fn all_read(set: &MigrationSet, ids: &[String]) -> Result<()> {
+    match ids
+        .iter()
+        .filter_map(|id| set.get(id))
+        .find(|m| m.down.is_none() && m.down_file.is_some())
+    {
+        Some(m) => Err(Error::DownNotRead {
+            id: m.id.clone(),
+            file: m.down_path().clone(),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// The migrations an `up` applies, in order, once the plan is known.

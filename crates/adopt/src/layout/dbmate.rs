@@ -283,6 +283,7 @@ fn joined(path: &Path, text: &Arc<str>, pairs: &[Pair<'_>], dir: Dir) -> Section
         sql,
         first_line,
         blocks: Vec::new(),
+        unread: false,
     }
 }
 

@@ -59,7 +59,9 @@ fn entry(dir: &Path) -> Result<Entry, Problem> {
     }
     let up_text = files::read(&up_path)?;
     let down_path = dir.join("down.sql");
-    let down = if !files::up_only() && down_path.is_file() {
+    let down = if files::up_only() && down_path.is_file() {
+        Some(Section::unread(&down_path))
+    } else if down_path.is_file() {
         Some(Section::whole(&down_path, &files::read(&down_path)?))
     } else {
         None

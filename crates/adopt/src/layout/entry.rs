@@ -28,6 +28,9 @@ pub(crate) struct Section {
     /// Byte ranges of `sql` that are one statement each, never split (goose
     /// `StatementBegin`/`StatementEnd` blocks), in order.
     pub blocks: Vec<Range<usize>>,
+    /// A down file left unread by an up-side read ([`Section::unread`]): it exists, its SQL is
+    /// not known.
+    pub unread: bool,
 }
 
 impl Section {
@@ -39,6 +42,19 @@ impl Section {
             sql: text.to_string(),
             first_line: 1,
             blocks: Vec::new(),
+            unread: false,
+        }
+    }
+
+    /// A file that exists but was not read (an up-side read's down file).
+    pub fn unread(path: &Path) -> Section {
+        Section {
+            path: path.to_path_buf(),
+            source: Arc::from(""),
+            sql: String::new(),
+            first_line: 1,
+            blocks: Vec::new(),
+            unread: true,
         }
     }
 }
@@ -63,6 +79,7 @@ impl Section {
                 .filter(|b| b.start >= range.start && b.end <= range.end)
                 .map(|b| b.start - range.start..b.end - range.start)
                 .collect(),
+            unread: false,
         }
     }
 }
@@ -197,7 +214,12 @@ pub(crate) fn migrations(
             .map(|d| d.path.clone())
             .filter(|p| p.as_os_str() != file.as_os_str());
         let up = script(variant.up, dialect);
-        let down = variant.down.map(|d| script(d, dialect));
+        // An unread down file leaves `down` unknown, its file named: running the migration
+        // needs it read (`cairn::Error::DownNotRead`).
+        let down = variant
+            .down
+            .filter(|d| !d.unread)
+            .map(|d| script(d, dialect));
         // Only SQL naming one of the statements that refuse a transaction is split now; the
         // rest is split when it runs.
         let refuses = if may_refuse_transaction(&up.sql, dialect) {
@@ -276,6 +298,7 @@ fn script(section: Section, dialect: Dialect) -> Script {
         sql,
         first_line,
         blocks,
+        ..
     } = section;
     let place = Place {
         path,

@@ -95,6 +95,7 @@ fn entry(doc: &Doc, key: usize) -> Entry {
         sql: sql.to_string(),
         first_line: key_line(&doc.text, field).unwrap_or(1),
         blocks: Vec::new(),
+        unread: false,
     };
     let mut notes = Vec::new();
     if !doc.dependencies.is_empty() {

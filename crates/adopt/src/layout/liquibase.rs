@@ -286,6 +286,7 @@ fn up_section(path: &Path, text: &Arc<str>, c: &Changeset) -> Section {
         sql,
         first_line: c.line + 1,
         blocks,
+        unread: false,
     }
 }
 
@@ -308,6 +309,7 @@ fn rollback(
         sql,
         first_line: *line,
         blocks,
+        unread: false,
     };
     if lower.starts_with("not required") || lower.starts_with("empty") {
         return Ok(Some(section(String::new(), Vec::new())));

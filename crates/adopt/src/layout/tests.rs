@@ -677,6 +677,12 @@ fn an_up_side_read_leaves_down_files_unread() {
             .unwrap();
         assert_eq!(up.len(), 2, "{layout}");
         assert!(up.iter().all(|m| m.down.is_none()), "{layout}");
+        // The unread down file is still named: applying needs it read.
+        assert!(
+            up[0].down_file.as_ref().is_some_and(|f| f.ends_with(down)),
+            "{layout}"
+        );
+        assert!(up[1].down_file.is_none(), "{layout}");
         // Same ids and checksums as a whole read of the same folder with a readable down.
         fs::write(dir.path().join(down), "DROP TABLE a;\n").unwrap();
         let whole = read(dir.path(), layout, Dialect::Sqlite).unwrap();

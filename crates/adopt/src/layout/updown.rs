@@ -201,8 +201,9 @@ fn entry(version: &str, found: Files, sqlx: bool) -> Result<Option<Entry>, Probl
         files::read(&up_path)?
     };
     let down = match &found.down {
-        Some((p, _)) if !files::up_only() => Some(Section::whole(p, &files::read(p)?)),
-        _ => None,
+        Some((p, _)) if files::up_only() => Some(Section::unread(p)),
+        Some((p, _)) => Some(Section::whole(p, &files::read(p)?)),
+        None => None,
     };
     let name = stem.split_once('_').map_or("", |(_, n)| n).to_string();
     let mut up = Section::whole(&up_path, &up_text);
