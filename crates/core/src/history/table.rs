@@ -59,14 +59,24 @@ pub fn ensure(db: &mut dyn Driver, sql: &HistorySql) -> Result<(), BackendError>
     check_columns(db, sql, &present)
 }
 
-/// Every row by rank; empty when the table does not exist. Two queries.
+/// Every row by rank; empty when the table does not exist. One query when the table is there
+/// (every run but the first): the catalog is asked only when the select fails, to tell a
+/// missing table (no history yet) or one made by something else from any other error.
 pub fn read(db: &mut dyn Driver, sql: &HistorySql) -> Result<Vec<AppliedMigration>, BackendError> {
-    let present = columns(db, sql)?;
-    if present.is_empty() {
-        return Ok(Vec::new());
-    }
-    check_columns(db, sql, &present)?;
-    let rows = db.query(&sql.select()).map_err(plain)?;
+    let rows = match db.query(&sql.select()) {
+        Ok(rows) => rows,
+        Err(e) => {
+            return match columns(db, sql) {
+                Ok(present) if present.is_empty() => Ok(Vec::new()),
+                Ok(present) => {
+                    check_columns(db, sql, &present)?;
+                    Err(plain(e))
+                }
+                // The catalog cannot be read either (a lost connection): the first error.
+                Err(_) => Err(plain(e)),
+            };
+        }
+    };
     let mut history = Vec::with_capacity(rows.len());
     for (i, row) in rows.into_iter().enumerate() {
         history.push(from_row(sql.name(), i + 1, row)?);
