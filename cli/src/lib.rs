@@ -371,6 +371,13 @@ pub fn run_matches(matches: &clap::ArgMatches, linter: Linter) -> ExitCode {
     match dispatch(&ctx, &cli.command) {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Finding) => ExitCode::from(1),
+        // A buffered report whose reader went away (`| head`): as `quiet_on_closed_pipe`.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::from(141)
+        }
         Err(e) => {
             render::error(&e, json, &ctx.style);
             ExitCode::from(2)

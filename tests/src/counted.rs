@@ -10,7 +10,7 @@ use cairn::{BackendError, Dialect, Driver, Introspect, Maintain, Param, Rows};
 
 /// Forwards the [`Driver`] core and the [`Introspect`] and [`Maintain`] roles to `inner`,
 /// counting each call by name. Queries of the history table are counted apart: `history` for
-/// the read of its rows, `history_columns` for the catalog check before it.
+/// the read of its rows, `history_columns` for the catalog check of its columns.
 pub struct Counted<'a> {
     /// The real driver.
     pub inner: &'a mut dyn Driver,

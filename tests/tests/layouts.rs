@@ -403,14 +403,8 @@ fn changed_repeatable_runs_again(db: &TestDb) {
     assert_ne!(text, changed);
     std::fs::write(&file, changed).unwrap();
     let set = load();
-    let again = cairn::up(
-        backend.as_mut(),
-        &set,
-        &UpTarget::All,
-        &opts,
-        &mut |_| {},
-    )
-    .unwrap_or_else(|e| panic!("{what}: up failed: {e}"));
+    let again = cairn::up(backend.as_mut(), &set, &UpTarget::All, &opts, &mut |_| {})
+        .unwrap_or_else(|e| panic!("{what}: up failed: {e}"));
     assert_eq!(report_ids(&again), [repeatable], "{what}");
     let view = cairn_tests::rows(db, "SELECT order_id FROM customer_totals");
     assert_eq!(view, [["100"]], "{what}: the new view");

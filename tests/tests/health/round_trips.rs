@@ -129,8 +129,7 @@ pub fn health_round_trips_do_not_grow_with_tables(db: &TestDb) {
             ("introspect", 1),
         ]);
         if history {
-            // The catalog check of the history table's columns, then its rows.
-            calls.insert("history_columns", 1);
+            // Its rows, in one query: the catalog of its columns is read only when that fails.
             calls.insert("history", 1);
         }
         calls

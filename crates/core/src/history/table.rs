@@ -65,17 +65,17 @@ pub fn ensure(db: &mut dyn Driver, sql: &HistorySql) -> Result<(), BackendError>
 pub fn read(db: &mut dyn Driver, sql: &HistorySql) -> Result<Vec<AppliedMigration>, BackendError> {
     let rows = match db.query(&sql.select()) {
         Ok(rows) => rows,
-        Err(e) => {
-            return match columns(db, sql) {
-                Ok(present) if present.is_empty() => Ok(Vec::new()),
-                Ok(present) => {
-                    check_columns(db, sql, &present)?;
-                    Err(plain(e))
-                }
-                // The catalog cannot be read either (a lost connection): the first error.
-                Err(_) => Err(plain(e)),
-            };
-        }
+        Err(e) => match columns(db, sql) {
+            Ok(present) if present.is_empty() => return Ok(Vec::new()),
+            // Made meanwhile by another runner (its first run), or failing for another reason:
+            // the select again says which.
+            Ok(present) => {
+                check_columns(db, sql, &present)?;
+                db.query(&sql.select()).map_err(plain)?
+            }
+            // The catalog cannot be read either (a lost connection): the first error.
+            Err(_) => return Err(plain(e)),
+        },
     };
     let mut history = Vec::with_capacity(rows.len());
     for (i, row) in rows.into_iter().enumerate() {
