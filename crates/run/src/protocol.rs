@@ -19,6 +19,13 @@ pub trait Migrate {
     /// Every history row, ordered by rank; empty when the table does not exist.
     fn history(&mut self) -> Result<Vec<AppliedMigration>, BackendError>;
 
+    /// [`Migrate::ensure_history`] then [`Migrate::history`], for a run that writes next: one
+    /// query when the table is there.
+    fn ensured_history(&mut self) -> Result<Vec<AppliedMigration>, BackendError> {
+        self.ensure_history()?;
+        self.history()
+    }
+
     /// The audit log (every up, down, repair, stamp, adopt, baseline and restore), oldest
     /// first; empty before the first.
     fn log(&mut self) -> Result<Vec<LogEntry>, BackendError>;
@@ -53,6 +60,11 @@ impl Migrate for dyn Driver + '_ {
         table::read(self, &sql)
     }
 
+    fn ensured_history(&mut self) -> Result<Vec<AppliedMigration>, BackendError> {
+        let sql = history_sql(self);
+        table::read_or_create(self, &sql)
+    }
+
     fn log(&mut self) -> Result<Vec<LogEntry>, BackendError> {
         let sql = LogSql::new(self.dialect(), self.history_table());
         log::read(self, &sql)
@@ -79,6 +91,10 @@ impl<D: Driver> Migrate for D {
 
     fn history(&mut self) -> Result<Vec<AppliedMigration>, BackendError> {
         (self as &mut dyn Driver).history()
+    }
+
+    fn ensured_history(&mut self) -> Result<Vec<AppliedMigration>, BackendError> {
+        (self as &mut dyn Driver).ensured_history()
     }
 
     fn log(&mut self) -> Result<Vec<LogEntry>, BackendError> {

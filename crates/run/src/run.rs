@@ -26,7 +26,7 @@ mod report;
 mod resume;
 
 pub use audit::Audit;
-pub use execute::{entry, locked, record_for, run_step};
+pub use execute::{entry, locked, locked_then, record_for, run_step};
 use interrupted::resume_interrupted;
 pub use repair::{repair, repair_from};
 pub use report::{Event, InDoubt, MigrationReport, Options, Recovery, RunReport};
@@ -60,7 +60,8 @@ pub fn up_with(
     before: &mut BeforeRun<'_>,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<RunReport> {
-    locked(backend, opts, |backend| {
+    // The history table is made, when missing, by the history read that starts the run.
+    locked_then(backend, opts, false, |backend| {
         Audit::new("up", opts).around(backend, on_event, |backend, on_event| {
             up_locked(backend, set, target, opts, before, on_event)
         })
@@ -76,7 +77,11 @@ fn up_locked(
     before: &mut BeforeRun<'_>,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<RunReport> {
-    let mut history = backend.history()?;
+    let mut history = if opts.dry_run {
+        backend.history()?
+    } else {
+        backend.ensured_history()?
+    };
     let warnings = checked(set, &history, Finding::is_error, |f| {
         interrupted(f, Direction::Up) || (opts.resume && matches!(f, Finding::Failed { .. }))
     })?;

@@ -63,10 +63,31 @@ pub fn ensure(db: &mut dyn Driver, sql: &HistorySql) -> Result<(), BackendError>
 /// (every run but the first): the catalog is asked only when the select fails, to tell a
 /// missing table (no history yet) or one made by something else from any other error.
 pub fn read(db: &mut dyn Driver, sql: &HistorySql) -> Result<Vec<AppliedMigration>, BackendError> {
+    read_then(db, sql, |_| Ok(()))
+}
+
+/// [`read`] for a run that writes next: a missing table is created, as [`ensure`] does, and
+/// read as empty. One query when the table is there, where `ensure` and `read` took two.
+pub fn read_or_create(
+    db: &mut dyn Driver,
+    sql: &HistorySql,
+) -> Result<Vec<AppliedMigration>, BackendError> {
+    read_then(db, sql, |db| db.execute(&sql.create()).map_err(plain))
+}
+
+/// [`read`], calling `missing` when the table does not exist.
+fn read_then(
+    db: &mut dyn Driver,
+    sql: &HistorySql,
+    missing: impl FnOnce(&mut dyn Driver) -> Result<(), BackendError>,
+) -> Result<Vec<AppliedMigration>, BackendError> {
     let rows = match db.query(&sql.select()) {
         Ok(rows) => rows,
         Err(e) => match columns(db, sql) {
-            Ok(present) if present.is_empty() => return Ok(Vec::new()),
+            Ok(present) if present.is_empty() => {
+                missing(db)?;
+                return Ok(Vec::new());
+            }
             // Made meanwhile by another runner (its first run), or failing for another reason:
             // the select again says which.
             Ok(present) => {

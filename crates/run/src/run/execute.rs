@@ -22,15 +22,28 @@ pub fn locked<T>(
     opts: &Options,
     f: impl FnOnce(&mut dyn Driver) -> Result<T>,
 ) -> Result<T> {
+    locked_then(backend, opts, true, f)
+}
+
+/// [`locked`]; without `ensure`, `f` makes the history table itself
+/// ([`Migrate::ensured_history`], one query where ensuring and reading took two).
+pub fn locked_then<T>(
+    backend: &mut dyn Driver,
+    opts: &Options,
+    ensure: bool,
+    f: impl FnOnce(&mut dyn Driver) -> Result<T>,
+) -> Result<T> {
     if opts.dry_run {
         return f(backend);
     }
     backend.check_writable()?;
     backend.lock(opts.lock_timeout)?;
-    let result = backend
-        .ensure_history()
-        .map_err(Error::from)
-        .and_then(|()| f(backend));
+    let ensured = if ensure {
+        backend.ensure_history().map_err(Error::from)
+    } else {
+        Ok(())
+    };
+    let result = ensured.and_then(|()| f(backend));
     let released = backend.unlock();
     match (result, released) {
         (Ok(v), Ok(())) => Ok(v),
