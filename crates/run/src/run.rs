@@ -26,7 +26,8 @@ mod report;
 mod resume;
 
 pub use audit::Audit;
-pub use execute::{entry, locked, locked_then, record_for, run_step};
+use execute::locked_then;
+pub use execute::{entry, locked, record_for, run_step};
 use interrupted::resume_interrupted;
 pub use repair::{repair, repair_from};
 pub use report::{Event, InDoubt, MigrationReport, Options, Recovery, RunReport};
