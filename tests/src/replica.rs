@@ -29,12 +29,35 @@ pub fn postgres_replica_url() -> Option<String> {
     }
 }
 
+/// The end of the last record before an insert position. At the start of a WAL page the
+/// insert position already counts the page's header, while the replica reports the end of the
+/// record it replayed, which is the page boundary: without this, waiting for a record that
+/// ended a page would wait for the next record to arrive.
+fn record_end(insert: i64) -> i64 {
+    const PAGE: i64 = 8192;
+    const SEGMENT: i64 = 16 * 1024 * 1024;
+    const SHORT_HEADER: i64 = 24;
+    const LONG_HEADER: i64 = 40;
+    if insert % SEGMENT == LONG_HEADER {
+        insert - LONG_HEADER
+    } else if insert % PAGE == SHORT_HEADER {
+        insert - SHORT_HEADER
+    } else {
+        insert
+    }
+}
+
 /// Waits until the replica at `replica_url` has replayed everything the primary at
-/// `primary_url` had written when called (its current WAL position); panics after 20 s.
+/// `primary_url` had committed when called (its WAL insert position); panics after 20 s.
 pub fn wait_replayed(primary_url: &str, replica_url: &str) {
     let mut primary = Conn::postgres(primary_url);
+    // The insert position, not `pg_current_wal_lsn()` (the write position): the test server
+    // runs with `synchronous_commit=off`, so a commit can return before its record is written,
+    // and waiting for the write position then lets a read on the replica miss that commit.
     // A WAL position as a number, so it compares the same on both servers.
-    let lsn = primary.scalar_i64("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint");
+    let lsn = record_end(
+        primary.scalar_i64("SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint"),
+    );
     let mut replica = Conn::postgres(replica_url);
     let start = Instant::now();
     loop {
