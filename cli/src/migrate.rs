@@ -216,8 +216,8 @@ fn checked_after(ctx: &Context, outcome: Outcome, problems: &[String]) -> Outcom
 /// Runs `f` on the loaded migrations and reports. With `up_side_first`, the migrations are
 /// first read without the down files another tool keeps apart (a no-op `up` reads half the
 /// files); if anything is to be applied, the run stops before it starts
-/// (`cairn::Error::DownNotRead`) and runs again on the whole folder, whose down SQL the
-/// history keeps.
+/// (`cairn::Error::DownNotRead`), the down files of what it would apply are read (the history
+/// keeps their SQL), and it runs again.
 fn apply(
     ctx: &Context,
     out: Out,
@@ -230,7 +230,7 @@ fn apply(
         &mut dyn FnMut(Event<'_>),
     ) -> Result<(RunReport, Vec<LintFinding>)>,
 ) -> Result<Outcome> {
-    let set = if up_side_first {
+    let mut set = if up_side_first {
         ctx.load_up_side()?
     } else {
         ctx.load_unsplit()?
@@ -241,23 +241,23 @@ fn apply(
     let mut result = f(db.as_mut(), &set, &ctx.options(dry_run), &mut |e| {
         show(&mut progress, ctx, e)
     });
-    let down_not_read = |r: &Result<_>| {
-        r.as_ref()
-            .err()
-            .and_then(|e| e.downcast_ref::<cairn::Error>())
-            .is_some_and(|e| matches!(e, cairn::Error::DownNotRead { .. }))
+    let unread = match &result {
+        Err(e) => match e.downcast_ref::<cairn::Error>() {
+            Some(cairn::Error::DownNotRead { ids, .. }) if up_side_first => Some(ids.clone()),
+            _ => None,
+        },
+        Ok(_) => None,
     };
-    if up_side_first && down_not_read(&result) {
-        drop(set);
-        let set = ctx.load_unsplit()?;
+    if let Some(ids) = unread {
+        // Only the down files of what is to be applied are read; the run starts again.
+        cairn::layout::read_down(&mut set, &ids).map_err(cairn::Error::Load)?;
         result = f(db.as_mut(), &set, &ctx.options(dry_run), &mut |e| {
             show(&mut progress, ctx, e)
         });
-    } else {
-        // The process ends after the report: freeing the set's thousands of small allocations
-        // one by one was a measurable part of a no-op run on a long history.
-        std::mem::forget(set);
     }
+    // The process ends after the report: freeing the set's thousands of small allocations
+    // one by one was a measurable part of a no-op run on a long history.
+    std::mem::forget(set);
     progress.finish();
     let (report, judged) = result?;
     let target = db.describe();

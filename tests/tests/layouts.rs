@@ -40,7 +40,7 @@ fn run(fixture: &Fixture, db: &TestDb) {
     let opts = Options::default();
     // Read for the up side only, the down files another tool keeps apart are not read; such a
     // set refuses to apply (the history keeps the down SQL) before anything runs.
-    let up_side = cairn::load_sources(
+    let mut up_side = cairn::load_sources(
         Vec::new(),
         cairn::layout::read_up(&dir, fixture.layout, dialect).unwrap(),
         dialect,
@@ -57,11 +57,32 @@ fn run(fixture: &Fixture, db: &TestDb) {
             &opts,
             &mut |_| {},
         );
-        assert!(
-            matches!(refused, Err(cairn::Error::DownNotRead { .. })),
-            "{what}: up on an up-side read: {refused:?}"
-        );
+        let Err(cairn::Error::DownNotRead { ids: unread, .. }) = refused else {
+            panic!("{what}: up on an up-side read: {refused:?}");
+        };
         assert!(db.history_ids().is_empty(), "{what}: nothing ran");
+        // The refusal names every migration to apply whose down file is unread; reading
+        // those gives the down SQL of a whole read.
+        let expected: Vec<&String> = ids
+            .iter()
+            .filter(|id| {
+                up_side
+                    .get(id)
+                    .is_some_and(|m| m.down.is_none() && m.down_file.is_some())
+            })
+            .collect();
+        assert_eq!(
+            unread.iter().collect::<Vec<_>>(),
+            expected,
+            "{what}: unread"
+        );
+        cairn::layout::read_down(&mut up_side, &unread).unwrap();
+        let downs = |s: &cairn::MigrationSet| -> Vec<Option<String>> {
+            s.iter()
+                .map(|m| m.down.as_ref().map(|d| d.sql.clone()))
+                .collect()
+        };
+        assert_eq!(downs(&up_side), downs(&set), "{what}: down SQL once read");
     }
     let up = cairn::up(backend.as_mut(), &set, &UpTarget::All, &opts, &mut |_| {})
         .unwrap_or_else(|e| panic!("{what}: up failed: {e}"));

@@ -479,16 +479,19 @@ pub enum Error {
     #[error("{0}")]
     Statement(Box<StatementFailure>),
     /// A migration to apply was read without its down SQL (`cairn::layout::read_up`, for
-    /// commands that look at the up side): read the folder whole to apply it. Nothing ran.
+    /// commands that look at the up side): read those down files
+    /// (`cairn::layout::read_down`) or the folder whole to apply it. Nothing ran.
     #[error(
-        "migration {id} was read without its down SQL ({}): read the folder whole (`cairn::layout::read`) to apply it",
+        "migration {id} was read without its down SQL ({}): read it (`cairn::layout::read_down`) to apply it",
         file.display()
     )]
     DownNotRead {
-        /// The migration.
+        /// The first such migration.
         id: String,
         /// Its down file, not read.
         file: PathBuf,
+        /// Every migration the run needs whose down SQL was not read, in the run's order.
+        ids: Vec<String>,
     },
     /// A previous run left a migration half-applied; nothing runs until it is repaired.
     #[error(

@@ -9,7 +9,7 @@ use crate::error::{Direction, Error, Refused, Result};
 use crate::graph::Graph;
 use crate::history::{AppliedMigration, HistoryStatus};
 use crate::load::MigrationSet;
-use crate::model::Script;
+use crate::model::{Migration, Script};
 use crate::plan::{DownTarget, UpTarget, changed_repeatables, plan_down, plan_up};
 use crate::plan_error::PlanError;
 use crate::protocol::Migrate;
@@ -151,14 +151,16 @@ fn up_locked(
 /// Refuses to apply a migration whose down file was left unread (`cairn::layout::read_up`):
 /// its history row keeps the down SQL. Nothing has run yet.
 fn all_read(set: &MigrationSet, ids: &[String]) -> Result<()> {
-    match ids
+    let unread: Vec<&Migration> = ids
         .iter()
         .filter_map(|id| set.get(id))
-        .find(|m| m.down.is_none() && m.down_file.is_some())
-    {
+        .filter(|m| m.down.is_none() && m.down_file.is_some())
+        .collect();
+    match unread.first() {
         Some(m) => Err(Error::DownNotRead {
             id: m.id.clone(),
             file: m.down_path().clone(),
+            ids: unread.iter().map(|m| m.id.clone()).collect(),
         }),
         None => Ok(()),
     }

@@ -291,7 +291,7 @@ pub(crate) fn manages_own_transaction(sql: &str) -> bool {
 
 /// The section as a script for `dialect`, split into statements when they are first asked
 /// for; `blocks` are one statement each. A problem shows when splitting.
-fn script(section: Section, dialect: Dialect) -> Script {
+pub(crate) fn script(section: Section, dialect: Dialect) -> Script {
     let Section {
         path,
         source,

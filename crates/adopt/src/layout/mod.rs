@@ -16,6 +16,7 @@ mod atlas;
 mod dbmate;
 mod detect;
 mod diesel;
+mod down;
 mod entry;
 mod files;
 mod flyway;
@@ -44,6 +45,7 @@ use crate::load::{MigrationSet, load_dir, load_sources};
 use crate::model::Migration;
 
 pub use detect::{Detection, detect, detect_explained};
+pub use down::read_down;
 pub use files::listed_once;
 pub use ignored::{Ignored, ignored};
 pub use import::{ImportedFile, import};

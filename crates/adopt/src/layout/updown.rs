@@ -201,7 +201,8 @@ fn entry(version: &str, found: Files, sqlx: bool) -> Result<Option<Entry>, Probl
         files::read(&up_path)?
     };
     let down = match &found.down {
-        Some((p, _)) if files::up_only() => Some(Section::unread(p)),
+        // A down file alone is the migration's only file: it is read as its source anyway.
+        Some((p, _)) if files::up_only() && !up_only_down => Some(Section::unread(p)),
         Some((p, _)) => Some(Section::whole(p, &files::read(p)?)),
         None => None,
     };

@@ -78,12 +78,17 @@ pub fn actor() -> String {
 
 /// This machine's name (empty when it cannot be read).
 pub fn host() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .or_else(|| std::env::var("COMPUTERNAME").ok())
-        .map(|h| h.trim().to_string())
-        .unwrap_or_default()
+    // Read once: a run writes a log entry per migration.
+    static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HOST.get_or_init(|| {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .or_else(|| std::env::var("COMPUTERNAME").ok())
+            .map(|h| h.trim().to_string())
+            .unwrap_or_default()
+    })
+    .clone()
 }
 
 /// The log's statements for a history table (`<name>_log`).

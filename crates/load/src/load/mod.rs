@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use crate::Dialect;
 use crate::error::{LoadErrors, Problem, ProblemKind};
 use crate::graph::Graph;
-use crate::model::Migration;
+use crate::model::{Migration, Script};
 use crate::source::SourceFile;
 use crate::source::{problem, read_texts};
 use problems::graph_problem;
@@ -57,6 +57,19 @@ impl MigrationSet {
     /// Whether the set is empty.
     pub fn is_empty(&self) -> bool {
         self.migrations.is_empty()
+    }
+
+    /// Gives migration `id`, read without its down SQL (`cairn::layout::read_up`), that SQL,
+    /// read from its `down_file`. Returns `false`, changing nothing, when there is no such
+    /// migration or its down SQL is already known.
+    pub fn fill_down(&mut self, id: &str, down: Script) -> bool {
+        match self.index.get(id).map(|&i| &mut self.migrations[i]) {
+            Some(m) if m.down.is_none() && m.down_file.is_some() => {
+                m.down = Some(down);
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Splits the `up` and `down` SQL of `ids` (every migration when `None`) into statements
