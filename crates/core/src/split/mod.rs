@@ -14,6 +14,7 @@
 //! byte outside them is a terminator, whitespace, a comment or a `DELIMITER` line.
 
 mod mysql;
+mod plain;
 mod tokens;
 
 #[cfg(test)]
@@ -59,6 +60,15 @@ pub struct SplitError {
 /// Splits `script` into statements for `dialect`. Empty statements and comment-only tails are
 /// dropped. For MySQL, `DELIMITER` lines switch the terminator and are not statements.
 pub fn split(script: &str, dialect: Dialect) -> Result<Vec<Statement>, SplitError> {
+    let mut out = Vec::new();
+    if plain::split(script, &mut out) {
+        return Ok(out);
+    }
+    split_tokenized(script, dialect)
+}
+
+/// [`split`] on the tokenizer, for any script.
+fn split_tokenized(script: &str, dialect: Dialect) -> Result<Vec<Statement>, SplitError> {
     let mut out = Vec::new();
     if dialect != Dialect::Mysql {
         tokens::split_section(script, 0..script.len(), 1, &[], dialect, &mut out)?;
