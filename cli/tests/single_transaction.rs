@@ -106,7 +106,57 @@ fn a_migration_outside_a_transaction_is_refused(db: &TestDb) {
     );
 }
 
+/// The history rows are written together before the commit, yet a migration that reads the
+/// history table sees the rows of those before it, and a run longer than one multi-row
+/// `INSERT` (500 rows) keeps every row, in order, with its SQL.
+fn history_rows_are_written_before_anything_reads_them(db: &TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    set(
+        dir.path(),
+        "up: CREATE TABLE st_c AS SELECT COUNT(*) AS n FROM cairn_migrations;\ndown: DROP TABLE st_c;\n",
+    );
+    let (code, out) = run(db, dir.path(), &["migrate", "up", "--single-transaction"]);
+    if db.kind == Kind::Mysql {
+        assert_eq!(code, 2, "{out}");
+        return;
+    }
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(db.scalar_i64("SELECT n FROM st_c"), 2);
+    let mut previous = "0003_c".to_string();
+    for i in 4..=505 {
+        let id = format!("{i:04}_t");
+        write(
+            dir.path(),
+            &format!("{id}.yaml"),
+            &format!(
+                "depends_on: [{previous}]\nup: CREATE TABLE st_t{i} (id INTEGER);\ndown: DROP TABLE st_t{i};\n"
+            ),
+        );
+        previous = id;
+    }
+    let (code, out) = run(db, dir.path(), &["migrate", "up", "--single-transaction"]);
+    assert_eq!(code, 0, "{out}");
+    let ids = db.history_ids();
+    assert_eq!(ids.len(), 505);
+    let expected: Vec<String> = ["0001_a", "0002_b", "0003_c"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain((4..=505).map(|i| format!("{i:04}_t")))
+        .collect();
+    assert_eq!(ids, expected, "history in apply order");
+    assert_eq!(
+        db.scalar_i64(
+            "SELECT COUNT(*) FROM cairn_migrations WHERE id = '0505_t' AND down_sql = 'DROP TABLE st_t505;' AND status = 'applied'"
+        ),
+        1
+    );
+    let (code, out) = run(db, dir.path(), &["migrate", "status"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("505 applied, 0 pending, 0 changed"), "{out}");
+}
+
 cairn_tests::on_every_backend!(
     a_failure_leaves_nothing_of_the_run,
     a_migration_outside_a_transaction_is_refused,
+    history_rows_are_written_before_anything_reads_them,
 );

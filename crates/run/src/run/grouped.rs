@@ -1,11 +1,18 @@
 //! `up --single-transaction`: the whole run in one transaction. Each migration's own
 //! `BEGIN`/`COMMIT` (the step protocol's) becomes a no-op inside it, so the step code is the
 //! same; the run commits once at the end or rolls everything back, history rows included.
+//!
+//! The history rows are written together before the commit, in multi-row `INSERT`s: nothing
+//! outside the transaction sees them sooner either way, and a row written after each
+//! migration's DDL was a round trip (PostgreSQL) or a re-prepared statement (SQLite, whose
+//! schema change expires prepared statements) per migration. Anything that may read the
+//! history table first gets the rows written.
 
 use std::time::Duration;
 
-use crate::driver::{Backup, Driver, Introspect, Maintain, ScratchDatabases};
+use crate::driver::{Backup, Driver, Introspect, Maintain, Param, ScratchDatabases};
 use crate::error::{BackendError, Refused, Result};
+use crate::history::sql::HistorySql;
 use crate::load::MigrationSet;
 use crate::rebuild::Rebuild;
 
@@ -64,7 +71,17 @@ fn controls_transaction(sql: &str) -> bool {
 /// fails.
 pub fn run<T>(db: &mut dyn Driver, f: impl FnOnce(&mut dyn Driver) -> Result<T>) -> Result<T> {
     db.begin()?;
-    let result = f(&mut Grouped { inner: db });
+    let sql = HistorySql::new(db.dialect(), db.history_table());
+    let mut grouped = Grouped {
+        table: db.history_table().to_string(),
+        insert: sql.insert(1),
+        sql,
+        rows: Vec::new(),
+        failed: None,
+        inner: db,
+    };
+    let result = f(&mut grouped).and_then(|v| grouped.write_rows().map(|()| v).map_err(Into::into));
+    let db = grouped.inner;
     match result {
         Ok(v) => {
             db.commit()?;
@@ -78,9 +95,76 @@ pub fn run<T>(db: &mut dyn Driver, f: impl FnOnce(&mut dyn Driver) -> Result<T>)
     }
 }
 
-/// `inner` with transaction control left to [`run`].
+/// `inner` with transaction control left to [`run`], and the history rows kept until
+/// something may read them.
 struct Grouped<'a> {
     inner: &'a mut dyn Driver,
+    /// The history table's name, and the one-row `INSERT` whose rows are kept.
+    table: String,
+    insert: String,
+    sql: HistorySql,
+    /// The kept rows' parameters, in order.
+    rows: Vec<Vec<Owned>>,
+    /// A write of the kept rows that failed where it could not be returned.
+    failed: Option<BackendError>,
+}
+
+/// A [`Param`] that owns its text.
+enum Owned {
+    Text(Option<String>),
+    Int(Option<i64>),
+}
+
+impl Owned {
+    fn of(param: &Param<'_>) -> Owned {
+        match param {
+            Param::Text(t) => Owned::Text(t.map(str::to_string)),
+            Param::Int(i) => Owned::Int(*i),
+        }
+    }
+
+    fn param(&self) -> Param<'_> {
+        match self {
+            Owned::Text(t) => Param::Text(t.as_deref()),
+            Owned::Int(i) => Param::Int(*i),
+        }
+    }
+}
+
+impl Grouped<'_> {
+    /// Writes the kept rows, at most 500 to an `INSERT` (well under every backend's limit on
+    /// parameters), and returns an earlier write's failure.
+    fn write_rows(&mut self) -> Result<(), BackendError> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
+        const ROWS: usize = 500;
+        let rows = std::mem::take(&mut self.rows);
+        for batch in rows.chunks(ROWS) {
+            let params: Vec<Param<'_>> = batch.iter().flatten().map(Owned::param).collect();
+            self.inner
+                .execute_with(&self.sql.insert(batch.len()), &params)?;
+        }
+        Ok(())
+    }
+
+    /// [`Grouped::write_rows`] before `sql` runs, if it may read the history table.
+    fn write_rows_before(&mut self, sql: &str) -> Result<(), BackendError> {
+        if !self.rows.is_empty() && sql.contains(self.table.as_str()) {
+            self.write_rows()?;
+        }
+        Ok(())
+    }
+
+    /// [`Grouped::write_rows`] before another role of the connection is handed out; a
+    /// failure is returned by the next call that can.
+    fn write_rows_for_role(&mut self) {
+        if !self.rows.is_empty()
+            && let Err(e) = self.write_rows()
+        {
+            self.failed = Some(e);
+        }
+    }
 }
 
 impl Driver for Grouped<'_> {
@@ -103,16 +187,19 @@ impl Driver for Grouped<'_> {
         self.inner.unlock()
     }
     fn execute(&mut self, sql: &str) -> Result<(), BackendError> {
+        self.write_rows_before(sql)?;
         self.inner.execute(sql)
     }
-    fn execute_with(
-        &mut self,
-        sql: &str,
-        params: &[crate::driver::Param<'_>],
-    ) -> Result<(), BackendError> {
+    fn execute_with(&mut self, sql: &str, params: &[Param<'_>]) -> Result<(), BackendError> {
+        if sql == self.insert {
+            self.rows.push(params.iter().map(Owned::of).collect());
+            return Ok(());
+        }
+        self.write_rows_before(sql)?;
         self.inner.execute_with(sql, params)
     }
     fn query(&mut self, sql: &str) -> Result<crate::Rows, BackendError> {
+        self.write_rows()?;
         self.inner.query(sql)
     }
     fn begin(&mut self) -> Result<(), BackendError> {
@@ -128,15 +215,19 @@ impl Driver for Grouped<'_> {
         self.inner.settle(commit)
     }
     fn introspection(&mut self) -> Option<&mut dyn Introspect> {
+        self.write_rows_for_role();
         self.inner.introspection()
     }
     fn maintenance(&mut self) -> Option<&mut dyn Maintain> {
+        self.write_rows_for_role();
         self.inner.maintenance()
     }
     fn backups(&mut self) -> Option<&mut dyn Backup> {
+        self.write_rows_for_role();
         self.inner.backups()
     }
     fn scratch_databases(&mut self) -> Option<&mut dyn ScratchDatabases> {
+        self.write_rows_for_role();
         self.inner.scratch_databases()
     }
 }
