@@ -63,6 +63,7 @@ pub mod galera;
 mod judge;
 mod live;
 mod locate;
+mod parallel;
 mod parse;
 mod policy;
 mod rules;
@@ -297,6 +298,20 @@ impl Linter {
 
     /// Lints `migrations` (resolved for `dialect`) under `policy`.
     pub fn lint<'a>(
+        &self,
+        migrations: impl IntoIterator<Item = &'a Migration>,
+        dialect: Dialect,
+        policy: &Policy,
+    ) -> LintReport {
+        let migrations: Vec<&Migration> = migrations.into_iter().collect();
+        // Each migration is linted on its own: a long plan is cut among a few threads.
+        parallel::in_chunks(&migrations, |chunk| {
+            self.lint_chunk(chunk.iter().copied(), dialect, policy)
+        })
+    }
+
+    /// [`Linter::lint`] on this thread.
+    fn lint_chunk<'a>(
         &self,
         migrations: impl IntoIterator<Item = &'a Migration>,
         dialect: Dialect,
