@@ -71,6 +71,9 @@ fn a_failure_leaves_nothing_of_the_run(db: &TestDb) {
         "{out}"
     );
     assert!(out.contains("the whole run was rolled back"), "{out}");
+    // The run is tried again statement by statement to name the statement: the migrations
+    // the first try finished are shown once.
+    assert_eq!(out.matches(" 0002_b ").count(), 1, "{out}");
     assert!(tables(db).is_empty(), "{:?}", tables(db));
     assert!(db.history_ids().is_empty(), "{:?}", db.history_ids());
     // Fixed, the same run applies all three in one transaction.
@@ -155,7 +158,26 @@ fn history_rows_are_written_before_anything_reads_them(db: &TestDb) {
     assert!(out.contains("505 applied, 0 pending, 0 changed"), "{out}");
 }
 
+/// Each migration's statements go to the database together: a statement ending in a line
+/// comment does not swallow the next one.
+fn statements_sent_together_keep_their_comments_apart(db: &TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    set(
+        dir.path(),
+        "up: |\n  CREATE TABLE st_c (id INTEGER) -- the table\n  ;\n  INSERT INTO st_c (id) VALUES (7) -- a row; and more\n  ;\n  INSERT INTO st_c (id) VALUES (8)\ndown: DROP TABLE st_c;\n",
+    );
+    let (code, out) = run(db, dir.path(), &["migrate", "up", "--single-transaction"]);
+    if db.kind == Kind::Mysql {
+        assert_eq!(code, 2, "{out}");
+        return;
+    }
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(db.scalar_i64("SELECT SUM(id) FROM st_c"), 15);
+    assert_eq!(db.history_ids().len(), 3);
+}
+
 cairn_tests::on_every_backend!(
+    statements_sent_together_keep_their_comments_apart,
     a_failure_leaves_nothing_of_the_run,
     a_migration_outside_a_transaction_is_refused,
     history_rows_are_written_before_anything_reads_them,

@@ -81,4 +81,55 @@ fn up_to_date_costs_one_history_query(db: &TestDb) {
     assert!(err.contains("lacks columns"), "{}: {err}", db.kind);
 }
 
-cairn_tests::on_every_backend!(up_to_date_costs_one_history_query);
+/// `--single-transaction` sends each migration's statements in one call (a statement ending
+/// in a `--` comment included) and the history rows in one `INSERT` before the commit.
+fn one_transaction_costs_a_call_per_migration(db: &TestDb) {
+    let three = "up: |\n  CREATE TABLE c (x INTEGER) -- the table\n  ;\n  INSERT INTO c (x) VALUES (1) -- one; row\n  ;\n  INSERT INTO c (x) VALUES (2)\ndown: DROP TABLE c\n";
+    let files = [
+        (
+            "0001_a.yaml",
+            "up: CREATE TABLE a (x INTEGER); CREATE TABLE a2 (x INTEGER)\ndown: DROP TABLE a2; DROP TABLE a\n",
+        ),
+        ("0002_c.yaml", three),
+    ]
+    .iter()
+    .map(|(path, text)| SourceFile {
+        path: PathBuf::from("migrations").join(path),
+        default_id: path.trim_end_matches(".yaml").to_string(),
+        text: text.to_string(),
+    })
+    .collect();
+    let set = cairn::load_files(files, cairn_tests::registry().dialect(&db.url).unwrap()).unwrap();
+    let mut backend = cairn_tests::registry().connect(&db.url).unwrap();
+    let opts = Options {
+        single_transaction: true,
+        ..Options::default()
+    };
+    // The history table made first, by a run with nothing to apply.
+    let dialect = set.dialect();
+    let empty = cairn::load_files(Vec::new(), dialect).unwrap();
+    cairn::up(backend.as_mut(), &empty, &UpTarget::All, &opts, &mut |_| {}).unwrap();
+    let mut counted = Counted::new(backend.as_mut());
+    let result = cairn::up(&mut counted, &set, &UpTarget::All, &opts, &mut |_| {});
+    if db.kind == cairn_tests::Kind::Mysql {
+        assert!(result.is_err(), "refused: MySQL commits DDL");
+        return;
+    }
+    assert_eq!(result.unwrap().migrations.len(), 2, "{}", db.kind);
+    // Five statements in two calls, and the history rows in one `INSERT`; the audit log adds
+    // its `CREATE TABLE IF NOT EXISTS` and its one `INSERT` of the run's entries.
+    assert_eq!(
+        (counted.count("execute"), counted.count("execute_with")),
+        (2 + 1, 1 + 1),
+        "{}: {:?}",
+        db.kind,
+        counted.calls
+    );
+    assert_eq!(db.scalar_i64("SELECT SUM(x) FROM c"), 3, "{}", db.kind);
+    assert_eq!(db.history_ids(), ["0001_a", "0002_c"], "{}", db.kind);
+}
+
+cairn_tests::on_every_backend!(
+    up_to_date_costs_one_history_query,
+    one_transaction_costs_a_call_per_migration
+);

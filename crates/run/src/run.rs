@@ -138,10 +138,11 @@ fn up_locked(
         rerun: &rerun,
         last_rank,
         opts,
+        joined: false,
     };
     if opts.single_transaction && !opts.dry_run && !ids.is_empty() {
         grouped::check(backend, set, &ids)?;
-        grouped::run(backend, |db| applying.run(db, &mut report, on_event))?;
+        grouped::run_joined(backend, &applying, &mut report, on_event)?;
     } else {
         applying.run(backend, &mut report, on_event)?;
     }
@@ -167,6 +168,7 @@ fn all_read(set: &MigrationSet, ids: &[String]) -> Result<()> {
 }
 
 /// The migrations an `up` applies, in order, once the plan is known.
+#[derive(Clone, Copy)]
 struct Applying<'a> {
     set: &'a MigrationSet,
     ids: &'a [String],
@@ -174,6 +176,8 @@ struct Applying<'a> {
     rerun: &'a HashSet<String>,
     last_rank: i64,
     opts: &'a Options,
+    /// Each migration's statements sent together ([`Step::joined`]).
+    joined: bool,
 }
 
 impl Applying<'_> {
@@ -190,6 +194,7 @@ impl Applying<'_> {
             rerun,
             last_rank,
             opts,
+            joined,
         } = *self;
         for (index, id) in ids.iter().enumerate() {
             let m = set
@@ -207,6 +212,7 @@ impl Applying<'_> {
                 .filter(|_| rerun.contains(id));
             let step = Step {
                 replaces: previous,
+                joined,
                 ..Step::new(Direction::Up, m.up.statements()?, m.transaction, &record)
             };
             let ms = run_step(backend, opts, &step, &m.up, Some(&m.file))?;

@@ -8,10 +8,11 @@
 //! schema change expires prepared statements) per migration. Anything that may read the
 //! history table first gets the rows written.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use crate::driver::{Backup, Driver, Introspect, Maintain, Param, ScratchDatabases};
-use crate::error::{BackendError, Refused, Result};
+use crate::error::{BackendError, Error, Refused, Result};
 use crate::history::sql::HistorySql;
 use crate::load::MigrationSet;
 use crate::rebuild::Rebuild;
@@ -65,6 +66,46 @@ fn controls_transaction(sql: &str) -> bool {
         Some("BEGIN" | "COMMIT" | "END" | "ROLLBACK")
     ) || words.first().map(String::as_str) == Some("START")
         && words.get(1).map(String::as_str) == Some("TRANSACTION")
+}
+
+/// `applying` in one transaction, each migration's statements sent together
+/// ([`crate::step::Step::joined`]): a round trip per migration instead of one per statement.
+/// When a statement fails, the run is rolled back and made again statement by statement, so
+/// the failure names its statement; the migrations shown finished by the first try are not
+/// shown again.
+pub(super) fn run_joined(
+    db: &mut dyn Driver,
+    applying: &super::Applying<'_>,
+    report: &mut super::RunReport,
+    on_event: &mut dyn FnMut(super::Event<'_>),
+) -> Result<()> {
+    let reported = report.migrations.len();
+    let mut shown: HashSet<String> = HashSet::new();
+    let joined = super::Applying {
+        joined: true,
+        ..*applying
+    };
+    let first = run(db, |db| {
+        joined.run(db, report, &mut |e| {
+            if let super::Event::Finished { id, .. } = &e {
+                shown.insert((*id).to_string());
+            }
+            on_event(e);
+        })
+    });
+    match first {
+        Err(Error::Statement(_)) => {
+            report.migrations.truncate(reported);
+            run(db, |db| {
+                applying.run(db, report, &mut |e| match &e {
+                    super::Event::Started { id, .. } | super::Event::Finished { id, .. }
+                        if shown.contains(*id) => {}
+                    _ => on_event(e),
+                })
+            })
+        }
+        other => other,
+    }
 }
 
 /// Runs `f` on `db` inside one transaction: committed when `f` succeeds, rolled back when it

@@ -49,6 +49,10 @@ pub struct Step<'a> {
     /// (MySQL, `transaction: false`), it swaps the rows before the statements and puts this
     /// row back, unchanged, when a statement fails.
     pub replaces: Option<&'a AppliedMigration>,
+    /// Send the statements to the database together, in one message. Only where a failure
+    /// is run again statement by statement, which names the statement (`--single-transaction`
+    /// runs, whose whole transaction is rolled back first).
+    pub joined: bool,
 }
 
 impl<'a> Step<'a> {
@@ -67,6 +71,7 @@ impl<'a> Step<'a> {
             resume: false,
             first_statement: 0,
             replaces: None,
+            joined: false,
         }
     }
 }
@@ -121,6 +126,11 @@ fn at(index: usize, e: BackendError) -> BackendError {
 /// Runs the step's statements from `first_statement` on; a failure comes with the index of
 /// the statement that failed.
 fn run_statements(db: &mut dyn Driver, step: &Step<'_>) -> Result<(), (usize, BackendError)> {
+    if step.joined && step.first_statement == 0 && step.statements.len() > 1 {
+        // A line break before each `;`: a statement may end in a `--` comment.
+        let sql: Vec<&str> = step.statements.iter().map(|s| s.sql.as_str()).collect();
+        return db.execute(&sql.join("\n;\n")).map_err(|e| (0, at(0, e)));
+    }
     for (index, statement) in step
         .statements
         .iter()
