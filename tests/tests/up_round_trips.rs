@@ -129,7 +129,78 @@ fn one_transaction_costs_a_call_per_migration(db: &TestDb) {
     assert_eq!(db.history_ids(), ["0001_a", "0002_c"], "{}", db.kind);
 }
 
+/// A migration in a transaction of its own sends its statements in one call; when they fail,
+/// they run again one by one, so the error still names the statement, and nothing is left.
+fn a_migration_sends_its_statements_in_one_call(db: &TestDb) {
+    let files = [
+        (
+            "0001_a.yaml",
+            "up: |\n  CREATE TABLE a (x INTEGER) -- the table\n  ;\n  INSERT INTO a (x) VALUES (1) -- one; row\n  ;\n  INSERT INTO a (x) VALUES (2)\ndown: DROP TABLE a\n",
+        ),
+        (
+            "0002_b.yaml",
+            "depends_on: [0001_a]\nup: |\n  CREATE TABLE b (x INTEGER);\n  INSERT INTO missing_table (x) VALUES (1);\n  INSERT INTO b (x) VALUES (1);\ndown: DROP TABLE b\n",
+        ),
+    ]
+    .iter()
+    .map(|(path, text)| SourceFile {
+        path: PathBuf::from("migrations").join(path),
+        default_id: path.trim_end_matches(".yaml").to_string(),
+        text: text.to_string(),
+    })
+    .collect();
+    let set = cairn::load_files(files, cairn_tests::registry().dialect(&db.url).unwrap()).unwrap();
+    let mut backend = cairn_tests::registry().connect(&db.url).unwrap();
+    let opts = Options::default();
+    let first = UpTarget::To("0001_a".into());
+    let empty = cairn::load_files(Vec::new(), set.dialect()).unwrap();
+    cairn::up(backend.as_mut(), &empty, &UpTarget::All, &opts, &mut |_| {}).unwrap();
+    let mut counted = Counted::new(backend.as_mut());
+    cairn::up(&mut counted, &set, &first, &opts, &mut |_| {}).unwrap();
+    assert_eq!(db.scalar_i64("SELECT SUM(x) FROM a"), 3, "{}", db.kind);
+    // MySQL commits each DDL statement, so it records progress after each one instead.
+    if db.kind != cairn_tests::Kind::Mysql {
+        // One call for the three statements, and the audit log's `CREATE TABLE IF NOT EXISTS`.
+        assert_eq!(
+            counted.count("execute"),
+            1 + 1,
+            "{}: {:?}",
+            db.kind,
+            counted.calls
+        );
+    }
+    let mut counted = Counted::new(backend.as_mut());
+    let err = cairn::up(&mut counted, &set, &UpTarget::All, &opts, &mut |_| {}).unwrap_err();
+    let cairn::Error::Statement(failure) = &err else {
+        panic!("{}: {err}", db.kind);
+    };
+    assert_eq!(
+        (
+            failure.id.as_str(),
+            failure.statement,
+            failure.count,
+            failure.line
+        ),
+        ("0002_b", 2, 3, 4),
+        "{}: {err}",
+        db.kind
+    );
+    if db.kind != cairn_tests::Kind::Mysql {
+        // Together (failed), then the first two one by one, and the audit log's table.
+        assert_eq!(
+            counted.count("execute"),
+            1 + 2 + 1,
+            "{}: {:?}",
+            db.kind,
+            counted.calls
+        );
+        assert!(!db.tables().contains(&"b".to_string()), "{}", db.kind);
+        assert_eq!(db.history_ids(), ["0001_a"], "{}", db.kind);
+    }
+}
+
 cairn_tests::on_every_backend!(
     up_to_date_costs_one_history_query,
-    one_transaction_costs_a_call_per_migration
+    one_transaction_costs_a_call_per_migration,
+    a_migration_sends_its_statements_in_one_call
 );

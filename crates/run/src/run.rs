@@ -139,6 +139,7 @@ fn up_locked(
         last_rank,
         opts,
         joined: false,
+        grouped: false,
     };
     if opts.single_transaction && !opts.dry_run && !ids.is_empty() {
         grouped::check(backend, set, &ids)?;
@@ -178,6 +179,8 @@ struct Applying<'a> {
     opts: &'a Options,
     /// Each migration's statements sent together ([`Step::joined`]).
     joined: bool,
+    /// Inside the run's one transaction ([`Step::grouped`]).
+    grouped: bool,
 }
 
 impl Applying<'_> {
@@ -195,6 +198,7 @@ impl Applying<'_> {
             last_rank,
             opts,
             joined,
+            grouped,
         } = *self;
         for (index, id) in ids.iter().enumerate() {
             let m = set
@@ -213,6 +217,7 @@ impl Applying<'_> {
             let step = Step {
                 replaces: previous,
                 joined,
+                grouped,
                 ..Step::new(Direction::Up, m.up.statements()?, m.transaction, &record)
             };
             let ms = run_step(backend, opts, &step, &m.up, Some(&m.file))?;

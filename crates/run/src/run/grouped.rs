@@ -83,6 +83,12 @@ pub(super) fn run_joined(
     let mut shown: HashSet<String> = HashSet::new();
     let joined = super::Applying {
         joined: true,
+        grouped: true,
+        ..*applying
+    };
+    let one_by_one = super::Applying {
+        joined: false,
+        grouped: true,
         ..*applying
     };
     let first = run(db, |db| {
@@ -97,7 +103,7 @@ pub(super) fn run_joined(
         Err(Error::Statement(_)) => {
             report.migrations.truncate(reported);
             run(db, |db| {
-                applying.run(db, report, &mut |e| match &e {
+                one_by_one.run(db, report, &mut |e| match &e {
                     super::Event::Started { id, .. } | super::Event::Finished { id, .. }
                         if shown.contains(*id) => {}
                     _ => on_event(e),

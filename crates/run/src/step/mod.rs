@@ -49,10 +49,13 @@ pub struct Step<'a> {
     /// (MySQL, `transaction: false`), it swaps the rows before the statements and puts this
     /// row back, unchanged, when a statement fails.
     pub replaces: Option<&'a AppliedMigration>,
-    /// Send the statements to the database together, in one message. Only where a failure
-    /// is run again statement by statement, which names the statement (`--single-transaction`
-    /// runs, whose whole transaction is rolled back first).
+    /// Send the statements to the database together, in one call: the caller runs them again
+    /// one by one when they fail, which names the statement. Left unset, a step in a
+    /// transaction of its own does the same itself.
     pub joined: bool,
+    /// The step runs inside a transaction its caller owns (`--single-transaction`), so its
+    /// own `BEGIN`/`COMMIT` do nothing and a failure cannot be tried again within it.
+    pub grouped: bool,
 }
 
 impl<'a> Step<'a> {
@@ -72,6 +75,7 @@ impl<'a> Step<'a> {
             first_statement: 0,
             replaces: None,
             joined: false,
+            grouped: false,
         }
     }
 }
@@ -88,6 +92,23 @@ pub(crate) fn apply(db: &mut dyn Driver, step: &Step<'_>) -> Result<u64, Backend
             .any(|s| Rebuild::parse(&s.sql).is_some());
     if step.transaction && db.atomic_ddl() {
         if !rebuilds {
+            // The statements together cost one round trip instead of one each. If they fail,
+            // the transaction is rolled back and they run again one by one, so the failure
+            // names its statement.
+            if !step.joined
+                && !step.grouped
+                && step.first_statement == 0
+                && step.statements.len() > 1
+            {
+                let together = Step {
+                    joined: true,
+                    ..*step
+                };
+                match in_one_transaction(db, &sql, &together, false) {
+                    Err(BackendError::Statement { .. }) => {}
+                    done => return done,
+                }
+            }
             return in_one_transaction(db, &sql, step, false);
         }
         // SQLite's rebuild procedure needs foreign keys off, which only works outside a
