@@ -205,6 +205,24 @@ impl Driver for Sqlite {
         query::rows(&self.conn, sql).map_err(sql_error)
     }
 
+    fn query_each(
+        &mut self,
+        sql: &str,
+        each: &mut dyn FnMut(Vec<Option<String>>) -> Result<(), BackendError>,
+    ) -> Result<(), BackendError> {
+        let mut stopped = None;
+        let read = query::each(&self.conn, sql, &mut |row| {
+            each(row).map_err(|e| {
+                stopped = Some(e);
+                rusqlite::Error::InvalidQuery
+            })
+        });
+        match stopped {
+            Some(e) => Err(e),
+            None => read.map_err(sql_error),
+        }
+    }
+
     fn begin(&mut self) -> Result<(), BackendError> {
         self.conn
             .execute_batch("BEGIN IMMEDIATE")

@@ -19,10 +19,23 @@ impl ToSql for Bound<'_> {
 
 /// Runs `sql` and returns every row, each value as text (NULL as `None`, blobs as lowercase hex).
 pub fn rows(conn: &Connection, sql: &str) -> rusqlite::Result<cairn::Rows> {
+    let mut out = Vec::new();
+    each(conn, sql, &mut |row| {
+        out.push(row);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// [`rows`], handing each row to `f` as it is read; `f`'s error stops the query.
+pub fn each(
+    conn: &Connection,
+    sql: &str,
+    f: &mut dyn FnMut(Vec<Option<String>>) -> rusqlite::Result<()>,
+) -> rusqlite::Result<()> {
     let mut stmt = conn.prepare(sql)?;
     let width = stmt.column_count();
     let mut rows = stmt.query([])?;
-    let mut out = Vec::new();
     while let Some(row) = rows.next()? {
         let mut values = Vec::with_capacity(width);
         for i in 0..width {
@@ -38,9 +51,9 @@ pub fn rows(conn: &Connection, sql: &str) -> rusqlite::Result<cairn::Rows> {
                 ValueRef::Blob(b) => Some(b.iter().map(|x| format!("{x:02x}")).collect()),
             });
         }
-        out.push(values);
+        f(values)?;
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -93,6 +93,13 @@ impl Driver for Scratch {
     fn query(&mut self, sql: &str) -> Result<crate::Rows, BackendError> {
         self.db()?.query(sql)
     }
+    fn query_each(
+        &mut self,
+        sql: &str,
+        each: &mut dyn FnMut(Vec<Option<String>>) -> Result<(), BackendError>,
+    ) -> Result<(), BackendError> {
+        self.db()?.query_each(sql, each)
+    }
     fn begin(&mut self) -> Result<(), BackendError> {
         self.db()?.begin()
     }

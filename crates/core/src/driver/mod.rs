@@ -90,6 +90,18 @@ pub trait Driver {
     /// Runs one query and returns its rows, every value as text (NULL as `None`).
     fn query(&mut self, sql: &str) -> Result<Rows, BackendError>;
 
+    /// [`Driver::query`], handing each row to `each` as it is read, so a long answer (the
+    /// history of thousands of migrations) is converted without first being held whole as
+    /// text. The first error of `each` stops the query and is returned. The default reads the
+    /// rows with [`Driver::query`].
+    fn query_each(
+        &mut self,
+        sql: &str,
+        each: &mut dyn FnMut(Vec<Option<String>>) -> Result<(), BackendError>,
+    ) -> Result<(), BackendError> {
+        self.query(sql)?.into_iter().try_for_each(each)
+    }
+
     /// Starts a transaction (SQLite: `BEGIN IMMEDIATE`, so it holds the write lock at once).
     fn begin(&mut self) -> Result<(), BackendError>;
 

@@ -81,28 +81,52 @@ fn read_then(
     sql: &HistorySql,
     missing: impl FnOnce(&mut dyn Driver) -> Result<(), BackendError>,
 ) -> Result<Vec<AppliedMigration>, BackendError> {
-    let rows = match db.query(&sql.select()) {
-        Ok(rows) => rows,
-        Err(e) => match columns(db, sql) {
-            Ok(present) if present.is_empty() => {
-                missing(db)?;
-                return Ok(Vec::new());
-            }
-            // Made meanwhile by another runner (its first run), or failing for another reason:
-            // the select again says which.
-            Ok(present) => {
-                check_columns(db, sql, &present)?;
-                db.query(&sql.select()).map_err(plain)?
-            }
-            // The catalog cannot be read either (a lost connection): the first error.
-            Err(_) => return Err(plain(e)),
-        },
+    let e = match select(db, sql) {
+        Ok(Ok(history)) => return Ok(history),
+        Ok(Err(bad_row)) => return Err(bad_row),
+        Err(e) => e,
     };
-    let mut history = Vec::with_capacity(rows.len());
-    for (i, row) in rows.into_iter().enumerate() {
-        history.push(from_row(sql.name(), i + 1, row)?);
+    match columns(db, sql) {
+        Ok(present) if present.is_empty() => {
+            missing(db)?;
+            Ok(Vec::new())
+        }
+        // Made meanwhile by another runner (its first run), or failing for another reason:
+        // the select again says which.
+        Ok(present) => {
+            check_columns(db, sql, &present)?;
+            select(db, sql).map_err(plain)?
+        }
+        // The catalog cannot be read either (a lost connection): the first error.
+        Err(_) => Err(plain(e)),
     }
-    Ok(history)
+}
+
+/// The history's rows, each converted as it is read (10,000 rows held as text first were
+/// a sixth of a long `status`'s memory). The outer error is the query's, the inner a row
+/// that is not a history row.
+fn select(
+    db: &mut dyn Driver,
+    sql: &HistorySql,
+) -> Result<Result<Vec<AppliedMigration>, BackendError>, BackendError> {
+    let mut history = Vec::new();
+    let mut bad_row = None;
+    let read = db.query_each(&sql.select(), &mut |row| {
+        match from_row(sql.name(), history.len() + 1, row) {
+            Ok(applied) => history.push(applied),
+            Err(e) => {
+                let stop = BackendError::Other(e.to_string());
+                bad_row = Some(e);
+                return Err(stop);
+            }
+        }
+        Ok(())
+    });
+    match (bad_row, read) {
+        (Some(e), _) => Ok(Err(e)),
+        (None, Ok(())) => Ok(Ok(history)),
+        (None, Err(e)) => Err(e),
+    }
 }
 
 /// One row of [`HistorySql::select`], by column name.
