@@ -74,6 +74,20 @@ fn the_lock_times_out_naming_its_holder_until_released() {
     let (mut first, mut second) = (t.open(), t.open());
     first.lock(Duration::from_secs(1)).unwrap();
     let holder_id = first.conn().connection_id();
+    // Taken with the name as a literal, it is the lock a bound parameter names (the form
+    // earlier versions used), so runners of both versions exclude each other.
+    let database: String = second
+        .conn()
+        .query_first("SELECT DATABASE()")
+        .unwrap()
+        .unwrap();
+    let name = cairn_mysql::lock_name(&database, cairn::HISTORY_TABLE);
+    let used: Option<u32> = second
+        .conn()
+        .exec_first("SELECT IS_USED_LOCK(?)", (name.as_str(),))
+        .unwrap()
+        .unwrap();
+    assert_eq!(used, Some(holder_id));
 
     let err = second.lock(Duration::from_millis(300)).unwrap_err();
     let BackendError::LockTimeout { waited, holder } = err else {
