@@ -50,10 +50,11 @@ pub fn scope(database: String, schema: Option<&str>) -> String {
 /// Tries for the lock every 5 ms, doubling to 200 ms, until `timeout` has passed.
 pub fn acquire(client: &mut Client, key: i64, timeout: Duration) -> Result<Outcome, Error> {
     let start = Instant::now();
-    let attempt = client.prepare("SELECT pg_try_advisory_lock($1)")?;
+    // The key is a number: written into the query, which then costs one round trip.
+    let attempt = format!("SELECT pg_try_advisory_lock({key})");
     let mut pause = FIRST_PAUSE;
     loop {
-        if client.query_one(&attempt, &[&key])?.try_get::<_, bool>(0)? {
+        if first_is_true(client, &attempt)? {
             return Ok(Outcome::Acquired);
         }
         let waited = start.elapsed();
@@ -70,8 +71,20 @@ pub fn acquire(client: &mut Client, key: i64, timeout: Duration) -> Result<Outco
 
 /// Releases the lock this session holds.
 pub fn release(client: &mut Client, key: i64) -> Result<(), Error> {
-    client.execute("SELECT pg_advisory_unlock($1)", &[&key])?;
+    client.simple_query(&format!("SELECT pg_advisory_unlock({key})"))?;
     Ok(())
+}
+
+/// Whether the first value of `sql`'s answer is true.
+fn first_is_true(client: &mut Client, sql: &str) -> Result<bool, Error> {
+    let rows = crate::query::rows(client, sql)?;
+    Ok(rows
+        .first()
+        .and_then(|r| r.first())
+        .cloned()
+        .flatten()
+        .as_deref()
+        == Some("t"))
 }
 
 /// `pid 1234 (user app, application cairn, from 10.0.0.5, since 2026-01-31T08:00:00Z)`.

@@ -32,10 +32,19 @@ pub const PRIMARY: &str = "SELECT r.sender_host, r.sender_port::text,
 
 /// Asks the server; see the module comment.
 pub fn check(client: &mut Client) -> Result<Answer, Error> {
-    let row = client.query_one(STATE, &[])?;
-    let database: String = row.try_get(0)?;
-    let schema: Option<String> = row.try_get(1)?;
-    let (in_recovery, read_only_default): (bool, bool) = (row.try_get(2)?, row.try_get(3)?);
+    // The simple protocol: one round trip, where a statement with parameters costs two
+    // (prepare, then execute) on every new session.
+    let row = crate::query::rows(client, STATE)?
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    let cell = |i: usize| row.get(i).cloned().flatten();
+    let database = cell(0).unwrap_or_default();
+    let schema = cell(1);
+    let (in_recovery, read_only_default) = (
+        cell(2).as_deref() == Some("t"),
+        cell(3).as_deref() == Some("t"),
+    );
     let read_only = if in_recovery {
         Some(ReadOnlyReason::Replica {
             primary: primary(client)?,
