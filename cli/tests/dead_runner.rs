@@ -1,10 +1,14 @@
 //! A runner killed in the middle of a `transaction: false` migration (docs/commands.md, "When a
-//! deploy is killed"): its history row stays `running` with how far it got (statement 1 took
-//! effect, 2 was running); `status` shows it interrupted; the next plain `up` finishes it from
-//! statement 2, or, where statement 2 commits on its own and the catalog cannot tell whether it
-//! took effect (MySQL's `DO GET_LOCK(...)`), stops and names it, and `repair --from` plus
-//! `up --resume` go on from what the user checked. The runner is a real `cairn migrate up`
-//! process, killed with SIGKILL while its second statement runs.
+//! deploy is killed"): its history row stays `running` with how far it got (statements 1 and 2
+//! took effect, 3 was running); `status` shows it interrupted; the next plain `up` finishes it
+//! from statement 3, or, where statement 3 commits on its own and the catalog cannot tell
+//! whether it took effect (MySQL's `DO GET_LOCK(...)`), stops and names it, and `repair --from`
+//! plus `up --resume` go on from what the user checked. The runner is a real `cairn migrate up`
+//! process, killed with SIGKILL while its last statement runs.
+//!
+//! The blocked statement is the last one: on MySQL a statement before the last goes to the
+//! server together with its record, so a server that finishes it after its client died records
+//! it too, and nothing is left in doubt.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::path::Path;
@@ -38,9 +42,9 @@ fn run(db: &TestDb, dir: &Path, args: &[&str]) -> (i32, String, String) {
     )
 }
 
-fn migration(second: &str) -> String {
+fn migration(last: &str) -> String {
     format!(
-        "transaction: false\nup: |\n  CREATE TABLE k1 (id INTEGER);\n  {second};\n  CREATE TABLE k3 (id INTEGER);\ndown: |\n  DROP TABLE k3;\n  DROP TABLE k1;\n"
+        "transaction: false\nup: |\n  CREATE TABLE k1 (id INTEGER);\n  CREATE TABLE k2 (id INTEGER);\n  {last};\ndown: |\n  DROP TABLE k2;\n  DROP TABLE k1;\n"
     )
 }
 
@@ -91,10 +95,10 @@ fn killed_runner_is_finished_by_the_next_up(db: &TestDb) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Statement 1 and its record committed, so the runner is in statement 2, which cannot
-    // finish.
+    // Statements 1 and 2 and their records committed, so the runner is in statement 3, which
+    // cannot finish.
     let start = Instant::now();
-    while history(db) != Some(("running".to_string(), Some(2))) {
+    while history(db) != Some(("running".to_string(), Some(3))) {
         if let Some(status) = runner.try_wait().unwrap() {
             let out = runner.wait_with_output().unwrap();
             panic!(
@@ -119,13 +123,13 @@ fn killed_runner_is_finished_by_the_next_up(db: &TestDb) {
     drop(holder);
     assert_eq!(
         history(db),
-        Some(("running".to_string(), Some(2))),
+        Some(("running".to_string(), Some(3))),
         "{}",
         db.kind.name()
     );
     assert_eq!(
         db.tables(),
-        ["cairn_migrations", "k1"],
+        ["cairn_migrations", "k1", "k2"],
         "{}",
         db.kind.name()
     );
@@ -146,12 +150,12 @@ fn killed_runner_is_finished_by_the_next_up(db: &TestDb) {
         assert_eq!(code, 2, "{out}{err}");
         assert!(
             err.contains(&format!(
-                "migration {ID} was interrupted while statement 2 of 3 (up) was running: `DO GET_LOCK("
-            )) && err.contains(&format!("`migrate repair {ID} --from 2`")),
+                "migration {ID} was interrupted while statement 3 of 3 (up) was running: `DO GET_LOCK("
+            )) && err.contains(&format!("`migrate repair {ID} --from 3`")),
             "{err}"
         );
-        assert_eq!(history(db), Some(("running".to_string(), Some(2))));
-        let (code, out, err) = run(db, dir.path(), &["migrate", "repair", ID, "--from", "2"]);
+        assert_eq!(history(db), Some(("running".to_string(), Some(3))));
+        let (code, out, err) = run(db, dir.path(), &["migrate", "repair", ID, "--from", "3"]);
         assert_eq!(code, 0, "{out}{err}");
         let (code, out, err) = run(db, dir.path(), &["migrate", "up", "--resume"]);
         assert_eq!(code, 0, "{out}{err}");
@@ -159,7 +163,7 @@ fn killed_runner_is_finished_by_the_next_up(db: &TestDb) {
         assert_eq!(code, 0, "{}: {out}{err}", db.kind.name());
         assert!(
             err.contains(&format!(
-                "recovered: migration {ID} was interrupted while applying when an earlier run stopped: statement 1 of 3 had taken effect; finished it"
+                "recovered: migration {ID} was interrupted while applying when an earlier run stopped: statements 1–2 of 3 had taken effect; finished it"
             )),
             "{}: {err}",
             db.kind.name()
@@ -168,8 +172,8 @@ fn killed_runner_is_finished_by_the_next_up(db: &TestDb) {
     assert_eq!(history(db), Some(("applied".to_string(), None)));
     assert_eq!(
         db.tables(),
-        ["cairn_migrations", "k1", "k3"],
-        "{}: statement 1 ran once, and the rest after it",
+        ["cairn_migrations", "k1", "k2"],
+        "{}: statements 1 and 2 ran once, and the last after them",
         db.kind.name()
     );
 

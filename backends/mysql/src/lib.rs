@@ -47,6 +47,7 @@ mod maintenance;
 mod query;
 mod roles;
 mod tls;
+mod together;
 mod url;
 
 use std::fmt;
@@ -316,6 +317,20 @@ impl Driver for Mysql {
         self.conn
             .exec_drop(sql, mysql::Params::Positional(values))
             .map_err(|e| self.sql_error(&e))
+    }
+
+    fn execute_then(
+        &mut self,
+        sql: &str,
+        then: &str,
+        params: &[Param<'_>],
+    ) -> Result<(), (bool, BackendError)> {
+        let Some(then) = together::inlined(then, params) else {
+            self.execute(sql).map_err(|e| (false, e))?;
+            return self.execute_with(then, params).map_err(|e| (true, e));
+        };
+        self.check_lock().map_err(|e| (false, e))?;
+        together::run(&mut self.conn, sql, &then).map_err(|(ran, e)| (ran, self.sql_error(&e)))
     }
 
     fn query(&mut self, sql: &str) -> Result<cairn::Rows, BackendError> {

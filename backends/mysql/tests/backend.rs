@@ -231,3 +231,53 @@ zj0EAwIDSAAwRQIgeacrZ+Tp14yxCH9LWf+eKpuTkQ7OR7U87AZaz4AiAK8CIQDy
 b0h65NFQZJAPFsQUE72xQ8ZsT/jmOybk/YXl+MOY/Q==
 -----END CERTIFICATE-----
 ";
+
+/// A statement and its record in one query: each outcome says which of the two failed, and
+/// nothing after a failure runs.
+#[test]
+fn a_statement_and_its_record_go_together_and_failures_name_which() {
+    let Some(t) = TestDb::create() else { return };
+    let mut db = t.open();
+    db.execute("CREATE TABLE rec (n INT)").unwrap();
+    db.execute("INSERT INTO rec VALUES (0)").unwrap();
+    let record = "UPDATE rec SET n = ?";
+    let n =
+        |db: &mut Mysql| -> i64 { db.conn().query_first("SELECT n FROM rec").unwrap().unwrap() };
+
+    // Both run; a trailing line comment does not swallow the record.
+    db.execute_then(
+        "CREATE TABLE a (x INT) -- the table",
+        record,
+        &[cairn::Param::Int(Some(1))],
+    )
+    .unwrap();
+    assert_eq!(n(&mut db), 1);
+
+    // The statement fails: the record does not run.
+    let (ran, e) = db
+        .execute_then(
+            "INSERT INTO missing VALUES (1)",
+            record,
+            &[cairn::Param::Int(Some(2))],
+        )
+        .unwrap_err();
+    assert!(!ran);
+    assert!(
+        matches!(&e, BackendError::Sql { code: Some(c), .. } if c == "1146"),
+        "{e:?}"
+    );
+    assert_eq!(n(&mut db), 1);
+
+    // The statement runs, the record fails: the statement took effect.
+    let (ran, e) = db
+        .execute_then(
+            "CREATE TABLE b (x INT)",
+            "UPDATE no_such_table SET n = ?",
+            &[cairn::Param::Int(Some(3))],
+        )
+        .unwrap_err();
+    assert!(ran, "{e:?}");
+    assert!(matches!(&e, BackendError::Sql { .. }), "{e:?}");
+    let tables: Vec<String> = db.conn().query("SHOW TABLES").unwrap();
+    assert!(tables.contains(&"b".to_string()), "{tables:?}");
+}

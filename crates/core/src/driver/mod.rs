@@ -87,6 +87,20 @@ pub trait Driver {
     /// style ([`Dialect::placeholder`]).
     fn execute_with(&mut self, sql: &str, params: &[Param<'_>]) -> Result<(), BackendError>;
 
+    /// Runs `sql`, then `then` with `params` (the history write that records it), as one
+    /// exchange where the backend can: a statement that commits on its own and its record cost
+    /// one round trip. On failure, the flag says whether `sql` ran (the error is `then`'s).
+    /// The default runs [`Driver::execute`], then [`Driver::execute_with`].
+    fn execute_then(
+        &mut self,
+        sql: &str,
+        then: &str,
+        params: &[Param<'_>],
+    ) -> Result<(), (bool, BackendError)> {
+        self.execute(sql).map_err(|e| (false, e))?;
+        self.execute_with(then, params).map_err(|e| (true, e))
+    }
+
     /// Runs one query and returns its rows, every value as text (NULL as `None`).
     fn query(&mut self, sql: &str) -> Result<Rows, BackendError>;
 

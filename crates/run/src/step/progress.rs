@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use super::{Step, at, elapsed_ms, ms_i64};
 use crate::Dialect;
-use crate::driver::Driver;
+use crate::driver::{Driver, Param};
 use crate::effect::{Effect, runs_in_transaction};
 use crate::error::{BackendError, Direction};
 use crate::history::HistoryStatus;
@@ -180,6 +180,33 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// Runs statement `index`, then records that statements before 1-based `next` took
+    /// effect, in one exchange where the backend can ([`Driver::execute_then`]); the record's
+    /// failure is reported as [`unrecorded`].
+    fn run_then_mark(
+        &mut self,
+        db: &mut dyn Driver,
+        index: usize,
+        sql: &str,
+        next: usize,
+    ) -> Result<(), BackendError> {
+        if next > self.step.statements.len() {
+            // The last record holds the run's time, known only once the statement is done.
+            db.execute(sql).map_err(|e| at(index, e))?;
+            return self.mark(db, next).map_err(|e| unrecorded(index, true, e));
+        }
+        let id = self.step.record.id.as_str();
+        let count = Param::Int(Some(i64::try_from(next).unwrap_or(i64::MAX)));
+        match db.execute_then(sql, &self.sql.progress(), &[count, Param::Text(Some(id))]) {
+            Ok(()) => {
+                self.recorded = next;
+                Ok(())
+            }
+            Err((false, e)) => Err(at(index, e)),
+            Err((true, e)) => Err(unrecorded(index, true, table::plain(e))),
+        }
+    }
+
     /// Runs statement `index` in `mode` with its record; a statement error comes back as
     /// [`BackendError::Statement`].
     fn statement(
@@ -194,20 +221,14 @@ impl Run<'_> {
         match mode {
             Mode::Wrapped => {
                 db.begin()?;
-                exec(db)?;
-                self.mark(db, next)
-                    .map_err(|e| unrecorded(index, true, e))?;
+                self.run_then_mark(db, index, sql, next)?;
                 db.commit()
             }
-            Mode::Alone | Mode::Rollback => {
-                exec(db)?;
-                self.mark(db, next).map_err(|e| unrecorded(index, true, e))
-            }
+            Mode::Alone | Mode::Rollback => self.run_then_mark(db, index, sql, next),
             Mode::EndsBlock => {
                 self.mark(db, index + 1)
                     .map_err(|e| unrecorded(index, false, e))?;
-                exec(db)?;
-                self.mark(db, next).map_err(|e| unrecorded(index, true, e))
+                self.run_then_mark(db, index, sql, next)
             }
             Mode::Commit => {
                 self.mark(db, next)
