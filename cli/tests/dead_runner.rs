@@ -7,8 +7,8 @@
 //! process, killed with SIGKILL while its last statement runs.
 //!
 //! The blocked statement is the last one: on MySQL a statement before the last goes to the
-//! server together with its record, so a server that finishes it after its client died records
-//! it too, and nothing is left in doubt.
+//! server together with its record, and a server that finishes it after its client died may go
+//! on to the record (MariaDB 10.11 did), leaving nothing in doubt.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::path::Path;
