@@ -76,6 +76,17 @@ fn a_failure_leaves_nothing_of_the_run(db: &TestDb) {
     assert_eq!(out.matches(" 0002_b ").count(), 1, "{out}");
     assert!(tables(db).is_empty(), "{:?}", tables(db));
     assert!(db.history_ids().is_empty(), "{:?}", db.history_ids());
+    // The audit log says what became of each: the two the run showed as done were rolled
+    // back with it.
+    let logged = |outcome: &str| {
+        db.scalar_i64(&format!(
+            "SELECT COUNT(*) FROM cairn_migrations_log WHERE outcome = '{outcome}'"
+        ))
+    };
+    assert_eq!(
+        (logged("rolled back"), logged("failed"), logged("ok")),
+        (2, 1, 0)
+    );
     // Fixed, the same run applies all three in one transaction.
     set(
         dir.path(),

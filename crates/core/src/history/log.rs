@@ -37,7 +37,8 @@ pub struct LogEntry {
     pub action: String,
     /// The migration, when the action concerns one.
     pub migration: Option<String>,
-    /// `ok`, `failed` or `recovered` (an interrupted run finished).
+    /// `ok`, `failed`, `recovered` (an interrupted run finished) or `rolled back` (done, then
+    /// undone with the failed `--single-transaction` run it was part of).
     pub outcome: String,
     /// How long it took.
     pub duration_ms: i64,

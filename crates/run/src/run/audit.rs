@@ -13,6 +13,8 @@ pub struct Audit {
     action: &'static str,
     actor: String,
     dry_run: bool,
+    /// `--single-transaction`: a failure takes back what the run showed as done.
+    grouped: bool,
     running: Option<(String, Instant)>,
     entries: Vec<LogEntry>,
 }
@@ -24,6 +26,7 @@ impl Audit {
             action,
             actor: opts.applied_by.clone(),
             dry_run: opts.dry_run,
+            grouped: opts.single_transaction,
             running: None,
             entries: Vec::new(),
         }
@@ -83,7 +86,20 @@ impl Audit {
                     }
                 }
             }
-            Err(err) => self.failed(err),
+            Err(err) => {
+                self.failed(err);
+                if self.grouped {
+                    // The run's one transaction was rolled back: nothing it showed as done
+                    // stayed.
+                    for e in self.entries.iter_mut().filter(|e| e.outcome == "ok") {
+                        e.outcome = "rolled back".into();
+                        e.detail = Some(
+                            "rolled back with the run's one transaction (--single-transaction)"
+                                .into(),
+                        );
+                    }
+                }
+            }
         }
         let written = self.write(db);
         match (result, written) {
