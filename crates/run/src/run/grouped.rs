@@ -99,8 +99,16 @@ pub(super) fn run_joined(
             on_event(e);
         })
     });
+    // Only a migration whose statements went in one call needs them run again to name the
+    // one that failed.
+    let together = |id: &str| {
+        applying.set.get(id).is_some_and(|m| {
+            m.up.statements()
+                .is_ok_and(|s| crate::step::sent_together(s, 0))
+        })
+    };
     match first {
-        Err(Error::Statement(_)) => {
+        Err(Error::Statement(failure)) if together(&failure.id) => {
             report.migrations.truncate(reported);
             run(db, |db| {
                 one_by_one.run(db, report, &mut |e| match &e {

@@ -18,6 +18,7 @@ use crate::rebuild::Rebuild;
 use crate::split::Statement;
 
 mod progress;
+mod quick;
 
 use progress::with_progress;
 pub use progress::{Mode, modes};
@@ -94,11 +95,8 @@ pub(crate) fn apply(db: &mut dyn Driver, step: &Step<'_>) -> Result<u64, Backend
         if !rebuilds {
             // The statements together cost one round trip instead of one each. If they fail,
             // the transaction is rolled back and they run again one by one, so the failure
-            // names its statement.
-            if !step.joined
-                && !step.grouped
-                && step.first_statement == 0
-                && step.statements.len() > 1
+            // names its statement: only for statements that are quick to run twice.
+            if !step.joined && !step.grouped && sent_together(step.statements, step.first_statement)
             {
                 let together = Step {
                     joined: true,
@@ -146,8 +144,15 @@ fn at(index: usize, e: BackendError) -> BackendError {
 
 /// Runs the step's statements from `first_statement` on; a failure comes with the index of
 /// the statement that failed.
+/// Whether a step's `statements`, run from index `first`, go to the database in one call when
+/// it is [`Step::joined`]: from the first, more than one, and all quick to run again
+/// ([`quick`]).
+pub(crate) fn sent_together(statements: &[Statement], first: usize) -> bool {
+    first == 0 && statements.len() > 1 && quick::quick(statements)
+}
+
 fn run_statements(db: &mut dyn Driver, step: &Step<'_>) -> Result<(), (usize, BackendError)> {
-    if step.joined && step.first_statement == 0 && step.statements.len() > 1 {
+    if step.joined && sent_together(step.statements, step.first_statement) {
         // A line break before each `;`: a statement may end in a `--` comment.
         let sql: Vec<&str> = step.statements.iter().map(|s| s.sql.as_str()).collect();
         return db.execute(&sql.join("\n;\n")).map_err(|e| (0, at(0, e)));
