@@ -9,25 +9,33 @@ use std::path::PathBuf;
 use cairn::{MigrationSet, Options, SourceFile, UpTarget};
 use cairn_tests::{Counted, TestDb};
 
-fn set(db: &TestDb) -> MigrationSet {
-    let files = [
-        (
-            "0001_a.yaml",
-            "up: CREATE TABLE a (x INTEGER)\ndown: DROP TABLE a\n",
-        ),
-        (
-            "0002_b.yaml",
-            "depends_on: [0001_a]\nup: CREATE TABLE b (x INTEGER)\ndown: DROP TABLE b\n",
-        ),
-    ]
-    .iter()
-    .map(|(path, text)| SourceFile {
-        path: PathBuf::from("migrations").join(path),
-        default_id: path.trim_end_matches(".yaml").to_string(),
-        text: text.to_string(),
-    })
-    .collect();
+/// `files` (name, YAML) loaded for `db`'s dialect.
+fn set_of(db: &TestDb, files: &[(&str, &str)]) -> MigrationSet {
+    let files = files
+        .iter()
+        .map(|(path, text)| SourceFile {
+            path: PathBuf::from("migrations").join(path),
+            default_id: path.trim_end_matches(".yaml").to_string(),
+            text: text.to_string(),
+        })
+        .collect();
     cairn::load_files(files, cairn_tests::registry().dialect(&db.url).unwrap()).unwrap()
+}
+
+fn set(db: &TestDb) -> MigrationSet {
+    set_of(
+        db,
+        &[
+            (
+                "0001_a.yaml",
+                "up: CREATE TABLE a (x INTEGER)\ndown: DROP TABLE a\n",
+            ),
+            (
+                "0002_b.yaml",
+                "depends_on: [0001_a]\nup: CREATE TABLE b (x INTEGER)\ndown: DROP TABLE b\n",
+            ),
+        ],
+    )
 }
 
 /// The history reads, history catalog queries and executes `counted` saw.
@@ -91,15 +99,8 @@ fn one_transaction_costs_a_call_per_migration(db: &TestDb) {
             "up: CREATE TABLE a (x INTEGER); CREATE TABLE a2 (x INTEGER)\ndown: DROP TABLE a2; DROP TABLE a\n",
         ),
         ("0002_c.yaml", three),
-    ]
-    .iter()
-    .map(|(path, text)| SourceFile {
-        path: PathBuf::from("migrations").join(path),
-        default_id: path.trim_end_matches(".yaml").to_string(),
-        text: text.to_string(),
-    })
-    .collect();
-    let set = cairn::load_files(files, cairn_tests::registry().dialect(&db.url).unwrap()).unwrap();
+    ];
+    let set = set_of(db, &files);
     let mut backend = cairn_tests::registry().connect(&db.url).unwrap();
     let opts = Options {
         single_transaction: true,
@@ -145,15 +146,8 @@ fn a_migration_sends_its_statements_in_one_call(db: &TestDb) {
             "0003_c.yaml",
             "depends_on: [0001_a]\nup: |\n  ALTER TABLE a ADD COLUMN y INTEGER;\n  UPDATE a SET y = x;\ndown: ALTER TABLE a DROP COLUMN y\n",
         ),
-    ]
-    .iter()
-    .map(|(path, text)| SourceFile {
-        path: PathBuf::from("migrations").join(path),
-        default_id: path.trim_end_matches(".yaml").to_string(),
-        text: text.to_string(),
-    })
-    .collect();
-    let set = cairn::load_files(files, cairn_tests::registry().dialect(&db.url).unwrap()).unwrap();
+    ];
+    let set = set_of(db, &files);
     let mut backend = cairn_tests::registry().connect(&db.url).unwrap();
     let opts = Options::default();
     let first = UpTarget::To("0001_a".into());

@@ -20,23 +20,13 @@ pub fn inlined(then: &str, params: &[Param<'_>]) -> Option<String> {
     params.next().is_none().then_some(out)
 }
 
-/// A parameter as SQL: text as a hex literal of its UTF-8 bytes, which needs no escaping
-/// whatever the SQL mode.
+/// A parameter as SQL: text as a hex literal of its UTF-8 bytes ([`cairn::mysql_text`]),
+/// which needs no escaping whatever the SQL mode.
 fn literal(param: &Param<'_>) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     match param {
         Param::Text(None) | Param::Int(None) => "NULL".to_string(),
         Param::Int(Some(n)) => n.to_string(),
-        Param::Text(Some(text)) => {
-            let mut out = String::with_capacity(text.len() * 2 + 12);
-            out.push_str("_utf8mb4 X'");
-            for b in text.bytes() {
-                out.push(char::from(HEX[usize::from(b >> 4)]));
-                out.push(char::from(HEX[usize::from(b & 15)]));
-            }
-            out.push('\'');
-            out
-        }
+        Param::Text(Some(text)) => cairn::mysql_text(text),
     }
 }
 

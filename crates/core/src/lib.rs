@@ -58,6 +58,7 @@ pub use finding::Finding;
 pub use graph::{Graph, GraphProblem};
 pub use history::batch::{insert_batches, put_back_failed};
 pub use history::log::LogEntry;
+pub use history::sql::mysql_text;
 pub use history::{
     AppliedMigration, HISTORY_COLUMNS, HISTORY_TABLE, HistoryStatus, decode_depends_on,
     encode_depends_on,

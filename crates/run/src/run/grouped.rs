@@ -128,7 +128,6 @@ pub fn run<T>(db: &mut dyn Driver, f: impl FnOnce(&mut dyn Driver) -> Result<T>)
     db.begin()?;
     let sql = HistorySql::new(db.dialect(), db.history_table());
     let mut grouped = Grouped {
-        table: db.history_table().to_string(),
         insert: sql.insert(1),
         sql,
         rows: Vec::new(),
@@ -154,8 +153,7 @@ pub fn run<T>(db: &mut dyn Driver, f: impl FnOnce(&mut dyn Driver) -> Result<T>)
 /// something may read them.
 struct Grouped<'a> {
     inner: &'a mut dyn Driver,
-    /// The history table's name, and the one-row `INSERT` whose rows are kept.
-    table: String,
+    /// The one-row history `INSERT` whose rows are kept.
     insert: String,
     sql: HistorySql,
     /// The kept rows' parameters, in order.
@@ -205,7 +203,7 @@ impl Grouped<'_> {
 
     /// [`Grouped::write_rows`] before `sql` runs, if it may read the history table.
     fn write_rows_before(&mut self, sql: &str) -> Result<(), BackendError> {
-        if !self.rows.is_empty() && sql.contains(self.table.as_str()) {
+        if !self.rows.is_empty() && sql.contains(self.sql.name()) {
             self.write_rows()?;
         }
         Ok(())
