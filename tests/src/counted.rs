@@ -86,6 +86,10 @@ impl Driver for Counted<'_> {
         self.note("execute_with");
         self.inner.execute_with(sql, params)
     }
+    fn execute_all(&mut self, parts: &[(&str, &[Param<'_>])]) -> Result<(), (usize, BackendError)> {
+        self.note("execute_all");
+        self.inner.execute_all(parts)
+    }
     fn query(&mut self, sql: &str) -> Result<Rows, BackendError> {
         let kind = self.kind_of(sql);
         self.note(kind);

@@ -319,18 +319,27 @@ impl Driver for Mysql {
             .map_err(|e| self.sql_error(&e))
     }
 
-    fn execute_then(
-        &mut self,
-        sql: &str,
-        then: &str,
-        params: &[Param<'_>],
-    ) -> Result<(), (bool, BackendError)> {
-        let Some(then) = together::inlined(then, params) else {
-            self.execute(sql).map_err(|e| (false, e))?;
-            return self.execute_with(then, params).map_err(|e| (true, e));
+    fn execute_all(&mut self, parts: &[(&str, &[Param<'_>])]) -> Result<(), (usize, BackendError)> {
+        let inlined: Option<Vec<String>> = parts
+            .iter()
+            .map(|(sql, params)| match params {
+                [] => Some((*sql).to_string()),
+                _ => together::inlined(sql, params),
+            })
+            .collect();
+        // Under a cluster lock, each statement checks first that the lease is still held.
+        let (Some(inlined), None) = (inlined, &self.cluster_lock) else {
+            for (index, (sql, params)) in parts.iter().enumerate() {
+                match params {
+                    [] => self.execute(sql),
+                    _ => self.execute_with(sql, params),
+                }
+                .map_err(|e| (index, e))?;
+            }
+            return Ok(());
         };
-        self.check_lock().map_err(|e| (false, e))?;
-        together::run(&mut self.conn, sql, &then).map_err(|(ran, e)| (ran, self.sql_error(&e)))
+        self.check_lock().map_err(|e| (0, e))?;
+        together::run(&mut self.conn, &inlined).map_err(|(index, e)| (index, self.sql_error(&e)))
     }
 
     fn query(&mut self, sql: &str) -> Result<cairn::Rows, BackendError> {

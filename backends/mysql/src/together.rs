@@ -1,7 +1,7 @@
-//! A statement and the history write that records it, in one exchange
-//! ([`cairn::Driver::execute_then`]). The server runs the statements of one multi-statement
-//! query in order and stops at the first that fails, so the result set that fails says which
-//! one it was: the user's statement, or its record.
+//! Statements and the history writes that record them, in one exchange
+//! ([`cairn::Driver::execute_all`]). The server runs the statements of one multi-statement
+//! query in order and stops at the first that fails, so the count of results before the
+//! failing one says which it was: a user's statement, or a record.
 
 use cairn::Param;
 use mysql::Conn;
@@ -30,16 +30,14 @@ fn literal(param: &Param<'_>) -> String {
     }
 }
 
-/// Runs `first`, then `then`, in one query. On failure, the flag says whether `first` ran.
-pub fn run(conn: &mut Conn, first: &str, then: &str) -> Result<(), (bool, mysql::Error)> {
-    // A line break before the `;`: the statement may end in a `--` comment.
-    let mut result = conn
-        .query_iter(format!("{first}\n;\n{then}"))
-        .map_err(|e| (false, e))?;
+/// Runs `parts` in one query. On failure, the index of the part that failed.
+pub fn run(conn: &mut Conn, parts: &[String]) -> Result<(), (usize, mysql::Error)> {
+    // A line break before each `;`: a statement may end in a `--` comment.
+    let mut result = conn.query_iter(parts.join("\n;\n")).map_err(|e| (0, e))?;
     let mut index = 0;
     while let Some(set) = result.iter() {
         for row in set {
-            row.map_err(|e| (index > 0, e))?;
+            row.map_err(|e| (index, e))?;
         }
         index += 1;
     }

@@ -281,3 +281,36 @@ fn a_statement_and_its_record_go_together_and_failures_name_which() {
     let tables: Vec<String> = db.conn().query("SHOW TABLES").unwrap();
     assert!(tables.contains(&"b".to_string()), "{tables:?}");
 }
+
+/// Parts in one query: the failing part's index comes back, every part before it ran and none
+/// after; a `?` in a part without parameters is left as written, and rows a part returns are
+/// read past.
+#[test]
+fn parts_in_one_query_stop_at_the_first_failure_and_name_it() {
+    let Some(t) = TestDb::create() else { return };
+    let mut db = t.open();
+    db.execute("CREATE TABLE p (s VARCHAR(20), n INT)").unwrap();
+    let one = [cairn::Param::Text(Some("it's")), cairn::Param::Int(Some(1))];
+    let (index, e) = db
+        .execute_all(&[
+            ("INSERT INTO p VALUES ('why?', 0)", &[]),
+            ("SELECT s FROM p", &[]),
+            ("INSERT INTO p VALUES (?, ?)", &one),
+            ("INSERT INTO missing VALUES (1)", &[]),
+            ("INSERT INTO p VALUES ('never', 2)", &[]),
+        ])
+        .unwrap_err();
+    assert_eq!(index, 3, "{e:?}");
+    assert!(
+        matches!(&e, BackendError::Sql { code: Some(c), .. } if c == "1146"),
+        "{e:?}"
+    );
+    let rows: Vec<(String, i64)> = db.conn().query("SELECT s, n FROM p ORDER BY n").unwrap();
+    assert_eq!(rows, [("why?".to_string(), 0), ("it's".to_string(), 1)]);
+    db.execute_all(&[("INSERT INTO p VALUES ('x', 3)", &[])])
+        .unwrap();
+    let (index, _) = db
+        .execute_all(&[("INSERT INTO nowhere VALUES (1)", &[])])
+        .unwrap_err();
+    assert_eq!(index, 0);
+}

@@ -290,3 +290,50 @@ fn a_session_killed_mid_migration_is_resumed_and_a_statement_in_doubt_stops_the_
     assert_eq!(t.tables(), ["cairn_migrations", "k1", "k3"]);
     assert_eq!(db.history().unwrap()[0].status, HistoryStatus::Applied);
 }
+
+/// A first run of a plain migration goes in one exchange, its time measured by the server:
+/// a statement that sleeps shows in `execution_ms`. A `?` in a statement, or one that returns
+/// rows, does not shift which statement a failure is counted against.
+#[test]
+fn a_migration_in_one_exchange_records_its_time_and_names_its_failing_statement() {
+    let Some(mut t) = TestDb::create() else {
+        return;
+    };
+    let set = migrations(&[
+        (
+            "0001_slow.yaml",
+            "up: |\n  CREATE TABLE t (x VARCHAR(20));\n  DO SLEEP(0.25);\n  INSERT INTO t VALUES ('why?');\ndown: DROP TABLE t\n",
+        ),
+        (
+            "0002_fails.yaml",
+            "depends_on: [0001_slow]\nup: |\n  SELECT x FROM t;\n  INSERT INTO t VALUES ('two?');\n  INSERT INTO missing VALUES (1);\n  CREATE TABLE never (x INT);\ndown: DELETE FROM t WHERE x = 'two?'\n",
+        ),
+    ]);
+    let mut db = t.open();
+    let err = cairn::up(&mut db, &set, &UpTarget::All, &opts(), &mut |_| {}).unwrap_err();
+    let Error::Statement(failure) = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(
+        (failure.id.as_str(), failure.statement),
+        ("0002_fails", 3),
+        "{err}"
+    );
+    let history = db.history().unwrap();
+    assert_eq!(history[0].status, HistoryStatus::Applied);
+    assert!(
+        history[0].execution_ms >= 250,
+        "{:?}",
+        history[0].execution_ms
+    );
+    assert!(
+        history[0].execution_ms < 60_000,
+        "{:?}",
+        history[0].execution_ms
+    );
+    assert_eq!(history[1].status, HistoryStatus::Failed);
+    assert_eq!(history[1].failed_statement, Some(3));
+    let rows: Vec<String> = db.conn().query("SELECT x FROM t ORDER BY x").unwrap();
+    assert_eq!(rows, ["two?", "why?"]);
+    assert!(!t.tables().contains(&"never".to_string()));
+}

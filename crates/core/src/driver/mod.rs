@@ -90,15 +90,34 @@ pub trait Driver {
     /// Runs `sql`, then `then` with `params` (the history write that records it), as one
     /// exchange where the backend can: a statement that commits on its own and its record cost
     /// one round trip. On failure, the flag says whether `sql` ran (the error is `then`'s).
-    /// The default runs [`Driver::execute`], then [`Driver::execute_with`].
+    /// The default is [`Driver::execute_all`] of the two.
     fn execute_then(
         &mut self,
         sql: &str,
         then: &str,
         params: &[Param<'_>],
     ) -> Result<(), (bool, BackendError)> {
-        self.execute(sql).map_err(|e| (false, e))?;
-        self.execute_with(then, params).map_err(|e| (true, e))
+        self.execute_all(&[(sql, &[]), (then, params)])
+            .map_err(|(failed, e)| (failed > 0, e))
+    }
+
+    /// Runs `parts` (each a statement and its parameters) in order, as one exchange where the
+    /// backend can, stopping at the first that fails: its index comes back with the error, and
+    /// every part before it ran. The engine sends a migration that cannot be atomic (MySQL)
+    /// this way, with its history writes between the statements, so the row says how far it
+    /// got wherever the run stops. A part must be a single statement that returns at most one
+    /// result. The default runs each with [`Driver::execute`] (no parameters) or
+    /// [`Driver::execute_with`].
+    fn execute_all(&mut self, parts: &[(&str, &[Param<'_>])]) -> Result<(), (usize, BackendError)> {
+        for (index, (sql, params)) in parts.iter().enumerate() {
+            if params.is_empty() {
+                self.execute(sql)
+            } else {
+                self.execute_with(sql, params)
+            }
+            .map_err(|e| (index, e))?;
+        }
+        Ok(())
     }
 
     /// Runs one query and returns its rows, every value as text (NULL as `None`).

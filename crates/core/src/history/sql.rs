@@ -229,6 +229,23 @@ impl HistorySql {
         )
     }
 
+    /// Marks a row applied now, its `execution_ms` the time since the row was written
+    /// `running` as the database measures it (parameter: id), for a run whose statements and
+    /// records go in one exchange, so the client never learns the time in between. MySQL
+    /// only: `None` elsewhere. `execution_ms` is set before `applied_at`, so it reads the old
+    /// value whichever order the server assigns in.
+    pub fn finish_measured(&self) -> Option<String> {
+        (self.dialect == Dialect::Mysql).then(|| {
+            format!(
+                "UPDATE {} SET status = 'applied',
+                     execution_ms = TIMESTAMPDIFF(MICROSECOND, applied_at, UTC_TIMESTAMP(6)) DIV 1000,
+                     applied_at = UTC_TIMESTAMP(6), failed_statement = NULL, error = NULL
+                 WHERE id = ?",
+                self.table
+            )
+        })
+    }
+
     /// Marks a row applied now (parameters: execution_ms, id).
     pub fn finish(&self) -> String {
         format!(

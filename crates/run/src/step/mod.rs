@@ -19,6 +19,7 @@ use crate::split::Statement;
 
 mod progress;
 mod quick;
+mod whole;
 
 use progress::with_progress;
 pub use progress::{Mode, modes};

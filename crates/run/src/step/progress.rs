@@ -100,6 +100,9 @@ pub(super) fn with_progress(
     sql: &HistorySql,
     step: &Step<'_>,
 ) -> Result<u64, BackendError> {
+    if let Some(done) = super::whole::run(db, sql, step) {
+        return done;
+    }
     let record = step.record;
     let first = step.first_statement;
     // Written (and committed) before any statement: whatever happens next, the database says
@@ -243,7 +246,7 @@ impl Run<'_> {
 /// A history write around statement `index` failed (the migration dropped or locked the
 /// history table, say): reported as that statement's failure, so the message names the
 /// migration, the statement and its line, and says the statement itself was not the cause.
-fn unrecorded(index: usize, ran: bool, e: BackendError) -> BackendError {
+pub(super) fn unrecorded(index: usize, ran: bool, e: BackendError) -> BackendError {
     let (message, code) = match e {
         BackendError::Sql { message, code, .. } => (message, code),
         BackendError::Other(message) => (message, None),
@@ -266,7 +269,7 @@ fn unrecorded(index: usize, ran: bool, e: BackendError) -> BackendError {
 /// returns the error to report. When the connection is gone (before or while recording),
 /// nothing can be recorded: the row keeps the progress it had, which the next run resumes
 /// from.
-fn failed(
+pub(super) fn failed(
     db: &mut dyn Driver,
     sql: &HistorySql,
     step: &Step<'_>,
