@@ -6,9 +6,11 @@
 //! plus `up --resume` go on from what the user checked. The runner is a real `cairn migrate up`
 //! process, killed with SIGKILL while its last statement runs.
 //!
-//! The blocked statement is the last one: on MySQL a statement before the last goes to the
-//! server together with its record, and a server that finishes it after its client died may go
-//! on to the record (MariaDB 10.11 did), leaving nothing in doubt.
+//! On MySQL a plain migration goes to the server whole, each statement with its record, and a
+//! server goes on with it after its client died (MariaDB 10.11 does), leaving nothing in doubt
+//! (`the_server_finishes_a_migration_whose_runner_died`). There the migration starts with a
+//! session setting, which makes it run statement by statement, so the in-doubt path is
+//! exercised; the blocked statement is the last one.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::path::Path;
@@ -42,10 +44,21 @@ fn run(db: &TestDb, dir: &Path, args: &[&str]) -> (i32, String, String) {
     )
 }
 
-fn migration(last: &str) -> String {
+/// The migration, `last` its blocked statement; on MySQL it starts with a session setting.
+fn migration(kind: Kind, last: &str) -> String {
+    let setting = if kind == Kind::Mysql {
+        "SET @cairn_test = 1;\n  "
+    } else {
+        ""
+    };
     format!(
-        "transaction: false\nup: |\n  CREATE TABLE k1 (id INTEGER);\n  CREATE TABLE k2 (id INTEGER);\n  {last};\ndown: |\n  DROP TABLE k2;\n  DROP TABLE k1;\n"
+        "transaction: false\nup: |\n  {setting}CREATE TABLE k1 (id INTEGER);\n  CREATE TABLE k2 (id INTEGER);\n  {last};\ndown: |\n  DROP TABLE k2;\n  DROP TABLE k1;\n"
     )
+}
+
+/// How many statements the migration has: the blocked one is the last.
+fn statements(kind: Kind) -> i64 {
+    if kind == Kind::Mysql { 4 } else { 3 }
 }
 
 /// A second statement that does not finish until the test lets it: on the servers it waits for
@@ -88,17 +101,18 @@ fn killed_runner_is_finished_by_the_next_up(db: &TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join(format!("{ID}.yaml"));
     let (blocker, holder) = blocking_statement(db);
-    std::fs::write(&file, migration(blocker)).unwrap();
+    std::fs::write(&file, migration(db.kind, blocker)).unwrap();
+    let n = statements(db.kind);
 
     let mut runner = cairn(db, dir.path(), &["migrate", "up"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Statements 1 and 2 and their records committed, so the runner is in statement 3, which
-    // cannot finish.
+    // The statements before the last and their records committed, so the runner is in the
+    // last, which cannot finish.
     let start = Instant::now();
-    while history(db) != Some(("running".to_string(), Some(3))) {
+    while history(db) != Some(("running".to_string(), Some(n))) {
         if let Some(status) = runner.try_wait().unwrap() {
             let out = runner.wait_with_output().unwrap();
             panic!(
@@ -123,7 +137,7 @@ fn killed_runner_is_finished_by_the_next_up(db: &TestDb) {
     drop(holder);
     assert_eq!(
         history(db),
-        Some(("running".to_string(), Some(3))),
+        Some(("running".to_string(), Some(n))),
         "{}",
         db.kind.name()
     );
@@ -140,7 +154,7 @@ fn killed_runner_is_finished_by_the_next_up(db: &TestDb) {
 
     if db.kind == Kind::Sqlite {
         // SQLite's stand-in for a lock wait never ends; the next run gets a statement that does.
-        std::fs::write(&file, migration("SELECT 1")).unwrap();
+        std::fs::write(&file, migration(db.kind, "SELECT 1")).unwrap();
     }
     let (code, out, err) = run(db, dir.path(), &["migrate", "up"]);
     assert!(!err.contains("statement 0"), "{err}");
@@ -150,12 +164,13 @@ fn killed_runner_is_finished_by_the_next_up(db: &TestDb) {
         assert_eq!(code, 2, "{out}{err}");
         assert!(
             err.contains(&format!(
-                "migration {ID} was interrupted while statement 3 of 3 (up) was running: `DO GET_LOCK("
-            )) && err.contains(&format!("`migrate repair {ID} --from 3`")),
+                "migration {ID} was interrupted while statement {n} of {n} (up) was running: `DO GET_LOCK("
+            )) && err.contains(&format!("`migrate repair {ID} --from {n}`")),
             "{err}"
         );
-        assert_eq!(history(db), Some(("running".to_string(), Some(3))));
-        let (code, out, err) = run(db, dir.path(), &["migrate", "repair", ID, "--from", "3"]);
+        assert_eq!(history(db), Some(("running".to_string(), Some(n))));
+        let from = n.to_string();
+        let (code, out, err) = run(db, dir.path(), &["migrate", "repair", ID, "--from", &from]);
         assert_eq!(code, 0, "{out}{err}");
         let (code, out, err) = run(db, dir.path(), &["migrate", "up", "--resume"]);
         assert_eq!(code, 0, "{out}{err}");
@@ -187,3 +202,45 @@ fn killed_runner_is_finished_by_the_next_up(db: &TestDb) {
 }
 
 cairn_tests::on_every_backend!(killed_runner_is_finished_by_the_next_up);
+
+/// MySQL: a plain migration goes to the server whole, each statement followed by its record.
+/// The runner is killed while the last statement waits; the server goes on once it can, and
+/// records the migration applied, so the next `up` has nothing to do.
+#[test]
+fn the_server_finishes_a_migration_whose_runner_died() {
+    let Some(db) = TestDb::new(Kind::Mysql) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (blocker, holder) = blocking_statement(&db);
+    let plain = format!(
+        "up: |\n  CREATE TABLE k1 (id INTEGER);\n  CREATE TABLE k2 (id INTEGER);\n  {blocker};\ndown: |\n  DROP TABLE k2;\n  DROP TABLE k1;\n"
+    );
+    std::fs::write(dir.path().join(format!("{ID}.yaml")), plain).unwrap();
+    let mut runner = cairn(&db, dir.path(), &["migrate", "up"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while history(&db) != Some(("running".to_string(), Some(3))) {
+        assert!(runner.try_wait().unwrap().is_none(), "the runner ended");
+        assert!(start.elapsed() < HANG_GUARD, "statement 3 never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    runner.kill().unwrap();
+    runner.wait().unwrap();
+    drop(holder);
+    while history(&db) != Some(("applied".to_string(), None)) {
+        assert!(
+            start.elapsed() < HANG_GUARD,
+            "the server did not finish: {:?}",
+            history(&db)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (code, out, err) = run(&db, dir.path(), &["migrate", "up"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Nothing to do"), "{out}{err}");
+    assert_eq!(db.tables(), ["cairn_migrations", "k1", "k2"]);
+}
