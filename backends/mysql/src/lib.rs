@@ -66,6 +66,10 @@ use heartbeat::ClusterLock;
 pub use lock::name as lock_name;
 pub use url::{DEFAULT_LOCK_LEASE, DEFAULT_PORT, MysqlUrl, SslMode, parse as parse_url};
 
+/// The largest query [`Driver::execute_all`] sends at once (bytes): under the smallest
+/// `max_allowed_packet` a server is likely to have (4 MiB on MySQL 5.7).
+const ONE_QUERY_MAX: usize = 1 << 20;
+
 /// URL schemes this backend registers.
 pub const SCHEMES: &[&str] = &["mysql", "mariadb"];
 
@@ -265,6 +269,15 @@ impl Driver for Mysql {
         if self.locked {
             return Ok(());
         }
+        if self.galera.is_none() {
+            let (galera, locked) = lock::probe(&mut self.conn, Some(&self.lock_name))
+                .map_err(|e| self.db_error(&e))?;
+            self.galera = Some(galera);
+            if locked {
+                self.locked = true;
+                return Ok(());
+            }
+        }
         if self.is_galera()? {
             return self.lock_cluster(timeout);
         }
@@ -327,7 +340,11 @@ impl Driver for Mysql {
                 _ => together::inlined(sql, params),
             })
             .collect();
-        // Under a cluster lock, each statement checks first that the lease is still held.
+        // Under a cluster lock, each statement checks first that the lease is still held. A
+        // query past any server's `max_allowed_packet` would be refused whole, and one of
+        // this size gains nothing from being sent at once.
+        let inlined =
+            inlined.filter(|parts| parts.iter().map(String::len).sum::<usize>() < ONE_QUERY_MAX);
         let (Some(inlined), None) = (inlined, &self.cluster_lock) else {
             for (index, (sql, params)) in parts.iter().enumerate() {
                 match params {

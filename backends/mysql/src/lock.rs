@@ -50,12 +50,25 @@ pub fn wait_seconds(timeout: Duration) -> u64 {
 /// `wsrep_on`, nor `information_schema.GLOBAL_STATUS` since 8.0), `SHOW GLOBAL STATUS`, which
 /// every server answers (with no row where there is no Galera).
 pub fn is_galera(conn: &mut Conn) -> mysql::Result<bool> {
+    probe(conn, None).map(|(galera, _)| galera)
+}
+
+/// [`is_galera`], and with `try_lock`, on a server that is not a Galera node, that lock taken
+/// if it is free, in the same query: `(galera, locked)`. A run's lock then costs no round trip
+/// of its own; a lock held elsewhere is waited for with [`acquire`].
+pub fn probe(conn: &mut Conn, try_lock: Option<&str>) -> mysql::Result<(bool, bool)> {
+    let lock = try_lock.and_then(literal).map_or_else(
+        || "NULL".to_string(),
+        |name| format!("IF(@@session.wsrep_on, NULL, GET_LOCK({name}, 0))"),
+    );
     let first = query::rows(
         conn,
         // The status table is only read on a node with wsrep on: it costs a few times the
         // rest of the query.
-        "SELECT @@session.wsrep_on, IF(@@session.wsrep_on, (SELECT VARIABLE_VALUE \
-         FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'WSREP_CLUSTER_SIZE'), NULL)",
+        &format!(
+            "SELECT @@session.wsrep_on, IF(@@session.wsrep_on, (SELECT VARIABLE_VALUE \
+             FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'WSREP_CLUSTER_SIZE'), NULL), {lock}"
+        ),
     );
     let size_of = |v: Option<&Option<String>>| {
         v.and_then(|v| v.as_deref())
@@ -63,12 +76,18 @@ pub fn is_galera(conn: &mut Conn) -> mysql::Result<bool> {
             .unwrap_or(0)
     };
     match first {
-        Ok(rows) => Ok(rows.first().is_some_and(|row| {
-            row.first().and_then(|v| v.as_deref()) == Some("1") && size_of(row.get(1)) > 0
-        })),
+        Ok(rows) => {
+            let row = rows.first();
+            let cell = |i: usize| row.and_then(|r| r.get(i)).and_then(|v| v.as_deref());
+            let galera = cell(0) == Some("1") && size_of(row.and_then(|r| r.get(1))) > 0;
+            Ok((galera, cell(2) == Some("1")))
+        }
         Err(mysql::Error::MySqlError(_)) => {
             let rows = query::rows(conn, "SHOW GLOBAL STATUS LIKE 'wsrep_cluster_size'")?;
-            Ok(rows.first().is_some_and(|row| size_of(row.get(1)) > 0))
+            Ok((
+                rows.first().is_some_and(|row| size_of(row.get(1)) > 0),
+                false,
+            ))
         }
         Err(e) => Err(e),
     }

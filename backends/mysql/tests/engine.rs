@@ -337,3 +337,32 @@ fn a_migration_in_one_exchange_records_its_time_and_names_its_failing_statement(
     assert_eq!(rows, ["two?", "why?"]);
     assert!(!t.tables().contains(&"never".to_string()));
 }
+
+/// A migration too large to go with its history row in one query (over a third of the server's
+/// `max_allowed_packet`: the row holds its SQL, sent as hex) still applies, statement by
+/// statement, as before.
+#[test]
+fn a_migration_too_large_for_one_query_is_applied_statement_by_statement() {
+    let Some(t) = TestDb::create() else {
+        return;
+    };
+    let mut db = t.open();
+    let max: usize = db
+        .conn()
+        .query_first("SELECT @@max_allowed_packet")
+        .unwrap()
+        .unwrap();
+    let text = "x".repeat(max / 3 + 1024);
+    let up = format!(
+        "up: |\n  CREATE TABLE big (v LONGTEXT);\n  INSERT INTO big VALUES ('{text}');\ndown: DROP TABLE big\n"
+    );
+    let set = migrations(&[("0001_big.yaml", up.as_str())]);
+    cairn::up(&mut db, &set, &UpTarget::All, &opts(), &mut |_| {}).unwrap();
+    let length: usize = db
+        .conn()
+        .query_first("SELECT LENGTH(v) FROM big")
+        .unwrap()
+        .unwrap();
+    assert_eq!(length, text.len());
+    assert_eq!(db.history().unwrap()[0].status, HistoryStatus::Applied);
+}
