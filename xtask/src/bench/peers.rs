@@ -267,6 +267,9 @@ impl Bench<'_> {
             let Some(invocation) = tools::invocation(tool, program, measure, &cx) else {
                 continue;
             };
+            if measure == Measure::Noop {
+                on.target.settle(&db)?;
+            }
             let mut outcome = tools::time(invocation);
             if outcome.is_ok() && matches!(measure, Measure::Up | Measure::UpOne) {
                 let made = on.target.count_tables(&db)?;

@@ -192,32 +192,40 @@ impl LogSql {
 }
 
 /// Appends `entries` (creating the table on first use): two statements whatever their number,
-/// up to 500 entries.
+/// up to 500 entries, sent as one exchange where the backend can ([`Driver::execute_all`]).
 pub fn append(db: &mut dyn Driver, sql: &LogSql, entries: &[LogEntry]) -> Result<(), BackendError> {
     if entries.is_empty() {
         return Ok(());
     }
-    db.execute(&sql.create()).map_err(plain)?;
-    for chunk in entries.chunks(500) {
-        let params: Vec<Param<'_>> = chunk
+    let create = sql.create();
+    let chunks: Vec<(String, Vec<Param<'_>>)> = entries
+        .chunks(500)
+        .map(|chunk| {
+            let params = chunk
+                .iter()
+                .flat_map(|e| {
+                    [
+                        text(&e.action),
+                        Param::Text(e.migration.as_deref()),
+                        text(&e.outcome),
+                        Param::Int(Some(e.duration_ms)),
+                        text(&e.actor),
+                        text(&e.host),
+                        text(&e.engine_version),
+                        Param::Text(e.detail.as_deref()),
+                    ]
+                })
+                .collect();
+            (sql.insert(chunk.len()), params)
+        })
+        .collect();
+    let mut parts: Vec<(&str, &[Param<'_>])> = vec![(create.as_str(), &[])];
+    parts.extend(
+        chunks
             .iter()
-            .flat_map(|e| {
-                [
-                    text(&e.action),
-                    Param::Text(e.migration.as_deref()),
-                    text(&e.outcome),
-                    Param::Int(Some(e.duration_ms)),
-                    text(&e.actor),
-                    text(&e.host),
-                    text(&e.engine_version),
-                    Param::Text(e.detail.as_deref()),
-                ]
-            })
-            .collect();
-        db.execute_with(&sql.insert(chunk.len()), &params)
-            .map_err(plain)?;
-    }
-    Ok(())
+            .map(|(insert, params)| (insert.as_str(), params.as_slice())),
+    );
+    db.execute_all(&parts).map_err(|(_, e)| plain(e))
 }
 
 /// Every entry in order; empty when the log does not exist yet. Two queries.

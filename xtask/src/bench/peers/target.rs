@@ -115,6 +115,29 @@ impl Target {
             .with_context(|| format!("table count {count:?} is not a number"))
     }
 
+    /// Waits until the server has finished the background work the last `up` left (MariaDB:
+    /// InnoDB's purge of the undo history, which takes about a second after 1,000 migrations),
+    /// at most 10 s, so a no-op `up` measures an up-to-date database, not the purge it shares
+    /// the two cores with. Every tool gets the same wait; other backends have none to wait for.
+    pub fn settle(&self, db: &Database) -> Result<()> {
+        if self.backend != Backend::Mysql {
+            return Ok(());
+        }
+        let mut conn = cairn_cli::registry().connect(&db.url)?;
+        let start = std::time::Instant::now();
+        while start.elapsed() < std::time::Duration::from_secs(10) {
+            let rows = conn.query(
+                "SELECT COUNT FROM information_schema.INNODB_METRICS WHERE NAME = 'trx_rseg_history_len'",
+            )?;
+            let pending = rows.first().and_then(|r| r.first()).cloned().flatten();
+            if pending.as_deref().is_none_or(|n| n == "0") {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Ok(())
+    }
+
     fn drop_sql(&self, name: &str) -> String {
         match self.backend {
             // FORCE: a tool that failed may have left a connection behind.
