@@ -43,7 +43,7 @@ impl<'a> Counted<'a> {
         let columns_catalog = ["pragma_table_info(", "attname", "COLUMN_NAME"]
             .iter()
             .any(|c| sql.contains(c));
-        if sql.contains("ORDER BY installed_rank") {
+        if sql.contains("installed_rank, failed_statement, error FROM") {
             "history"
         } else if columns_catalog && sql.contains(&format!("'{table}'")) {
             "history_columns"

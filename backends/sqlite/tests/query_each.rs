@@ -66,7 +66,26 @@ fn a_damaged_history_row_is_named_through_the_streamed_read() {
     .unwrap();
     let err = db.history().unwrap_err().to_string();
     assert!(
-        err.contains("row 2: column installed_rank holds `two`, not a number"),
+        err.contains("row 2: column installed_rank holds `two`, not a number (migration b)"),
         "{err}"
     );
+}
+
+/// The history is read unsorted (no server-side sort of rows with long text) and ordered by
+/// rank, then id, whatever order the table returns.
+#[test]
+fn the_history_comes_by_rank_then_id_whatever_the_table_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = open(&dir);
+    db.ensure_history().unwrap();
+    db.execute(
+        "INSERT INTO cairn_migrations (id, checksum, description, applied_at, execution_ms, applied_by, engine_version, depends_on, status, installed_rank)
+         VALUES ('c', 'x', 'c', '2026-01-01T00:00:00.000Z', 1, 'me', '0', '', 'applied', 3),
+                ('b2', 'x', 'b', '2026-01-01T00:00:00.000Z', 1, 'me', '0', '', 'applied', 2),
+                ('a', 'x', 'a', '2026-01-01T00:00:00.000Z', 1, 'me', '0', '', 'applied', 1),
+                ('b1', 'x', 'b', '2026-01-01T00:00:00.000Z', 1, 'me', '0', '', 'applied', 2)",
+    )
+    .unwrap();
+    let ids: Vec<String> = db.history().unwrap().into_iter().map(|h| h.id).collect();
+    assert_eq!(ids, ["a", "b1", "b2", "c"]);
 }

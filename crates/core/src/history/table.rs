@@ -59,7 +59,7 @@ pub fn ensure(db: &mut dyn Driver, sql: &HistorySql) -> Result<(), BackendError>
     check_columns(db, sql, &present)
 }
 
-/// Every row by rank; empty when the table does not exist. One query when the table is there
+/// Every row by rank (then id); empty when the table does not exist. One query when the table is there
 /// (every run but the first): the catalog is asked only when the select fails, to tell a
 /// missing table (no history yet) or one made by something else from any other error.
 pub fn read(db: &mut dyn Driver, sql: &HistorySql) -> Result<Vec<AppliedMigration>, BackendError> {
@@ -124,7 +124,10 @@ fn select(
     });
     match (bad_row, read) {
         (Some(e), _) => Ok(Err(e)),
-        (None, Ok(())) => Ok(Ok(history)),
+        (None, Ok(())) => {
+            history.sort_unstable_by(|a, b| a.rank.cmp(&b.rank).then_with(|| a.id.cmp(&b.id)));
+            Ok(Ok(history))
+        }
         (None, Err(e)) => Err(e),
     }
 }
@@ -142,18 +145,19 @@ pub fn from_row(
     }
     let at = |name: &str| HISTORY_COLUMNS.iter().position(|c| *c == name).unwrap_or(0);
     let mut take = |name: &str| cells[at(name)].take();
+    let id = take("id").unwrap_or_default();
+    // `number` is the order the rows were read in, which is not the rank: the id says which.
     let number_of = |name: &str, value: Option<String>| -> Result<Option<i64>, BackendError> {
         value
             .map(|v| {
                 v.trim().parse::<i64>().map_err(|_| {
                     BackendError::Other(format!(
-                        "history table {table}, row {number}: column {name} holds `{v}`, not a number"
+                        "history table {table}, row {number}: column {name} holds `{v}`, not a number (migration {id})"
                     ))
                 })
             })
             .transpose()
     };
-    let id = take("id").unwrap_or_default();
     let checksum = take("checksum").unwrap_or_default();
     let description = take("description").unwrap_or_default();
     let applied_at = take("applied_at").unwrap_or_default();
