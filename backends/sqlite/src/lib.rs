@@ -54,6 +54,9 @@ pub struct Sqlite {
     options: ConnectOptions,
     /// Catalog queries run by [`Introspect::introspect`] on this connection so far.
     introspection_queries: usize,
+    /// A new, empty file's switch to WAL, waiting for the first commit (with the lock's
+    /// timeout): see [`Driver::lock`].
+    wal_after_commit: Option<Duration>,
 }
 
 impl Sqlite {
@@ -99,6 +102,7 @@ impl Sqlite {
             options: options.clone(),
             lock: None,
             introspection_queries: 0,
+            wal_after_commit: None,
         })
     }
 
@@ -130,6 +134,24 @@ impl Sqlite {
         }
     }
 
+    /// Pages in the main database: 0 for a new, empty file.
+    fn page_count(&self) -> Result<i64, BackendError> {
+        self.conn
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .map_err(other)
+    }
+
+    /// The switch to WAL a new file was waiting for, if any. Best effort: the run's work is
+    /// committed either way, and a file left in rollback-journal mode (another process held it
+    /// open) is switched by the next run's lock.
+    fn wal_now(&mut self, timeout: impl FnOnce(Duration) -> Duration) {
+        if let Some(wait) = self.wal_after_commit.take()
+            && self.conn.is_autocommit()
+        {
+            let _ = self.switch_to_wal(timeout(wait));
+        }
+    }
+
     /// The underlying connection, for callers that need to query the database directly.
     pub fn connection(&self) -> &Connection {
         &self.conn
@@ -139,6 +161,15 @@ impl Sqlite {
     /// call, whatever the number of tables.
     pub fn introspection_queries(&self) -> usize {
         self.introspection_queries
+    }
+}
+
+/// A new file no run committed to (its migrations failed, or there were none) still leaves
+/// in WAL mode, in one attempt: the migration lock may be gone, and another runner's writes
+/// must not hold up this process's exit.
+impl Drop for Sqlite {
+    fn drop(&mut self) {
+        self.wal_now(|_| Duration::ZERO);
     }
 }
 
@@ -167,8 +198,17 @@ impl Driver for Sqlite {
             )?);
             // Switched under the migration lock: a journal-mode change can fail with
             // SQLITE_BUSY without going through the busy handler when another process is
-            // writing, which an open of a waiting runner would otherwise race into.
-            self.switch_to_wal(timeout)?;
+            // writing, which an open of a waiting runner would otherwise race into. A new,
+            // empty file is switched after its first commit instead: a `--single-transaction`
+            // run of a fresh database then writes each page once, into the file, where WAL
+            // writes it to the log and again at the checkpoint (a fifth of the run).
+            // A run that stopped to read more files and runs again on this connection (or
+            // made only its history table) is still waiting.
+            if self.wal_after_commit.is_some() || self.page_count()? == 0 {
+                self.wal_after_commit = Some(timeout);
+            } else {
+                self.switch_to_wal(timeout)?;
+            }
         }
         Ok(())
     }
@@ -230,7 +270,9 @@ impl Driver for Sqlite {
     }
 
     fn commit(&mut self) -> Result<(), BackendError> {
-        self.conn.execute_batch("COMMIT").map_err(sql_error)
+        self.conn.execute_batch("COMMIT").map_err(sql_error)?;
+        self.wal_now(|lock_timeout| lock_timeout);
+        Ok(())
     }
 
     fn rollback(&mut self) -> Result<(), BackendError> {
