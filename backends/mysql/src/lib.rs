@@ -21,8 +21,14 @@
 //! effect. Every migration therefore runs statement by statement, each committing on its own,
 //! with its history row as the record of progress: written `running` first, then `applied`
 //! (or deleted, for a revert), or `failed` with the 1-based failing statement and the server's
-//! message. A runner that dies mid-way leaves `running`; either way the next run refuses to
-//! start until `repair`, so a half-applied migration is never mistaken for a finished one.
+//! message. A runner that dies mid-way leaves `running` with how far it got, which the next
+//! `up` finishes (docs/commands.md, "When a deploy is killed"); a `failed` row waits for
+//! `up --resume` or `repair`, so a half-applied migration is never mistaken for a finished one.
+//!
+//! A migration's first run of plain statements goes as one multi-statement query
+//! ([`cairn::Driver::execute_all`]): the `running` row, each statement followed by its record,
+//! and the `applied` record, whose `execution_ms` the server measures. The server stops at the
+//! first error, and the count of results says which part failed.
 //!
 //! The migration lock is `GET_LOCK` on the backend's session, held for the whole run. On a
 //! Galera node, where `GET_LOCK` is local to the node, it is a row in `<history>_lock`

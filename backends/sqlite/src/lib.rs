@@ -1,7 +1,8 @@
 //! SQLite backend for Cairn, on rusqlite with SQLite bundled (no system library needed).
 //!
 //! URLs: `sqlite:path`, `sqlite://path`, `sqlite:///absolute/path`, `sqlite::memory:`.
-//! Files are opened in WAL mode with a busy timeout and foreign keys on. Each migration and its
+//! Files are opened with a busy timeout and foreign keys on, and switched to WAL mode under the
+//! migration lock (a new, empty file after its first commit). Each migration and its
 //! history row commit in one `BEGIN IMMEDIATE` transaction (SQLite has transactional DDL); a
 //! run holds an OS lock on `<db>-cairn-lock`, so a second runner waits, then finds nothing to do.
 //!
