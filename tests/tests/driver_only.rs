@@ -380,7 +380,7 @@ fn a_damaged_number_in_the_history_names_its_row_and_column() {
         .unwrap();
     let err = db.history().unwrap_err().to_string();
     assert!(
-        err.contains("row 3: column installed_rank holds `x`, not a number"),
+        err.contains("column installed_rank holds `x`, not a number (migration 0002_b)"),
         "{err}"
     );
 }
