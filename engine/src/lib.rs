@@ -55,9 +55,9 @@ pub use cairn_core::{
     HistoryStatus, Introspect, LintSettings, LoadErrors, LogEntry, Maintain, Migration, Origin,
     Param, PlanError, Problem, ProblemKind, ReadOnlyReason, Refused, Result, RevertStep, Rows,
     ScratchDatabases, ScratchError, Script, SourceFile, SplitError, Statement, StatementFailure,
-    ToolOrigin, UnknownDialect, UpTarget, decode_depends_on, encode_depends_on, insert_batches,
-    mysql_text, normalize, plan_down, plan_up, put_back_failed, redact_url, scrub, split,
-    with_database,
+    ToolOrigin, UnknownDialect, UpTarget, decode_depends_on, encode_depends_on, execute_each,
+    insert_batches, mysql_text, normalize, plan_down, plan_up, put_back_failed, redact_url, scrub,
+    split, with_database,
 };
 pub use cairn_load::{
     Change, Embedded, EmbeddedFile, MigrationSet, builtin_files, builtin_modules, load_dir,

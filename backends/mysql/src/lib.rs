@@ -352,14 +352,7 @@ impl Driver for Mysql {
         let inlined =
             inlined.filter(|parts| parts.iter().map(String::len).sum::<usize>() < ONE_QUERY_MAX);
         let (Some(inlined), None) = (inlined, &self.cluster_lock) else {
-            for (index, (sql, params)) in parts.iter().enumerate() {
-                match params {
-                    [] => self.execute(sql),
-                    _ => self.execute_with(sql, params),
-                }
-                .map_err(|e| (index, e))?;
-            }
-            return Ok(());
+            return cairn::execute_each(self, parts);
         };
         self.check_lock().map_err(|e| (0, e))?;
         together::run(&mut self.conn, &inlined).map_err(|(index, e)| (index, self.sql_error(&e)))

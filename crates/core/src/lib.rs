@@ -49,7 +49,9 @@ pub mod url;
 
 pub use checksum::{Checksum, normalize};
 pub use dialect::{Dialect, UnknownDialect};
-pub use driver::{Backup, Driver, Introspect, Maintain, Param, Rows, ScratchDatabases};
+pub use driver::{
+    Backup, Driver, Introspect, Maintain, Param, Rows, ScratchDatabases, execute_each,
+};
 pub use error::{
     BackendError, Direction, Error, LoadErrors, Problem, ProblemKind, ReadOnlyReason, Refused,
     Result, StatementFailure,

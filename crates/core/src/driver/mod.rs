@@ -35,6 +35,24 @@ pub enum Param<'a> {
     Int(Option<i64>),
 }
 
+/// [`Driver::execute_all`] one part at a time: [`Driver::execute`] for a part without
+/// parameters, [`Driver::execute_with`] otherwise. The trait's default, and a driver's own
+/// fallback when it cannot send the parts together.
+pub fn execute_each<D: Driver + ?Sized>(
+    db: &mut D,
+    parts: &[(&str, &[Param<'_>])],
+) -> Result<(), (usize, BackendError)> {
+    for (index, (sql, params)) in parts.iter().enumerate() {
+        if params.is_empty() {
+            db.execute(sql)
+        } else {
+            db.execute_with(sql, params)
+        }
+        .map_err(|e| (index, e))?;
+    }
+    Ok(())
+}
+
 /// A connection to one database, as the engine drives it.
 ///
 /// Every method is one short exchange with the database. What a driver cannot do is answered
@@ -109,15 +127,7 @@ pub trait Driver {
     /// result. The default runs each with [`Driver::execute`] (no parameters) or
     /// [`Driver::execute_with`].
     fn execute_all(&mut self, parts: &[(&str, &[Param<'_>])]) -> Result<(), (usize, BackendError)> {
-        for (index, (sql, params)) in parts.iter().enumerate() {
-            if params.is_empty() {
-                self.execute(sql)
-            } else {
-                self.execute_with(sql, params)
-            }
-            .map_err(|e| (index, e))?;
-        }
-        Ok(())
+        execute_each(self, parts)
     }
 
     /// Runs one query and returns its rows, every value as text (NULL as `None`).
