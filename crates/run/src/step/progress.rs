@@ -100,7 +100,8 @@ pub(super) fn with_progress(
     sql: &HistorySql,
     step: &Step<'_>,
 ) -> Result<u64, BackendError> {
-    if let Some(done) = super::whole::run(db, sql, step) {
+    let modes = modes(step.statements, db.dialect(), db.atomic_ddl());
+    if let Some(done) = super::whole::run(db, sql, step, &modes) {
         return done;
     }
     let record = step.record;
@@ -116,7 +117,6 @@ pub(super) fn with_progress(
         (Direction::Up, true) => table::resume(db, sql, record, first + 1)?,
         (Direction::Down, _) => table::reverting(db, sql, &record.id, first + 1)?,
     }
-    let modes = modes(step.statements, db.dialect(), db.atomic_ddl());
     let start = Instant::now();
     let mut run = Run {
         sql,

@@ -10,9 +10,10 @@
 
 use std::time::Instant;
 
-use super::progress::{Mode, failed, modes, unrecorded};
+use super::progress::{Mode, failed, unrecorded};
 use super::{Step, at, elapsed_ms};
 use crate::driver::{Driver, Param};
+use crate::effect::Effect;
 use crate::error::{BackendError, Direction};
 use crate::history::sql::HistorySql;
 use crate::history::table::{self, inserted, text};
@@ -28,12 +29,13 @@ enum Part {
     Commit(usize),
 }
 
-/// Runs `step` in one exchange when it qualifies; `None` when it must go statement by
-/// statement.
+/// Runs `step`, whose statements run in `modes` ([`super::modes`]), in one exchange when it
+/// qualifies; `None` when it must go statement by statement.
 pub(super) fn run(
     db: &mut dyn Driver,
     sql: &HistorySql,
     step: &Step<'_>,
+    modes: &[(Effect, Mode)],
 ) -> Option<Result<u64, BackendError>> {
     let finish = sql.finish_measured()?;
     let plain_first_run = step.direction == Direction::Up
@@ -44,7 +46,6 @@ pub(super) fn run(
     if !plain_first_run || step.statements.iter().any(|s| many_results(&s.sql)) {
         return None;
     }
-    let modes = modes(step.statements, db.dialect(), db.atomic_ddl());
     if modes
         .iter()
         .any(|(_, m)| !matches!(m, Mode::Alone | Mode::Wrapped))
@@ -65,7 +66,7 @@ pub(super) fn run(
     let progress = sql.progress();
     let mut parts: Vec<(&str, &[Param<'_>])> = vec![(running.as_str(), &row)];
     let mut kinds = vec![Part::Running];
-    for (index, (statement, (_, mode))) in step.statements.iter().zip(&modes).enumerate() {
+    for (index, (statement, (_, mode))) in step.statements.iter().zip(modes).enumerate() {
         let wrapped = *mode == Mode::Wrapped;
         if wrapped {
             parts.push(("START TRANSACTION", &[]));
